@@ -1,0 +1,90 @@
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '../generated/prisma/client';
+import { type DatabaseTarget, describeTarget } from './database-target';
+import { acquireOwnership, socketAnswers, socketPath, SOCKET_PORT } from './embedded-owner';
+import { applyMigrations } from './schema-engine';
+
+export type Db = PrismaClient;
+
+export interface OpenDatabase {
+  prisma: PrismaClient;
+  adapterFactory: SqlMigrationAwareDriverAdapterFactory;
+  target: DatabaseTarget;
+  /** 'owner' for the process that holds an embedded database, 'client' when going through its owner. */
+  role: 'server' | 'owner' | 'client' | 'memory';
+  description: string;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Apply pending migrations after connecting (the server does; CLI tools do too). */
+  migrate?: boolean;
+  /** Name recorded in the embedded lock file. */
+  command?: string;
+  /** Max pool size for PostgreSQL. */
+  poolSize?: number;
+}
+
+async function openPglite(dataDir: string | null) {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PrismaPGlite } = await import('pglite-prisma-adapter');
+  const pg = dataDir ? await PGlite.create({ dataDir }) : await PGlite.create();
+  return { pg, factory: new PrismaPGlite(pg) as unknown as SqlMigrationAwareDriverAdapterFactory };
+}
+
+/** Opens the registry database named by the target; see DESIGN.md "Data". */
+export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {}): Promise<OpenDatabase> {
+  const closers: (() => Promise<void> | void)[] = [];
+  let adapterFactory: SqlMigrationAwareDriverAdapterFactory;
+  let role: OpenDatabase['role'];
+
+  if (target.kind === 'postgres') {
+    adapterFactory = new PrismaPg({ connectionString: target.url, max: opts.poolSize ?? 10 });
+    role = 'server';
+  } else if (target.kind === 'pglite-memory') {
+    const { pg, factory } = await openPglite(null);
+    closers.push(() => pg.close());
+    adapterFactory = factory;
+    role = 'memory';
+  } else {
+    const decision = acquireOwnership(target.dataDir, opts.command ?? process.argv.slice(1).join(' '));
+    if (decision.role === 'owner') {
+      const { pg, factory } = await openPglite(target.dataDir);
+      const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+      const server = new PGLiteSocketServer({ db: pg, path: socketPath(target.dataDir), maxConnections: 32 });
+      await server.start();
+      closers.push(async () => {
+        await server.stop();
+        await pg.close();
+        decision.release();
+      });
+      adapterFactory = factory;
+      role = 'owner';
+    } else {
+      if (!(await socketAnswers(target.dataDir))) {
+        throw new Error(
+          `The embedded database in ${target.dataDir} is held by process ${decision.owner.pid} ` +
+            `(${decision.owner.command}), which does not answer on its socket. Stop that process, or if it is ` +
+            `not Canbao, delete ${target.dataDir}/canbao.lock.`,
+        );
+      }
+      adapterFactory = new PrismaPg({ host: target.dataDir, port: SOCKET_PORT, user: 'postgres', database: 'template1', max: 1 });
+      role = 'client';
+    }
+  }
+
+  if (opts.migrate) await applyMigrations(adapterFactory);
+  const prisma = new PrismaClient({ adapter: adapterFactory });
+  return {
+    prisma,
+    adapterFactory,
+    target,
+    role,
+    description: describeTarget(target) + (role === 'client' ? ' (through its owner process)' : ''),
+    async close() {
+      await prisma.$disconnect();
+      for (const c of closers.reverse()) await c();
+    },
+  };
+}
