@@ -1,5 +1,8 @@
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client';
 import { type DatabaseTarget, describeTarget } from './database-target';
 import { acquireOwnership, socketAnswers, socketPath, SOCKET_PORT } from './embedded-owner';
@@ -27,8 +30,6 @@ export interface OpenOptions {
 }
 
 async function openPglite(dataDir: string | null) {
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { PrismaPGlite } = await import('pglite-prisma-adapter');
   const pg = dataDir ? await PGlite.create({ dataDir }) : await PGlite.create();
   return { pg, factory: new PrismaPGlite(pg) as unknown as SqlMigrationAwareDriverAdapterFactory };
 }
@@ -51,7 +52,6 @@ export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {
     const decision = acquireOwnership(target.dataDir, opts.command ?? process.argv.slice(1).join(' '));
     if (decision.role === 'owner') {
       const { pg, factory } = await openPglite(target.dataDir);
-      const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
       const server = new PGLiteSocketServer({ db: pg, path: socketPath(target.dataDir), maxConnections: 32 });
       await server.start();
       closers.push(async () => {

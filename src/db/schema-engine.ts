@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import {
   bindMigrationAwareSqlAdapterFactory,
   type SqlMigrationAwareDriverAdapterFactory,
@@ -9,8 +8,8 @@ import {
 /**
  * Prisma's schema engine compiled to WebAssembly (@prisma/schema-engine-wasm), so migrations are authored
  * and applied offline with a driver adapter, and recorded in the standard `_prisma_migrations` table.
- * See TOOLCHAIN.md. The package is ESM-only; Node 20.19+ can `require` it, and the native require (not a
- * test runner's) is used on purpose.
+ * See TOOLCHAIN.md. The package is ESM-only, so it is loaded with a real dynamic import() (jest runs with
+ * --experimental-vm-modules for this and for PGlite's own dynamic imports).
  */
 
 export const PRISMA_DIR = path.resolve(__dirname, '../../prisma');
@@ -39,9 +38,8 @@ let gluePromise: Promise<WasmGlue> | undefined;
 
 function loadGlue(): Promise<WasmGlue> {
   gluePromise ??= (async () => {
-    const nativeRequire = createRequire(__filename);
-    const gluePath = nativeRequire.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
-    const glue = nativeRequire(gluePath) as WasmGlue;
+    const gluePath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
+    const glue = (await import('@prisma/schema-engine-wasm/schema_engine_bg')) as unknown as WasmGlue;
     const bytes = fs.readFileSync(path.join(path.dirname(gluePath), 'schema_engine_bg.wasm'));
     const { instance } = await WebAssembly.instantiate(bytes, {
       './schema_engine_bg.js': glue,

@@ -1,0 +1,43 @@
+/**
+ * What flows say to the world. Flows emit effects; the conversation engine renders them with i18next in the
+ * conversation's language and puts them in the transcript and the outbox. Effects are commands.
+ */
+
+/** One translatable sentence: an i18n key `<flow>.<state>.<purpose>` and its parameters. */
+export interface TextPart {
+  key: string;
+  params?: Record<string, string | number>;
+}
+
+/** A numbered choice. `synonymsKey` names a locale array of words that also select it. */
+export interface ChoiceOption {
+  value: string;
+  labelKey: string;
+  synonymsKey?: string;
+}
+
+export interface ReplyEffect {
+  type: 'reply';
+  parts: TextPart[];
+  options?: ChoiceOption[];
+}
+
+export interface SetLocaleEffect {
+  type: 'setLocale';
+  locale: 'zh-CN' | 'en';
+}
+
+export type FlowEffect = ReplyEffect | SetLocaleEffect;
+
+/** Events into flows are facts. */
+export type FlowEvent =
+  | { type: 'user.text'; text: string }
+  | { type: 'user.choice'; value: string }
+  | { type: 'user.menu' }
+  | { type: 'user.human' };
+
+export const reply = (parts: TextPart | TextPart[], options?: ChoiceOption[]): ReplyEffect => ({
+  type: 'reply',
+  parts: Array.isArray(parts) ? parts : [parts],
+  ...(options ? { options } : {}),
+});

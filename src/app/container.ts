@@ -1,0 +1,95 @@
+import type { Router } from 'express';
+import { WebChatHub } from '../channels/web/web-chat-hub';
+import { ConversationEngine } from '../conversation/engine';
+import { OutboxDispatcher } from '../conversation/outbox-dispatcher';
+import { residentFlowBinding } from '../conversation/resident-ports';
+import { Scheduler } from '../conversation/scheduler';
+import type { OpenDatabase } from '../db/open-database';
+import type { SmsSender } from '../domain/verification.service';
+import { createChatRouter } from '../http/chat.router';
+import { createApp, type AppDeps } from '../http/create-app';
+import type { OpenAPIRegistry } from '../http/openapi';
+import { systemClock, type Clock } from '../lib/clock';
+import { createI18n } from '../lib/i18n';
+import type { Logger } from '../lib/logger';
+import type { Config } from './config';
+import { DevSmsGateway, HttpSmsGateway } from './sms-gateway';
+
+export interface ContainerOptions {
+  config: Config;
+  db: OpenDatabase;
+  logger: Logger;
+  clock?: Clock;
+  sms?: SmsSender;
+  /** Routers beyond the chat API (staff API, console). */
+  extraRouters?: ((deps: AppDeps, registry: OpenAPIRegistry) => Router)[];
+}
+
+/** Builds every concrete thing from config: the only place that does (DESIGN.md, composition root). */
+export function createContainer(opts: ContainerOptions) {
+  const { config, db, logger } = opts;
+  const clock = opts.clock ?? systemClock;
+  const i18n = createI18n(config.DEFAULT_LOCALE);
+  const sms =
+    opts.sms ?? (config.SMS_GATEWAY === 'http' && config.SMS_HTTP_URL ? new HttpSmsGateway(config.SMS_HTTP_URL, config.SMS_HTTP_TOKEN) : new DevSmsGateway(logger));
+  const dispatcher = new OutboxDispatcher(db.prisma, clock, logger, { pollMs: config.OUTBOX_POLL_MS });
+  const engine = new ConversationEngine({
+    prisma: db.prisma,
+    i18n,
+    clock,
+    logger,
+    defaultLocale: config.DEFAULT_LOCALE,
+    idleMinutes: config.SESSION_IDLE_MINUTES,
+    onOutbox: () => void dispatcher.kick(),
+    flow: residentFlowBinding({
+      i18n,
+      bindingDays: config.BINDING_DAYS,
+      sms,
+      verification: {
+        method: config.VERIFY_METHOD,
+        secret: config.ID_HASH_SECRET,
+        maxFailures: config.VERIFY_MAX_FAILURES,
+        lockHours: config.VERIFY_LOCK_HOURS,
+        failureFloorMs: config.NODE_ENV === 'test' ? 20 : 250,
+        otpTtlMinutes: 5,
+      },
+    }),
+  });
+  const hub = new WebChatHub();
+  dispatcher.register(hub);
+  const scheduler = new Scheduler(db.prisma, engine, clock, logger, { pollMs: config.SCHEDULER_POLL_MS, retentionDays: config.TRANSCRIPT_RETENTION_DAYS });
+  const appDeps: AppDeps = {
+    prisma: db.prisma,
+    config,
+    logger,
+    i18n,
+    clock,
+    routers: [createChatRouter({ engine, hub }), ...(opts.extraRouters ?? [])],
+  };
+  const app = createApp(appDeps);
+  return {
+    config,
+    db,
+    logger,
+    clock,
+    i18n,
+    engine,
+    dispatcher,
+    scheduler,
+    hub,
+    sms,
+    app,
+    appDeps,
+    /** Starts the background loops (outbox dispatch, timers). */
+    startBackground() {
+      dispatcher.start();
+      scheduler.start();
+    },
+    async stop() {
+      scheduler.stop();
+      await dispatcher.stop();
+    },
+  };
+}
+
+export type Container = ReturnType<typeof createContainer>;

@@ -1,0 +1,55 @@
+import { createServer } from 'node:http';
+import { parseDatabaseUrl } from '../db/database-target';
+import { openDatabase } from '../db/open-database';
+import { seedRegions } from '../domain/region.service';
+import { createLogger } from '../lib/logger';
+import { ConfigError, loadConfig } from './config';
+import { createContainer } from './container';
+import { staffRouters } from './staff-routers';
+import { seedDemo } from './demo';
+
+/** npm start: the server (web chat, staff API), the outbox dispatcher and the scheduler. */
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const logger = createLogger({ level: config.LOG_LEVEL });
+  const db = await openDatabase(parseDatabaseUrl(config.DATABASE_URL), { migrate: true, command: 'canbao server' });
+  logger.info({ database: db.description }, 'database ready (migrations applied)');
+  if ((await db.prisma.region.count()) === 0) logger.info({ regions: await seedRegions(db.prisma) }, 'regions loaded');
+  if (config.DEMO_SEED) await seedDemo(db.prisma, config, logger);
+
+  const c = createContainer({ config, db, logger, extraRouters: staffRouters() });
+  c.startBackground();
+  const server = createServer(c.app);
+  server.listen(config.PORT, config.HOST, () => {
+    logger.info({ port: config.PORT }, 'Canbao is listening');
+    console.log(`\nCanbao is running: web chat at http://localhost:${config.PORT}/chat , staff API at /api (OpenAPI: /api/openapi.json)\n`);
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    server.close();
+    server.closeAllConnections();
+    await c.stop();
+    await db.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+  process.exit(1);
+});

@@ -1,0 +1,29 @@
+import type { i18n } from 'i18next';
+import type { ReplyEffect, TextPart } from '../../flows/effects';
+import { redactSensitive } from '../domain/masking';
+import type { Locale } from '../lib/i18n';
+import type { OutboundMessage } from './messages';
+
+const NESTED = /^\$t\(([\w.-]+)\)$/;
+
+function renderPart(i18n: i18n, lng: Locale, part: TextPart): string {
+  const params: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(part.params ?? {})) {
+    const m = typeof v === 'string' ? NESTED.exec(v) : null;
+    params[k] = m?.[1] ? i18n.t(m[1], { lng }) : v;
+  }
+  return i18n.t(part.key, { lng, ...params });
+}
+
+/**
+ * Renders a flow's reply in the conversation's language. Parameters of the form "$t(key)" are translated
+ * first (values from data are never treated as templates). The result passes through redactSensitive as a
+ * last guard: no reply can carry a full ID number or phone.
+ */
+export function renderReply(i18n: i18n, lng: Locale, r: ReplyEffect): OutboundMessage {
+  const text = redactSensitive(r.parts.map((p) => renderPart(i18n, lng, p)).join('\n'));
+  return {
+    text,
+    ...(r.options?.length ? { options: r.options.map((o) => ({ value: o.value, label: i18n.t(o.labelKey, { lng }) })) } : {}),
+  };
+}

@@ -1,0 +1,134 @@
+import { createHmac, createHash, randomInt, timingSafeEqual } from 'node:crypto';
+import type { DbClient } from '../db/db-client';
+import type { CheckIdentityResult, VerifyFactorResult, VerifyMethod } from './ports';
+import { recordAudit } from './audit.service';
+
+export interface VerificationPolicy {
+  method: VerifyMethod;
+  secret: string;
+  maxFailures: number;
+  lockHours: number;
+  /** Failures are padded to at least this long, so every kind of mismatch takes the same time. */
+  failureFloorMs: number;
+  otpTtlMinutes: number;
+}
+
+export interface SmsSender {
+  sendCode(phone: string, code: string): Promise<void>;
+}
+
+export const hashIdNumber = (secret: string, idNumber: string) => createHmac('sha256', secret).update(idNumber).digest('hex');
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** Names compare without spaces, width or case differences (张 三 = 张三, ＬＩ = li). */
+export function namesMatch(onRecord: string, given: string): boolean {
+  const norm = (s: string) => s.normalize('NFKC').replace(/[\s·•.]/g, '').toLowerCase();
+  const a = Buffer.from(sha256(norm(onRecord)));
+  const b = Buffer.from(sha256(norm(given)));
+  return timingSafeEqual(a, b);
+}
+
+function equalSecret(a: string, b: string): boolean {
+  return timingSafeEqual(Buffer.from(sha256(a)), Buffer.from(sha256(b)));
+}
+
+async function failuresSince(db: DbClient, idHash: string, endpointKey: string, since: Date) {
+  const [byId, byEndpoint] = await Promise.all([
+    db.verificationAttempt.count({ where: { idNumberHash: idHash, success: false, createdAt: { gte: since } } }),
+    db.verificationAttempt.count({ where: { endpointKey, success: false, createdAt: { gte: since } } }),
+  ]);
+  return Math.max(byId, byEndpoint);
+}
+
+async function padTo(startedAt: number, floorMs: number) {
+  const left = floorMs - (Date.now() - startedAt);
+  if (left > 0) await new Promise((r) => setTimeout(r, left));
+}
+
+/**
+ * After ID number and name: decides the next question. Reveals nothing about whether the ID number exists:
+ * unknown ID, wrong name and a real person all get ASK_FACTOR, except that a correct ID number and name of a
+ * person without a phone get NO_PHONE (they cannot verify remotely). In SMS mode a code is sent only to the
+ * phone on record of a matching person.
+ */
+export async function checkIdentity(
+  db: DbClient,
+  input: { idNumber: string; name: string; endpointKey: string; now: Date },
+  policy: VerificationPolicy,
+  sms?: SmsSender,
+): Promise<CheckIdentityResult> {
+  const idHash = hashIdNumber(policy.secret, input.idNumber);
+  const since = new Date(input.now.getTime() - policy.lockHours * 3600_000);
+  if ((await failuresSince(db, idHash, input.endpointKey, since)) >= policy.maxFailures) return { next: 'LOCKED' };
+  const person = await db.person.findUnique({ where: { idNumber: input.idNumber }, select: { id: true, name: true, phone: true } });
+  const matches = person ? namesMatch(person.name, input.name) : namesMatch(input.name, `${input.name}\u0000`);
+  if (person && matches && !person.phone) return { next: 'NO_PHONE', personId: person.id };
+  if (policy.method === 'sms' && person && matches && person.phone) {
+    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    await db.oneTimeCode.create({
+      data: {
+        personId: person.id,
+        endpointKey: input.endpointKey,
+        codeHash: sha256(`${input.endpointKey}:${code}`),
+        expiresAt: new Date(input.now.getTime() + policy.otpTtlMinutes * 60_000),
+      },
+    });
+    await sms?.sendCode(person.phone, code);
+  }
+  return { next: 'ASK_FACTOR', method: policy.method };
+}
+
+/**
+ * Checks ID number, name and the second factor together. Every mismatch gives the same answer after the
+ * same minimum time; failures count towards the lockout by ID number and by chat identity.
+ */
+export async function verifyFactor(
+  db: DbClient,
+  input: { idNumber: string; name: string; factor: string; endpointKey: string; now: Date; source: string },
+  policy: VerificationPolicy,
+): Promise<VerifyFactorResult> {
+  const started = Date.now();
+  const idHash = hashIdNumber(policy.secret, input.idNumber);
+  const since = new Date(input.now.getTime() - policy.lockHours * 3600_000);
+  if ((await failuresSince(db, idHash, input.endpointKey, since)) >= policy.maxFailures) {
+    await padTo(started, policy.failureFloorMs);
+    return { ok: false, reason: 'LOCKED' };
+  }
+  const person = await db.person.findUnique({ where: { idNumber: input.idNumber }, select: { id: true, name: true, phone: true } });
+  let ok = false;
+  if (person) {
+    const nameOk = namesMatch(person.name, input.name);
+    let factorOk = false;
+    if (policy.method === 'phone_last4') {
+      factorOk = equalSecret((person.phone ?? '').slice(-4) || '\u0000', input.factor);
+    } else {
+      const code = await db.oneTimeCode.findFirst({
+        where: { personId: person.id, endpointKey: input.endpointKey, consumedAt: null, expiresAt: { gt: input.now } },
+        orderBy: { createdAt: 'desc' },
+      });
+      factorOk = Boolean(code) && equalSecret(code!.codeHash, sha256(`${input.endpointKey}:${input.factor}`));
+      if (factorOk && nameOk) await db.oneTimeCode.update({ where: { id: code!.id }, data: { consumedAt: input.now } });
+    }
+    ok = nameOk && factorOk && Boolean(person.phone);
+  } else {
+    equalSecret('\u0000', input.factor);
+  }
+  await db.verificationAttempt.create({
+    data: { idNumberHash: idHash, endpointKey: input.endpointKey, success: ok, createdAt: input.now },
+  });
+  if (ok && person) {
+    await recordAudit(db, {
+      actorType: 'RESIDENT',
+      actorId: person.id,
+      source: input.source,
+      action: 'identity.verified',
+      targetType: 'person',
+      targetId: person.id,
+      at: input.now,
+    });
+    return { ok: true, personId: person.id };
+  }
+  const failures = await failuresSince(db, idHash, input.endpointKey, since);
+  await padTo(started, policy.failureFloorMs);
+  return { ok: false, reason: failures >= policy.maxFailures ? 'LOCKED' : 'MISMATCH' };
+}

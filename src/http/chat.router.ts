@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import express, { Router } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { z } from 'zod';
+import type { WebChatHub } from '../channels/web/web-chat-hub';
+import type { ConversationEngine } from '../conversation/engine';
+import { findConversation, readTranscript } from '../conversation/transcript';
+import type { AppDeps } from './create-app';
+import { HttpError, parseOr400 } from './http-error';
+import { errorResponses, type OpenAPIRegistry } from './openapi';
+
+const CHANNEL = 'web';
+const SessionId = z.string().regex(/^[A-Za-z0-9_-]{32}$/, 'is not a session id');
+const Option = z.object({ value: z.string(), label: z.string() }).openapi('ChatOption');
+const Reply = z.object({ id: z.string(), text: z.string(), options: z.array(Option).optional() }).openapi('ChatReply');
+const CreateSessionResponse = z.object({ sessionId: z.string(), replies: z.array(Reply) }).openapi('ChatSession');
+const SendMessageBody = z
+  .object({
+    text: z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters'),
+    messageId: z.string().regex(/^[\w-]{1,64}$/, 'must be 1-64 letters, digits, _ or -').optional(),
+  })
+  .strict()
+  .openapi('ChatMessage');
+const SendMessageResponse = z.object({ replies: z.array(Reply), duplicate: z.boolean() }).openapi('ChatReplies');
+const TranscriptQuery = z.object({ after: z.string().regex(/^\d{1,18}$/, 'must be a message id').optional() });
+const TranscriptEntry = Reply.extend({ direction: z.enum(['in', 'out']), at: z.string() }).openapi('ChatTranscriptEntry');
+const TranscriptResponse = z.object({ messages: z.array(TranscriptEntry) }).openapi('ChatTranscript');
+
+export interface ChatRouterDeps {
+  engine: ConversationEngine;
+  hub: WebChatHub;
+}
+
+/** The web chat API (server-issued unguessable sessions) and the /chat page. */
+export function createChatRouter(chat: ChatRouterDeps) {
+  return (deps: AppDeps, registry: OpenAPIRegistry): Router => {
+    const router = Router();
+    const perMinute = deps.config.CHAT_RATE_LIMIT_PER_MINUTE;
+    const limitBy = (key: (req: express.Request) => string) =>
+      rateLimit({
+        windowMs: 60_000,
+        limit: perMinute,
+        standardHeaders: 'draft-7',
+        legacyHeaders: false,
+        keyGenerator: key,
+        handler: (req, _res, next) => next(new HttpError(429, 'RATE_LIMITED', 'Too many messages; please wait a minute.')),
+      });
+    const byIp = limitBy((req) => `ip:${ipKeyGenerator(req.ip ?? '')}`);
+    const bySession = limitBy((req) => `s:${String(req.params.id)}`);
+
+    async function sessionConversation(id: unknown) {
+      const sessionId = parseOr400(SessionId, id, 'session id');
+      const conv = await findConversation(deps.prisma, CHANNEL, sessionId);
+      if (!conv) throw new HttpError(404, 'SESSION_NOT_FOUND', 'No such chat session; start a new one.');
+      return { sessionId, conv };
+    }
+
+    registry.registerPath({
+      method: 'post',
+      path: '/api/chat/sessions',
+      summary: 'Start a web chat session; returns its id and the greeting',
+      responses: { 201: { description: 'Created', content: { 'application/json': { schema: CreateSessionResponse } } }, ...errorResponses(429) },
+    });
+    router.post('/api/chat/sessions', byIp, async (_req, res) => {
+      const sessionId = randomBytes(24).toString('base64url');
+      const r = await chat.engine.start(CHANNEL, sessionId);
+      res.status(201).json({ sessionId, replies: r.replies });
+    });
+
+    registry.registerPath({
+      method: 'post',
+      path: '/api/chat/sessions/{id}/messages',
+      summary: 'Send a message; returns the replies. A repeated messageId returns the first answer again.',
+      request: { params: z.object({ id: SessionId }), body: { content: { 'application/json': { schema: SendMessageBody } } } },
+      responses: { 200: { description: 'Replies', content: { 'application/json': { schema: SendMessageResponse } } }, ...errorResponses(400, 404, 429) },
+    });
+    router.post('/api/chat/sessions/:id/messages', bySession, async (req, res) => {
+      const { sessionId } = await sessionConversation(req.params.id);
+      const body = parseOr400(SendMessageBody, req.body);
+      const r = await chat.engine.handle({
+        channel: CHANNEL,
+        endpoint: sessionId,
+        ...(body.messageId ? { messageId: body.messageId } : {}),
+        text: body.text,
+        receivedAt: deps.clock.now(),
+      });
+      res.json({ replies: r.replies, duplicate: r.duplicate });
+    });
+
+    registry.registerPath({
+      method: 'get',
+      path: '/api/chat/sessions/{id}/messages',
+      summary: 'The transcript after a message id, including notifications sent later',
+      request: { params: z.object({ id: SessionId }), query: TranscriptQuery },
+      responses: { 200: { description: 'Transcript', content: { 'application/json': { schema: TranscriptResponse } } }, ...errorResponses(400, 404) },
+    });
+    router.get('/api/chat/sessions/:id/messages', bySession, async (req, res) => {
+      const { conv } = await sessionConversation(req.params.id);
+      const q = parseOr400(TranscriptQuery, req.query, 'query');
+      res.json({ messages: await readTranscript(deps.prisma, conv.id, BigInt(q.after ?? '0')) });
+    });
+
+    registry.registerPath({
+      method: 'get',
+      path: '/api/chat/sessions/{id}/events',
+      summary: 'Server-sent events: each outgoing message of the session as it is sent',
+      request: { params: z.object({ id: SessionId }) },
+      responses: { 200: { description: 'text/event-stream of ChatReply objects' }, ...errorResponses(400, 404) },
+    });
+    router.get('/api/chat/sessions/:id/events', async (req, res) => {
+      const { sessionId, conv } = await sessionConversation(req.params.id);
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      const write = (m: { id?: string }) => res.write(`id: ${m.id ?? ''}\ndata: ${JSON.stringify(m)}\n\n`);
+      const lastId = req.get('last-event-id');
+      if (lastId && /^\d{1,18}$/.test(lastId)) {
+        for (const m of await readTranscript(deps.prisma, conv.id, BigInt(lastId))) if (m.direction === 'out') write(m);
+      }
+      const unsubscribe = chat.hub.subscribe(sessionId, write);
+      const ping = setInterval(() => res.write(': ping\n\n'), 25_000);
+      req.on('close', () => {
+        clearInterval(ping);
+        unsubscribe();
+      });
+    });
+
+    const pub = path.resolve(__dirname, 'public');
+    router.get('/chat', (_req, res) => res.sendFile(path.join(pub, 'chat.html')));
+    router.use('/chat/assets', express.static(pub, { index: false, maxAge: '1h' }));
+    return router;
+  };
+}
