@@ -6,7 +6,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client';
 import { type DatabaseTarget, describeTarget } from './database-target';
 import { acquireOwnership, socketAnswers, socketPath, SOCKET_PORT } from './embedded-owner';
-import { applyMigrations } from './schema-engine';
+import { applyMigrations, readMigrations } from './schema-engine';
 
 export type Db = PrismaClient;
 
@@ -74,8 +74,8 @@ export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {
     }
   }
 
-  if (opts.migrate) await applyMigrations(adapterFactory);
   const prisma = new PrismaClient({ adapter: adapterFactory });
+  if (opts.migrate && (await pendingMigrations(prisma)).length > 0) await applyMigrations(adapterFactory);
   return {
     prisma,
     adapterFactory,
@@ -87,4 +87,22 @@ export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {
       for (const c of closers.reverse()) await c();
     },
   };
+}
+
+/**
+ * Names of migrations in prisma/migrations not yet recorded as finished in `_prisma_migrations`. Starting the
+ * WASM schema engine costs a second or two, so commands skip it when nothing is pending.
+ */
+export async function pendingMigrations(prisma: PrismaClient): Promise<string[]> {
+  const wanted = readMigrations().migrationDirectories.map((d) => d.path);
+  let done: Set<string>;
+  try {
+    const rows = await prisma.$queryRawUnsafe<{ migration_name: string }[]>(
+      'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+    );
+    done = new Set(rows.map((r) => r.migration_name));
+  } catch {
+    return wanted;
+  }
+  return wanted.filter((name) => !done.has(name));
 }
