@@ -7,12 +7,16 @@ import { ConfigError, loadConfig } from './config';
 import { createContainer } from './container';
 import { staffRouters } from './staff-routers';
 import { seedDemo } from './demo';
+import { startWechatChannels } from './wechat';
+import { loadWechatConfig } from './wechat-config';
 
 /** npm start: the server (web chat, staff API), the outbox dispatcher and the scheduler. */
 async function main() {
   let config;
+  let wechatConfig;
   try {
     config = loadConfig();
+    wechatConfig = loadWechatConfig();
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(e.message);
@@ -28,7 +32,8 @@ async function main() {
 
   const c = createContainer({ config, db, logger, extraRouters: staffRouters() });
   c.startBackground();
-  const server = createServer(c.app);
+  const wechat = await startWechatChannels(c, wechatConfig);
+  const server = createServer(wechat.wrap(c.app));
   server.listen(config.PORT, config.HOST, () => {
     logger.info({ port: config.PORT }, 'Canbao is listening');
     console.log(`\nCanbao is running: web chat at http://localhost:${config.PORT}/chat , staff API at /api (OpenAPI: /api/openapi.json)\n`);
@@ -41,6 +46,7 @@ async function main() {
     logger.info({ signal }, 'shutting down');
     server.close();
     server.closeAllConnections();
+    await wechat.stop();
     await c.stop();
     await db.close();
     process.exit(0);

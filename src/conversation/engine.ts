@@ -285,7 +285,16 @@ export class ConversationEngine {
       });
       const withId = { ...m, id: row.seq.toString() };
       await tx.outboxMessage.create({
-        data: { conversationId, messageSeq: row.seq, channel, endpoint, kind, payload: withId as unknown as Prisma.InputJsonValue },
+        data: {
+          conversationId,
+          messageSeq: row.seq,
+          channel,
+          endpoint,
+          kind,
+          payload: withId as unknown as Prisma.InputJsonValue,
+          nextAttemptAt: this.deps.clock.now(),
+          createdAt: this.deps.clock.now(),
+        },
       });
       out.push(withId);
     }
