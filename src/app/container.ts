@@ -44,6 +44,7 @@ export function createContainer(opts: ContainerOptions) {
     flow: residentFlowBinding({
       i18n,
       bindingDays: config.BINDING_DAYS,
+      holidays: config.HOLIDAYS,
       sms,
       verification: {
         method: config.VERIFY_METHOD,

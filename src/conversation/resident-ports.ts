@@ -1,10 +1,14 @@
 import type { i18n } from 'i18next';
 import { provideResidentPorts, PRIVACY_NOTICE_VERSION, RESIDENT_FLOW_ID, RESIDENT_FLOW_VERSION, type ResidentInput } from '../../flows/resident.flow';
+import { checkCorrection, submitCorrection } from '../domain/change-request.service';
+import { getCoverage, submitEmploymentReport } from '../domain/employment-report.service';
 import { requestHandoff } from '../domain/handoff.service';
-import type { ResidentPorts } from '../domain/ports';
+import { checkMissingMember, getHouseholdView, reportMissingMember } from '../domain/household.service';
+import type { ResidentPart2Ports, ResidentPorts } from '../domain/ports';
 import { confirmRegistration, requestHouseholdVisit } from '../domain/registration.service';
 import { getEnrolmentStatusView, getMaskedDetails } from '../domain/resident-view.service';
 import { checkIdentity, verifyFactor, type SmsSender, type VerificationPolicy } from '../domain/verification.service';
+import { LOCALES } from '../lib/i18n';
 import type { FlowBinding, TurnContext } from './engine';
 
 export interface ResidentPortDeps {
@@ -12,12 +16,21 @@ export interface ResidentPortDeps {
   verification: VerificationPolicy;
   bindingDays: number;
   sms?: SmsSender;
+  /** Extra non-working days (config HOLIDAYS, YYYY-MM-DD) for the due date of a change request. */
+  holidays?: readonly string[];
+}
+
+/** The names of an ethnicity code in every language (locales: reference.ethnicity.<code>). */
+function ethnicityNames(i18n: i18n): (code: string) => string[] {
+  return (code) => LOCALES.map((lng) => i18n.t(`reference.ethnicity.${code}`, { lng })).filter((n) => n !== `reference.ethnicity.${code}`);
 }
 
 /** The real ports of the resident flow, bound to one turn's transaction and conversation. */
-export function createResidentPorts(turn: TurnContext, deps: ResidentPortDeps): ResidentPorts {
+export function createResidentPorts(turn: TurnContext, deps: ResidentPortDeps): ResidentPorts & ResidentPart2Ports {
   const { tx, conversationId, channel, now } = turn;
   const endpointKey = `${channel}:${turn.endpoint}`;
+  const correction = { ethnicityNames: ethnicityNames(deps.i18n), now };
+  const holidays = deps.holidays ?? [];
   return {
     async acknowledgeNotice({ noticeVersion }) {
       const seen = await tx.noticeAcknowledgement.findFirst({ where: { conversationId, noticeVersion } });
@@ -51,6 +64,13 @@ export function createResidentPorts(turn: TurnContext, deps: ResidentPortDeps): 
       turn.personId = null;
       await tx.conversation.update({ where: { id: conversationId }, data: { personId: null, boundUntil: null } });
     },
+    checkCorrection: (input) => checkCorrection(tx, input, correction),
+    submitCorrection: (input) => submitCorrection(tx, input, { ...correction, channel, conversationId, holidays }),
+    getCoverage: ({ personId }) => getCoverage(tx, personId),
+    submitEmploymentReport: (input) => submitEmploymentReport(tx, input, { channel, conversationId, now }),
+    getHousehold: ({ personId }) => getHouseholdView(tx, personId),
+    checkMissingMember: ({ idNumber }) => checkMissingMember(tx, { idNumber }),
+    reportMissingMember: (input) => reportMissingMember(tx, input, { channel, conversationId, now, holidays }),
   };
 }
 

@@ -84,3 +84,156 @@ export interface ResidentPorts {
   confirmRegistration(input: { personId: string }): Promise<{ registrationStatus: RegistrationStatusCode }>;
   signOut(): Promise<void>;
 }
+
+// ---------------------------------------------------------------- corrections (dialogue part 2)
+
+/** The fields a resident can ask to correct, in the order the bot offers them. */
+export type CorrectableField =
+  | 'name'
+  | 'sex'
+  | 'birthDate'
+  | 'idNumber'
+  | 'ethnicity'
+  | 'phone'
+  | 'residenceRegion'
+  | 'residenceAddress'
+  | 'hukouRegion'
+  | 'hukouAddress';
+
+/** DIRECT: applied at once (audited). REVIEWED: a change request that staff check (within 3 working days). */
+export type FieldPolicyKind = 'DIRECT' | 'REVIEWED';
+
+/** Why a proposed value was refused; each has its own message (locales: correct.awaitingValue.error_*). */
+export type CorrectionError =
+  | 'BAD_NAME'
+  | 'BAD_SEX'
+  | 'SEX_CONTRADICTS_ID'
+  | 'BAD_BIRTH_DATE'
+  | 'BIRTH_DATE_CONTRADICTS_ID'
+  | 'ID_EMPTY'
+  | 'ID_BAD_CHARACTERS'
+  | 'ID_BAD_LENGTH'
+  | 'ID_BAD_DATE'
+  | 'ID_BAD_CHECK'
+  | 'BAD_ETHNICITY'
+  | 'BAD_PHONE'
+  | 'BAD_ADDRESS'
+  | 'UNKNOWN_REGION'
+  | 'REGION_TOO_BROAD'
+  | 'TOO_MANY_REGIONS'
+  | 'UNCHANGED';
+
+/** A region offered when a typed name matches several (label: e.g. "五华区 华山街道"). */
+export interface RegionMatch {
+  code: string;
+  label: string;
+}
+
+/**
+ * The check of a proposed value. On success: the normalised value, the policy that applies, and both values
+ * for display (old masked; a display value may be a "$t(key)" reference, e.g. for sex or ethnicity).
+ */
+export type CheckCorrectionResult =
+  | { ok: true; value: string; policy: FieldPolicyKind; oldDisplay?: string; newDisplay: string }
+  | { ok: false; error: CorrectionError }
+  | { ok: false; error: 'CHOOSE_REGION'; matches: RegionMatch[] }
+  | { ok: false; error: 'ALREADY_PENDING'; reference: string };
+
+export interface CheckCorrectionInput {
+  personId: string;
+  field: CorrectableField;
+  value: string;
+}
+
+export interface SubmitCorrectionInput extends CheckCorrectionInput {
+  /** The resident's short explanation (why, which document); required for REVIEWED fields. */
+  evidence?: string;
+}
+
+export type SubmitCorrectionResult =
+  | { outcome: 'APPLIED' }
+  /** A change request awaits review; `dueDate` (YYYY-MM-DD, China time) is when the answer is due. */
+  | { outcome: 'SUBMITTED'; reference: string; dueDate: string }
+  | { outcome: 'ALREADY_PENDING'; reference: string }
+  | { outcome: 'REFUSED'; error: CorrectionError };
+
+// ---------------------------------------------------------------- employment report
+
+export type EmploymentStatusCode = 'EMPLOYED' | 'FLEXIBLE' | 'SELF_EMPLOYED' | 'FARMING' | 'UNEMPLOYED' | 'STUDENT' | 'RETIRED' | 'OTHER';
+export type NonEnrolmentReasonCode = 'CANNOT_AFFORD' | 'NOT_AWARE' | 'ENROLLED_ELSEWHERE' | 'EMPLOYER_DID_NOT_ENROL' | 'NOT_INTERESTED' | 'OTHER';
+export type EnrolmentIntentionCode = 'YES' | 'NO' | 'UNSURE';
+
+/** Whether the person pays into a pension (110/120/170) and a medical insurance (310/390) now. */
+export interface CoverageView {
+  hasPayingPension: boolean;
+  hasPayingMedical: boolean;
+}
+
+export interface EmploymentReportInput {
+  personId: string;
+  status: EmploymentStatusCode;
+  /** Employer (EMPLOYED) or business name (SELF_EMPLOYED). */
+  employer?: string;
+  employerCreditCode?: string;
+  /** Platform or gig work (FLEXIBLE). */
+  platformWork?: string;
+  /** Since when, YYYY-MM-DD (a month answer is its first day); absent when unknown. */
+  since?: string;
+  nonEnrolmentReason?: NonEnrolmentReasonCode;
+  reasonText?: string;
+  intention?: EnrolmentIntentionCode;
+}
+
+export interface EmploymentReportResult {
+  reportId: string;
+  /** True when the report contradicts the enrolment data (the person is flagged EMPLOYMENT_MISMATCH). */
+  mismatch: boolean;
+}
+
+// ---------------------------------------------------------------- household (户不漏人)
+
+export type RelationshipCode = 'SPOUSE' | 'CHILD' | 'PARENT' | 'GRANDCHILD' | 'SIBLING' | 'OTHER';
+
+/** A household member as the chat may show it. */
+export interface MaskedMember {
+  maskedName: string;
+  maskedIdNumber: string;
+}
+
+export interface HouseholdView {
+  /** False when the person belongs to no household on record (the list is then empty). */
+  hasHousehold: boolean;
+  members: MaskedMember[];
+}
+
+/**
+ * Whether a reported ID number is new: already a person in the registry (nothing more is revealed), already
+ * reported and awaiting review (with that reference), or new.
+ */
+export type MemberCheckResult = ({ status: 'NEW' } | { status: 'IN_REGISTRY' } | { status: 'ALREADY_REPORTED'; reference: string }) & {
+  /** The reported ID number, masked for the chat. */
+  maskedIdNumber: string;
+};
+
+export interface ReportMemberInput {
+  personId: string;
+  idNumber: string;
+  name: string;
+  relationship: RelationshipCode;
+}
+
+export type ReportMemberResult =
+  | { outcome: 'CREATED'; reference: string; dueDate: string }
+  | { outcome: 'ALREADY_REPORTED'; reference: string; maskedIdNumber: string }
+  | { outcome: 'IN_REGISTRY'; maskedIdNumber: string };
+
+/** Domain operations of dialogue part 2 (corrections, employment report, household members). */
+export interface ResidentPart2Ports {
+  checkCorrection(input: CheckCorrectionInput): Promise<CheckCorrectionResult>;
+  submitCorrection(input: SubmitCorrectionInput): Promise<SubmitCorrectionResult>;
+  getCoverage(input: { personId: string }): Promise<CoverageView>;
+  submitEmploymentReport(input: EmploymentReportInput): Promise<EmploymentReportResult>;
+  getHousehold(input: { personId: string }): Promise<HouseholdView>;
+  checkMissingMember(input: { personId: string; idNumber: string }): Promise<MemberCheckResult>;
+  reportMissingMember(input: ReportMemberInput): Promise<ReportMemberResult>;
+}

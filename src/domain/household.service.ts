@@ -1,0 +1,91 @@
+import type { DbClient } from '../db/db-client';
+import { createChangeRequest, dueDateOf, OPEN_STATUSES } from './change-request.service';
+import { parseIdNumber } from './id-number';
+import { maskIdNumber, maskName } from './masking';
+import type { HouseholdView, MemberCheckResult, ReportMemberInput, ReportMemberResult } from './ports';
+
+/**
+ * "No person missed in a household" (户不漏人): a verified resident sees the members of their household on
+ * record (masked) and reports a missing one, which becomes a NEW_PERSON change request for the reviewers.
+ */
+
+/** The members of the person's household on record, masked; empty when the person has no household. */
+export async function getHouseholdView(db: DbClient, personId: string): Promise<HouseholdView> {
+  const p = await db.person.findUniqueOrThrow({ where: { id: personId }, select: { householdId: true } });
+  if (!p.householdId) return { hasHousehold: false, members: [] };
+  const members = await db.person.findMany({
+    where: { householdId: p.householdId },
+    select: { name: true, idNumber: true },
+    orderBy: { idNumber: 'asc' },
+  });
+  return { hasHousehold: true, members: members.map((m) => ({ maskedName: maskName(m.name), maskedIdNumber: maskIdNumber(m.idNumber) })) };
+}
+
+function normalise(idNumber: string): string {
+  const r = parseIdNumber(idNumber);
+  if (!r.ok) throw new Error('invalid ID number');
+  return r.idNumber;
+}
+
+async function openReport(db: DbClient, subjectKey: string) {
+  return db.changeRequest.findFirst({
+    where: { kind: 'NEW_PERSON', subjectKey, status: { in: [...OPEN_STATUSES] } },
+    orderBy: { createdAt: 'asc' },
+    select: { reference: true },
+  });
+}
+
+/**
+ * Whether a reported ID number is new. A person already in the registry is only said to be there (nothing
+ * about them is revealed); an open report for the same ID number is named by its reference.
+ */
+export async function checkMissingMember(db: DbClient, input: { idNumber: string }): Promise<MemberCheckResult> {
+  const idNumber = normalise(input.idNumber);
+  const maskedIdNumber = maskIdNumber(idNumber);
+  const known = await db.person.findUnique({ where: { idNumber }, select: { id: true } });
+  if (known) return { status: 'IN_REGISTRY', maskedIdNumber };
+  const open = await openReport(db, idNumber);
+  if (open) return { status: 'ALREADY_REPORTED', reference: open.reference, maskedIdNumber };
+  return { status: 'NEW', maskedIdNumber };
+}
+
+export interface ReportContext {
+  channel: string;
+  conversationId?: string | null;
+  now: Date;
+  holidays?: readonly string[];
+}
+
+/**
+ * Reports a household member missing from the registry: one NEW_PERSON change request (proposed ID number,
+ * name, relationship, and the sex and birth date the ID number encodes), for the reporter's household and
+ * routed to the reporter's region. Without a household on record the request carries the reporter's person
+ * id instead. A person already in the registry, or already reported and awaiting review, is not reported again.
+ */
+export async function reportMissingMember(db: DbClient, input: ReportMemberInput, ctx: ReportContext): Promise<ReportMemberResult> {
+  const id = parseIdNumber(input.idNumber);
+  if (!id.ok) throw new Error('invalid ID number');
+  const check = await checkMissingMember(db, { idNumber: id.idNumber });
+  if (check.status === 'IN_REGISTRY') return { outcome: 'IN_REGISTRY', maskedIdNumber: check.maskedIdNumber };
+  if (check.status === 'ALREADY_REPORTED') return { outcome: 'ALREADY_REPORTED', reference: check.reference, maskedIdNumber: check.maskedIdNumber };
+  const reporter = await db.person.findUniqueOrThrow({ where: { id: input.personId }, select: { id: true, householdId: true, regionCode: true } });
+  const row = await createChangeRequest(
+    db,
+    {
+      kind: 'NEW_PERSON',
+      personId: reporter.householdId ? null : reporter.id,
+      householdId: reporter.householdId,
+      fields: ['idNumber', 'name', 'relationship', 'sex', 'birthDate'],
+      currentValues: { reportedBy: reporter.id },
+      proposedValues: { idNumber: id.idNumber, name: input.name.normalize('NFKC').trim(), relationship: input.relationship, sex: id.sex, birthDate: id.birthDate },
+      subjectKey: id.idNumber,
+      regionCode: reporter.regionCode,
+      channel: ctx.channel,
+      conversationId: ctx.conversationId ?? null,
+      now: ctx.now,
+      ...(ctx.holidays ? { holidays: ctx.holidays } : {}),
+    },
+    reporter.id,
+  );
+  return { outcome: 'CREATED', reference: row.reference, dueDate: dueDateOf(row.dueAt) };
+}
