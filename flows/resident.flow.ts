@@ -556,7 +556,12 @@ export const residentMachine = setup({
               { guard: 'isFactorFormat', target: 'verifyingFactor' },
               { actions: ['noteFailure', emit(({ context }) => reask('awaitingFactor', context, { key: context.verifyMethod === 'sms' ? 'verify.awaitingFactor.errorSms' : 'verify.awaitingFactor.errorPhone' }))] },
             ],
-            'user.choice': { actions: ['noteFailure', emit(({ context }) => reask('awaitingFactor', context, { key: 'verify.awaitingFactor.errorPhone' }))] },
+            'user.choice': {
+              actions: [
+                'noteFailure',
+                emit(({ context }) => reask('awaitingFactor', context, { key: context.verifyMethod === 'sms' ? 'verify.awaitingFactor.errorSms' : 'verify.awaitingFactor.errorPhone' })),
+              ],
+            },
           },
         },
         verifyingFactor: {
@@ -586,7 +591,7 @@ export const residentMachine = setup({
         offeringVisit: {
           description: 'No phone on record: the person cannot verify remotely; offers a home visit or a human.',
           tags: ['awaitingInput'],
-          entry: ['resetFailures', emit(({ context }) => prompt('offeringVisit', context))],
+          entry: ['resetFailures', 'clearPending', emit(({ context }) => prompt('offeringVisit', context))],
           on: {
             'user.choice': [
               { guard: ({ event }) => event.value === 'visit', target: 'requestingVisit' },
@@ -608,7 +613,7 @@ export const residentMachine = setup({
         locked: {
           description: 'Too many failed verifications: locked for a day; a human can still help.',
           tags: ['awaitingInput'],
-          entry: emit(reply([{ key: 'verify.locked.message' }, { key: 'common.offerHuman' }])),
+          entry: ['clearPending', emit(reply([{ key: 'verify.locked.message' }, { key: 'common.offerHuman' }]))],
           on: { 'user.text': { actions: emit(reply([{ key: 'verify.locked.message' }, { key: 'common.offerHuman' }])) } },
         },
       },

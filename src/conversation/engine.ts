@@ -207,7 +207,11 @@ export class ConversationEngine {
           actor.subscribe({ error: (err) => (failure = err) });
           actor.start();
           if (event && snapshot) actor.send(event);
-          else if (event && !snapshot && event.type === 'user.human') actor.send(event);
+          else if (event && !snapshot && event.type === 'user.human') {
+            // A first message of "human": hand over at once instead of greeting and then greeting again.
+            effects.length = 0;
+            actor.send(event);
+          }
           await waitFor(actor, (s) => s.hasTag('awaitingInput') || s.status !== 'active', {
             timeout: this.deps.turnTimeoutMs ?? 15_000,
           });

@@ -57,7 +57,7 @@ export function createResidentPorts(turn: TurnContext, deps: ResidentPortDeps): 
     async requestHuman({ reason }) {
       await requestHandoff(tx, { conversationId, reason, personId: turn.personId, channel, now });
     },
-    getStatus: ({ personId }) => getEnrolmentStatusView(tx, personId),
+    getStatus: ({ personId }) => getEnrolmentStatusView(tx, personId, now),
     getDetails: ({ personId }) => getMaskedDetails(tx, personId),
     confirmRegistration: ({ personId }) => confirmRegistration(tx, { personId, channel, conversationId, now }),
     async signOut() {

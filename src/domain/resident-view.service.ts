@@ -12,7 +12,7 @@ async function regionNames(db: DbClient, codes: (string | null | undefined)[]): 
 }
 
 /** Enrolment status of a verified person, per insurance type, with advice for each gap. Nothing unmasked. */
-export async function getEnrolmentStatusView(db: DbClient, personId: string): Promise<EnrolmentStatusView> {
+export async function getEnrolmentStatusView(db: DbClient, personId: string, now: Date = new Date()): Promise<EnrolmentStatusView> {
   const person = await db.person.findUniqueOrThrow({
     where: { id: personId },
     select: { name: true, registrationStatus: true, birthDate: true, employmentStatus: true, enrolments: true },
@@ -36,7 +36,7 @@ export async function getEnrolmentStatusView(db: DbClient, personId: string): Pr
   const pension = paying(PENSION_TYPES).length;
   if (medical === 0) advice.push('MISSING_MEDICAL');
   if (medical > 1) advice.push('DUPLICATE_MEDICAL');
-  const age = person.birthDate ? (Date.now() - person.birthDate.getTime()) / (365.25 * 86400_000) : undefined;
+  const age = person.birthDate ? (now.getTime() - person.birthDate.getTime()) / (365.25 * 86400_000) : undefined;
   if (pension === 0 && person.employmentStatus !== 'STUDENT' && (age === undefined || age >= 16)) advice.push('MISSING_PENSION');
   if (pension > 1) advice.push('DUPLICATE_PENSION');
   if (person.enrolments.some((e) => e.status === 'SUSPENDED')) advice.push('SUSPENDED_PAYMENT');

@@ -63,6 +63,13 @@ export async function checkIdentity(
   const person = await db.person.findUnique({ where: { idNumber: input.idNumber }, select: { id: true, name: true, phone: true } });
   const matches = person ? namesMatch(person.name, input.name) : namesMatch(input.name, `${input.name}\u0000`);
   if (person && matches && !person.phone) return { next: 'NO_PHONE', personId: person.id };
+  if (person && !matches && !person.phone) {
+    // A person without a phone gets a different answer at this step when the name is right, so wrong names
+    // count towards the lockout here (the factor step can never succeed for them anyway).
+    await db.verificationAttempt.create({
+      data: { idNumberHash: idHash, endpointKey: input.endpointKey, success: false, createdAt: input.now },
+    });
+  }
   if (policy.method === 'sms' && person && matches && person.phone) {
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     await db.oneTimeCode.create({

@@ -1,0 +1,158 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { seedRegions } from '../../src/domain/region.service';
+import type { Locale } from '../../src/lib/i18n';
+import { createTestApp, type TestApp } from '../helpers/test-app';
+import { readGolden, runTranscript, toGolden, writeGolden, type Golden, type TranscriptRun } from '../helpers/transcript-runner';
+
+/**
+ * Golden transcripts of the resident dialogue (golden/*.json): whole conversations through the web chat API of a
+ * full app on one fresh database, under a fixed clock. Each file seeds its own people (ID numbers used nowhere
+ * else) and states every reply exactly as the resident reads it, and the data left behind.
+ *
+ * After an intended change of wording or behaviour, regenerate the files and read their diff before committing:
+ *   UPDATE_GOLDEN=1 npm test -- test/transcripts
+ * Without UPDATE_GOLDEN any difference fails. The checks below hold whatever the wording, and run in both modes.
+ */
+
+const GOLDEN_DIR = path.join(__dirname, 'golden');
+const FILES = fs
+  .readdirSync(GOLDEN_DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
+const UPDATE = process.env.UPDATE_GOLDEN === '1';
+
+let app: TestApp;
+
+beforeAll(async () => {
+  app = await createTestApp();
+  await seedRegions(app.db.prisma);
+}, 120_000);
+
+afterAll(async () => {
+  await app?.close();
+});
+
+/** A sentence as the resident reads it. */
+const say = (key: string, lng: Locale = 'zh-CN', params: Record<string, string> = {}) => app.i18n.t(key, { lng, ...params });
+const replyOf = (run: TranscriptRun, turn: number) => run.turns[turn - 1]!.replies.join('\n');
+
+/** What each conversation must show, whatever the exact wording (turns are numbered from 1, as in the file). */
+const CHECKS: Record<string, (run: TranscriptRun, golden: Golden) => void> = {
+  'verify-status-confirm.zh-CN': (run) => {
+    expect(replyOf(run, 4)).toContain(say('verify.verified.success'));
+    expect(replyOf(run, 5)).toContain(say('status.showingStatus.advice_MISSING_MEDICAL'));
+    expect(replyOf(run, 7)).toContain(say('confirm.confirmingRegistration.done'));
+    expect(run.final.persons.resident).toMatchObject({ registrationStatus: 'CONFIRMED', confirmedChannel: 'web' });
+    expect(run.final.audit).toEqual(['identity.verified', 'registration.confirm']);
+    expect(run.final.verificationAttempts).toEqual({ failed: 0, succeeded: 1 });
+    expect(run.final.noticeAcknowledgements).toEqual([expect.objectContaining({ locale: 'zh-CN', person: 'resident' })]);
+    expect(run.final.conversation).toMatchObject({ locale: 'zh-CN', boundTo: 'resident' });
+  },
+  'verify-status-confirm.en': (run) => {
+    expect(run.start.join('\n')).toContain(say('welcome.awaitingNoticeAck.notice'));
+    expect(replyOf(run, 1)).toContain(say('welcome.awaitingNoticeAck.notice', 'en'));
+    expect(replyOf(run, 2)).toContain(say('verify.awaitingIdNumber.prompt', 'en'));
+    expect(replyOf(run, 8)).toContain(say('confirm.confirmingRegistration.done', 'en'));
+    // After the switch, nothing but names and places is in Chinese.
+    const data = /李\*+|[\u4e00-\u9fff]*[市区县州镇村路号]|中文/gu;
+    for (const [i, t] of run.turns.entries()) for (const r of t.replies) expect(`turn ${i + 1}: ${r.replace(data, '')}`).not.toMatch(/[\u4e00-\u9fff]/u);
+    expect(run.final.persons.resident?.registrationStatus).toBe('CONFIRMED');
+    expect(run.final.noticeAcknowledgements).toEqual([expect.objectContaining({ locale: 'en' })]);
+    expect(run.final.conversation.locale).toBe('en');
+  },
+  'wrong-factor-locks': (run) => {
+    for (const turn of [4, 7, 10, 13]) expect(replyOf(run, turn)).toContain(say('verify.failed.mismatch'));
+    for (const turn of [16, 17, 20]) expect(replyOf(run, turn)).toContain(say('verify.locked.message'));
+    expect(replyOf(run, 16)).not.toContain(say('verify.failed.mismatch'));
+    expect(run.final.verificationAttempts).toEqual({ failed: 5, succeeded: 0 });
+    expect(run.final.audit).toEqual([]);
+    expect(run.final.conversation.boundTo).toBeNull();
+  },
+  'mismatch-same-answer': (run) => {
+    expect(replyOf(run, 4)).toContain(say('verify.failed.mismatch'));
+    expect(run.turns[6]!.replies).toEqual(run.turns[3]!.replies);
+    expect(run.turns[9]!.replies).toEqual(run.turns[3]!.replies);
+    // Up to the factor, an unknown number and a known one are answered alike too.
+    expect(run.turns[2]!.replies).toEqual(run.turns[5]!.replies);
+    expect(run.final.verificationAttempts).toEqual({ failed: 3, succeeded: 0 });
+  },
+  'no-phone-visit': (run) => {
+    expect(replyOf(run, 3)).toContain(say('verify.offeringVisit.prompt'));
+    expect(replyOf(run, 4)).toContain(say('verify.requestingVisit.done'));
+    expect(run.final.persons.resident).toMatchObject({ registrationStatus: 'NEEDS_VISIT', needsVisitReason: 'NO_PHONE_ON_RECORD' });
+    expect(run.final.audit).toEqual(['registration.needs_visit']);
+    expect(run.final.verificationAttempts).toEqual({ failed: 0, succeeded: 0 });
+  },
+  handoff: (run) => {
+    expect(replyOf(run, 5)).toContain(say('common.handoff.requested'));
+    expect(replyOf(run, 5)).toContain(say('menu.awaitingChoice.prompt'));
+    expect(run.final.handoffRequests).toEqual([{ reason: 'RESIDENT_ASKED', status: 'OPEN' }]);
+    expect(run.final.conversation.handoff).toBe('REQUESTED');
+    expect(run.final.audit.filter((a) => a === 'handoff.request')).toHaveLength(1);
+  },
+  'opt-out': (run) => {
+    expect(run.turns[4]!.replies[0]).toBe(say('common.optedOut'));
+    expect(replyOf(run, 5)).toContain(say('menu.awaitingChoice.prompt'));
+    expect(run.final.conversation.optedOut).toBe(true);
+    expect(run.final.persons.resident?.remindersOptOut).toBe(true);
+  },
+  'language-switch': (run) => {
+    expect(run.turns[2]!.replies).toEqual([say('common.languageSwitched', 'en'), say('verify.awaitingName.prompt', 'en')]);
+    expect(replyOf(run, 5)).toContain(say('menu.awaitingChoice.prompt', 'en'));
+    expect(run.turns[5]!.replies[0]).toBe(say('common.languageSwitched'));
+    expect(replyOf(run, 6)).toContain(say('menu.awaitingChoice.prompt'));
+    expect(run.final.conversation).toMatchObject({ locale: 'zh-CN', boundTo: 'resident' });
+  },
+  'duplicate-message': (run) => {
+    expect(run.turns[1]!.duplicate).toBe(false);
+    expect(run.turns[2]!.duplicate).toBe(true);
+    expect(run.turns[2]!.raw).toEqual(run.turns[1]!.raw); // the same rows, ids included
+    expect(replyOf(run, 4)).toContain(say('verify.awaitingFactor.promptPhone'));
+    expect(run.final.transcript.in).toBe(3);
+  },
+  restart: (run) => {
+    expect(run.turns[3]!.replies).toEqual([say('verify.awaitingIdNumber.prompt')]);
+    expect(replyOf(run, 7)).toContain(say('verify.verified.success'));
+    expect(run.final.noticeAcknowledgements).toHaveLength(1);
+    expect(run.final.verificationAttempts).toEqual({ failed: 0, succeeded: 1 });
+  },
+};
+
+describe('golden transcripts', () => {
+  it('has a check for every golden file, and every file seeds people of its own', () => {
+    const names = FILES.map((f) => f.replace(/\.json$/, ''));
+    expect(names.sort()).toEqual(Object.keys(CHECKS).sort());
+    const owner = new Map<string, string>();
+    for (const f of FILES) {
+      const g = readGolden(path.join(GOLDEN_DIR, f));
+      for (const p of g.persons) {
+        expect({ id: p.idNumber, file: f, alsoIn: owner.get(p.idNumber) }).toEqual({ id: p.idNumber, file: f, alsoIn: undefined });
+        owner.set(p.idNumber, f);
+      }
+    }
+  });
+
+  it.each(FILES)('%s', async (file) => {
+    const full = path.join(GOLDEN_DIR, file);
+    const golden = readGolden(full);
+    const logsBefore = app.logs.lines.length;
+    const run = await runTranscript(app, golden);
+
+    // Never a full ID number or phone in a reply or a log line.
+    const secrets = golden.persons.flatMap((p) => [p.idNumber, ...(p.phone ? [p.phone] : [])]);
+    const replies = [...run.start, ...run.turns.flatMap((t) => t.replies)];
+    for (const s of secrets) {
+      expect(replies.filter((r) => r.includes(s))).toEqual([]);
+      expect(app.logs.lines.slice(logsBefore).filter((l) => l.includes(s))).toEqual([]);
+    }
+    CHECKS[file.replace(/\.json$/, '')]?.(run, golden);
+
+    if (UPDATE) {
+      writeGolden(full, toGolden(golden, run));
+      return;
+    }
+    expect(golden.final).toBeDefined(); // a new file: run once with UPDATE_GOLDEN=1
+    expect(toGolden(golden, run)).toEqual(golden);
+  });
+});
