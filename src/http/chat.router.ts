@@ -111,6 +111,8 @@ export function createChatRouter(chat: ChatRouterDeps) {
     router.get('/api/chat/sessions/:id/events', async (req, res) => {
       const { sessionId, conv } = await sessionConversation(req.params.id);
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      // Send the headers now: otherwise the browser's EventSource stays "connecting" until the first message.
+      res.flushHeaders();
       const write = (m: { id?: string }) => res.write(`id: ${m.id ?? ''}\ndata: ${JSON.stringify(m)}\n\n`);
       const lastId = req.get('last-event-id');
       if (lastId && /^\d{1,18}$/.test(lastId)) {

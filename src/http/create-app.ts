@@ -36,7 +36,13 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(
     helmet({
       contentSecurityPolicy: {
-        directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'connect-src': ["'self'"] },
+        directives: {
+          'script-src': ["'self'"],
+          'img-src': ["'self'", 'data:'],
+          'connect-src': ["'self'"],
+          // Behind TLS in production; plain HTTP on a LAN address (a phone trying the demo) must keep working.
+          'upgrade-insecure-requests': deps.config.NODE_ENV === 'production' ? [] : null,
+        },
       },
     }),
   );
