@@ -1,8 +1,12 @@
 import type { Router } from 'express';
+import { createAuthRouter } from '../http/auth.router';
+import { createConsoleRouter } from '../http/console/console.router';
 import type { AppDeps } from '../http/create-app';
 import type { OpenAPIRegistry } from '../http/openapi';
+import { createPersonsRouter } from '../http/persons.router';
+import { createReviewRouter } from '../http/review.router';
 
-/** The staff API routers (auth, persons, …), mounted after the chat API. */
+/** The staff API routers (auth, persons, review queue) and the staff console, mounted after the chat API. */
 export function staffRouters(): ((deps: AppDeps, registry: OpenAPIRegistry) => Router)[] {
-  return [];
+  return [createAuthRouter, createPersonsRouter, createReviewRouter, createConsoleRouter];
 }

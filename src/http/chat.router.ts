@@ -114,16 +114,17 @@ export function createChatRouter(chat: ChatRouterDeps) {
       // Send the headers now: otherwise the browser's EventSource stays "connecting" until the first message.
       res.flushHeaders();
       const write = (m: { id?: string }) => res.write(`id: ${m.id ?? ''}\ndata: ${JSON.stringify(m)}\n\n`);
-      const lastId = req.get('last-event-id');
-      if (lastId && /^\d{1,18}$/.test(lastId)) {
-        for (const m of await readTranscript(deps.prisma, conv.id, BigInt(lastId))) if (m.direction === 'out') write(m);
-      }
+      // Subscribe before replaying, so nothing sent in between is lost (clients de-duplicate by id).
       const unsubscribe = chat.hub.subscribe(sessionId, write);
       const ping = setInterval(() => res.write(': ping\n\n'), 25_000);
       req.on('close', () => {
         clearInterval(ping);
         unsubscribe();
       });
+      const lastId = req.get('last-event-id');
+      if (lastId && /^\d{1,18}$/.test(lastId)) {
+        for (const m of await readTranscript(deps.prisma, conv.id, BigInt(lastId))) if (m.direction === 'out') write(m);
+      }
     });
 
     const pub = path.resolve(__dirname, 'public');
