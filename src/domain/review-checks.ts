@@ -1,0 +1,349 @@
+import type { DbClient } from '../db/db-client';
+import type { ChangeRequest, Person, Prisma } from '../generated/prisma/client';
+import { parseIdNumber } from './id-number';
+import { MEDICAL_TYPES, PENSION_TYPES } from './insurance';
+import { maskAddress, maskIdNumberForStaff, maskName, maskPhone } from './masking';
+import { parseMobilePhone } from './phone';
+import { isWithinRegion } from './region-scope';
+import type { StaffPrincipal } from './staff.service';
+
+// ---------------------------------------------------------------- the fields a request can change
+
+/** A value as stored in a request's currentValues / proposedValues: a string, or null for "not on record". */
+export type FieldValue = string | null;
+
+type Parsed = { ok: true; value: FieldValue; write: unknown } | { ok: false };
+
+export interface FieldSpec {
+  /** The person's value on record, in the same string form as the frozen values (dates YYYY-MM-DD). */
+  read(p: Person): FieldValue;
+  /** Validates a proposed value; `write` is what goes into the Person column. */
+  parse(v: FieldValue, today: Date): Parsed;
+  /** How a staff screen shows it unless revealed. */
+  mask(v: string): string;
+  /** Part of the person record (false for facts only recorded on the request, like a relationship). */
+  writable: boolean;
+}
+
+const ymd = (d: Date | null): FieldValue => (d ? d.toISOString().slice(0, 10) : null);
+const keep = (v: string) => v;
+const ok = (value: FieldValue, write: unknown = value): Parsed => ({ ok: true, value, write });
+
+const text = (max: number) => (v: FieldValue): Parsed => {
+  if (v === null) return ok(null);
+  const t = v.trim();
+  return t.length > 0 && [...t].length <= max ? ok(t) : { ok: false };
+};
+const optionalText = (max: number) => (v: FieldValue): Parsed => (v === null || v.trim() === '' ? ok(null) : text(max)(v));
+const date = (v: FieldValue): Parsed => {
+  if (v === null) return ok(null);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) return { ok: false };
+  const d = new Date(`${v}T00:00:00Z`);
+  return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== v ? { ok: false } : ok(v, d);
+};
+const oneOf = (values: readonly string[]) => (v: FieldValue): Parsed => (v === null || values.includes(v) ? ok(v) : { ok: false });
+const regionCode = (v: FieldValue): Parsed => (v === null || /^\d{6}(\d{3}){0,2}$/.test(v) ? ok(v) : { ok: false });
+
+export const EMPLOYMENT_STATUSES = ['EMPLOYED', 'FLEXIBLE', 'SELF_EMPLOYED', 'FARMING', 'UNEMPLOYED', 'STUDENT', 'RETIRED', 'OTHER'] as const;
+
+/**
+ * Every field a change request may name: how to read it from the record, validate a proposed value, write it
+ * and mask it. One table, so the review screen, the checks and the apply step agree.
+ */
+const FIELDS = {
+  idNumber: {
+    read: (p) => p.idNumber,
+    parse: (v, today) => {
+      if (v === null) return { ok: false };
+      const r = parseIdNumber(v, { today });
+      return r.ok ? ok(r.idNumber) : { ok: false };
+    },
+    mask: maskIdNumberForStaff,
+    writable: true,
+  },
+  name: { read: (p) => p.name, parse: (v) => (v === null ? { ok: false } : text(50)(v)), mask: maskName, writable: true },
+  sex: { read: (p) => p.sex, parse: oneOf(['MALE', 'FEMALE']), mask: keep, writable: true },
+  birthDate: { read: (p) => ymd(p.birthDate), parse: date, mask: (v) => `${v.slice(0, 4)}-**-**`, writable: true },
+  ethnicity: { read: (p) => p.ethnicity, parse: (v) => (v === null || /^\d{2}$/.test(v) ? ok(v) : { ok: false }), mask: keep, writable: true },
+  phone: {
+    read: (p) => p.phone,
+    parse: (v) => {
+      if (v === null) return ok(null);
+      const r = parseMobilePhone(v);
+      return r.ok ? ok(r.phone) : { ok: false };
+    },
+    mask: maskPhone,
+    writable: true,
+  },
+  hukouRegion: { read: (p) => p.hukouRegion, parse: regionCode, mask: keep, writable: true },
+  hukouAddress: { read: (p) => p.hukouAddress, parse: optionalText(200), mask: maskAddress, writable: true },
+  residenceRegion: { read: (p) => p.residenceRegion, parse: regionCode, mask: keep, writable: true },
+  residenceAddress: { read: (p) => p.residenceAddress, parse: optionalText(200), mask: maskAddress, writable: true },
+  employmentStatus: { read: (p) => p.employmentStatus, parse: oneOf(EMPLOYMENT_STATUSES), mask: keep, writable: true },
+  employer: { read: (p) => p.employer, parse: optionalText(100), mask: keep, writable: true },
+  employerCreditCode: { read: (p) => p.employerCreditCode, parse: optionalText(18), mask: keep, writable: true },
+  employmentSince: { read: (p) => ymd(p.employmentSince), parse: date, mask: keep, writable: true },
+  /** NEW_PERSON only: how the reported person relates to the reporter. */
+  relationship: { read: () => null, parse: optionalText(20), mask: keep, writable: false },
+} satisfies Record<string, FieldSpec>;
+
+export type ReviewField = keyof typeof FIELDS;
+export const REVIEW_FIELDS: Readonly<Record<ReviewField, FieldSpec>> = FIELDS;
+export const isReviewField = (f: string): f is ReviewField => Object.hasOwn(REVIEW_FIELDS, f);
+
+/** Fields whose change needs two different reviewers (four eyes). */
+export const FOUR_EYES_FIELDS: readonly ReviewField[] = ['idNumber', 'name'];
+/** Fields whose change may be approved in a batch (nothing else in the request, no warnings). */
+export const LOW_RISK_FIELDS: readonly ReviewField[] = ['hukouAddress', 'residenceAddress'];
+const REGION_FIELDS: readonly ReviewField[] = ['hukouRegion', 'residenceRegion'];
+
+/** A request's frozen JSON values as a map of strings or null. */
+export function valuesOf(json: Prisma.JsonValue | null | undefined): Record<string, FieldValue> {
+  if (!json || typeof json !== 'object' || Array.isArray(json)) return {};
+  const out: Record<string, FieldValue> = {};
+  for (const [k, v] of Object.entries(json)) {
+    out[k] = v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  }
+  return out;
+}
+
+/** Two values are the same when equal after trimming; '' and null both mean "not on record". */
+export function sameValue(a: FieldValue | undefined, b: FieldValue | undefined): boolean {
+  const n = (v: FieldValue | undefined) => (v === null || v === undefined || v.trim() === '' ? null : v.trim());
+  return n(a) === n(b);
+}
+
+/** Does the request need two reviewers? */
+export function needsFourEyes(r: Pick<ChangeRequest, 'kind' | 'fields'>): boolean {
+  return r.kind === 'FIELD_CHANGE' && r.fields.some((f) => (FOUR_EYES_FIELDS as readonly string[]).includes(f));
+}
+
+/** May the request be approved in a batch (kind and fields only; its checks must also be clean)? */
+export function isLowRiskKind(r: Pick<ChangeRequest, 'kind' | 'fields'>): boolean {
+  return r.kind === 'FIELD_CHANGE' && r.fields.length > 0 && r.fields.every((f) => (LOW_RISK_FIELDS as readonly string[]).includes(f));
+}
+
+// ---------------------------------------------------------------- checks
+
+/**
+ * error: approval is refused. conflict: the record changed since submission; approval needs force.
+ * warning: the reviewer should look (batch approval refuses it). info: context.
+ */
+export type CheckSeverity = 'error' | 'conflict' | 'warning' | 'info';
+
+export type CheckCode =
+  | 'PERSON_MISSING'
+  | 'HOUSEHOLD_MISSING'
+  | 'NO_HOUSEHOLD'
+  | 'UNKNOWN_FIELD'
+  | 'INVALID_VALUE'
+  | 'ID_NUMBER_INVALID'
+  | 'ID_NUMBER_TAKEN'
+  | 'PERSON_EXISTS'
+  | 'SEX_MISMATCH'
+  | 'BIRTH_DATE_MISMATCH'
+  | 'FIELD_CHANGED'
+  | 'NO_CHANGE'
+  | 'OTHER_OPEN_REQUEST'
+  | 'OTHER_OPEN_REQUEST_SAME_FIELD'
+  | 'DUPLICATE_SUBJECT'
+  | 'DUPLICATE_MEDICAL'
+  | 'DUPLICATE_PENSION'
+  | 'UNKNOWN_REGION'
+  | 'REGION_OUT_OF_SCOPE'
+  | 'SUBMITTED_BY_YOU'
+  | 'NEEDS_SECOND_APPROVAL'
+  | 'AWAITING_SECOND_APPROVAL'
+  | 'FIRST_APPROVAL_BY_YOU';
+
+export interface ReviewCheck {
+  code: CheckCode;
+  severity: CheckSeverity;
+  field?: string;
+  /** Never a full ID number or phone: references, codes, counts. */
+  params?: Record<string, string | number | boolean>;
+}
+
+/** The request as the checks need it. */
+export type CheckedRequest = Pick<
+  ChangeRequest,
+  'id' | 'kind' | 'personId' | 'householdId' | 'fields' | 'currentValues' | 'proposedValues' | 'subjectKey' | 'regionCode' | 'submittedByStaff' | 'firstApprovalBy'
+>;
+
+export interface CheckContext {
+  principal: StaffPrincipal;
+  now: Date;
+}
+
+const OPEN_STATUSES = ['PENDING', 'NEEDS_INFO'] as const;
+
+/** Sex and birth date a valid ID number encodes, compared with the values a person would have. */
+function consistencyChecks(idNumber: FieldValue, sex: FieldValue, birthDate: FieldValue, today: Date, field: string): ReviewCheck[] {
+  if (!idNumber) return [];
+  const parsed = parseIdNumber(idNumber, { today });
+  if (!parsed.ok) return [];
+  const out: ReviewCheck[] = [];
+  if (sex && sex !== parsed.sex) out.push({ code: 'SEX_MISMATCH', severity: 'warning', field, params: { fromIdNumber: parsed.sex } });
+  if (birthDate && birthDate !== parsed.birthDate) out.push({ code: 'BIRTH_DATE_MISMATCH', severity: 'warning', field });
+  return out;
+}
+
+async function knownRegions(db: DbClient, codes: string[]): Promise<Set<string>> {
+  if (!codes.length) return new Set();
+  const rows = await db.region.findMany({ where: { code: { in: codes } }, select: { code: true } });
+  return new Set(rows.map((r) => r.code));
+}
+
+/** Checks that depend on who looks: four eyes and self-submission. */
+function reviewerChecks(r: CheckedRequest, ctx: CheckContext): ReviewCheck[] {
+  const out: ReviewCheck[] = [];
+  if (r.submittedByStaff && r.submittedByStaff === ctx.principal.id) out.push({ code: 'SUBMITTED_BY_YOU', severity: 'error' });
+  if (needsFourEyes(r)) {
+    if (!r.firstApprovalBy) out.push({ code: 'NEEDS_SECOND_APPROVAL', severity: 'info' });
+    else if (r.firstApprovalBy === ctx.principal.id) out.push({ code: 'FIRST_APPROVAL_BY_YOU', severity: 'error' });
+    else out.push({ code: 'AWAITING_SECOND_APPROVAL', severity: 'info' });
+  }
+  return out;
+}
+
+async function newPersonChecks(db: DbClient, r: CheckedRequest, ctx: CheckContext): Promise<ReviewCheck[]> {
+  const out: ReviewCheck[] = [];
+  const proposed = valuesOf(r.proposedValues);
+  const parsed = parseIdNumber(proposed.idNumber ?? '', { today: ctx.now });
+  if (!parsed.ok) {
+    out.push({ code: 'ID_NUMBER_INVALID', severity: 'error', field: 'idNumber', params: { reason: parsed.error } });
+  } else {
+    out.push(...consistencyChecks(parsed.idNumber, proposed.sex ?? null, proposed.birthDate ?? null, ctx.now, 'idNumber'));
+    if (await db.person.findUnique({ where: { idNumber: parsed.idNumber }, select: { id: true } })) {
+      out.push({ code: 'PERSON_EXISTS', severity: 'error', field: 'idNumber' });
+    }
+  }
+  if (!REVIEW_FIELDS.name.parse(proposed.name ?? null, ctx.now).ok) out.push({ code: 'INVALID_VALUE', severity: 'error', field: 'name' });
+  for (const f of ['sex', 'birthDate', 'relationship'] as const) {
+    if (!REVIEW_FIELDS[f].parse(proposed[f] ?? null, ctx.now).ok) out.push({ code: 'INVALID_VALUE', severity: 'error', field: f });
+  }
+  const subject = r.subjectKey ?? (parsed.ok ? parsed.idNumber : null);
+  if (subject) {
+    const twins = await db.changeRequest.findMany({
+      where: { subjectKey: subject, kind: 'NEW_PERSON', id: { not: r.id }, status: { not: 'REJECTED' } },
+      select: { reference: true, status: true },
+      orderBy: { createdAt: 'asc' },
+      take: 5,
+    });
+    for (const t of twins) out.push({ code: 'DUPLICATE_SUBJECT', severity: 'warning', params: { reference: t.reference, status: t.status } });
+  }
+  if (!r.householdId) {
+    out.push({ code: 'NO_HOUSEHOLD', severity: 'warning' });
+  } else {
+    const h = await db.household.findUnique({ where: { id: r.householdId }, select: { regionCode: true } });
+    if (!h) out.push({ code: 'HOUSEHOLD_MISSING', severity: 'error' });
+    else if (h.regionCode && !isWithinRegion(ctx.principal.regionCode, h.regionCode)) {
+      out.push({ code: 'REGION_OUT_OF_SCOPE', severity: 'warning', params: { region: h.regionCode } });
+    }
+  }
+  return out;
+}
+
+async function fieldChangeChecks(db: DbClient, r: CheckedRequest, person: Person | null, ctx: CheckContext): Promise<ReviewCheck[]> {
+  if (!person) return [{ code: 'PERSON_MISSING', severity: 'error' }];
+  const out: ReviewCheck[] = [];
+  const frozen = valuesOf(r.currentValues);
+  const proposed = valuesOf(r.proposedValues);
+  const after: Record<string, FieldValue> = {};
+
+  for (const field of r.fields) {
+    if (!isReviewField(field) || !REVIEW_FIELDS[field].writable) {
+      out.push({ code: 'UNKNOWN_FIELD', severity: 'error', field });
+      continue;
+    }
+    const spec: FieldSpec = REVIEW_FIELDS[field];
+    const parsed = spec.parse(proposed[field] ?? null, ctx.now);
+    if (!parsed.ok) {
+      const reason = field === 'idNumber' ? parseIdNumber(proposed[field] ?? '', { today: ctx.now }) : null;
+      out.push(
+        field === 'idNumber'
+          ? { code: 'ID_NUMBER_INVALID', severity: 'error', field, ...(reason && !reason.ok ? { params: { reason: reason.error } } : {}) }
+          : { code: 'INVALID_VALUE', severity: 'error', field },
+      );
+      continue;
+    }
+    after[field] = parsed.value;
+    const onRecord = spec.read(person);
+    if (field in frozen && !sameValue(onRecord, frozen[field])) out.push({ code: 'FIELD_CHANGED', severity: 'conflict', field });
+    if (sameValue(onRecord, parsed.value)) out.push({ code: 'NO_CHANGE', severity: 'info', field });
+  }
+
+  // Sex and birth date are encoded in the ID number: the record after the change must agree with itself.
+  if (['idNumber', 'sex', 'birthDate'].some((f) => f in after)) {
+    const idAfter = after.idNumber ?? person.idNumber;
+    const sexAfter = 'sex' in after ? (after.sex ?? null) : person.sex;
+    const birthAfter = 'birthDate' in after ? (after.birthDate ?? null) : ymd(person.birthDate);
+    const field = r.fields.find((f) => ['idNumber', 'sex', 'birthDate'].includes(f)) ?? 'idNumber';
+    out.push(...consistencyChecks(idAfter, sexAfter, birthAfter, ctx.now, field));
+  }
+
+  const paying = await db.enrolment.findMany({ where: { personId: person.id, status: 'PAYING' }, select: { insuranceType: true } });
+  const own = paying.map((e) => e.insuranceType);
+  if (after.idNumber && after.idNumber !== person.idNumber) {
+    const holder = await db.person.findUnique({
+      where: { idNumber: after.idNumber },
+      select: { id: true, enrolments: { where: { status: 'PAYING' }, select: { insuranceType: true } } },
+    });
+    if (holder) {
+      out.push({ code: 'ID_NUMBER_TAKEN', severity: 'error', field: 'idNumber' });
+      // Both records would be one person: every paying enrolment of either counts (the same type twice is a
+      // double payment, a resident and an employee scheme together a duplicate enrolment).
+      const merged = [...own, ...holder.enrolments.map((e) => e.insuranceType)];
+      if (merged.filter((t) => MEDICAL_TYPES.includes(t)).length > 1)
+        out.push({ code: 'DUPLICATE_MEDICAL', severity: 'warning', field: 'idNumber', params: { reason: 'merge' } });
+      if (merged.filter((t) => PENSION_TYPES.includes(t)).length > 1)
+        out.push({ code: 'DUPLICATE_PENSION', severity: 'warning', field: 'idNumber', params: { reason: 'merge' } });
+    }
+  }
+  // Employment by a unit brings employee insurance (310 medical, 110 pension) on top of resident schemes.
+  if (after.employmentStatus === 'EMPLOYED' && person.employmentStatus !== 'EMPLOYED') {
+    if (own.includes('390') && !own.includes('310'))
+      out.push({ code: 'DUPLICATE_MEDICAL', severity: 'warning', field: 'employmentStatus', params: { reason: 'employee_insurance', paying: '390' } });
+    if (own.includes('170') && !own.includes('110') && !own.includes('120'))
+      out.push({ code: 'DUPLICATE_PENSION', severity: 'warning', field: 'employmentStatus', params: { reason: 'employee_insurance', paying: '170' } });
+  }
+
+  const regionValues = REGION_FIELDS.flatMap((f) => (after[f] ? [{ field: f, code: after[f] }] : []));
+  if (regionValues.length) {
+    const known = await knownRegions(db, regionValues.map((v) => v.code));
+    for (const v of regionValues) {
+      if (!known.has(v.code)) out.push({ code: 'UNKNOWN_REGION', severity: 'error', field: v.field, params: { region: v.code } });
+      else if (!isWithinRegion(ctx.principal.regionCode, v.code))
+        out.push({ code: 'REGION_OUT_OF_SCOPE', severity: 'warning', field: v.field, params: { region: v.code } });
+    }
+  }
+
+  const others = await db.changeRequest.findMany({
+    where: { personId: person.id, id: { not: r.id }, status: { in: [...OPEN_STATUSES] } },
+    select: { reference: true, fields: true },
+    orderBy: { createdAt: 'asc' },
+    take: 10,
+  });
+  for (const o of others) {
+    const same = o.fields.some((f) => r.fields.includes(f));
+    out.push({
+      code: same ? 'OTHER_OPEN_REQUEST_SAME_FIELD' : 'OTHER_OPEN_REQUEST',
+      severity: 'warning',
+      params: { reference: o.reference, fields: o.fields.join(',') },
+    });
+  }
+  return out;
+}
+
+/**
+ * The automatic checks of a change request, for the reviewer `ctx.principal`: ID-number validity and
+ * sex/birth-date consistency, values changed on record since submission (conflict), other open requests for
+ * the same person or field, the same new person reported twice, duplicate medical or pension enrolment a
+ * change would create, regions outside the reviewer's scope, four eyes. Reads only.
+ */
+export async function runChecks(db: DbClient, r: CheckedRequest, person: Person | null, ctx: CheckContext): Promise<ReviewCheck[]> {
+  const own = r.kind === 'NEW_PERSON' ? await newPersonChecks(db, r, ctx) : await fieldChangeChecks(db, r, person, ctx);
+  return [...reviewerChecks(r, ctx), ...own];
+}
+
+export const hasSeverity = (checks: readonly ReviewCheck[], s: CheckSeverity) => checks.some((c) => c.severity === s);

@@ -1,0 +1,94 @@
+import type { TFunction } from 'i18next';
+import type { StaffPrincipal } from '../../domain/staff.service';
+import type { Locale } from '../../lib/i18n';
+import { flag, html, type SafeHtml } from './html';
+
+/** What every console page is rendered with. */
+export interface PageContext {
+  t: TFunction;
+  lng: Locale;
+  /** The current URL (path and query), for the language toggle. */
+  url: string;
+  principal?: StaffPrincipal;
+  /** The session's CSRF token, put in every form. */
+  csrf?: string;
+}
+
+const CHINA_OFFSET_MS = 8 * 3_600_000;
+
+/** An ISO instant as China time, YYYY-MM-DD HH:mm. */
+export function chinaTime(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const d = new Date(new Date(iso).getTime() + CHINA_OFFSET_MS).toISOString();
+  return `${d.slice(0, 10)} ${d.slice(11, 16)}`;
+}
+
+/**
+ * A due time shown as its last day: due at 24:00 of 25 November (stored as 26 November 00:00 China time)
+ * reads "2026-11-25".
+ */
+export function chinaDueDate(iso: string): string {
+  return chinaTime(new Date(new Date(iso).getTime() - 1).toISOString()).slice(0, 10);
+}
+
+/** The hidden CSRF field of a form. */
+export const csrfField = (ctx: PageContext): SafeHtml => html`<input type="hidden" name="_csrf" value="${ctx.csrf ?? ''}">`;
+
+/** The current URL with ?lang= set to the other language. */
+function toggleUrl(ctx: PageContext): { href: string; label: string } {
+  const other: Locale = ctx.lng === 'en' ? 'zh-CN' : 'en';
+  const u = new URL(ctx.url, 'http://console.local');
+  u.searchParams.set('lang', other);
+  return { href: `${u.pathname}${u.search}`, label: other === 'en' ? 'English' : '中文' };
+}
+
+/** A select box of values with their labels. */
+export function select(name: string, value: string, options: { value: string; label: string }[], attrs: SafeHtml = html``): SafeHtml {
+  return html`<select name="${name}" id="f-${name}"${attrs}>${options.map(
+    (o) => html`<option value="${o.value}"${flag('selected', o.value === value)}>${o.label}</option>`,
+  )}</select>`;
+}
+
+/** The page frame: header with navigation, who is signed in, the language toggle and sign-out. */
+export function layout(ctx: PageContext, title: string, body: SafeHtml, opts: { bodyClass?: string } = {}): string {
+  const { t } = ctx;
+  const toggle = toggleUrl(ctx);
+  const p = ctx.principal;
+  return html`<!doctype html>
+<html lang="${ctx.lng}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="same-origin">
+<title>${title} · ${t('console.app')}</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/console/assets/console.css">
+<script src="/console/assets/console.js" defer></script>
+</head>
+<body class="${opts.bodyClass ?? ''}">
+<header class="top">
+  <a class="brand" href="/console/queue">${t('console.app')}</a>
+  ${p
+    ? html`<nav>
+    <a href="/console/queue">${t('console.nav.queue')}</a>
+    <a href="/console/persons">${t('console.nav.persons')}</a>
+  </nav>
+  <span class="who">${p.username} · ${t(`console.role.${p.role}`)} · ${p.regionCode}</span>`
+    : ''}
+  <a class="lang" href="${toggle.href}" lang="${toggle.label === 'English' ? 'en' : 'zh-CN'}">${toggle.label}</a>
+  ${p
+    ? html`<form method="post" action="/console/logout" class="logout">${csrfField(ctx)}<button type="submit" class="link">${t('console.nav.logout')}</button></form>`
+    : ''}
+</header>
+<main>
+${body}
+</main>
+</body>
+</html>
+`.value;
+}
+
+/** A message box (done or error). */
+export function notice(kind: 'ok' | 'error' | 'info', text: string | null | undefined): SafeHtml {
+  return text ? html`<p class="notice ${kind}" role="${kind === 'error' ? 'alert' : 'status'}">${text}</p>` : html``;
+}

@@ -1,0 +1,451 @@
+import path from 'node:path';
+import cookieParser from 'cookie-parser';
+import express, { type Request, type RequestHandler, type Response, Router } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { z } from 'zod';
+import { recordAudit } from '../../domain/audit.service';
+import { normaliseIdNumber } from '../../domain/id-number';
+import { type PersonLookupFailure, personAuditTrail, viewPerson } from '../../domain/person-view.service';
+import {
+  approveRequest,
+  askResident,
+  batchApprove,
+  CHANGE_REQUEST_KINDS,
+  CHANGE_REQUEST_STATUSES,
+  claimRequest,
+  getRequest,
+  listRequests,
+  recordAnswer,
+  rejectRequest,
+  releaseRequest,
+  type ReviewActor,
+  type ReviewFailure,
+  reviewStats,
+} from '../../domain/review.service';
+import { authenticate, can, resolveToken, revokeToken } from '../../domain/staff.service';
+import type { AppDeps } from '../create-app';
+import type { OpenAPIRegistry } from '../openapi';
+import { reviewEnvOf } from '../review.router';
+import { staffOf } from '../staff-auth';
+import { layout, notice, type PageContext } from './console-layout';
+import {
+  consoleLocale,
+  cookieOptions,
+  csrfTokenFor,
+  LOGIN_CSRF_COOKIE,
+  newLoginCsrf,
+  safeNext,
+  sameToken,
+  SESSION_COOKIE,
+  sessionToken,
+} from './console-session';
+import { html } from './html';
+import { loginPage } from './login.page';
+import { personPage } from './person.page';
+import { type QueueFilters, queuePage } from './queue.page';
+import { requestPage } from './request.page';
+
+const PUBLIC_DIR = path.resolve(__dirname, 'public');
+const UUID = z.uuid();
+const DECISIONS = ['claim', 'release', 'approve', 'reject', 'ask', 'answer'] as const;
+type Decision = (typeof DECISIONS)[number];
+/** Error codes the console explains (anything else is shown as a generic failure). */
+const KNOWN_ERRORS = new Set([
+  'NOT_FOUND',
+  'FORBIDDEN',
+  'OUT_OF_SCOPE',
+  'VERSION_CONFLICT',
+  'INVALID_STATE',
+  'CLAIMED_BY_OTHER',
+  'NOT_CLAIMED_BY_YOU',
+  'SELF_SUBMITTED',
+  'SAME_REVIEWER',
+  'CHECKS_FAILED',
+  'FORCE_REQUIRED',
+  'NOT_LOW_RISK',
+  'NEEDS_INDIVIDUAL_REVIEW',
+  'VALIDATION',
+  'NOTHING_SELECTED',
+  'BAD_FILTER',
+  'BAD_CURSOR',
+]);
+const DONE = new Set(['claim', 'release', 'approve', 'first_approval', 'reject', 'ask', 'answer']);
+
+const QueueQuery = z.object({
+  status: z.enum(['open', 'all', ...CHANGE_REQUEST_STATUSES]).optional().default('open'),
+  kind: z.union([z.enum(CHANGE_REQUEST_KINDS), z.literal('')]).optional().default(''),
+  region: z.union([z.string().regex(/^\d{6}(\d{3}){0,2}$/), z.literal('')]).optional().default(''),
+  overdue: z.enum(['1', 'true', '']).optional(),
+  q: z.string().trim().max(64).optional().default(''),
+  cursor: z.string().max(200).optional(),
+});
+
+function formText(v: unknown, max: number): string | null {
+  if (typeof v !== 'string') return null;
+  const s = v.trim();
+  return s.length > 0 && s.length <= max ? s : null;
+}
+
+/** The staff console: server-rendered pages under /console, signed in with a staff account. */
+export function createConsoleRouter(deps: AppDeps, _registry: OpenAPIRegistry): Router {
+  const router = Router();
+  const { prisma, clock, config, i18n } = deps;
+  const env = reviewEnvOf(deps);
+
+  router.use('/console/assets', express.static(PUBLIC_DIR, { index: false, maxAge: '1h' }));
+  router.use('/console', cookieParser(), (req, res, next) => {
+    res.locals.lng = consoleLocale(req, res, config);
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+
+  const ctxOf = (req: Request, res: Response): PageContext => {
+    const lng = res.locals.lng as PageContext['lng'];
+    return {
+      t: i18n.getFixedT(lng),
+      lng,
+      url: req.originalUrl,
+      ...(req.staff ? { principal: req.staff } : {}),
+      ...(typeof res.locals.csrf === 'string' ? { csrf: res.locals.csrf } : {}),
+    };
+  };
+  const send = (res: Response, status: number, page: string) => {
+    res.status(status).type('html').send(page);
+  };
+  const errorPage = (req: Request, res: Response, status: number, message: string) => {
+    const ctx = ctxOf(req, res);
+    send(res, status, layout(ctx, ctx.t('console.error.title'), html`<h1>${ctx.t('console.error.title')}</h1>${notice('error', message)}<p><a href="/console/queue">${ctx.t('console.request.back')}</a></p>`));
+  };
+  /** Async page handlers: failures become an HTML error page, not JSON. */
+  const page =
+    (fn: (req: Request, res: Response) => Promise<void>): RequestHandler =>
+    async (req, res) => {
+      try {
+        await fn(req, res);
+      } catch (e) {
+        req.log.error({ err: e }, 'console page failed');
+        if (!res.headersSent) errorPage(req, res, 500, ctxOf(req, res).t('console.error.internal'));
+      }
+    };
+
+  const signedIn: RequestHandler = async (req, res, next) => {
+    const token = sessionToken(req);
+    const principal = token ? await resolveToken(prisma, token, clock) : null;
+    if (!token || !principal) {
+      if (token) res.clearCookie(SESSION_COOKIE, cookieOptions(config));
+      res.redirect(303, req.method === 'GET' ? `/console/login?next=${encodeURIComponent(req.originalUrl)}` : '/console/login');
+      return;
+    }
+    req.staff = principal;
+    res.locals.csrf = csrfTokenFor(token);
+    next();
+  };
+  const csrf: RequestHandler = (req, res, next) => {
+    const body = req.body as Record<string, unknown> | undefined;
+    if (sameToken(body?._csrf, String(res.locals.csrf ?? ''))) {
+      next();
+      return;
+    }
+    req.log.warn({ path: req.path }, 'console csrf check failed');
+    errorPage(req, res, 403, ctxOf(req, res).t('console.error.CSRF'));
+  };
+  const actor = (req: Request): ReviewActor => ({ principal: staffOf(req), source: 'console' });
+  const errorText = (req: Request, res: Response, code: string) =>
+    ctxOf(req, res).t(`console.error.${KNOWN_ERRORS.has(code) ? code : 'FAILED'}`);
+
+  // ---------------------------------------------------------------- sign in and out
+
+  const loginLimiter = rateLimit({
+    windowMs: 15 * 60_000,
+    limit: 20,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    skipSuccessfulRequests: true,
+    keyGenerator: (req) => ipKeyGenerator(req.ip ?? 'unknown'),
+    handler: (req, res) => errorPage(req, res, 429, ctxOf(req, res).t('console.login.rateLimited')),
+  });
+
+  const renderLogin = (req: Request, res: Response, status: number, opts: { next: string; error?: string; username?: string }) => {
+    const token = newLoginCsrf();
+    res.cookie(LOGIN_CSRF_COOKIE, token, cookieOptions(config, 30 * 60_000));
+    send(res, status, loginPage(ctxOf(req, res), { csrf: token, ...opts }));
+  };
+
+  router.get('/console', (_req, res) => res.redirect(303, '/console/queue'));
+  router.get(
+    '/console/login',
+    page(async (req, res) => {
+      const token = sessionToken(req);
+      if (token && (await resolveToken(prisma, token, clock))) {
+        res.redirect(303, safeNext(req.query.next));
+        return;
+      }
+      renderLogin(req, res, 200, { next: safeNext(req.query.next) });
+    }),
+  );
+  router.post(
+    '/console/login',
+    loginLimiter,
+    page(async (req, res) => {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const { t } = ctxOf(req, res);
+      const next = safeNext(body.next);
+      const expected: unknown = (req.cookies as Record<string, unknown>)[LOGIN_CSRF_COOKIE];
+      if (typeof expected !== 'string' || !sameToken(body._csrf, expected)) {
+        renderLogin(req, res, 403, { next, error: t('console.login.expired') });
+        return;
+      }
+      const username = typeof body.username === 'string' ? body.username.slice(0, 64) : '';
+      const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
+      const r = await authenticate(prisma, username, password, clock, config, { source: 'console', ...(req.ip ? { ip: req.ip } : {}) });
+      if (!r.ok) {
+        const error = r.reason === 'LOCKED' ? t('console.login.locked') : t('console.login.failed');
+        // The form comes back with the message (200: a form page, not an API; the audit has the failure).
+        renderLogin(req, res, 200, { next, error, username });
+        return;
+      }
+      res.cookie(SESSION_COOKIE, r.token, cookieOptions(config, Math.max(0, r.expiresAt.getTime() - clock.now().getTime())));
+      res.clearCookie(LOGIN_CSRF_COOKIE, cookieOptions(config));
+      res.redirect(303, next);
+    }),
+  );
+  router.post(
+    '/console/logout',
+    signedIn,
+    csrf,
+    page(async (req, res) => {
+      const token = sessionToken(req);
+      const staff = staffOf(req);
+      if (token && (await revokeToken(prisma, token, clock))) {
+        await recordAudit(prisma, { actorType: 'STAFF', actorId: staff.id, source: 'console', action: 'staff.logout', targetType: 'staff', targetId: staff.id, at: clock.now() });
+      }
+      res.clearCookie(SESSION_COOKIE, cookieOptions(config));
+      res.redirect(303, '/console/login');
+    }),
+  );
+
+  // ---------------------------------------------------------------- the queue
+
+  router.get(
+    '/console/queue',
+    signedIn,
+    page(async (req, res) => {
+      const ctx = ctxOf(req, res);
+      const { t } = ctx;
+      const principal = staffOf(req);
+      const parsed = QueueQuery.safeParse(req.query);
+      const q = parsed.success ? parsed.data : QueueQuery.parse({});
+      const filters: QueueFilters = { status: q.status, kind: q.kind, region: q.region, overdue: q.overdue === '1' || q.overdue === 'true', q: q.q };
+      const list = await listRequests(env, actor(req), {
+        ...(q.status === 'all' ? { status: [...CHANGE_REQUEST_STATUSES] } : q.status !== 'open' ? { status: [q.status] } : {}),
+        ...(q.kind ? { kind: q.kind } : {}),
+        ...(q.region ? { region: q.region } : {}),
+        ...(filters.overdue ? { overdue: true } : {}),
+        ...(q.q ? { q: q.q } : {}),
+        ...(q.cursor ? { cursor: q.cursor } : {}),
+        limit: 50,
+      });
+      const stats = await reviewStats(env, actor(req));
+      const regions = await prisma.region.findMany({ where: { parentCode: principal.regionCode }, orderBy: { code: 'asc' }, select: { code: true, name: true } });
+
+      let flash: { kind: 'ok' | 'error' | 'info'; text: string } | undefined;
+      const approved = Number(req.query.approved ?? NaN);
+      const refused = Number(req.query.refused ?? NaN);
+      if (!parsed.success) flash = { kind: 'error', text: t('console.error.BAD_FILTER') };
+      else if (!list.ok) flash = { kind: 'error', text: errorText(req, res, list.code) };
+      else if (typeof req.query.error === 'string') flash = { kind: 'error', text: errorText(req, res, req.query.error) };
+      else if (Number.isInteger(approved) && Number.isInteger(refused)) {
+        flash = { kind: refused ? 'info' : 'ok', text: t('console.queue.batchDone', { approved, refused }) };
+      }
+      send(
+        res,
+        200,
+        queuePage(ctx, {
+          filters,
+          items: list.ok ? list.items : [],
+          nextCursor: list.ok ? list.nextCursor : null,
+          stats: stats.ok ? stats.stats : null,
+          regions,
+          canDecide: can(principal, 'review.decide'),
+          flash,
+        }),
+      );
+    }),
+  );
+
+  router.post(
+    '/console/batch-approve',
+    signedIn,
+    csrf,
+    page(async (req, res) => {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const back = new URLSearchParams(typeof body.back === 'string' ? body.back.replace(/^\?/, '') : '');
+      const keep = new URLSearchParams();
+      for (const k of ['status', 'kind', 'region', 'overdue', 'q']) {
+        const v = back.get(k);
+        if (v) keep.set(k, v.slice(0, 64));
+      }
+      const raw = Array.isArray(body.item) ? body.item : body.item === undefined ? [] : [body.item];
+      const items = raw
+        .map((v) => (typeof v === 'string' ? /^([0-9a-f-]{36}):(\d{1,9})$/i.exec(v) : null))
+        .filter((m): m is RegExpExecArray => !!m)
+        .slice(0, 100)
+        .map((m) => ({ id: String(m[1]), version: Number(m[2]) }));
+      if (!can(staffOf(req), 'review.decide')) {
+        errorPage(req, res, 403, errorText(req, res, 'FORBIDDEN'));
+        return;
+      }
+      if (!items.length) {
+        keep.set('error', 'NOTHING_SELECTED');
+      } else {
+        const results = await batchApprove(env, actor(req), items);
+        keep.set('approved', String(results.filter((r) => r.ok).length));
+        keep.set('refused', String(results.filter((r) => !r.ok).length));
+      }
+      res.redirect(303, `/console/queue?${keep.toString()}`);
+    }),
+  );
+
+  // ---------------------------------------------------------------- one request
+
+  router.get(
+    '/console/requests/:id',
+    signedIn,
+    page(async (req, res) => {
+      const ctx = ctxOf(req, res);
+      const id = UUID.safeParse(req.params.id);
+      if (!id.success) {
+        errorPage(req, res, 404, errorText(req, res, 'NOT_FOUND'));
+        return;
+      }
+      const reveal = req.query.reveal === '1';
+      const r = await getRequest(env, actor(req), id.data, { reveal });
+      if (!r.ok) {
+        errorPage(req, res, r.code === 'FORBIDDEN' ? 403 : 404, errorText(req, res, r.code));
+        return;
+      }
+      let flash: { kind: 'ok' | 'error'; text: string } | undefined;
+      if (typeof req.query.done === 'string' && DONE.has(req.query.done)) flash = { kind: 'ok', text: ctx.t(`console.done.${req.query.done}`) };
+      else if (typeof req.query.error === 'string') flash = { kind: 'error', text: errorText(req, res, req.query.error) };
+      send(res, 200, requestPage(ctx, { detail: r.detail, canReveal: can(staffOf(req), 'person.reveal'), flash }));
+    }),
+  );
+
+  router.post(
+    '/console/requests/:id/:action',
+    signedIn,
+    csrf,
+    page(async (req, res) => {
+      const id = UUID.safeParse(req.params.id);
+      const action = String(req.params.action) as Decision;
+      if (!id.success || !DECISIONS.includes(action)) {
+        errorPage(req, res, 404, errorText(req, res, 'NOT_FOUND'));
+        return;
+      }
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const version = typeof body.version === 'string' && /^\d{1,9}$/.test(body.version) ? Number(body.version) : undefined;
+      const to = (q: string) => res.redirect(303, `/console/requests/${id.data}?${q}`);
+      const a = actor(req);
+      let r: { ok: true; result: unknown } | ReviewFailure;
+      if (version === undefined && action !== 'claim' && action !== 'release') {
+        to('error=VERSION_CONFLICT');
+        return;
+      }
+      const v = version ?? 0;
+      switch (action) {
+        case 'claim':
+          r = await claimRequest(env, a, id.data, version);
+          break;
+        case 'release':
+          r = await releaseRequest(env, a, id.data, version);
+          break;
+        case 'approve':
+          r = await approveRequest(env, a, id.data, { version: v, force: body.force === '1' });
+          break;
+        case 'reject': {
+          const reason = formText(body.reason, 500);
+          if (!reason) return to('error=VALIDATION');
+          r = await rejectRequest(env, a, id.data, { version: v, reason });
+          break;
+        }
+        case 'ask': {
+          const question = formText(body.question, 500);
+          if (!question) return to('error=VALIDATION');
+          r = await askResident(env, a, id.data, { version: v, question });
+          break;
+        }
+        case 'answer': {
+          const answer = formText(body.answer, 1000);
+          if (!answer) return to('error=VALIDATION');
+          r = await recordAnswer(env, a, id.data, { version: v, answer });
+          break;
+        }
+      }
+      if (!r.ok) {
+        if (r.code === 'NOT_FOUND' || r.code === 'FORBIDDEN') {
+          errorPage(req, res, r.code === 'FORBIDDEN' ? 403 : 404, errorText(req, res, r.code));
+          return;
+        }
+        to(`error=${r.code}`);
+        return;
+      }
+      const first = action === 'approve' && (r.result as { outcome?: string }).outcome === 'FIRST_APPROVAL';
+      to(`done=${first ? 'first_approval' : action}`);
+    }),
+  );
+
+  // ---------------------------------------------------------------- persons
+
+  const lookupError = (req: Request, res: Response, f: PersonLookupFailure): string => {
+    const { t } = ctxOf(req, res);
+    if (f.reason === 'INVALID_ID_NUMBER') return t('console.person.invalid');
+    if (f.reason === 'FORBIDDEN') return t('console.error.FORBIDDEN');
+    return t('console.person.notFound');
+  };
+
+  const showPerson = async (req: Request, res: Response, idNumber: string, reveal: boolean) => {
+    const principal = staffOf(req);
+    const canReveal = can(principal, 'person.reveal');
+    const r = await viewPerson(prisma, principal, idNumber, { reveal, source: 'console' }, clock);
+    if (!r.ok) {
+      send(res, r.reason === 'FORBIDDEN' ? 403 : r.reason === 'NOT_FOUND' ? 404 : 400, personPage(ctxOf(req, res), { canReveal, error: lookupError(req, res, r) }));
+      return;
+    }
+    const found = await prisma.person.findUnique({ where: { idNumber: normaliseIdNumber(idNumber) }, select: { id: true } });
+    const trail = can(principal, 'person.audit_view') ? await personAuditTrail(prisma, principal, idNumber, { limit: 50, source: 'console' }, clock) : null;
+    send(res, 200, personPage(ctxOf(req, res), { view: r.view, personId: found?.id, audit: trail?.ok ? trail.events : undefined, canReveal }));
+  };
+
+  router.get(
+    '/console/persons',
+    signedIn,
+    page(async (req, res) => {
+      send(res, 200, personPage(ctxOf(req, res), { canReveal: can(staffOf(req), 'person.reveal') }));
+    }),
+  );
+  router.post(
+    '/console/persons',
+    signedIn,
+    csrf,
+    page(async (req, res) => {
+      const idNumber = formText((req.body as Record<string, unknown> | undefined)?.idNumber, 32) ?? '';
+      await showPerson(req, res, idNumber, false);
+    }),
+  );
+  router.post(
+    '/console/persons/reveal',
+    signedIn,
+    csrf,
+    page(async (req, res) => {
+      const id = UUID.safeParse((req.body as Record<string, unknown> | undefined)?.personId);
+      const person = id.success ? await prisma.person.findUnique({ where: { id: id.data }, select: { idNumber: true } }) : null;
+      if (!person) {
+        send(res, 404, personPage(ctxOf(req, res), { canReveal: false, error: ctxOf(req, res).t('console.person.notFound') }));
+        return;
+      }
+      await showPerson(req, res, person.idNumber, true);
+    }),
+  );
+
+  return router;
+}
