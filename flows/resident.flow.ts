@@ -25,6 +25,8 @@ import type {
   ReportMemberInput,
   ReportMemberResult,
   ResidentPart2Ports,
+  OpenQuestionView,
+  ReviewQuestionPorts,
   ResidentPorts,
   SubmitCorrectionInput,
   SubmitCorrectionResult,
@@ -43,7 +45,7 @@ import { reply, type ChoiceOption, type FlowEffect, type FlowEvent, type TextPar
  * reshaped); the engine then restarts such conversations with an apology instead of restoring them.
  */
 export const RESIDENT_FLOW_ID = 'resident';
-export const RESIDENT_FLOW_VERSION = 2;
+export const RESIDENT_FLOW_VERSION = 3;
 /** Version of the privacy notice text (locales: welcome.awaitingNoticeAck.*). Recorded with each acknowledgement. */
 export const PRIVACY_NOTICE_VERSION = '2026-11-v1';
 /** Failed answers to one question before the bot explains with an example and offers a human. */
@@ -63,6 +65,8 @@ export interface ResidentContext {
   /** Held only between the ID-number question and the verification result, then cleared. */
   pendingIdNumber?: string;
   pendingName?: string;
+  /** The reviewer's question being answered (see the `questions` state). */
+  openQuestion?: OpenQuestionView;
   /** The person found by ID number and name who has no phone on record (for a home-visit request). */
   visitPersonId?: string;
   failures: number;
@@ -240,6 +244,13 @@ const PROMPTS: Record<string, Prompt> = {
     example: 'verify.awaitingFactor.example',
   },
   offeringVisit: { parts: () => [{ key: 'verify.offeringVisit.prompt' }], options: VISIT_OPTIONS },
+  awaitingAnswer: {
+    parts: (c) => [
+      { key: 'questions.awaitingAnswer.prompt', params: { reference: c.openQuestion?.reference ?? '', question: c.openQuestion?.question ?? '' } },
+    ],
+    options: [opt('later', 'questions.awaitingAnswer.optionLater', 'answers.later')],
+    example: 'questions.awaitingAnswer.example',
+  },
   awaitingChoice: { parts: () => [{ key: 'menu.awaitingChoice.prompt' }], options: MENU_OPTIONS },
   afterStatus: { parts: () => [{ key: 'status.afterStatus.prompt' }], options: AFTER_STATUS_OPTIONS },
   confirmingDetails: { parts: () => [{ key: 'confirm.confirmingDetails.prompt' }], options: CONFIRM_OPTIONS },
@@ -397,6 +408,8 @@ export const residentMachine = setup({
     getHousehold: notProvided<HouseholdView, { personId: string }>('getHousehold'),
     checkMissingMember: notProvided<MemberCheckResult, { personId: string; idNumber: string }>('checkMissingMember'),
     reportMissingMember: notProvided<ReportMemberResult, ReportMemberInput>('reportMissingMember'),
+    getOpenQuestions: fromPromise<OpenQuestionView[], { personId: string }>(async () => []),
+    answerQuestion: notProvided<{ ok: boolean; reference: string }, { personId: string; requestId: string; answer: string }>('answerQuestion'),
   },
   guards: {
     isNoticeAcknowledged: ({ context }) => context.noticeAcknowledged,
@@ -481,7 +494,7 @@ export const residentMachine = setup({
     },
     routing: {
       description: 'Goes to the menu when the chat is bound to a verified person, otherwise to verification.',
-      always: [{ guard: 'isVerified', target: 'menu' }, { target: 'verifying' }],
+      always: [{ guard: 'isVerified', target: 'questions' }, { target: 'verifying' }],
     },
     verifying: {
       description: 'Identity verification before anything personal is shown.',
@@ -576,7 +589,7 @@ export const residentMachine = setup({
             onDone: [
               {
                 guard: ({ event }) => event.output.ok,
-                target: '#resident.menu',
+                target: '#resident.questions',
                 actions: [
                   assign({ personId: ({ event }) => (event.output.ok ? event.output.personId : undefined) }),
                   emit(reply({ key: 'verify.verified.success' })),
@@ -1328,6 +1341,53 @@ export const residentMachine = setup({
         },
       },
     },
+    questions: {
+      description: "Asks a verified resident any open reviewer's question about their requests before the menu.",
+      initial: 'loadingQuestions',
+      exit: assign({ openQuestion: undefined }),
+      states: {
+        loadingQuestions: {
+          description: 'Looks for requests a reviewer sent back with a question (NEEDS_INFO).',
+          invoke: {
+            src: 'getOpenQuestions',
+            input: ({ context }) => ({ personId: context.personId ?? '' }),
+            onDone: [
+              { guard: ({ event }) => event.output.length > 0, target: 'awaitingAnswer', actions: assign({ openQuestion: ({ event }) => event.output[0] }) },
+              { target: '#resident.menu' },
+            ],
+            onError: { target: '#resident.menu' },
+          },
+        },
+        awaitingAnswer: {
+          description: "Shows the reviewer's question and waits for the resident's answer (or 'later').",
+          tags: ['awaitingInput'],
+          entry: ['resetFailures', emit(({ context }) => prompt('awaitingAnswer', context))],
+          on: {
+            'user.choice': { guard: ({ event }) => event.value === 'later', target: '#resident.menu' },
+            'user.text': [
+              { guard: ({ event }) => event.text.trim().length >= 1 && event.text.trim().length <= 500, target: 'savingAnswer' },
+              { actions: ['noteFailure', emit(({ context }) => reask('awaitingAnswer', context, { key: 'questions.awaitingAnswer.error' }))] },
+            ],
+          },
+        },
+        savingAnswer: {
+          description: 'Sends the answer back to the request, which returns to the review queue.',
+          invoke: {
+            src: 'answerQuestion',
+            input: ({ context, event }) => ({
+              personId: context.personId ?? '',
+              requestId: context.openQuestion?.requestId ?? '',
+              answer: event.type === 'user.text' ? event.text.trim() : '',
+            }),
+            onDone: {
+              target: 'loadingQuestions',
+              actions: emit(({ event }) => reply({ key: event.output.ok ? 'questions.savingAnswer.done' : 'questions.savingAnswer.closed', params: { reference: event.output.reference } })),
+            },
+            onError: { target: '#resident.failed' },
+          },
+        },
+      },
+    },
     handingOff: {
       description: 'Hands the conversation to a human (12333 agent) and tells the resident what happens next.',
       invoke: {
@@ -1370,7 +1430,7 @@ export type ResidentMachine = typeof residentMachine;
  * of dialogue part 2 are optional here so that fakes written for part 1 still fit; a missing one fails the
  * turn with the "technical problem" apology if it is ever invoked.
  */
-export function provideResidentPorts(ports: ResidentPorts & Partial<ResidentPart2Ports>): ResidentMachine {
+export function provideResidentPorts(ports: ResidentPorts & Partial<ResidentPart2Ports> & Partial<ReviewQuestionPorts>): ResidentMachine {
   return residentMachine.provide({
     actors: {
       acknowledgeNotice: fromPromise(({ input }: { input: { noticeVersion: string } }) => ports.acknowledgeNotice(input)),
@@ -1393,6 +1453,10 @@ export function provideResidentPorts(ports: ResidentPorts & Partial<ResidentPart
         ? { checkMissingMember: fromPromise(({ input }: { input: { personId: string; idNumber: string } }) => ports.checkMissingMember!(input)) }
         : {}),
       ...(ports.reportMissingMember ? { reportMissingMember: fromPromise(({ input }: { input: ReportMemberInput }) => ports.reportMissingMember!(input)) } : {}),
+      ...(ports.getOpenQuestions ? { getOpenQuestions: fromPromise(({ input }: { input: { personId: string } }) => ports.getOpenQuestions!(input)) } : {}),
+      ...(ports.answerQuestion
+        ? { answerQuestion: fromPromise(({ input }: { input: { personId: string; requestId: string; answer: string } }) => ports.answerQuestion!(input)) }
+        : {}),
     },
   });
 }

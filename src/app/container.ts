@@ -65,6 +65,7 @@ export function createContainer(opts: ContainerOptions) {
     logger,
     i18n,
     clock,
+    onOutbox: () => void dispatcher.kick(),
     routers: [createChatRouter({ engine, hub }), ...(opts.extraRouters ?? [])],
   };
   const app = createApp(appDeps);

@@ -4,7 +4,8 @@ import { checkCorrection, submitCorrection } from '../domain/change-request.serv
 import { getCoverage, submitEmploymentReport } from '../domain/employment-report.service';
 import { requestHandoff } from '../domain/handoff.service';
 import { checkMissingMember, getHouseholdView, reportMissingMember } from '../domain/household.service';
-import type { ResidentPart2Ports, ResidentPorts } from '../domain/ports';
+import type { ResidentPart2Ports, ResidentPorts, ReviewQuestionPorts } from '../domain/ports';
+import { openQuestionsFor, recordResidentAnswer } from '../domain/review.service';
 import { confirmRegistration, requestHouseholdVisit } from '../domain/registration.service';
 import { getEnrolmentStatusView, getMaskedDetails } from '../domain/resident-view.service';
 import { checkIdentity, verifyFactor, type SmsSender, type VerificationPolicy } from '../domain/verification.service';
@@ -26,7 +27,7 @@ function ethnicityNames(i18n: i18n): (code: string) => string[] {
 }
 
 /** The real ports of the resident flow, bound to one turn's transaction and conversation. */
-export function createResidentPorts(turn: TurnContext, deps: ResidentPortDeps): ResidentPorts & ResidentPart2Ports {
+export function createResidentPorts(turn: TurnContext, deps: ResidentPortDeps): ResidentPorts & ResidentPart2Ports & ReviewQuestionPorts {
   const { tx, conversationId, channel, now } = turn;
   const endpointKey = `${channel}:${turn.endpoint}`;
   const correction = { ethnicityNames: ethnicityNames(deps.i18n), now };
@@ -71,6 +72,16 @@ export function createResidentPorts(turn: TurnContext, deps: ResidentPortDeps): 
     getHousehold: ({ personId }) => getHouseholdView(tx, personId),
     checkMissingMember: ({ idNumber }) => checkMissingMember(tx, { idNumber }),
     reportMissingMember: (input) => reportMissingMember(tx, input, { channel, conversationId, now, holidays }),
+    async getOpenQuestions({ personId }) {
+      const open = await openQuestionsFor(tx, personId);
+      return open.map((q) => ({ requestId: q.requestId, reference: q.reference, question: q.question }));
+    },
+    async answerQuestion({ personId, requestId, answer }) {
+      const r = await recordResidentAnswer(tx, { requestId, personId, answer, channel, conversationId, now, holidays });
+      if (r.ok) return { ok: true, reference: r.reference };
+      const row = await tx.changeRequest.findUnique({ where: { id: requestId }, select: { reference: true } });
+      return { ok: false, reference: row?.reference ?? '' };
+    },
   };
 }
 

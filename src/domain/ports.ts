@@ -237,3 +237,16 @@ export interface ResidentPart2Ports {
   checkMissingMember(input: { personId: string; idNumber: string }): Promise<MemberCheckResult>;
   reportMissingMember(input: ReportMemberInput): Promise<ReportMemberResult>;
 }
+
+/** A reviewer's question about one of the resident's requests (status NEEDS_INFO). */
+export interface OpenQuestionView {
+  requestId: string;
+  reference: string;
+  question: string;
+}
+
+/** Answering reviewers' questions in chat: the answer goes back to the request, which returns to the queue. */
+export interface ReviewQuestionPorts {
+  getOpenQuestions(input: { personId: string }): Promise<OpenQuestionView[]>;
+  answerQuestion(input: { personId: string; requestId: string; answer: string }): Promise<{ ok: boolean; reference: string }>;
+}

@@ -32,6 +32,8 @@ export interface ReviewEnv {
   i18n: i18n;
   /** Extra non-working days (config HOLIDAYS) for ages and new due dates. */
   holidays: readonly string[];
+  /** Wakes the outbox dispatcher after a decision queued a notification. */
+  onOutbox?: () => void;
 }
 
 /** Who acts and through what (api, console). */
@@ -602,6 +604,7 @@ async function mutate<T>(
       },
       { timeout: 20_000, maxWait: 20_000 },
     );
+    env.onOutbox?.();
     const row = await env.db.changeRequest.findUniqueOrThrow({ where: { id } });
     const [item] = await toItems(env, env.db, [row]);
     if (!item) throw new Error('unreachable');
@@ -903,8 +906,8 @@ export interface ResidentAnswer {
 
 /**
  * Records a resident's answer given in chat, in the caller's transaction (the conversation turn): the request
- * goes back to PENDING with a new due date, audited as review.answer by the resident. Not wired into the
- * resident flow yet (flows/ is another engineer's); staff record answers with recordAnswer meanwhile.
+ * goes back to PENDING with a new due date, audited as review.answer by the resident. The resident flow's
+ * `questions` state calls it; staff record answers taken by phone with recordAnswer.
  */
 export async function recordResidentAnswer(db: DbClient, a: ResidentAnswer): Promise<{ ok: true; reference: string; dueAt: Date } | { ok: false; reason: 'NOT_FOUND' | 'INVALID_STATE' }> {
   const r = await db.changeRequest.findUnique({ where: { id: a.requestId } });

@@ -16,6 +16,8 @@ export interface AppDeps {
   logger: Logger;
   i18n: i18n;
   clock: Clock;
+  /** Wakes the outbox dispatcher after a request queued messages (e.g. a review decision's notification). */
+  onOutbox?: () => void;
   /** Extra routers, mounted in order: each gets the deps and the OpenAPI registry. */
   routers?: ((deps: AppDeps, registry: OpenAPIRegistry) => Router)[];
 }

@@ -241,7 +241,7 @@ function requiredVersion(req: Request, body: { version?: number | undefined }): 
 
 /** The review service's environment from the app's deps. */
 export function reviewEnvOf(deps: AppDeps): ReviewEnv {
-  return { db: deps.prisma, clock: deps.clock, i18n: deps.i18n, holidays: deps.config.HOLIDAYS };
+  return { db: deps.prisma, clock: deps.clock, i18n: deps.i18n, holidays: deps.config.HOLIDAYS, ...(deps.onOutbox ? { onOutbox: deps.onOutbox } : {}) };
 }
 
 // ---------------------------------------------------------------- router

@@ -85,7 +85,8 @@ function defaultPorts(): Record<string, PortFn> {
     confirmRegistration: async () => ({ registrationStatus: 'CONFIRMED' }),
     signOut: async () => undefined,
   };
-  return ports as unknown as Record<string, PortFn>;
+  // No reviewer's question waits by default, so verification leads straight to the menu.
+  return { ...(ports as unknown as Record<string, PortFn>), getOpenQuestions: async () => [] };
 }
 
 function portsProxy(calls: PortCall[], answer: (port: string, input: unknown) => Promise<unknown>): ResidentPorts {
@@ -279,6 +280,15 @@ export const PORT_OUTCOMES: Record<string, { label: string; output: unknown }[]>
     { label: 'CREATED', output: { outcome: 'CREATED', reference: 'CR2611290004D1', dueDate: '2026-12-02' } },
     { label: 'ALREADY_REPORTED', output: { outcome: 'ALREADY_REPORTED', reference: 'CR2611290003C9' } },
     { label: 'IN_REGISTRY', output: { outcome: 'IN_REGISTRY' } },
+  ],
+  // reviewers' questions answered in chat (src/domain/ports.ts ReviewQuestionPorts)
+  getOpenQuestions: [
+    { label: 'none', output: [] },
+    { label: 'one', output: [{ requestId: '00000000-0000-4000-8000-0000000000aa', reference: 'CR2611290005E2', question: '请问户口本上的姓名是什么？' }] },
+  ],
+  answerQuestion: [
+    { label: 'recorded', output: { ok: true, reference: 'CR2611290005E2' } },
+    { label: 'closed', output: { ok: false, reference: 'CR2611290005E2' } },
   ],
 };
 

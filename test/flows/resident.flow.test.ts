@@ -319,7 +319,7 @@ describe('menu', () => {
     const { flow, first, calls } = await started({}, { ...ACKED, personId: 'person-bound' });
     expect(replyKeys(first)).toEqual(['menu.awaitingChoice.prompt']);
     expect(flow.state).toBe('menu.awaitingChoice');
-    expect(calls).toEqual([]);
+    expect(calls).toEqual([{ port: 'getOpenQuestions', input: { personId: 'person-bound' } }]);
     await flow.send(choice('status'));
     expect(flow.effects.length).toBeGreaterThan(1);
   });
@@ -472,5 +472,45 @@ describe('snapshot JSON round trip', () => {
       expect(restored.persisted()).toEqual(flow.persisted());
       restored.stop();
     }
+  });
+});
+
+describe("reviewers' questions answered in chat", () => {
+  const QUESTION = { requestId: 'req-1', reference: 'CR2611290005E2', question: '户口本上的姓名是什么？' };
+  const askedOnce = () => {
+    let asked = false;
+    return async () => {
+      if (asked) return [];
+      asked = true;
+      return [QUESTION];
+    };
+  };
+
+  it('after verification, asks the open question; the answer goes back to the request, then the menu', async () => {
+    const s = await atFactor({ getOpenQuestions: askedOnce(), answerQuestion: async () => ({ ok: true, reference: QUESTION.reference }) } as Partial<ResidentPorts>);
+    const asked = await s.flow.send(text(GOOD_FACTOR));
+    expect(replyKeys(asked)).toEqual(['verify.verified.success', 'questions.awaitingAnswer.prompt']);
+    expect(replies(asked)[1]?.parts[0]?.params).toEqual({ reference: QUESTION.reference, question: QUESTION.question });
+    expect(optionValues(asked)).toEqual(['later']);
+    expect(s.flow.state).toBe('questions.awaitingAnswer');
+    const answered = await s.flow.send(text('张三丰'));
+    expect(s.calls.filter((c) => c.port === 'answerQuestion')).toEqual([
+      { port: 'answerQuestion', input: { personId: VERIFIED_PERSON_ID, requestId: 'req-1', answer: '张三丰' } },
+    ]);
+    expect(replyKeys(answered)).toEqual(['questions.savingAnswer.done', 'menu.awaitingChoice.prompt']);
+    expect(s.flow.state).toBe('menu.awaitingChoice');
+    expect(s.flow.snapshot.context.openQuestion).toBeUndefined();
+  });
+
+  it('"later" goes to the menu without answering; a closed request is said so', async () => {
+    const later = await atFactor({ getOpenQuestions: askedOnce() } as Partial<ResidentPorts>);
+    await later.flow.send(text(GOOD_FACTOR));
+    const menu = await later.flow.send(choice('later'));
+    expect(replyKeys(menu)).toEqual(['menu.awaitingChoice.prompt']);
+    expect(later.calls.some((c) => c.port === 'answerQuestion')).toBe(false);
+
+    const closed = await atFactor({ getOpenQuestions: askedOnce(), answerQuestion: async () => ({ ok: false, reference: QUESTION.reference }) } as Partial<ResidentPorts>);
+    await closed.flow.send(text(GOOD_FACTOR));
+    expect(replyKeys(await closed.flow.send(text('答案')))).toEqual(['questions.savingAnswer.closed', 'menu.awaitingChoice.prompt']);
   });
 });
