@@ -358,14 +358,13 @@ describe('POST /api/review/requests/:id/approve', () => {
     expect(texts[texts.length - 1]).toBe(`您申请修改的手机号（编号 ${r.reference}）已审核通过，登记信息已更新。`);
     const outbox = await prisma().outboxMessage.findMany({ where: { conversationId, kind: 'notification' } });
     expect(outbox).toHaveLength(1);
-    expect(outbox[0]).toMatchObject({ channel: 'web', endpoint: sessionId, status: 'PENDING' });
+    expect(outbox[0]).toMatchObject({ channel: 'web', endpoint: sessionId });
 
-    // The dispatcher delivers it through the web chat hub.
-    const pushed: string[] = [];
-    const unsubscribe = app.hub.subscribe(sessionId, (m: { text: string }) => pushed.push(m.text));
+    // The decision woke the dispatcher, which delivers the notification through the web chat hub.
     await app.dispatcher.kick();
-    unsubscribe();
-    expect(pushed).toContain(texts[texts.length - 1]);
+    const sent = await prisma().outboxMessage.findMany({ where: { conversationId, kind: 'notification' } });
+    expect(sent[0]).toMatchObject({ status: 'SENT' });
+    expect(sent[0]?.sentAt).not.toBeNull();
     expect(app.logs.lines.join('\n')).not.toContain('13900009999');
   });
 
@@ -482,7 +481,7 @@ describe('reject, ask and answer', () => {
     const asked = await http().post(`/api/review/requests/${r.id}/ask`).set(reviewer.auth).send({ version: 0, question: 'Which document shows your ethnic group?' }).expect(200);
     expect(asked.body.request).toMatchObject({ status: 'NEEDS_INFO', version: 1 });
     expect((await transcriptTexts(sessionId)).pop()).toBe(
-      `About your request to change your ethnic group (reference ${r.reference}), our staff need to know: Which document shows your ethnic group?\nPlease reply "human" to tell a staff member, or call 12333.`,
+      `About your request to change your ethnic group (reference ${r.reference}), our staff need to know: Which document shows your ethnic group?\nTo answer: reply "restart", verify yourself and follow the prompts; or reply "human" or call 12333.`,
     );
     await http().post(`/api/review/requests/${r.id}/answer`).set(agent.auth).send({ answer: 'ID card' }).expect(428);
     const answered = await http().post(`/api/review/requests/${r.id}/answer`).set(agent.auth).send({ version: 1, answer: '户口本上写的是白族' }).expect(200);
