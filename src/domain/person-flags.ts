@@ -66,6 +66,8 @@ export interface FlagEnrolmentInput {
 }
 
 const blank = (v: string | null | undefined) => v == null || v.trim() === '';
+const unknownRegion = (code: string | null | undefined, known: (code: string) => boolean) =>
+  !blank(code) && !known((code as string).trim());
 
 /** Sex encoded by an 18-character ID number's 17th digit, or null when it is not a digit. */
 function sexFromIdNumber(idNumber: string): 'MALE' | 'FEMALE' | null {
@@ -83,23 +85,28 @@ export function computeFlags(
   enrolments: readonly FlagEnrolmentInput[],
   knownRegion: (code: string) => boolean,
 ): DataQualityFlagName[] {
-  const set = new Set<DataQualityFlagName>();
-  if (blank(person.phone)) set.add('MISSING_PHONE');
-  if (blank(person.residenceRegion) || blank(person.residenceAddress)) set.add('MISSING_RESIDENCE');
-
-  const paying = new Set(enrolments.filter((e) => e.status === 'PAYING').map((e) => e.insuranceType));
-  if (paying.has(EMPLOYEE_MEDICAL) && paying.has(RESIDENT_MEDICAL)) set.add('DUPLICATE_MEDICAL');
-  if (PENSION_TYPES.filter((t) => paying.has(t)).length > 1) set.add('DUPLICATE_PENSION');
-
-  if (person.idNumber.length === 18 && person.sex) {
-    const idSex = sexFromIdNumber(person.idNumber);
-    if (idSex && idSex !== person.sex) set.add('SEX_MISMATCH');
+  let employeeMedical = false;
+  let residentMedical = false;
+  let pensions = 0;
+  for (const e of enrolments) {
+    if (e.status !== 'PAYING') continue;
+    if (e.insuranceType === EMPLOYEE_MEDICAL) employeeMedical = true;
+    else if (e.insuranceType === RESIDENT_MEDICAL) residentMedical = true;
+    else if (PENSION_TYPES.includes(e.insuranceType)) pensions++;
   }
+  const idSex = person.idNumber.length === 18 ? sexFromIdNumber(person.idNumber) : null;
 
-  for (const code of [person.hukouRegion, person.residenceRegion]) {
-    if (!blank(code) && !knownRegion((code as string).trim())) set.add('UNKNOWN_REGION');
+  // In FLAG_ORDER.
+  const flags: DataQualityFlagName[] = [];
+  if (blank(person.phone)) flags.push('MISSING_PHONE');
+  if (blank(person.residenceRegion) || blank(person.residenceAddress)) flags.push('MISSING_RESIDENCE');
+  if (employeeMedical && residentMedical) flags.push('DUPLICATE_MEDICAL');
+  if (pensions > 1) flags.push('DUPLICATE_PENSION');
+  if (person.sex && idSex && idSex !== person.sex) flags.push('SEX_MISMATCH');
+  if (unknownRegion(person.hukouRegion, knownRegion) || unknownRegion(person.residenceRegion, knownRegion)) {
+    flags.push('UNKNOWN_REGION');
   }
-  return FLAG_ORDER.filter((f) => set.has(f));
+  return flags;
 }
 
 /**
