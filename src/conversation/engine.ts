@@ -196,7 +196,8 @@ export class ConversationEngine {
         const effects: FlowEffect[] = [];
         let persisted: unknown = conv.snapshot;
         if (runFlow) {
-          const noticeAcknowledged = await this.noticeAcknowledged(tx, conv.id);
+          // The input only matters for a fresh start; a restored snapshot carries its own context.
+          const noticeAcknowledged = snapshot ? true : await this.noticeAcknowledged(tx, conv.id);
           const machine = flow.machine(turn);
           const actor = createActor(machine, {
             ...(snapshot ? { snapshot } : {}),
