@@ -88,7 +88,10 @@ export const EMPLOYMENT_STATUSES = [
   'OTHER',
 ] as const;
 
-/** Why a row was rejected (stable codes, written to the rejects file). */
+/**
+ * Why a row was rejected (stable codes, written to the rejects file). Messages name the column and the rule,
+ * never a value from the row; the ID number appears only masked for staff (first 6 and last 4).
+ */
 export const REJECT_REASONS = [
   'BAD_ID_NUMBER',
   'BAD_DATE',
@@ -809,11 +812,11 @@ export async function importRegistry(db: PrismaClient, opts: ImportOptions): Pro
           return { line: rec.line, idRaw, reason, message };
         };
         if (d.birth_date && d.birth_date !== id.birthDate) {
-          return reject('BIRTH_DATE_MISMATCH', `birth_date ${d.birth_date} contradicts the ID number (${id.birthDate})`);
+          return reject('BIRTH_DATE_MISMATCH', 'birth_date contradicts the birth date in the ID number');
         }
         const sex = d.sex === '1' ? 'MALE' : d.sex === '2' ? 'FEMALE' : undefined;
         if (sex && sex !== id.sex) {
-          return reject('SEX_MISMATCH', `sex ${d.sex} contradicts the ID number (${id.sex === 'MALE' ? '1' : '2'})`);
+          return reject('SEX_MISMATCH', 'sex contradicts the sex digit of the ID number');
         }
         const first = seen.get(id.idNumber);
         if (first) {
@@ -1123,6 +1126,7 @@ async function writePersons(
   file: string,
 ): Promise<BatchResult> {
   const at = now.toISOString();
+  // Households first (the foreign key), for every household the file names; existing ones stay as they are.
   const households = new Map<string, { region: string | null; address: string | null }>();
   const fresh = rows.map((r) => {
     const v = {} as PersonValues;
@@ -1154,7 +1158,6 @@ async function writePersons(
   const stored = await loadStored(tx, inserted.existing, lock);
   const updates: { s: StoredPerson; v: PersonValues; flags: string[]; line: number; changes: Record<string, unknown> }[] = [];
   const flagOnly: { s: StoredPerson; flags: string[] }[] = [];
-  const moreHouseholds = new Map<string, { region: string | null; address: string | null }>();
   let unchanged = 0;
   for (const r of existing) {
     const s = stored.byNumber.get(r.id.idNumber);
@@ -1170,15 +1173,11 @@ async function writePersons(
     for (const [f, name] of PERSON_FIELDS) if (s[f] !== v[f]) changes[name] = { old: s[f], new: v[f] };
     if (Object.keys(changes).length) {
       updates.push({ s, v, flags, line: r.line, changes });
-      if (v.household_id && v.household_id !== s.household_id && !households.has(v.household_id)) {
-        moreHouseholds.set(v.household_id, { region: v.region_code, address: v.hukou_address });
-      }
     } else {
       unchanged++;
       if (!sameFlags(s.flags ?? [], flags)) flagOnly.push({ s, flags });
     }
   }
-  await writeHouseholds(tx, moreHouseholds, at);
   if (updates.length) {
     const done = await tx.$queryRawUnsafe<unknown[]>(
       UPDATE_PERSONS,

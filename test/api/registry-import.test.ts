@@ -451,6 +451,12 @@ describe('importRegistry: matching existing persons', () => {
       insuranceType: '110',
       changes: { status: { old: 'PAYING', new: 'SUSPENDED' }, lastPaidMonth: { old: '2024-12', new: '2024-06' } },
     });
+
+    // Enrolments of a person already in the registry need no persons row.
+    const only = await runImport(personsCsv([]), enrolmentsCsv([enrolment({ id_number: id, insurance_type: '510' })]));
+    expect(only.summary.persons.read).toBe(0);
+    expect(only.summary.enrolments).toMatchObject({ inserted: 1, rejected: 0 });
+    expect((await findPerson(id)).enrolments.map((e) => e.insuranceType).sort()).toEqual(['110', '310', '410', '510']);
   });
 });
 
