@@ -1,6 +1,7 @@
 import { assign, emit, fromPromise, setup } from 'xstate';
 import { parseCreditCode } from '../src/domain/credit-code';
 import { parseIdNumber } from '../src/domain/id-number';
+import { CORRECTABLE_FIELDS } from '../src/domain/ports';
 import type {
   CheckCorrectionInput,
   CheckCorrectionResult,
@@ -150,18 +151,7 @@ const AFTER_STATUS_OPTIONS = [
 ];
 
 /** The fields a resident can correct, in the order offered (numbered 1-10). */
-export const CORRECTION_FIELDS: readonly CorrectableField[] = [
-  'name',
-  'sex',
-  'birthDate',
-  'idNumber',
-  'ethnicity',
-  'phone',
-  'residenceRegion',
-  'residenceAddress',
-  'hukouRegion',
-  'hukouAddress',
-];
+export const CORRECTION_FIELDS: readonly CorrectableField[] = CORRECTABLE_FIELDS;
 const FIELD_OPTIONS = CORRECTION_FIELDS.map((f) => opt(f, `correct.fields.${f}`, `correct.answers.${f}`));
 const SEX_OPTIONS = [opt('MALE', 'common.sex_MALE', 'correct.answers.male'), opt('FEMALE', 'common.sex_FEMALE', 'correct.answers.female')];
 const CONFIRM_CHANGE_OPTIONS = [

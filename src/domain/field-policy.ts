@@ -6,7 +6,7 @@
 import { parseEthnicity } from './ethnicity';
 import { parseIdNumber } from './id-number';
 import { parseMobilePhone } from './phone';
-import type { CorrectableField, CorrectionError, FieldPolicyKind, Sex } from './ports';
+import { CORRECTABLE_FIELDS, type CorrectableField, type CorrectionError, type FieldPolicyKind, type Sex } from './ports';
 import { chinaDate } from './working-days';
 
 /** How a field's value is read and checked. */
@@ -41,19 +41,8 @@ export const FIELD_POLICY: Readonly<Record<CorrectableField, FieldRule>> = {
   hukouAddress: { policy: 'REVIEWED', kind: 'address', flags: [] },
 };
 
-/** The fields in the order the bot offers them. */
-export const CORRECTABLE_FIELDS: readonly CorrectableField[] = [
-  'name',
-  'sex',
-  'birthDate',
-  'idNumber',
-  'ethnicity',
-  'phone',
-  'residenceRegion',
-  'residenceAddress',
-  'hukouRegion',
-  'hukouAddress',
-];
+/** The fields in the order the bot offers them (defined with the ports, which the flow shares). */
+export { CORRECTABLE_FIELDS };
 
 export const isCorrectableField = (v: string): v is CorrectableField => (CORRECTABLE_FIELDS as readonly string[]).includes(v);
 

@@ -1,5 +1,6 @@
 /**
- * The ports between the dialogue flows (flows/, pure statecharts) and the domain. Types only: flows import
+ * The ports between the dialogue flows (flows/, pure statecharts) and the domain. Types (and the constant list
+ * of correctable fields) only: flows import
  * nothing else from src/. The conversation engine provides real implementations bound to the current turn's
  * transaction; flow tests provide fakes through machine.provide().
  */
@@ -87,18 +88,20 @@ export interface ResidentPorts {
 
 // ---------------------------------------------------------------- corrections (dialogue part 2)
 
-/** The fields a resident can ask to correct, in the order the bot offers them. */
-export type CorrectableField =
-  | 'name'
-  | 'sex'
-  | 'birthDate'
-  | 'idNumber'
-  | 'ethnicity'
-  | 'phone'
-  | 'residenceRegion'
-  | 'residenceAddress'
-  | 'hukouRegion'
-  | 'hukouAddress';
+/** The fields a resident can ask to correct, in the order the bot offers them (numbered 1-10). */
+export const CORRECTABLE_FIELDS = [
+  'name',
+  'sex',
+  'birthDate',
+  'idNumber',
+  'ethnicity',
+  'phone',
+  'residenceRegion',
+  'residenceAddress',
+  'hukouRegion',
+  'hukouAddress',
+] as const;
+export type CorrectableField = (typeof CORRECTABLE_FIELDS)[number];
 
 /** DIRECT: applied at once (audited). REVIEWED: a change request that staff check (within 3 working days). */
 export type FieldPolicyKind = 'DIRECT' | 'REVIEWED';
