@@ -43,6 +43,8 @@ export const configSchema = z.object({
     .pipe(z.array(z.iso.date('must be dates YYYY-MM-DD separated by commas'))),
   OUTBOX_POLL_MS: int(10, 60000).default(500),
   SCHEDULER_POLL_MS: int(100, 600000).default(5000),
+  /** Progress dispatch (issue 16): how often the rollup job folds registry changes and refreshes today's figures. */
+  PROGRESS_JOB_MS: int(1000, 3600000).default(60000),
 });
 
 export type Config = z.infer<typeof configSchema>;

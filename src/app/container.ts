@@ -5,6 +5,7 @@ import { OutboxDispatcher } from '../conversation/outbox-dispatcher';
 import { residentFlowBinding } from '../conversation/resident-ports';
 import { Scheduler } from '../conversation/scheduler';
 import type { OpenDatabase } from '../db/open-database';
+import { ProgressJob } from '../domain/progress/progress.job';
 import type { SmsSender } from '../domain/verification.service';
 import { createChatRouter } from '../http/chat.router';
 import { createApp, type AppDeps } from '../http/create-app';
@@ -59,6 +60,8 @@ export function createContainer(opts: ContainerOptions) {
   const hub = new WebChatHub();
   dispatcher.register(hub);
   const scheduler = new Scheduler(db.prisma, engine, clock, logger, { pollMs: config.SCHEDULER_POLL_MS, retentionDays: config.TRANSCRIPT_RETENTION_DAYS });
+  // Progress dispatch (issue 16): the rollup job.
+  const progressJob = new ProgressJob(db.prisma, clock, logger, config.PROGRESS_JOB_MS);
   const appDeps: AppDeps = {
     prisma: db.prisma,
     config,
@@ -78,6 +81,7 @@ export function createContainer(opts: ContainerOptions) {
     engine,
     dispatcher,
     scheduler,
+    progressJob,
     hub,
     sms,
     app,
@@ -86,9 +90,11 @@ export function createContainer(opts: ContainerOptions) {
     startBackground() {
       dispatcher.start();
       scheduler.start();
+      progressJob.start();
     },
     async stop() {
       scheduler.stop();
+      await progressJob.stop();
       await dispatcher.stop();
     },
   };

@@ -9,6 +9,9 @@ CREATE TABLE "progress_person" (
     CONSTRAINT "progress_person_pkey" PRIMARY KEY ("person_id")
 );
 
+-- CreateIndex (segment lists read persons by bucket)
+CREATE INDEX "progress_person_bucket_idx" ON "progress_person"("bucket");
+
 -- CreateTable
 CREATE TABLE "progress_dirty" (
     "seq" BIGSERIAL NOT NULL,
