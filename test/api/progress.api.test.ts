@@ -78,7 +78,7 @@ beforeAll(async () => {
   await db.prisma.person.update({ where: { id: dup.id }, data: { flags: ['MISSING_PHONE'] } });
   await runProgressJob(db.prisma, clock);
   app = createApp({ prisma: db.prisma, config, logger: createLogger({ level: 'silent' }), i18n: createI18n(), clock, routers: [createProgressRouter] });
-});
+}, 180_000);
 afterAll(async () => {
   await db?.close();
 });

@@ -129,7 +129,7 @@ describe('progress rollup', () => {
       }),
       { numRuns: 20, seed: 16 },
     );
-  });
+  }, 300_000);
 
   it("writes today's figures for every region level that equal direct counts of the registry", async () => {
     await runProgressJob(db.prisma, clock);

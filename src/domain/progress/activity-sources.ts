@@ -24,6 +24,14 @@ const viaAudit = (action: string) => `SELECT ${chinaDayOf('a.at')} AS day, ${buc
   FROM audit_event a LEFT JOIN person p ON a.target_type = 'person' AND p.id::text = a.target_id
   WHERE a.action = '${action}' AND a.outcome = 'OK' AND a.at >= $1 AND a.at < $2 GROUP BY 1, 2`;
 
+/** Rows of a table that carries its own region_code, counted by the day of a time column. */
+const byTime = (key: string, column: string, table: string, timeCol: string, where = 'true'): ActivitySource => ({
+  key,
+  column,
+  sql: `SELECT ${chinaDayOf(timeCol)} AS day, ${bucketOf('region_code')} AS bucket, count(*)::int AS n
+  FROM ${table} WHERE ${where} AND ${timeCol} >= $1 AND ${timeCol} < $2 GROUP BY 1, 2`,
+});
+
 export const ACTIVITY_SOURCES: readonly ActivitySource[] = [
   {
     key: 'conversations',
@@ -35,24 +43,9 @@ export const ACTIVITY_SOURCES: readonly ActivitySource[] = [
   },
   { key: 'verifications', column: 'a_verifications', sql: viaAudit('identity.verified') },
   { key: 'confirmations', column: 'a_confirmations', sql: viaAudit('registration.confirm') },
-  {
-    key: 'correctionsSubmitted',
-    column: 'a_corrections_submitted',
-    sql: `SELECT ${chinaDayOf('created_at')} AS day, ${bucketOf('region_code')} AS bucket, count(*)::int AS n
-  FROM change_request WHERE created_at >= $1 AND created_at < $2 GROUP BY 1, 2`,
-  },
-  {
-    key: 'correctionsDecided',
-    column: 'a_corrections_decided',
-    sql: `SELECT ${chinaDayOf('decided_at')} AS day, ${bucketOf('region_code')} AS bucket, count(*)::int AS n
-  FROM change_request WHERE status IN ('APPROVED', 'REJECTED') AND decided_at >= $1 AND decided_at < $2 GROUP BY 1, 2`,
-  },
-  {
-    key: 'handoffs',
-    column: 'a_handoffs',
-    sql: `SELECT ${chinaDayOf('created_at')} AS day, ${bucketOf('region_code')} AS bucket, count(*)::int AS n
-  FROM handoff_request WHERE created_at >= $1 AND created_at < $2 GROUP BY 1, 2`,
-  },
+  byTime('correctionsSubmitted', 'a_corrections_submitted', 'change_request', 'created_at'),
+  byTime('correctionsDecided', 'a_corrections_decided', 'change_request', 'decided_at', "status IN ('APPROVED', 'REJECTED')"),
+  byTime('handoffs', 'a_handoffs', 'handoff_request', 'created_at'),
   {
     key: 'notificationsSent',
     column: 'a_notifications_sent',

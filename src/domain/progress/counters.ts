@@ -4,8 +4,8 @@
  * recount by construction of the delta, and the property test checks it.
  */
 
-/** Live counters (columns of progress_live), in bit order. */
-export const LIVE_COUNTERS = [
+/** Counters that do not depend on age: persons, registration status, data-quality flags. */
+export const REGISTRY_COUNTERS = [
   'persons',
   'unregistered',
   'pending_review',
@@ -17,6 +17,11 @@ export const LIVE_COUNTERS = [
   'f_duplicate_pension',
   'f_sex_mismatch',
   'f_unknown_region',
+] as const;
+
+/** Live counters (columns of progress_live), in bit order. */
+export const LIVE_COUNTERS = [
+  ...REGISTRY_COUNTERS,
   'pension_paying',
   'p110',
   'p120',

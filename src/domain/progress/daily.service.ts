@@ -1,24 +1,14 @@
 import type { PrismaClient } from '../../generated/prisma/client';
 import type { Clock } from '../../lib/clock';
 import { ACTIVITY_SOURCES, bucketOf, DUPLICATES_CLEARED } from './activity-sources';
-import { LIVE_COUNTERS, workingAgeSql } from './counters';
+import { LIVE_COUNTERS, REGISTRY_COUNTERS, workingAgeSql } from './counters';
 import { addDays, chinaDay, chinaDayStart, LONG_TX } from './rollup.service';
 
 const DAILY_LOCK = 16017;
 
 /** State columns of progress_daily (the figures as of the day). */
 export const DAILY_STATE = [
-  'persons',
-  'unregistered',
-  'pending_review',
-  'confirmed',
-  'needs_visit',
-  'f_missing_phone',
-  'f_missing_residence',
-  'f_duplicate_medical',
-  'f_duplicate_pension',
-  'f_sex_mismatch',
-  'f_unknown_region',
+  ...REGISTRY_COUNTERS,
   'working_age',
   'wa_pension_paying',
   'wa_p110',
