@@ -107,7 +107,7 @@ async function apply(ids: string[], c: Change) {
 
 beforeAll(async () => {
   db = await createTestDatabase();
-});
+}, 180_000);
 afterAll(async () => {
   await db?.close();
 });
