@@ -1,6 +1,6 @@
 import { assign, emit, fromPromise, setup } from 'xstate';
-import { parseCreditCode } from '../src/domain/credit-code';
-import { parseIdNumber } from '../src/domain/id-number';
+import { parseCreditCode } from '../src/domain/codes/credit-code';
+import { parseIdNumber } from '../src/domain/codes/id-number';
 import { CORRECTABLE_FIELDS } from '../src/domain/ports';
 import type {
   CheckCorrectionInput,

@@ -2,7 +2,7 @@ import { createActor, waitFor, type Snapshot } from 'xstate';
 import type { ChoiceOption, FlowEffect, FlowEvent, ReplyEffect } from '../../flows/effects';
 import { CORRECTION_FIELDS, MAX_FAILURES, parseSince, provideResidentPorts, type ResidentInput } from '../../flows/resident.flow';
 import { renderReply } from '../../src/conversation/render';
-import { redactSensitive } from '../../src/domain/masking';
+import { redactSensitive } from '../../src/domain/codes/masking';
 import type {
   CheckCorrectionInput,
   CheckCorrectionResult,
