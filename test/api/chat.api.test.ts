@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { PRIVACY_NOTICE_VERSION } from '../../flows/resident.flow';
+import { PRIVACY_NOTICE_VERSION } from '../../flows/resident';
 import { PermanentSendError, type ChannelSender, type OutboundMessage } from '../../src/conversation/messages';
 import { hashIdNumber } from '../../src/domain/verification/verification.service';
 import { seedRegions } from '../../src/domain/registry/region.service';

@@ -14,7 +14,7 @@ import {
 import type { CorrectableField, EmploymentStatusCode } from '../../src/domain/ports';
 import { reviewDueAt } from '../../src/domain/calendar/working-days';
 import { createI18n, LOCALES } from '../../src/lib/i18n';
-import { CORRECTION_FIELDS } from '../../flows/resident.flow';
+import { CORRECTION_FIELDS } from '../../flows/resident';
 
 const i18n = createI18n();
 const ethnicityNames = (code: string) => LOCALES.map((lng) => i18n.t(`reference.ethnicity.${code}`, { lng }));
