@@ -23,8 +23,8 @@ import { refreshDaily } from '../src/domain/progress/daily.service';
 import { rollupDrift } from '../src/domain/progress/progress.job';
 import { getProgress, getTrend, type ProgressActor } from '../src/domain/progress/progress.service';
 import { buildRollup, foldChanges } from '../src/domain/progress/rollup.service';
-import { seedRegions } from '../src/domain/region.service';
-import { createStaff } from '../src/domain/staff.service';
+import { seedRegions } from '../src/domain/registry/region.service';
+import { createStaff } from '../src/domain/staff/staff.service';
 import { systemClock } from '../src/lib/clock';
 
 const { values } = parseArgs({

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { loadConfig } from '../../src/app/config';
 import type { OpenDatabase } from '../../src/db/open-database';
 import { runProgressJob } from '../../src/domain/progress/progress.job';
-import { authenticate, createStaff, type StaffRole } from '../../src/domain/staff.service';
+import { authenticate, createStaff, type StaffRole } from '../../src/domain/staff/staff.service';
 import { createApp } from '../../src/http/create-app';
 import { createProgressRouter } from '../../src/http/progress.router';
 import { fixedClock } from '../../src/lib/clock';

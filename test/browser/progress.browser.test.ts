@@ -5,8 +5,8 @@ import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { staffRouters } from '../../src/app/staff-routers';
 import { runProgressJob } from '../../src/domain/progress/progress.job';
-import { seedRegions } from '../../src/domain/region.service';
-import { createStaff } from '../../src/domain/staff.service';
+import { seedRegions } from '../../src/domain/registry/region.service';
+import { createStaff } from '../../src/domain/staff/staff.service';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 
 /** The progress page in Debian's Chromium: charts drawn by ECharts from node_modules, ranking, a data-quality link. */

@@ -1,8 +1,8 @@
 import type { PrismaClient } from '../../generated/prisma/client';
 import type { Clock } from '../../lib/clock';
-import { recordAudit } from '../audit.service';
-import { isWithinRegion } from '../region-scope';
-import { can, type StaffPrincipal } from '../staff.service';
+import { recordAudit } from '../staff/audit.service';
+import { isWithinRegion } from '../codes/region-scope';
+import { can, type StaffPrincipal } from '../staff/staff.service';
 import { type Figures, figuresOf, periodFigures } from './figures';
 import { addDays, chinaDay } from './rollup.service';
 

@@ -1,8 +1,8 @@
 import type { PrismaClient } from '../../generated/prisma/client';
 import type { Clock } from '../../lib/clock';
-import { recordAudit } from '../audit.service';
-import { maskIdNumberForStaff, maskName } from '../masking';
-import { regionRange } from '../region-scope';
+import { recordAudit } from '../staff/audit.service';
+import { maskIdNumberForStaff, maskName } from '../codes/masking';
+import { regionRange } from '../codes/region-scope';
 import { bitOf, FLAG_COUNTERS, type LiveCounter, workingAgeSql } from './counters';
 import { type ProgressActor, type RegionName, type Result, scopedRegion } from './progress.service';
 import { chinaDay } from './rollup.service';

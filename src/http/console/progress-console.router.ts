@@ -6,7 +6,7 @@ import { getPeriod, getProgress, getTrend, type ProgressActor, type ProgressFail
 import { buildReportWorkbook } from '../../domain/progress/report.workbook';
 import { addDays, chinaDay } from '../../domain/progress/rollup.service';
 import { listSegment, SEGMENT_KEYS } from '../../domain/progress/segment.service';
-import { resolveToken } from '../../domain/staff.service';
+import { resolveToken } from '../../domain/staff/staff.service';
 import type { AppDeps } from '../create-app';
 import type { OpenAPIRegistry } from '../openapi';
 import { reportPeriod } from '../progress.router';
