@@ -84,6 +84,17 @@ export const EMPTY_DAILY: DailyCounts = {
 /** progress_daily column (snake) -> Prisma field (camel). */
 const camel = (col: string) => col.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 
+/** The counts of a raw progress_daily row (snake_case columns, e.g. from $queryRaw). */
+export function dailyCountsOf(raw: Record<string, unknown>): DailyCounts {
+  const out = { ...EMPTY_DAILY };
+  for (const k of Object.keys(out) as (keyof DailyCounts)[]) {
+    const snake = k.replace(/[A-Z0-9]/g, (c) => `_${c.toLowerCase()}`).replace(/_(\d)/g, '$1');
+    const v = raw[snake];
+    if (v !== undefined && v !== null) out[k] = Number(v);
+  }
+  return out;
+}
+
 /** The API figures of one progress_daily row (or of zeros when the region has no row that day). */
 export function figuresOf(d: DailyCounts | null | undefined): Figures {
   const r = d ?? EMPTY_DAILY;

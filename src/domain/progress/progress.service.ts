@@ -3,7 +3,7 @@ import type { Clock } from '../../lib/clock';
 import { recordAudit } from '../staff/audit.service';
 import { isWithinRegion } from '../codes/region-scope';
 import { can, type StaffPrincipal } from '../staff/staff.service';
-import { type Figures, figuresOf, periodFigures } from './figures';
+import { dailyCountsOf, type Figures, figuresOf, periodFigures } from './figures';
 import { addDays, chinaDay } from './rollup.service';
 
 /**
@@ -80,21 +80,30 @@ export async function getProgress(
   clock: Clock,
 ): Promise<Result<{ view: ProgressView }>> {
   const code = q.region ?? actor.principal.regionCode;
-  const scoped = await scopedRegion(prisma, actor, code, 'progress.view', clock);
-  if (!scoped.ok) return scoped;
   const day = q.date ?? chinaDay(clock.now());
-  const children = q.by === 'none' ? [] : await prisma.region.findMany({ where: { parentCode: code }, orderBy: { code: 'asc' }, select: { code: true, name: true } });
-  const codes = [code, ...children.map((c) => c.code)];
-  const [daily, targets] = await Promise.all([
-    prisma.progressDaily.findMany({ where: { day: dayDate(day), regionCode: { in: codes } } }),
-    prisma.progressTarget.findMany({ where: { year: Number(day.slice(0, 4)), regionCode: { in: codes } } }),
-  ]);
-  const byCode = new Map(daily.map((d) => [d.regionCode, d]));
-  const targetOf = new Map(targets.map((t) => [t.regionCode, { confirmedShare: t.confirmedShare, coverShare: t.coverShare }]));
-  const rows = children.map((c) => withTarget({ code: c.code, name: c.name, ...figuresOf(byCode.get(c.code)) }, targetOf.get(c.code)));
+  // One round trip: the region, the regions below it, their figures of the day and their targets of the year.
+  const found = isWithinRegion(actor.principal.regionCode, code)
+    ? await prisma.$queryRawUnsafe<(Record<string, unknown> & { code: string; name: string; refreshed_at: Date | null; t_confirmed: number | null; t_cover: number | null })[]>(
+        `SELECT r.code, r.name, d.*, t.confirmed_share AS t_confirmed, t.cover_share AS t_cover
+           FROM region r
+           LEFT JOIN progress_daily d ON d.region_code = r.code AND d.day = $2::date
+           LEFT JOIN progress_target t ON t.region_code = r.code AND t.year = $3
+          WHERE r.code = $1 ${q.by === 'none' ? '' : 'OR r.parent_code = $1'} ORDER BY r.code`,
+        code,
+        day,
+        Number(day.slice(0, 4)),
+      )
+    : [];
+  const ownRow = found.find((r) => r.code === code);
+  if (!ownRow) return scopedRegion(prisma, actor, code, 'progress.view', clock) as Promise<ProgressFailure>;
+  const figures = (r: Record<string, unknown>) => (r.refreshed_at ? figuresOf(dailyCountsOf(r)) : figuresOf(null));
+  const targetOf = (r: (typeof found)[number]) => (r.t_confirmed === null ? undefined : { confirmedShare: r.t_confirmed, coverShare: r.t_cover });
+  const rows = found.filter((r) => r !== ownRow).map((c) => withTarget({ code: c.code, name: c.name, ...figures(c) }, targetOf(c)));
   await audit(prisma, actor, 'progress.view', code, { date: day }, clock);
-  const own = byCode.get(code);
-  return { ok: true, view: { region: scoped.region, asOf: own ? own.refreshedAt.toISOString() : null, totals: figuresOf(own), rows } };
+  return {
+    ok: true,
+    view: { region: { code, name: ownRow.name }, asOf: ownRow.refreshed_at ? ownRow.refreshed_at.toISOString() : null, totals: figures(ownRow), rows },
+  };
 }
 
 function withTarget(row: ProgressRow, target: Target | undefined): ProgressRow {
