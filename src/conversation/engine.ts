@@ -23,6 +23,11 @@ export interface TurnContext {
   now: Date;
   /** The person this chat identity is bound to, if any. */
   personId: string | null;
+  /**
+   * Holds the turn's replies until this wall-clock time (ms). The wait happens after commit, outside any
+   * transaction and pool connection, so it never stalls other turns (the verification failure floor).
+   */
+  delayRepliesUntil(epochMs: number): void;
 }
 
 /** A flow plugged into the engine: its statechart with ports bound to the turn, and its start input. */
@@ -114,6 +119,7 @@ export class ConversationEngine {
   private async turn(channel: string, endpoint: string, msg: InboundMessage | null): Promise<TurnResult> {
     const { prisma, flow } = this.deps;
     const now = this.deps.clock.now();
+    let repliesNotBefore = 0;
     const result = await prisma.$transaction(
       async (tx) => {
         await tx.conversation.upsert({
@@ -145,7 +151,16 @@ export class ConversationEngine {
 
         let locale: Locale = isLocale(conv.locale) ? conv.locale : this.deps.defaultLocale;
         const bound = conv.personId && conv.boundUntil && conv.boundUntil > now ? conv.personId : null;
-        const turn: TurnContext = { tx, conversationId: conv.id, channel, endpoint, locale, now, personId: bound };
+        const turn: TurnContext = {
+          tx,
+          conversationId: conv.id,
+          channel,
+          endpoint,
+          locale,
+          now,
+          personId: bound,
+          delayRepliesUntil: (ms) => void (repliesNotBefore = Math.max(repliesNotBefore, ms)),
+        };
         const lead: ReplyEffect[] = [];
         let lastPrompt = (conv.lastPrompt as StoredPrompt | null) ?? null;
 
@@ -257,6 +272,8 @@ export class ConversationEngine {
       },
       { timeout: (this.deps.turnTimeoutMs ?? 15_000) + 5_000, maxWait: 10_000 },
     );
+    const hold = repliesNotBefore - Date.now();
+    if (hold > 0) await new Promise((r) => setTimeout(r, hold));
     if (result.queued) this.deps.onOutbox?.();
     return { conversationId: result.conversationId, duplicate: result.duplicate, replies: result.replies };
   }

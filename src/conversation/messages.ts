@@ -33,6 +33,8 @@ export interface ChannelSender {
   readonly channel: string;
   /** Throws on failure; an error with `permanent: true` is recorded as UNDELIVERABLE and not retried. */
   send(endpoint: string, message: OutboundMessage): Promise<void>;
+  /** When true the row's payload is emptied once sent (one-time codes). */
+  readonly erasePayloadAfterSend?: boolean;
 }
 
 export class PermanentSendError extends Error {
