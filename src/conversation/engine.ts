@@ -6,6 +6,7 @@ import { redactSensitive } from '../domain/masking';
 import type { Clock } from '../lib/clock';
 import { isLocale, type Locale } from '../lib/i18n';
 import type { Logger } from '../lib/logger';
+import { stripControlChars } from '../lib/control-chars';
 import { KeyedMutex } from './keyed-mutex';
 import type { InboundMessage, OutboundMessage } from './messages';
 import { renderReply } from './render';
@@ -79,7 +80,9 @@ export class ConversationEngine {
   constructor(private readonly deps: EngineDeps) {}
 
   /** Handles one inbound message and returns the replies (already committed and queued for sending). */
-  handle(msg: InboundMessage): Promise<TurnResult> {
+  handle(raw: InboundMessage): Promise<TurnResult> {
+    // Every channel's text is stored and matched without NUL and other control characters.
+    const msg = { ...raw, text: stripControlChars(raw.text) };
     return this.mutex.run(`${msg.channel}\u0000${msg.endpoint}`, () => this.turn(msg.channel, msg.endpoint, msg));
   }
 
@@ -176,7 +179,14 @@ export class ConversationEngine {
         // 3. Global commands before any flow step; otherwise a choice or free text.
         let event: FlowEvent | null = null;
         let runFlow = true;
-        if (msg) {
+        if (msg?.nonText && !msg.text.trim()) {
+          // Voice without recognition, a picture, …: say what the bot can read, then repeat the question.
+          lead.push({ type: 'reply', parts: [{ key: 'media.textOnly' }] });
+          if (snapshot && lastPrompt) {
+            lead.push({ type: 'reply', ...lastPrompt });
+            runFlow = false;
+          }
+        } else if (msg) {
           const cmd = detectCommand(this.deps.i18n, msg.text);
           if (cmd === 'english' || cmd === 'chinese') {
             locale = cmd === 'english' ? 'en' : 'zh-CN';

@@ -7,6 +7,8 @@ export interface InboundMessage {
   messageId?: string;
   text: string;
   receivedAt: Date;
+  /** A message without text (voice without recognition, image, video, …): answered "please type". */
+  nonText?: boolean;
 }
 
 export interface OutboundOption {

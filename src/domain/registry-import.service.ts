@@ -7,6 +7,7 @@ import { parse, type Parser } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 import { z } from 'zod';
 import type { PrismaClient } from '../generated/prisma/client';
+import { stripControlChars } from '../lib/control-chars';
 import { isEthnicityCode } from './ethnicity';
 import { parseIdNumber, type IdParseOk } from './id-number';
 import { INSURANCE_TYPES } from './insurance';
@@ -519,7 +520,7 @@ interface Rejection {
 function toObject(fields: string[], index: Record<string, number>, columns: readonly string[], upper: readonly string[]) {
   const o: Record<string, string | undefined> = {};
   for (const c of columns) {
-    let v = (fields[index[c] as number] ?? '').trim();
+    let v = stripControlChars(fields[index[c] as number] ?? '').trim();
     if (upper.includes(c)) v = v.toUpperCase();
     o[c] = v === '' ? undefined : v;
   }
@@ -999,7 +1000,7 @@ async function runFile<R extends { line: number }>(a: RunFileArgs<R>): Promise<v
           line: rec.line,
           reason: 'MALFORMED_ROW',
           message: `expected ${a.index.count} fields, got ${rec.fields.length}`,
-          idRaw: (rec.fields[idAt] ?? '').trim(),
+          idRaw: stripControlChars(rec.fields[idAt] ?? '').trim(),
         });
       } else {
         const v = a.validate(rec);

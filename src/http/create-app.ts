@@ -6,6 +6,7 @@ import type { Config } from '../app/config';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
+import { stripControlCharsDeep } from '../lib/control-chars';
 import { HttpError } from './http-error';
 import { createOpenApiRegistry, generateOpenApiDocument, type OpenAPIRegistry } from './openapi';
 
@@ -62,6 +63,11 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use(express.json({ limit: '256kb' }));
   app.use(express.urlencoded({ extended: false, limit: '256kb' }));
+  // Every text that comes in as a body (chat, staff free text) loses NUL and other control characters here.
+  app.use((req, _res, next) => {
+    if (req.body !== undefined) req.body = stripControlCharsDeep(req.body as unknown);
+    next();
+  });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

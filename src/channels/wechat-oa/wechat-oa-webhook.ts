@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ConversationEngine, TurnResult } from '../../conversation/engine';
 import { renderAsText, type InboundMessage } from '../../conversation/messages';
 import type { Clock } from '../../lib/clock';
+import { stripControlCharsDeep } from '../../lib/control-chars';
 import type { Logger } from '../../lib/logger';
 import { utf8Bytes } from '../wechaty/split-text';
 import type { PassiveReplyLedger } from './passive-reply-ledger';
@@ -45,7 +46,7 @@ const ANSWER_TTL_MS = 60_000;
 
 /** What one push asks of the engine. */
 type Work =
-  | { kind: 'message'; text: string; messageId: string }
+  | { kind: 'message'; text: string; messageId: string; nonText?: boolean }
   | { kind: 'subscribe' }
   | { kind: 'unsubscribe'; messageId: string }
   | { kind: 'ignore' };
@@ -108,6 +109,8 @@ export class WechatOaWebhook {
       }
     }
 
+    // NUL and other control characters never reach the engine or the database (WeChat would retry a 500 forever).
+    fields = stripControlCharsDeep(fields);
     const openId = fields.FromUserName;
     if (!openId) return { status: 400, contentType: 'text/plain', body: 'no FromUserName' };
     const work = this.workFor(fields);
@@ -161,14 +164,14 @@ export class WechatOaWebhook {
       case 'text':
         return { kind: 'message', text: f.Content ?? '', messageId: f.MsgId ?? `t:${createTime}` };
       case 'voice':
-        // With speech recognition switched on, WeChat sends the words; otherwise the flow re-asks.
-        return { kind: 'message', text: f.Recognition ?? '', messageId: f.MsgId ?? `v:${createTime}` };
+        // With speech recognition switched on, WeChat sends the words; otherwise "please type".
+        return { kind: 'message', text: f.Recognition ?? '', messageId: f.MsgId ?? `v:${createTime}`, nonText: true };
       case 'image':
       case 'video':
       case 'shortvideo':
       case 'location':
       case 'link':
-        return { kind: 'message', text: '', messageId: f.MsgId ?? `m:${createTime}` };
+        return { kind: 'message', text: '', messageId: f.MsgId ?? `m:${createTime}`, nonText: true };
       case 'event': {
         const event = (f.Event ?? '').toLowerCase();
         if (event === 'subscribe') return { kind: 'subscribe' };
@@ -197,6 +200,7 @@ export class WechatOaWebhook {
           messageId: work.messageId,
           text: work.kind === 'unsubscribe' ? this.opts.stopText : work.text,
           receivedAt,
+          ...(work.kind === 'message' && work.nonText ? { nonText: true } : {}),
         };
         turn = this.opts.engine.handle(msg);
       }
