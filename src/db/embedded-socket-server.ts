@@ -123,7 +123,7 @@ class SessionQueue {
       throw err;
     }
     if (scanner.status === 'I') this.release(handlerId);
-    else this.idleTimer = setTimeout(() => this.onIdleInTransaction(handlerId), this.idleInTransactionMs);
+    else this.idleTimer = setTimeout(() => this.onIdleInTransaction(handlerId), this.idleInTransactionMs).unref();
     return bytes;
   }
 

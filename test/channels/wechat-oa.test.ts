@@ -230,6 +230,17 @@ describe('plaintext messages', () => {
     expect(english).toContain('For now I can only read text. Please reply by typing.');
   });
 
+  it('refuses a captured (timestamp, nonce, signature) used again with another body in plaintext mode', async () => {
+    const openId = newOpenId();
+    const query = signedQuery();
+    const first = await post(handler, textXml(openId, '你好', newMsgId()), query);
+    expect(first.status).toBe(200);
+    const replay = await post(handler, textXml(newOpenId(), '人工', newMsgId()), query);
+    expect(replay.status).toBe(401);
+    const conv = await conversationOf(openId);
+    expect(await app.db.prisma.message.count({ where: { conversationId: conv!.id, direction: 'IN' } })).toBe(1);
+  });
+
   it('greets a new follower (subscribe starts the conversation)', async () => {
     const openId = newOpenId();
     const res = await post(handler, eventXml(openId, 'subscribe'));

@@ -64,6 +64,8 @@ const first = (v: unknown): string | undefined => (Array.isArray(v) ? first(v[0]
  */
 export class WechatOaWebhook {
   private readonly answers = new Map<string, { answer: Promise<Answer>; until: number }>();
+  /** Plaintext mode: (timestamp, nonce) pairs seen within the timestamp window; a reused one is a replay. */
+  private readonly nonces = new Map<string, number>();
   private readonly log: Logger;
 
   constructor(private readonly opts: WechatOaWebhookOptions) {
@@ -93,6 +95,11 @@ export class WechatOaWebhook {
     }
     let fields = outer;
     const encrypted = first(query.encrypt_type) === 'aes' || outer.Encrypt !== undefined;
+    // In plaintext mode the signature does not cover the body: a captured query string must not be reusable.
+    if (!encrypted && !this.firstUseOfNonce(timestamp, nonce)) {
+      this.log.warn('official-account request with a reused nonce refused');
+      return UNAUTHORIZED;
+    }
     if (encrypted) {
       const { crypto } = this.opts;
       const cipherText = outer.Encrypt;
@@ -143,6 +150,16 @@ export class WechatOaWebhook {
       contentType: 'application/xml',
       body: encryptedReplyXml({ encrypt: cipher, signature: wechatSignature(this.opts.token, replyTimestamp, replyNonce, cipher), timestamp: replyTimestamp, nonce: replyNonce }),
     };
+  }
+
+  private firstUseOfNonce(timestamp: string, nonce: string): boolean {
+    const now = Date.now();
+    const key = `${timestamp}:${nonce}`;
+    if ((this.nonces.get(key) ?? 0) > now) return false;
+    if (this.nonces.size > 10_000) for (const [k, until] of this.nonces) if (until <= now) this.nonces.delete(k);
+    // Remembered for twice the window: a timestamp is accepted up to maxAgeSeconds either side of now.
+    this.nonces.set(key, now + 2 * (this.opts.maxAgeSeconds ?? 300) * 1000);
+    return true;
   }
 
   /** 401 when the signature is wrong or the timestamp is not within maxAgeSeconds of now. */
