@@ -1,7 +1,7 @@
 import type { Logger } from '../lib/logger';
 import type { ChannelSender, OutboundMessage } from '../conversation/messages';
-import { SMS_OUTBOX_CHANNEL, type SmsSender } from '../domain/verification.service';
-import { maskPhone } from '../domain/masking';
+import { SMS_OUTBOX_CHANNEL, type SmsSender } from '../domain/verification/verification.service';
+import { maskPhone } from '../domain/codes/masking';
 
 /** Development gateway: writes the code to the log (phone masked) instead of sending an SMS. */
 export class DevSmsGateway implements SmsSender {

@@ -5,10 +5,10 @@ import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import request from 'supertest';
 import { staffRouters } from '../../src/app/staff-routers';
-import { importRegistry, PERSON_COLUMNS } from '../../src/domain/registry-import.service';
-import { seedRegions } from '../../src/domain/region.service';
-import { authenticate, createStaff } from '../../src/domain/staff.service';
-import { reviewDueAt } from '../../src/domain/working-days';
+import { importRegistry, PERSON_COLUMNS } from '../../src/domain/registry-import/registry-import.service';
+import { seedRegions } from '../../src/domain/registry/region.service';
+import { authenticate, createStaff } from '../../src/domain/staff/staff.service';
+import { reviewDueAt } from '../../src/domain/calendar/working-days';
 import { ChatClient, createPerson, newIdNumber } from '../helpers/chat-fixtures';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 

@@ -1,5 +1,5 @@
-import { hashIdNumber } from '../../src/domain/verification.service';
-import { seedRegions } from '../../src/domain/region.service';
+import { hashIdNumber } from '../../src/domain/verification/verification.service';
+import { seedRegions } from '../../src/domain/registry/region.service';
 import { ChatClient, createPerson } from '../helpers/chat-fixtures';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 
