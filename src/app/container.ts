@@ -14,7 +14,7 @@ import { systemClock, type Clock } from '../lib/clock';
 import { createI18n } from '../lib/i18n';
 import type { Logger } from '../lib/logger';
 import type { Config } from './config';
-import { DevSmsGateway, HttpSmsGateway } from './sms-gateway';
+import { DevSmsGateway, HttpSmsGateway, SmsOutboxSender } from './sms-gateway';
 
 export interface ContainerOptions {
   config: Config;
@@ -46,19 +46,19 @@ export function createContainer(opts: ContainerOptions) {
       i18n,
       bindingDays: config.BINDING_DAYS,
       holidays: config.HOLIDAYS,
-      sms,
       verification: {
         method: config.VERIFY_METHOD,
         secret: config.ID_HASH_SECRET,
         maxFailures: config.VERIFY_MAX_FAILURES,
         lockHours: config.VERIFY_LOCK_HOURS,
-        failureFloorMs: config.NODE_ENV === 'test' ? 20 : 250,
+        failureFloorMs: config.VERIFY_FAILURE_FLOOR_MS ?? (config.NODE_ENV === 'test' ? 20 : 250),
         otpTtlMinutes: 5,
       },
     }),
   });
   const hub = new WebChatHub();
   dispatcher.register(hub);
+  dispatcher.register(new SmsOutboxSender(sms));
   const scheduler = new Scheduler(db.prisma, engine, clock, logger, { pollMs: config.SCHEDULER_POLL_MS, retentionDays: config.TRANSCRIPT_RETENTION_DAYS });
   // Progress dispatch (issue 16): the rollup job.
   const progressJob = new ProgressJob(db.prisma, clock, logger, config.PROGRESS_JOB_MS);
