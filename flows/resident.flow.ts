@@ -71,6 +71,8 @@ export interface ResidentContext {
   /** The person found by ID number and name who has no phone on record (for a home-visit request). */
   visitPersonId?: string;
   failures: number;
+  /** Why the resident is being handed to a person, when it is not simply that they asked. */
+  handoffReason?: 'VERIFICATION_LOCKED' | 'FLOW_FAILED' | 'NO_PHONE_ON_RECORD';
   status?: EnrolmentStatusView;
   details?: MaskedDetails;
   registrationStatus?: RegistrationStatusCode;
@@ -598,7 +600,7 @@ export const residentMachine = setup({
           on: {
             'user.choice': [
               { guard: ({ event }) => event.value === 'visit', target: 'requestingVisit' },
-              { guard: ({ event }) => event.value === 'human', target: '#resident.handingOff' },
+              { guard: ({ event }) => event.value === 'human', target: '#resident.handingOff', actions: assign({ handoffReason: 'NO_PHONE_ON_RECORD' as const }) },
               { guard: ({ event }) => event.value === 'retry', target: 'awaitingIdNumber' },
             ],
             'user.text': { actions: ['noteFailure', emit(({ context }) => reask('offeringVisit', context, { key: 'common.pleaseChoose' }))] },
@@ -617,7 +619,10 @@ export const residentMachine = setup({
           description: 'Too many failed verifications: locked for a day; a human can still help.',
           tags: ['awaitingInput'],
           entry: ['clearPending', emit(reply([{ key: 'verify.locked.message' }, { key: 'common.offerHuman' }]))],
-          on: { 'user.text': { actions: emit(reply([{ key: 'verify.locked.message' }, { key: 'common.offerHuman' }])) } },
+          on: {
+            'user.text': { actions: emit(reply([{ key: 'verify.locked.message' }, { key: 'common.offerHuman' }])) },
+            'user.human': { target: '#resident.handingOff', actions: assign({ handoffReason: 'VERIFICATION_LOCKED' as const }) },
+          },
         },
       },
     },
@@ -1382,9 +1387,9 @@ export const residentMachine = setup({
       description: 'Hands the conversation to a human (12333 agent) and tells the resident what happens next.',
       invoke: {
         src: 'requestHuman',
-        input: { reason: 'RESIDENT_ASKED' },
-        onDone: { target: 'routingAfterHandoff', actions: emit(reply({ key: 'common.handoff.requested' })) },
-        onError: { target: 'failed' },
+        input: ({ context }) => ({ reason: context.handoffReason ?? (context.failures >= MAX_FAILURES ? 'REPEATED_FAILURES' : 'RESIDENT_ASKED') }),
+        onDone: { target: 'routingAfterHandoff', actions: [assign({ handoffReason: undefined }), emit(reply({ key: 'common.handoff.requested' }))] },
+        onError: { target: 'failed', actions: assign({ handoffReason: undefined }) },
       },
     },
     routingAfterHandoff: {
@@ -1408,7 +1413,11 @@ export const residentMachine = setup({
       description: 'A service failed; apologises and starts again from the top on the next message.',
       tags: ['awaitingInput'],
       entry: emit(reply([{ key: 'common.technicalProblem' }])),
-      on: { 'user.text': { target: 'routing' }, 'user.choice': { target: 'routing' } },
+      on: {
+        'user.text': { target: 'routing' },
+        'user.choice': { target: 'routing' },
+        'user.human': { target: 'handingOff', actions: assign({ handoffReason: 'FLOW_FAILED' as const }) },
+      },
     },
   },
 });

@@ -7,6 +7,8 @@ export interface InboundMessage {
   messageId?: string;
   text: string;
   receivedAt: Date;
+  /** The agent typing for a caller in an assisted conversation (channel "assisted"). */
+  agent?: { id: string; username: string };
 }
 
 export interface OutboundOption {

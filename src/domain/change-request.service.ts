@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DbClient } from '../db/db-client';
 import type { DataQualityFlag, Prisma } from '../generated/prisma/client';
-import { recordAudit } from './audit.service';
+import { currentActingAgent, recordAudit } from './audit.service';
 import { FIELD_POLICY, parseFieldValue, type ContactFlag } from './field-policy';
 import { computeFlags, FLAG_ORDER } from './person-flags';
 import { chinaDate, reviewDueAt } from './working-days';
@@ -69,6 +69,8 @@ export async function createChangeRequest(db: DbClient, d: ChangeRequestDraft, a
       regionCode: d.regionCode,
       channel: d.channel,
       conversationId: d.conversationId ?? null,
+      // In an assisted conversation the agent submits on the person's behalf (four eyes: not their approval).
+      submittedByStaff: currentActingAgent()?.id ?? null,
       dueAt: reviewDueAt(d.now, d.holidays ?? []),
       createdAt: d.now,
     },

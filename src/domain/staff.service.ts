@@ -38,6 +38,10 @@ export const PERMISSION_POLICY = {
   'review.view': ALL_ROLES,
   /** Approve or reject change requests. */
   'review.decide': ['ADMIN', 'REVIEWER'],
+  /** Work the handoff queue: claim, answer, start a task, close (issue 13). */
+  'handoff.work': ['ADMIN', 'REVIEWER', 'AGENT'],
+  /** Run an assisted conversation for a caller on the phone (issue 13). */
+  'assisted.run': ['ADMIN', 'REVIEWER', 'AGENT'],
 } as const satisfies Record<string, readonly StaffRole[]>;
 
 export type Permission = keyof typeof PERMISSION_POLICY;
