@@ -5,6 +5,7 @@ import { HandoffDesk } from '../conversation/handoff-desk';
 import { createHandoffGate } from '../conversation/handoff-gate';
 import { HandoffBus } from '../domain/handoff/handoff-bus';
 import { parseServiceHours } from '../domain/handoff/service-hours';
+import { assistedSender, createAssistedRouter } from '../http/assisted.router';
 import { createHandoffRouter } from '../http/handoff.router';
 import { OutboxDispatcher } from '../conversation/outbox-dispatcher';
 import { residentFlowBinding } from '../conversation/resident-ports';
@@ -69,6 +70,7 @@ export function createContainer(opts: ContainerOptions) {
   const hub = new WebChatHub();
   const handoffDesk = new HandoffDesk({ prisma: db.prisma, engine, bus: handoffBus, clock, hours: handoffHours, escalateMinutes: config.HANDOFF_ESCALATE_MINUTES });
   dispatcher.register(hub);
+  dispatcher.register(assistedSender);
   const scheduler = new Scheduler(db.prisma, engine, clock, logger, { pollMs: config.SCHEDULER_POLL_MS, retentionDays: config.TRANSCRIPT_RETENTION_DAYS });
   const appDeps: AppDeps = {
     prisma: db.prisma,
@@ -77,7 +79,8 @@ export function createContainer(opts: ContainerOptions) {
     i18n,
     clock,
     onOutbox: () => void dispatcher.kick(),
-    routers: [createChatRouter({ engine, hub }), createHandoffRouter({ desk: handoffDesk, bus: handoffBus }), ...(opts.extraRouters ?? [])],
+    routers: [createChatRouter({ engine, hub }), createHandoffRouter({ desk: handoffDesk, bus: handoffBus }),
+      createAssistedRouter({ engine }), ...(opts.extraRouters ?? [])],
   };
   const app = createApp(appDeps);
   return {
