@@ -6,6 +6,7 @@ import { createHandoffGate } from '../conversation/handoff-gate';
 import { HandoffBus } from '../domain/handoff/handoff-bus';
 import { parseServiceHours } from '../domain/handoff/service-hours';
 import { assistedSender, createAssistedRouter } from '../http/assisted.router';
+import { createDeskConsoleRouter } from '../http/console/desk.router';
 import { createHandoffRouter } from '../http/handoff.router';
 import { OutboxDispatcher } from '../conversation/outbox-dispatcher';
 import { residentFlowBinding } from '../conversation/resident-ports';
@@ -80,7 +81,8 @@ export function createContainer(opts: ContainerOptions) {
     clock,
     onOutbox: () => void dispatcher.kick(),
     routers: [createChatRouter({ engine, hub }), createHandoffRouter({ desk: handoffDesk, bus: handoffBus }),
-      createAssistedRouter({ engine }), ...(opts.extraRouters ?? [])],
+      createAssistedRouter({ engine }),
+      createDeskConsoleRouter({ desk: handoffDesk, bus: handoffBus, engine }), ...(opts.extraRouters ?? [])],
   };
   const app = createApp(appDeps);
   return {

@@ -5,6 +5,7 @@ import type { ConversationEngine } from '../conversation/engine';
 import type { ChannelSender } from '../conversation/messages';
 import { recordAudit } from '../domain/audit.service';
 import { maskPhone } from '../domain/masking';
+import type { StaffPrincipal } from '../domain/staff.service';
 import type { AppDeps } from './create-app';
 import { HttpError, parseOr400 } from './http-error';
 import { errorResponses, type OpenAPIRegistry } from './openapi';
@@ -43,6 +44,45 @@ const MessageBody = z
 const MessageResponse = z.object({ replies: z.array(Reply), duplicate: z.boolean() }).openapi('AssistedReplies');
 const IdParams = z.object({ id: z.uuid() });
 
+/** Opens an assisted session for the agent (with the caller's number, if known); audited as assisted.start. */
+export async function startAssisted(deps: AppDeps, engine: ConversationEngine, staff: StaffPrincipal, callerNumber: string | undefined, source: string) {
+  const id = randomUUID();
+  await deps.prisma.assistedSession.create({ data: { id, agentId: staff.id, callerNumber: callerNumber ?? null, createdAt: deps.clock.now() } });
+  const r = await engine.start(ASSISTED_CHANNEL, id, { id: staff.id, username: staff.username });
+  await deps.prisma.assistedSession.update({ where: { id }, data: { conversationId: r.conversationId } });
+  await recordAudit(deps.prisma, {
+    actorType: 'STAFF',
+    actorId: staff.id,
+    source,
+    action: 'assisted.start',
+    targetType: 'conversation',
+    targetId: r.conversationId,
+    at: deps.clock.now(),
+    details: { sessionId: id, ...(callerNumber ? { caller: maskPhone(callerNumber.replace(/[\s-]/g, '')) } : {}) },
+  });
+  return { sessionId: id, conversationId: r.conversationId, replies: r.replies };
+}
+
+/** The agent's own assisted session, or null (another agent's looks missing; audited DENIED). */
+export async function ownAssistedSession(deps: AppDeps, staff: StaffPrincipal, id: string, source: string) {
+  const session = await deps.prisma.assistedSession.findUnique({ where: { id } });
+  if (session && session.agentId === staff.id) return session;
+  await recordAudit(deps.prisma, { actorType: 'STAFF', actorId: staff.id, source, action: 'assisted.message', targetType: 'assisted_session', targetId: id, outcome: 'DENIED', at: deps.clock.now() });
+  return null;
+}
+
+/** Types the caller's answer into the session (the same engine turn as any channel). */
+export function sayAssisted(deps: AppDeps, engine: ConversationEngine, staff: StaffPrincipal, id: string, text: string, messageId?: string) {
+  return engine.handle({
+    channel: ASSISTED_CHANNEL,
+    endpoint: id,
+    text,
+    ...(messageId ? { messageId } : {}),
+    receivedAt: deps.clock.now(),
+    agent: { id: staff.id, username: staff.username },
+  });
+}
+
 /** Assisted conversations (issue 13): the resident flow, run by the same engine, typed by an agent for a caller. */
 export function createAssistedRouter(a: { engine: ConversationEngine }) {
   return (deps: AppDeps, registry: OpenAPIRegistry): Router => {
@@ -64,23 +104,8 @@ export function createAssistedRouter(a: { engine: ConversationEngine }) {
     });
     router.post('/api/assisted/sessions', auth, run, async (req, res) => {
       const body = parseOr400(StartBody, req.body ?? {});
-      const staff = staffOf(req);
-      const id = randomUUID();
-      const agent = { id: staff.id, username: staff.username };
-      await deps.prisma.assistedSession.create({ data: { id, agentId: staff.id, callerNumber: body.callerNumber ?? null, createdAt: deps.clock.now() } });
-      const r = await a.engine.start(ASSISTED_CHANNEL, id, agent);
-      await deps.prisma.assistedSession.update({ where: { id }, data: { conversationId: r.conversationId } });
-      await recordAudit(deps.prisma, {
-        actorType: 'STAFF',
-        actorId: staff.id,
-        source: 'api',
-        action: 'assisted.start',
-        targetType: 'conversation',
-        targetId: r.conversationId,
-        at: deps.clock.now(),
-        details: { sessionId: id, ...(body.callerNumber ? { caller: maskPhone(body.callerNumber.replace(/[\s-]/g, '')) } : {}) },
-      });
-      res.status(201).json({ sessionId: id, replies: r.replies } satisfies z.infer<typeof StartResponse>);
+      const r = await startAssisted(deps, a.engine, staffOf(req), body.callerNumber, 'api');
+      res.status(201).json({ sessionId: r.sessionId, replies: r.replies } satisfies z.infer<typeof StartResponse>);
     });
 
     registry.registerPath({
@@ -96,19 +121,8 @@ export function createAssistedRouter(a: { engine: ConversationEngine }) {
       const { id } = parseOr400(IdParams, req.params, 'path');
       const body = parseOr400(MessageBody, req.body);
       const staff = staffOf(req);
-      const session = await deps.prisma.assistedSession.findUnique({ where: { id } });
-      if (!session || session.agentId !== staff.id) {
-        await recordAudit(deps.prisma, { actorType: 'STAFF', actorId: staff.id, source: 'api', action: 'assisted.message', targetType: 'assisted_session', targetId: id, outcome: 'DENIED', at: deps.clock.now() });
-        throw new HttpError(404, 'SESSION_NOT_FOUND', 'No such assisted session of yours.');
-      }
-      const r = await a.engine.handle({
-        channel: ASSISTED_CHANNEL,
-        endpoint: id,
-        text: body.text,
-        ...(body.messageId ? { messageId: body.messageId } : {}),
-        receivedAt: deps.clock.now(),
-        agent: { id: staff.id, username: staff.username },
-      });
+      if (!(await ownAssistedSession(deps, staff, id, 'api'))) throw new HttpError(404, 'SESSION_NOT_FOUND', 'No such assisted session of yours.');
+      const r = await sayAssisted(deps, a.engine, staff, id, body.text, body.messageId);
       res.json({ replies: r.replies, duplicate: r.duplicate } satisfies z.infer<typeof MessageResponse>);
     });
 
