@@ -45,6 +45,7 @@ document.addEventListener('DOMContentLoaded', function () {
   }
 
   if (transcript) {
+    transcript.scrollTop = transcript.scrollHeight;
     var labels = document.getElementById('author-labels');
     source.addEventListener('handoff.message', function (event) {
       var s = JSON.parse(event.data);
