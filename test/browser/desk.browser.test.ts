@@ -45,13 +45,15 @@ async function signIn(page: Page, username: string, lang: 'zh-CN' | 'en' = 'zh-C
   await Promise.all([page.waitForURL(/\/console\/handoffs/), page.click('button[type="submit"].primary')]);
 }
 
+const logShows = (chat: Page, text: string) => chat.locator('#log').filter({ hasText: text }).waitFor({ timeout: 10_000 });
+
 /** Types into the web chat and waits until the bot's answer count grows (or a given text shows). */
 async function say(chat: Page, text: string, expectText?: string) {
   const before = await chat.locator('#log .msg').count();
   await chat.fill('#input', text);
   await chat.press('#input', 'Enter');
-  if (expectText) await chat.waitForFunction((t) => document.querySelector('#log')!.textContent!.includes(t), expectText, { timeout: 10_000 });
-  else await chat.waitForFunction((n) => document.querySelectorAll('#log .msg').length > n + 1, before, { timeout: 10_000 });
+  if (expectText) await logShows(chat, expectText);
+  else await chat.locator('#log .msg').nth(before + 1).waitFor({ timeout: 10_000 });
 }
 
 let agent: string;
@@ -111,20 +113,20 @@ describe('call-centre desk in Chromium', () => {
 
     // A resident message appears on the agent's page live; the resident gets one acknowledgement.
     await say(chat, '你好，有人吗', '已收到，工作人员会尽快回复您');
-    await desk.waitForFunction(() => document.querySelector('#transcript')!.textContent!.includes('你好，有人吗'), undefined, { timeout: 10_000 });
+    await desk.locator('#transcript').filter({ hasText: '你好，有人吗' }).waitFor({ timeout: 10_000 });
 
     // A canned reply is one click away; the reply reaches the resident's page.
     await desk.click('.canned-reply >> nth=0');
     const canned = await desk.inputValue('#reply-text');
     expect(canned).toContain('人工客服');
     await Promise.all([desk.waitForURL(/done=reply/), desk.click('#send-reply')]);
-    await chat.waitForFunction((t) => document.querySelector('#log')!.textContent!.includes(t), canned, { timeout: 10_000 });
+    await logShows(chat, canned);
     await desk.screenshot({ path: path.join(ARTIFACTS, 'desk-3-conversation.png') });
     await chat.screenshot({ path: path.join(ARTIFACTS, 'desk-4-resident-sees-reply.png') });
 
     await desk.selectOption('#outcome', 'ANSWERED');
     await Promise.all([desk.waitForURL(/done=close/), desk.click('#close-handoff')]);
-    await chat.waitForFunction(() => document.querySelector('#log')!.textContent!.includes('人工服务已结束'), undefined, { timeout: 10_000 });
+    await logShows(chat, '人工服务已结束');
     const log = await chat.textContent('#log');
     expect(log!.lastIndexOf('请问您要办理什么')).toBeGreaterThan(log!.lastIndexOf('人工服务已结束'));
     await chat.screenshot({ path: path.join(ARTIFACTS, 'desk-5-bot-greets-again.png') });
