@@ -14,8 +14,8 @@ import {
 } from '../domain/handoff/handoff.service';
 import type { HandoffBus } from '../domain/handoff/handoff-bus';
 import type { ServiceHours } from '../domain/handoff/service-hours';
-import { recordAudit } from '../domain/audit.service';
-import type { StaffPrincipal } from '../domain/staff.service';
+import { recordAudit } from '../domain/staff/audit.service';
+import type { StaffPrincipal } from '../domain/staff/staff.service';
 import type { Clock } from '../lib/clock';
 import { StaffTurnRefused, type ConversationEngine } from './engine';
 import type { OutboundMessage } from './messages';

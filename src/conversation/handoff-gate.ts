@@ -2,7 +2,7 @@ import type { ReplyEffect } from '../../flows/effects';
 import { acknowledgeOnce, closeHandoff, openHandoffOf } from '../domain/handoff/handoff.service';
 import type { HandoffBus, HandoffSignal } from '../domain/handoff/handoff-bus';
 import { chinaTimeLabel, isOpen, nextOpening, type ServiceHours } from '../domain/handoff/service-hours';
-import { redactSensitive } from '../domain/masking';
+import { redactSensitive } from '../domain/codes/masking';
 import type { HandoffGate, TurnContext } from './engine';
 
 export interface HandoffGateDeps {

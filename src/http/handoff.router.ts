@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { HandoffDesk } from '../conversation/handoff-desk';
 import { HANDOFF_OUTCOMES, HANDOFF_STATUSES, HANDOFF_TASKS, type HandoffFailure, type HandoffFailureCode, type HandoffTask } from '../domain/handoff/handoff.service';
 import type { HandoffBus } from '../domain/handoff/handoff-bus';
-import { isWithinRegion } from '../domain/region-scope';
+import { isWithinRegion } from '../domain/codes/region-scope';
 import { isLocale } from '../lib/i18n';
 import type { AppDeps } from './create-app';
 import { HttpError, parseOr400 } from './http-error';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { seedRegions } from '../../src/domain/region.service';
-import { authenticate, createStaff, type StaffRole } from '../../src/domain/staff.service';
+import { seedRegions } from '../../src/domain/registry/region.service';
+import { authenticate, createStaff, type StaffRole } from '../../src/domain/staff/staff.service';
 import { createI18n } from '../../src/lib/i18n';
 import { ChatClient, createPerson, numberOf, textOf } from '../helpers/chat-fixtures';
 import { listen, SseReader } from '../helpers/sse-reader';

@@ -4,8 +4,8 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { staffRouters } from '../../src/app/staff-routers';
-import { seedRegions } from '../../src/domain/region.service';
-import { createStaff } from '../../src/domain/staff.service';
+import { seedRegions } from '../../src/domain/registry/region.service';
+import { createStaff } from '../../src/domain/staff/staff.service';
 import { createPerson, type TestPerson } from '../helpers/chat-fixtures';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 

@@ -1,9 +1,9 @@
 import type { DbClient } from '../../db/db-client';
 import type { HandoffRequest } from '../../generated/prisma/client';
-import { recordAudit } from '../audit.service';
-import { maskIdNumberForStaff, maskName, redactSensitive } from '../masking';
-import { isWithinRegion } from '../region-scope';
-import type { StaffPrincipal } from '../staff.service';
+import { recordAudit } from '../staff/audit.service';
+import { maskIdNumberForStaff, maskName, redactSensitive } from '../codes/masking';
+import { isWithinRegion } from '../codes/region-scope';
+import type { StaffPrincipal } from '../staff/staff.service';
 import { serviceSecondsBetween, type ServiceHours } from './service-hours';
 
 export const HANDOFF_STATUSES = ['OPEN', 'TAKEN', 'CLOSED'] as const;

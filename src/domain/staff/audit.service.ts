@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { DbClient } from '../db/db-client';
-import type { Prisma } from '../generated/prisma/client';
+import type { DbClient } from '../../db/db-client';
+import type { Prisma } from '../../generated/prisma/client';
 
 export type AuditActorType = 'STAFF' | 'RESIDENT' | 'SYSTEM' | 'IMPORT';
 

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { DbClient } from '../db/db-client';
-import type { DataQualityFlag, Prisma } from '../generated/prisma/client';
-import { currentActingAgent, recordAudit } from './audit.service';
+import type { DbClient } from '../../db/db-client';
+import type { DataQualityFlag, Prisma } from '../../generated/prisma/client';
+import { currentActingAgent, recordAudit } from '../staff/audit.service';
 import { FIELD_POLICY, parseFieldValue, type ContactFlag } from './field-policy';
-import { computeFlags, FLAG_ORDER } from './person-flags';
-import { chinaDate, reviewDueAt } from './working-days';
-import { maskAddress, maskIdNumber, maskName, maskPhone } from './masking';
+import { computeFlags, FLAG_ORDER } from '../registry/person-flags';
+import { chinaDate, reviewDueAt } from '../calendar/working-days';
+import { maskAddress, maskIdNumber, maskName, maskPhone } from '../codes/masking';
 import type {
   CheckCorrectionInput,
   CheckCorrectionResult,
@@ -14,7 +14,7 @@ import type {
   RegionMatch,
   SubmitCorrectionInput,
   SubmitCorrectionResult,
-} from './ports';
+} from '../ports';
 
 /** Change requests that still await a decision. */
 export const OPEN_STATUSES = ['PENDING', 'NEEDS_INFO'] as const;
