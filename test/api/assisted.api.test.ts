@@ -112,7 +112,7 @@ beforeAll(async () => {
   app = await createTestApp({}, { extraRouters: staffRouters() });
   await seedRegions(prisma());
   agent = await staff('REVIEWER');
-});
+}, 180_000);
 afterAll(async () => {
   await app.close();
 });

@@ -65,7 +65,7 @@ async function claimed(agent: Staff) {
 beforeAll(async () => {
   app = await createTestApp({}, { start: TUESDAY_10 });
   await seedRegions(prisma());
-});
+}, 180_000);
 afterAll(async () => {
   await app.close();
 });
@@ -307,5 +307,5 @@ describe('configuration', () => {
       await always.close();
       await holiday.close();
     }
-  });
+  }, 180_000);
 });
