@@ -1,4 +1,4 @@
-import { type Request, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { HandoffDesk } from '../conversation/handoff-desk';
 import { HANDOFF_OUTCOMES, HANDOFF_STATUSES, HANDOFF_TASKS, type HandoffFailure, type HandoffFailureCode, type HandoffTask } from '../domain/handoff/handoff.service';
@@ -75,6 +75,22 @@ function versionOf(req: Request, body: { version?: number | undefined }): number
   return body.version;
 }
 
+/** Server-sent events of the handoff signals of the signed-in staff member's area, until the client goes. */
+export function streamHandoffSignals(req: Request, res: Response, bus: HandoffBus): void {
+  const staff = staffOf(req);
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  res.flushHeaders();
+  res.write(': connected\n\n');
+  const unsubscribe = bus.subscribe((s) => {
+    if (isWithinRegion(staff.regionCode, s.regionCode)) res.write(`event: ${s.type}\ndata: ${JSON.stringify(s)}\n\n`);
+  });
+  const ping = setInterval(() => res.write(': ping\n\n'), 25_000);
+  req.on('close', () => {
+    clearInterval(ping);
+    unsubscribe();
+  });
+}
+
 /** The handoff queue API (issue 13): list, detail, claim, reply, start a task, close, live events. */
 export function createHandoffRouter(h: HandoffRouterDeps) {
   return (deps: AppDeps, registry: OpenAPIRegistry): Router => {
@@ -106,20 +122,7 @@ export function createHandoffRouter(h: HandoffRouterDeps) {
       summary: 'Server-sent events of your area: handoff.created, handoff.message (resident or agent), handoff.updated',
       responses: { 200: { description: 'text/event-stream; data is a JSON HandoffSignal' }, ...errorResponses(401, 403) },
     });
-    router.get('/api/handoffs/events', auth, work, (req, res) => {
-      const staff = staffOf(req);
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-      res.flushHeaders();
-      res.write(': connected\n\n');
-      const unsubscribe = h.bus.subscribe((s) => {
-        if (isWithinRegion(staff.regionCode, s.regionCode)) res.write(`event: ${s.type}\ndata: ${JSON.stringify(s)}\n\n`);
-      });
-      const ping = setInterval(() => res.write(': ping\n\n'), 25_000);
-      req.on('close', () => {
-        clearInterval(ping);
-        unsubscribe();
-      });
-    });
+    router.get('/api/handoffs/events', auth, work, (req, res) => streamHandoffSignals(req, res, h.bus));
 
     registry.registerPath({
       ...secured,

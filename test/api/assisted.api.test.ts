@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { staffRouters } from '../../src/app/staff-routers';
 import { seedRegions } from '../../src/domain/registry/region.service';
-import { authenticate, createStaff, type StaffRole } from '../../src/domain/staff/staff.service';
+import type { StaffRole } from '../../src/domain/staff/staff.service';
 import type { Locale } from '../../src/lib/i18n';
 import { ChatClient, createPerson, newPhone, type ChatReply, type TestPerson } from '../helpers/chat-fixtures';
+import { signedInStaff, type SignedInStaff } from '../helpers/staff-fixtures';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 
 /**
@@ -13,20 +13,8 @@ import { createTestApp, type TestApp } from '../helpers/test-app';
  */
 let app: TestApp;
 const prisma = () => app.db.prisma;
-const PASSWORD = 'correct horse battery';
-
-interface Staff {
-  id: string;
-  username: string;
-  auth: { Authorization: string };
-}
-async function staff(role: StaffRole, regionCode = '530100'): Promise<Staff> {
-  const username = `${role.toLowerCase().slice(0, 5)}-${randomBytes(4).toString('hex')}`;
-  const s = await createStaff(prisma(), { username, role, regionCode, password: PASSWORD });
-  const r = await authenticate(prisma(), username, PASSWORD, app.clock, app.config);
-  if (!r.ok) throw new Error('login failed');
-  return { id: s.id, username, auth: { Authorization: `Bearer ${r.token}` } };
-}
+type Staff = SignedInStaff;
+const staff = (role: StaffRole, regionCode?: string): Promise<Staff> => signedInStaff(app, role, regionCode);
 
 /** One way of talking to the bot: a resident in the web chat, or an agent in an assisted session. */
 interface Driver {

@@ -6,10 +6,10 @@ import type { HandoffDesk } from '../../conversation/handoff-desk';
 import { readTranscript } from '../../conversation/transcript';
 import { HANDOFF_OUTCOMES, HANDOFF_TASKS, type HandoffFailure, type HandoffTask } from '../../domain/handoff/handoff.service';
 import type { HandoffBus } from '../../domain/handoff/handoff-bus';
-import { isWithinRegion } from '../../domain/codes/region-scope';
 import { can, resolveToken, type Permission } from '../../domain/staff/staff.service';
 import { isLocale } from '../../lib/i18n';
 import { ownAssistedSession, sayAssisted, startAssisted } from '../assisted.router';
+import { streamHandoffSignals } from '../handoff.router';
 import type { AppDeps } from '../create-app';
 import type { OpenAPIRegistry } from '../openapi';
 import { staffOf } from '../staff-auth';
@@ -92,20 +92,7 @@ export function createDeskConsoleRouter(d: DeskConsoleDeps) {
       const r = await d.desk.list(staffOf(req), statusOf(req));
       res.json({ rows: handoffRows(ctxOf(req, res), r.items).value, escalated: ctxOf(req, res).t('handoff.console.escalatedCount', { count: r.escalatedCount }), escalatedCount: r.escalatedCount });
     });
-    router.get('/console/handoffs/events', work, (req, res) => {
-      const staff = staffOf(req);
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-      res.flushHeaders();
-      res.write(': connected\n\n');
-      const unsubscribe = d.bus.subscribe((s) => {
-        if (isWithinRegion(staff.regionCode, s.regionCode)) res.write(`event: ${s.type}\ndata: ${JSON.stringify(s)}\n\n`);
-      });
-      const ping = setInterval(() => res.write(': ping\n\n'), 25_000);
-      req.on('close', () => {
-        clearInterval(ping);
-        unsubscribe();
-      });
-    });
+    router.get('/console/handoffs/events', work, (req, res) => streamHandoffSignals(req, res, d.bus));
     router.get('/console/handoffs/:id', work, async (req, res) => {
       const id = UUID.safeParse(req.params.id);
       const r = id.success ? await d.desk.get(staffOf(req), id.data) : null;
