@@ -100,11 +100,11 @@ export const verifyState = residentSetup.createStateConfig({
         ],
       }),
       entry: ['clearPending'],
-      routes: [
-        { when: 'visit', to: 'requestingVisit' },
-        { when: 'human', to: '#resident.handingOff', save: () => ({ handoffReason: 'NO_PHONE_ON_RECORD' }) },
-        { when: 'retry', to: 'awaitingIdNumber' },
-      ],
+      routes: {
+        visit: 'requestingVisit',
+        human: { to: '#resident.handingOff', save: () => ({ handoffReason: 'NO_PHONE_ON_RECORD' }) },
+        retry: 'awaitingIdNumber',
+      },
     }),
     requestingVisit: {
       description: 'Puts the person on the household-visit list (NEEDS_VISIT with the reason).',
