@@ -48,6 +48,7 @@ ${options.length
   <input id="answer" name="text" maxlength="500" required autocomplete="off">
   <button type="submit">${t('handoff.console.assisted.send')}</button>
 </form>
-<p><a href="/console/assisted/new">${t('handoff.console.assisted.another')}</a></p>`,
+<p><a href="/console/assisted/new">${t('handoff.console.assisted.another')}</a></p>
+<script src="/console/assets/desk.js" defer></script>`,
   );
 }

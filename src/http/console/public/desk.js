@@ -19,6 +19,12 @@ document.addEventListener('DOMContentLoaded', function () {
     });
   }
 
+  // Transcripts and assisted scripts open at their newest line.
+  var logs = document.querySelectorAll('.transcript');
+  for (var l = 0; l < logs.length; l++) logs[l].scrollTop = logs[l].scrollHeight;
+  var answerBox = document.getElementById('answer');
+  if (answerBox) answerBox.focus();
+
   var queue = document.getElementById('handoff-queue');
   var transcript = document.getElementById('transcript');
   var live = queue || transcript;
@@ -45,7 +51,6 @@ document.addEventListener('DOMContentLoaded', function () {
   }
 
   if (transcript) {
-    transcript.scrollTop = transcript.scrollHeight;
     var labels = document.getElementById('author-labels');
     source.addEventListener('handoff.message', function (event) {
       var s = JSON.parse(event.data);
