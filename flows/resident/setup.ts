@@ -51,6 +51,8 @@ export interface ResidentContext {
   /** The person found by ID number and name who has no phone on record (for a home-visit request). */
   visitPersonId?: string;
   failures: number;
+  /** Why the resident is being handed to a person, when it is not simply that they asked (issue 13). */
+  handoffReason?: 'VERIFICATION_LOCKED' | 'FLOW_FAILED' | 'NO_PHONE_ON_RECORD';
   status?: EnrolmentStatusView;
   details?: MaskedDetails;
   registrationStatus?: RegistrationStatusCode;

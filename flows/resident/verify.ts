@@ -100,7 +100,11 @@ export const verifyState = residentSetup.createStateConfig({
         ],
       }),
       entry: ['clearPending'],
-      routes: { visit: 'requestingVisit', human: '#resident.handingOff', retry: 'awaitingIdNumber' },
+      routes: {
+        visit: 'requestingVisit',
+        human: { to: '#resident.handingOff', save: () => ({ handoffReason: 'NO_PHONE_ON_RECORD' }) },
+        retry: 'awaitingIdNumber',
+      },
     }),
     requestingVisit: {
       description: 'Puts the person on the household-visit list (NEEDS_VISIT with the reason).',
@@ -115,7 +119,10 @@ export const verifyState = residentSetup.createStateConfig({
       description: 'Too many failed verifications: locked for a day; a human can still help.',
       tags: ['awaitingInput'],
       entry: ['clearPending', emit(LOCKED)],
-      on: { 'user.text': { actions: emit(LOCKED) } },
+      on: {
+        'user.text': { actions: emit(LOCKED) },
+        'user.human': { target: '#resident.handingOff', actions: assign({ handoffReason: 'VERIFICATION_LOCKED' as const }) },
+      },
     },
   },
 });

@@ -2,7 +2,7 @@ import { assign, emit } from 'xstate';
 import { reply } from '../effects';
 import { askChoice } from './ask';
 import { ask, opt, says } from './prompts';
-import { PRIVACY_NOTICE_VERSION, residentSetup } from './setup';
+import { MAX_FAILURES, PRIVACY_NOTICE_VERSION, residentSetup } from './setup';
 
 /**
  * The way in and the way out: the privacy notice and its acknowledgement, routing to verification or the menu,
@@ -82,9 +82,9 @@ export const sessionStates = {
     description: 'Hands the conversation to a human (12333 agent) and tells the resident what happens next.',
     invoke: {
       src: 'requestHuman',
-      input: { reason: 'RESIDENT_ASKED' },
-      onDone: { target: 'routingAfterHandoff', actions: emit(reply({ key: 'common.handoff.requested' })) },
-      onError: { target: 'failed' },
+      input: ({ context }) => ({ reason: context.handoffReason ?? (context.failures >= MAX_FAILURES ? 'REPEATED_FAILURES' : 'RESIDENT_ASKED') }),
+      onDone: { target: 'routingAfterHandoff', actions: [assign({ handoffReason: undefined }), emit(reply({ key: 'common.handoff.requested' }))] },
+      onError: { target: 'failed', actions: assign({ handoffReason: undefined }) },
     },
   }),
   routingAfterHandoff: residentSetup.createStateConfig({
@@ -108,6 +108,10 @@ export const sessionStates = {
     description: 'A service failed; apologises and starts again from the top on the next message.',
     tags: ['awaitingInput'],
     entry: emit(reply([{ key: 'common.technicalProblem' }])),
-    on: { 'user.text': { target: 'routing' }, 'user.choice': { target: 'routing' } },
+    on: {
+      'user.text': { target: 'routing' },
+      'user.choice': { target: 'routing' },
+      'user.human': { target: 'handingOff', actions: assign({ handoffReason: 'FLOW_FAILED' as const }) },
+    },
   }),
 };

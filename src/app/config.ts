@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseServiceHours } from '../domain/handoff/service-hours';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -48,6 +49,26 @@ export const configSchema = z.object({
     .transform((s) => s.split(',').map((d) => d.trim()).filter(Boolean))
     .pipe(z.array(z.iso.date('must be dates YYYY-MM-DD separated by commas'))),
   OUTBOX_POLL_MS: int(10, 60000).default(500),
+  // ---- issue 13: handoff desk
+  /** When agents answer handoffs (China time): `mon-fri 08:30-12:00,14:30-17:30` (default) or `always`. */
+  HANDOFF_HOURS: z
+    .string()
+    .default('mon-fri 08:30-12:00,14:30-17:30')
+    .superRefine((s, ctx) => {
+      try {
+        parseServiceHours(s);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: `must be "always" or like "mon-fri 08:30-12:00,14:30-17:30": ${(e as Error).message}` });
+      }
+    }),
+  /** Unclaimed handoffs waiting longer than this (in service hours) are flagged as escalated. */
+  HANDOFF_ESCALATE_MINUTES: int(1, 24 * 60).default(10),
+  /** Region of a handoff whose resident is not verified, per channel: `web:530100,wechaty:530000`; `*` for any other. */
+  HANDOFF_REGIONS: z
+    .string()
+    .regex(/^\s*([\w*-]+:\d{6}(\d{3}){0,2})(\s*,\s*[\w*-]+:\d{6}(\d{3}){0,2})*\s*$/, 'must be channel:regionCode pairs separated by commas, e.g. web:530100,*:530000')
+    .default('*:530000')
+    .transform((s) => Object.fromEntries(s.split(',').map((p) => p.trim().split(':') as [string, string]))),
   SCHEDULER_POLL_MS: int(100, 600000).default(5000),
   /** Progress dispatch (issue 16): how often the rollup job folds registry changes and refreshes today's figures. */
   PROGRESS_JOB_MS: int(1000, 3600000).default(60000),

@@ -1,6 +1,13 @@
 import type { Router } from 'express';
 import { WebChatHub } from '../channels/web/web-chat-hub';
 import { ConversationEngine } from '../conversation/engine';
+import { HandoffDesk } from '../conversation/handoff-desk';
+import { createHandoffGate } from '../conversation/handoff-gate';
+import { HandoffBus } from '../domain/handoff/handoff-bus';
+import { parseServiceHours } from '../domain/handoff/service-hours';
+import { assistedSender, createAssistedRouter } from '../http/assisted.router';
+import { createDeskConsoleRouter } from '../http/console/desk.router';
+import { createHandoffRouter } from '../http/handoff.router';
 import { OutboxDispatcher } from '../conversation/outbox-dispatcher';
 import { residentFlowBinding } from '../conversation/resident-ports';
 import { Scheduler } from '../conversation/scheduler';
@@ -33,6 +40,9 @@ export function createContainer(opts: ContainerOptions) {
   const i18n = createI18n(config.DEFAULT_LOCALE);
   const sms =
     opts.sms ?? (config.SMS_GATEWAY === 'http' && config.SMS_HTTP_URL ? new HttpSmsGateway(config.SMS_HTTP_URL, config.SMS_HTTP_TOKEN) : new DevSmsGateway(logger));
+  // issue 13: the handoff desk (service hours, live signals to agents)
+  const handoffHours = parseServiceHours(config.HANDOFF_HOURS, config.HOLIDAYS);
+  const handoffBus = new HandoffBus();
   const dispatcher = new OutboxDispatcher(db.prisma, clock, logger, { pollMs: config.OUTBOX_POLL_MS });
   const engine = new ConversationEngine({
     prisma: db.prisma,
@@ -42,8 +52,10 @@ export function createContainer(opts: ContainerOptions) {
     defaultLocale: config.DEFAULT_LOCALE,
     idleMinutes: config.SESSION_IDLE_MINUTES,
     onOutbox: () => void dispatcher.kick(),
+    handoff: createHandoffGate({ hours: handoffHours, bus: handoffBus }),
     flow: residentFlowBinding({
       i18n,
+      handoffRegions: config.HANDOFF_REGIONS,
       bindingDays: config.BINDING_DAYS,
       holidays: config.HOLIDAYS,
       verification: {
@@ -57,8 +69,10 @@ export function createContainer(opts: ContainerOptions) {
     }),
   });
   const hub = new WebChatHub();
+  const handoffDesk = new HandoffDesk({ prisma: db.prisma, engine, bus: handoffBus, clock, hours: handoffHours, escalateMinutes: config.HANDOFF_ESCALATE_MINUTES });
   dispatcher.register(hub);
   dispatcher.register(new SmsOutboxSender(sms));
+  dispatcher.register(assistedSender);
   const scheduler = new Scheduler(db.prisma, engine, clock, logger, { pollMs: config.SCHEDULER_POLL_MS, retentionDays: config.TRANSCRIPT_RETENTION_DAYS });
   // Progress dispatch (issue 16): the rollup job.
   const progressJob = new ProgressJob(db.prisma, clock, logger, config.PROGRESS_JOB_MS);
@@ -69,7 +83,9 @@ export function createContainer(opts: ContainerOptions) {
     i18n,
     clock,
     onOutbox: () => void dispatcher.kick(),
-    routers: [createChatRouter({ engine, hub }), ...(opts.extraRouters ?? [])],
+    routers: [createChatRouter({ engine, hub }), createHandoffRouter({ desk: handoffDesk, bus: handoffBus }),
+      createAssistedRouter({ engine }),
+      createDeskConsoleRouter({ desk: handoffDesk, bus: handoffBus, engine }), ...(opts.extraRouters ?? [])],
   };
   const app = createApp(appDeps);
   return {
@@ -83,6 +99,8 @@ export function createContainer(opts: ContainerOptions) {
     scheduler,
     progressJob,
     hub,
+    handoffBus,
+    handoffDesk,
     sms,
     app,
     appDeps,

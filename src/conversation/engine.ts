@@ -3,6 +3,7 @@ import { createActor, waitFor, type AnyStateMachine, type Snapshot } from 'xstat
 import type { ChoiceOption, FlowEffect, FlowEvent, ReplyEffect, TextPart } from '../../flows/effects';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import { redactSensitive } from '../domain/codes/masking';
+import { withActingAgent, type ActingAgent } from '../domain/staff/audit.service';
 import type { Clock } from '../lib/clock';
 import { isLocale, type Locale } from '../lib/i18n';
 import type { Logger } from '../lib/logger';
@@ -10,7 +11,7 @@ import { stripControlChars } from '../lib/control-chars';
 import { KeyedMutex } from './keyed-mutex';
 import type { InboundMessage, OutboundMessage } from './messages';
 import { renderReply } from './render';
-import { detectCommand, matchChoice } from './text-matching';
+import { detectCommand, matchChoice, type GlobalCommand } from './text-matching';
 
 type Tx = Prisma.TransactionClient;
 
@@ -29,6 +30,38 @@ export interface TurnContext {
    * transaction and pool connection, so it never stalls other turns (the verification failure floor).
    */
   delayRepliesUntil(epochMs: number): void;
+  /** The agent running an assisted conversation (channel "assisted"), if any. */
+  agent?: ActingAgent;
+  /** Set by the port that opened (or found) a handoff in this turn. */
+  handoff?: { id: string; created: boolean; regionCode: string | null };
+  /** Run after the turn's transaction committed (e.g. live signals to agents). */
+  afterCommit: (() => void)[];
+}
+
+/**
+ * The handoff desk as the engine sees it (issue 13): while a person has the conversation the flow does not
+ * run; the desk decides what the resident is told.
+ */
+export interface HandoffGate {
+  /**
+   * A resident message while a handoff is open. `flow`: run the flow as usual (菜单 withdrew the handoff);
+   * `stop`: opt out, nothing else; `silent`: only these replies (the one acknowledgement, or nothing).
+   */
+  intercept(turn: TurnContext, a: { command: GlobalCommand | null; text: string; seq: bigint }): Promise<{ act: 'flow' } | { act: 'stop' } | { act: 'silent'; replies: ReplyEffect[] }>;
+  /** The flow asked for a human in this turn: the replies that replace the flow's (service hours, 12333). */
+  opened(turn: TurnContext): Promise<ReplyEffect[]>;
+}
+
+/** A turn started by staff (a handoff closed, a task started): events for the flow instead of a message. */
+export interface StaffTurn {
+  prepare(tx: Tx, turn: TurnContext): Promise<{ events: FlowEvent[]; lead: ReplyEffect[]; expectOption?: string }>;
+}
+
+/** The flow did not offer what a staff turn expected (e.g. a task before the resident is verified). */
+export class StaffTurnRefused extends Error {
+  constructor(public readonly code: 'NOT_VERIFIED') {
+    super('The resident must be verified before a task can be started.');
+  }
 }
 
 /** A flow plugged into the engine: its statechart with ports bound to the turn, and its start input. */
@@ -52,6 +85,8 @@ export interface EngineDeps {
   onOutbox?: () => void;
   /** Longest a flow may take to settle in one turn. */
   turnTimeoutMs?: number;
+  /** The handoff desk (issue 13); without it handoffs are recorded but the bot carries on. */
+  handoff?: HandoffGate;
 }
 
 export interface TurnResult {
@@ -83,12 +118,35 @@ export class ConversationEngine {
   handle(raw: InboundMessage): Promise<TurnResult> {
     // Every channel's text is stored and matched without NUL and other control characters.
     const msg = { ...raw, text: stripControlChars(raw.text) };
-    return this.mutex.run(`${msg.channel}\u0000${msg.endpoint}`, () => this.turn(msg.channel, msg.endpoint, msg));
+    return this.mutex.run(`${msg.channel}\u0000${msg.endpoint}`, () => withActingAgent(msg.agent, () => this.turn(msg.channel, msg.endpoint, msg)));
   }
 
   /** Starts (or resumes) a conversation without a user message: the greeting of a new web chat session. */
-  start(channel: string, endpoint: string): Promise<TurnResult> {
-    return this.mutex.run(`${channel}\u0000${endpoint}`, () => this.turn(channel, endpoint, null));
+  start(channel: string, endpoint: string, agent?: ActingAgent): Promise<TurnResult> {
+    return this.mutex.run(`${channel}\u0000${endpoint}`, () => withActingAgent(agent, () => this.turn(channel, endpoint, null, null, agent)));
+  }
+
+  /** A turn started by staff in an existing conversation (see StaffTurn); replies go out through the outbox. */
+  async staffTurn(conversationId: string, staff: StaffTurn): Promise<TurnResult> {
+    const conv = await this.deps.prisma.conversation.findUniqueOrThrow({ where: { id: conversationId }, select: { channel: true, endpoint: true } });
+    return this.mutex.run(`${conv.channel}\u0000${conv.endpoint}`, () => this.turn(conv.channel, conv.endpoint, null, staff));
+  }
+
+  /**
+   * A staff member writes to the resident (handoff reply): transcript row (with the staff id) and outbox row in
+   * one transaction, after `check` (which may refuse by throwing) in the same transaction.
+   */
+  async staffSay(conversationId: string, staffId: string, text: string, check?: (tx: Tx) => Promise<void>): Promise<OutboundMessage> {
+    const conv = await this.deps.prisma.conversation.findUniqueOrThrow({ where: { id: conversationId }, select: { channel: true, endpoint: true } });
+    const out = await this.mutex.run(`${conv.channel}\u0000${conv.endpoint}`, () =>
+      this.deps.prisma.$transaction(async (tx) => {
+        await check?.(tx);
+        const [m] = await this.saveOutbound(tx, conversationId, conv.channel, conv.endpoint, null, [{ text }], 'agent', staffId);
+        return m!;
+      }),
+    );
+    this.deps.onOutbox?.();
+    return out;
   }
 
   /**
@@ -100,11 +158,13 @@ export class ConversationEngine {
     if (!conv) return false;
     return this.mutex.run(`${conv.channel}\u0000${conv.endpoint}`, async () => {
       const done = await this.deps.prisma.$transaction(async (tx) => {
-        const rows = await tx.$queryRaw<{ version: number; locale: string; snapshot: unknown }[]>`
-          SELECT version, locale, snapshot FROM conversation WHERE id = ${conversationId}::uuid FOR UPDATE`;
+        const rows = await tx.$queryRaw<{ version: number; locale: string; snapshot: unknown; handoff: string }[]>`
+          SELECT version, locale, snapshot, handoff::text AS handoff FROM conversation WHERE id = ${conversationId}::uuid FOR UPDATE`;
         const row = rows[0];
-        await tx.timer.updateMany({ where: { conversationId, kind: IDLE_TIMER, token }, data: { status: row && row.version === token ? 'FIRED' : 'CANCELLED' } });
-        if (!row || row.version !== token || row.snapshot === null) return false;
+        // A conversation waiting for (or with) a person does not time out.
+        const live = row && row.version === token && row.handoff === 'NONE';
+        await tx.timer.updateMany({ where: { conversationId, kind: IDLE_TIMER, token }, data: { status: live ? 'FIRED' : 'CANCELLED' } });
+        if (!row || !live || row.snapshot === null) return false;
         const locale = isLocale(row.locale) ? row.locale : this.deps.defaultLocale;
         await tx.conversation.update({
           where: { id: conversationId },
@@ -119,10 +179,11 @@ export class ConversationEngine {
     });
   }
 
-  private async turn(channel: string, endpoint: string, msg: InboundMessage | null): Promise<TurnResult> {
+  private async turn(channel: string, endpoint: string, msg: InboundMessage | null, staff: StaffTurn | null = null, agent?: ActingAgent): Promise<TurnResult> {
     const { prisma, flow } = this.deps;
     const now = this.deps.clock.now();
     let repliesNotBefore = 0;
+    const afterCommit: (() => void)[] = [];
     const result = await prisma.$transaction(
       async (tx) => {
         await tx.conversation.upsert({
@@ -154,6 +215,7 @@ export class ConversationEngine {
 
         let locale: Locale = isLocale(conv.locale) ? conv.locale : this.deps.defaultLocale;
         const bound = conv.personId && conv.boundUntil && conv.boundUntil > now ? conv.personId : null;
+        const actingAgent = msg?.agent ?? agent;
         const turn: TurnContext = {
           tx,
           conversationId: conv.id,
@@ -162,7 +224,9 @@ export class ConversationEngine {
           locale,
           now,
           personId: bound,
+          afterCommit,
           delayRepliesUntil: (ms) => void (repliesNotBefore = Math.max(repliesNotBefore, ms)),
+          ...(actingAgent ? { agent: actingAgent } : {}),
         };
         const lead: ReplyEffect[] = [];
         let lastPrompt = (conv.lastPrompt as StoredPrompt | null) ?? null;
@@ -170,7 +234,8 @@ export class ConversationEngine {
         // 2. Restore, or start afresh (new, expired, or saved by an incompatible flow version).
         let snapshot: Snapshot<unknown> | undefined;
         const idleExpired = conv.lastInboundAt && now.getTime() - conv.lastInboundAt.getTime() > this.deps.idleMinutes * 60_000;
-        if (conv.snapshot && conv.flowId === flow.id && conv.flowVersion === flow.version && !idleExpired) {
+        // A staff turn (a handoff closed) continues where the resident was, however long the person took.
+        if (conv.snapshot && conv.flowId === flow.id && conv.flowVersion === flow.version && (!idleExpired || staff)) {
           snapshot = conv.snapshot as unknown as Snapshot<unknown>;
         } else if (conv.snapshot && (conv.flowId !== flow.id || conv.flowVersion !== flow.version)) {
           lead.push({ type: 'reply', parts: [{ key: 'common.flowUpdated' }] });
@@ -179,14 +244,32 @@ export class ConversationEngine {
         // 3. Global commands before any flow step; otherwise a choice or free text.
         let event: FlowEvent | null = null;
         let runFlow = true;
-        if (msg?.nonText && !msg.text.trim()) {
+        let staffEvents: FlowEvent[] = [];
+        let expectOption: string | undefined;
+        // While a person has the conversation the flow is silent (issue 13): only 菜单 and 退订 still act.
+        let gate: 'flow' | 'stop' | 'silent' = 'flow';
+        if (msg && conv.handoff !== 'NONE' && this.deps.handoff) {
+          const g = await this.deps.handoff.intercept(turn, { command: detectCommand(this.deps.i18n, msg.text), text: msg.text, seq: inboundSeq! });
+          gate = g.act;
+          if (g.act === 'silent') {
+            lead.push(...g.replies);
+            runFlow = false;
+          }
+        }
+        if (staff) {
+          const s = await staff.prepare(tx, turn);
+          staffEvents = s.events;
+          expectOption = s.expectOption;
+          lead.push(...s.lead);
+        }
+        if (msg?.nonText && !msg.text.trim() && gate !== 'silent') {
           // Voice without recognition, a picture, …: say what the bot can read, then repeat the question.
           lead.push({ type: 'reply', parts: [{ key: 'media.textOnly' }] });
           if (snapshot && lastPrompt) {
             lead.push({ type: 'reply', ...lastPrompt });
             runFlow = false;
           }
-        } else if (msg) {
+        } else if (msg && gate !== 'silent') {
           const cmd = detectCommand(this.deps.i18n, msg.text);
           if (cmd === 'english' || cmd === 'chinese') {
             locale = cmd === 'english' ? 'en' : 'zh-CN';
@@ -200,7 +283,8 @@ export class ConversationEngine {
             await tx.conversation.update({ where: { id: conv.id }, data: { optedOutAt: now } });
             if (bound) await tx.person.update({ where: { id: bound }, data: { remindersOptOut: true } });
             lead.push({ type: 'reply', parts: [{ key: 'common.optedOut' }] });
-            if (snapshot && lastPrompt) {
+            if (gate === 'stop') runFlow = false;
+            else if (snapshot && lastPrompt) {
               lead.push({ type: 'reply', ...lastPrompt });
               runFlow = false;
             }
@@ -238,12 +322,29 @@ export class ConversationEngine {
             effects.length = 0;
             actor.send(event);
           }
-          await waitFor(actor, (s) => s.hasTag('awaitingInput') || s.status !== 'active', {
-            timeout: this.deps.turnTimeoutMs ?? 15_000,
-          });
+          const settle = () => waitFor(actor, (s) => s.hasTag('awaitingInput') || s.status !== 'active', { timeout: this.deps.turnTimeoutMs ?? 15_000 });
+          await settle();
+          for (const [i, ev] of staffEvents.entries()) {
+            if (i === staffEvents.length - 1 && expectOption) {
+              // A task: only its own prompt is shown, and only if the flow offered it (a verified resident's menu).
+              const offered = effects.some((e) => e.type === 'reply' && e.options?.some((o) => o.value === expectOption));
+              if (!offered) throw new StaffTurnRefused('NOT_VERIFIED');
+              effects.length = 0;
+            }
+            actor.send(ev);
+            await settle();
+          }
           if (failure) throw failure;
           persisted = actor.getPersistedSnapshot();
           actor.stop();
+        }
+
+        // The flow asked for a human: the desk says what happens next instead of the flow's own replies.
+        if (turn.handoff && this.deps.handoff) {
+          const instead = await this.deps.handoff.opened(turn);
+          const kept = effects.filter((e) => e.type !== 'reply');
+          effects.length = 0;
+          effects.push(...kept, ...instead);
         }
 
         // 5. Render and save everything in this one transaction.
@@ -285,6 +386,7 @@ export class ConversationEngine {
     const hold = repliesNotBefore - Date.now();
     if (hold > 0) await new Promise((r) => setTimeout(r, hold));
     if (result.queued) this.deps.onOutbox?.();
+    for (const fn of afterCommit) fn();
     return { conversationId: result.conversationId, duplicate: result.duplicate, replies: result.replies };
   }
 
@@ -301,7 +403,8 @@ export class ConversationEngine {
     endpoint: string,
     inReplyTo: bigint | null,
     messages: OutboundMessage[],
-    kind: 'reply' | 'notification',
+    kind: 'reply' | 'notification' | 'agent',
+    staffId?: string,
   ): Promise<OutboundMessage[]> {
     const out: OutboundMessage[] = [];
     for (const m of messages) {
@@ -312,6 +415,7 @@ export class ConversationEngine {
           text: m.text,
           options: (m.options ?? undefined) as Prisma.InputJsonValue | undefined,
           inReplyTo,
+          staffId: staffId ?? null,
           createdAt: this.deps.clock.now(),
         },
       });

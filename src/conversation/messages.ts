@@ -9,6 +9,8 @@ export interface InboundMessage {
   receivedAt: Date;
   /** A message without text (voice without recognition, image, video, …): answered "please type". */
   nonText?: boolean;
+  /** The agent typing for a caller in an assisted conversation (channel "assisted"). */
+  agent?: { id: string; username: string };
 }
 
 export interface OutboundOption {

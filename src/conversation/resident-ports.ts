@@ -2,7 +2,7 @@ import type { i18n } from 'i18next';
 import { provideResidentPorts, PRIVACY_NOTICE_VERSION, RESIDENT_FLOW_ID, RESIDENT_FLOW_VERSION, type ResidentInput } from '../../flows/resident';
 import { checkCorrection, submitCorrection } from '../domain/corrections/change-request.service';
 import { getCoverage, submitEmploymentReport } from '../domain/corrections/employment-report.service';
-import { requestHandoff } from '../domain/handoff/handoff.service';
+import { requestHandoff, type ChannelRegions } from '../domain/handoff/handoff.service';
 import { checkMissingMember, getHouseholdView, reportMissingMember } from '../domain/corrections/household.service';
 import type { ResidentFlowPorts } from '../domain/ports';
 import { openQuestionsFor, recordResidentAnswer } from '../domain/review/review.service';
@@ -18,6 +18,8 @@ export interface ResidentPortDeps {
   bindingDays: number;
   /** Extra non-working days (config HOLIDAYS, YYYY-MM-DD) for the due date of a change request. */
   holidays?: readonly string[];
+  /** Region of a handoff whose resident is not verified, per channel (HANDOFF_REGIONS). */
+  handoffRegions?: ChannelRegions;
 }
 
 /** The names of an ethnicity code in every language (locales: reference.ethnicity.<code>). */
@@ -36,7 +38,17 @@ export function createResidentPorts(turn: TurnContext, deps: ResidentPortDeps): 
       const seen = await tx.noticeAcknowledgement.findFirst({ where: { conversationId, noticeVersion } });
       if (!seen) {
         await tx.noticeAcknowledgement.create({
-          data: { conversationId, channel, endpoint: turn.endpoint, personId: turn.personId, noticeVersion, locale: turn.locale, acknowledgedAt: now },
+          data: {
+            conversationId,
+            channel,
+            endpoint: turn.endpoint,
+            personId: turn.personId,
+            noticeVersion,
+            locale: turn.locale,
+            acknowledgedAt: now,
+            // Assisted: the agent read the notice aloud and the caller agreed by voice.
+            ...(turn.agent ? { mode: 'VERBAL', staffId: turn.agent.id } : {}),
+          },
         });
       }
     },
@@ -58,7 +70,7 @@ export function createResidentPorts(turn: TurnContext, deps: ResidentPortDeps): 
     },
     requestVisit: ({ personId, reason }) => requestHouseholdVisit(tx, { personId, reason, channel, conversationId, now }),
     async requestHuman({ reason }) {
-      await requestHandoff(tx, { conversationId, reason, personId: turn.personId, channel, now });
+      turn.handoff = await requestHandoff(tx, { conversationId, reason, personId: turn.personId, channel, now, regions: deps.handoffRegions ?? {} });
     },
     getStatus: ({ personId }) => getEnrolmentStatusView(tx, personId, now),
     getDetails: ({ personId }) => getMaskedDetails(tx, personId),

@@ -111,6 +111,7 @@ const ReviewItem = z
     needsFourEyes: z.boolean(),
     lowRisk: z.boolean(),
     submittedByStaff: z.string().nullable(),
+    agent: z.object({ id: z.string(), username: z.string() }).nullable().openapi({ description: 'The agent who submitted it for a caller (channel assisted)' }),
     decidedBy: z.string().nullable(),
     decidedAt: z.string().nullable(),
   })

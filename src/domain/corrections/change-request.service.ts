@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DbClient } from '../../db/db-client';
 import type { Prisma } from '../../generated/prisma/client';
-import { recordAudit } from '../staff/audit.service';
+import { currentActingAgent, recordAudit } from '../staff/audit.service';
 import { FIELD_POLICY, parseFieldValue } from './field-policy';
 import { applyPersonChange } from '../registry/person-change';
 import { chinaDate, reviewDueAt } from '../calendar/working-days';
@@ -69,6 +69,8 @@ export async function createChangeRequest(db: DbClient, d: ChangeRequestDraft, a
       regionCode: d.regionCode,
       channel: d.channel,
       conversationId: d.conversationId ?? null,
+      // In an assisted conversation the agent submits on the person's behalf (four eyes: not their approval).
+      submittedByStaff: currentActingAgent()?.id ?? null,
       dueAt: reviewDueAt(d.now, d.holidays ?? []),
       createdAt: d.now,
     },

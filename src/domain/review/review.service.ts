@@ -115,6 +115,8 @@ export interface ReviewItem {
   /** Eligible for batch approval by kind and fields (its checks must be clean too). */
   lowRisk: boolean;
   submittedByStaff: string | null;
+  /** The agent who submitted it for a caller (assisted conversation), if any. */
+  agent: { id: string; username: string } | null;
   decidedBy: string | null;
   decidedAt: string | null;
 }
@@ -245,6 +247,7 @@ async function toItems(env: ReviewEnv, db: DbClient, rows: ChangeRequest[]): Pro
     needsFourEyes: needsFourEyes(r),
     lowRisk: isLowRiskKind(r),
     submittedByStaff: user(r.submittedByStaff),
+    agent: r.submittedByStaff ? { id: r.submittedByStaff, username: user(r.submittedByStaff)! } : null,
     decidedBy: user(r.decidedBy),
     decidedAt: iso(r.decidedAt),
   }));

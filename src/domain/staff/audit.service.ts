@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DbClient } from '../../db/db-client';
 import type { Prisma } from '../../generated/prisma/client';
 
@@ -17,6 +18,33 @@ export interface AuditInput {
   at?: Date;
 }
 
+/** The staff member acting for a resident (an agent running an assisted conversation), if any. */
+export interface ActingAgent {
+  id: string;
+  username: string;
+}
+const actingAgent = new AsyncLocalStorage<ActingAgent>();
+
+/**
+ * Runs fn with every audit event it records carrying `details.agent = {id, username}`: what a resident does in
+ * an assisted conversation is attributed to both the person and the agent (issue 13).
+ */
+export function withActingAgent<T>(agent: ActingAgent | undefined, fn: () => Promise<T>): Promise<T> {
+  return agent ? actingAgent.run(agent, fn) : fn();
+}
+
+/** The agent acting in the current call chain (see withActingAgent), if any. */
+export function currentActingAgent(): ActingAgent | undefined {
+  return actingAgent.getStore();
+}
+
+function withAgent(details: Prisma.InputJsonValue | undefined): Prisma.InputJsonValue | undefined {
+  const agent = actingAgent.getStore();
+  if (!agent) return details;
+  const base = details && typeof details === 'object' && !Array.isArray(details) ? details : details === undefined ? {} : { value: details };
+  return { ...base, agent: { id: agent.id, username: agent.username } };
+}
+
 /** Appends one audit event (the table refuses updates and deletes). */
 export async function recordAudit(db: DbClient, e: AuditInput): Promise<void> {
   await db.auditEvent.create({
@@ -28,7 +56,7 @@ export async function recordAudit(db: DbClient, e: AuditInput): Promise<void> {
       targetType: e.targetType ?? null,
       targetId: e.targetId ?? null,
       outcome: e.outcome ?? 'OK',
-      details: e.details ?? undefined,
+      details: withAgent(e.details ?? undefined),
       ...(e.at ? { at: e.at } : {}),
     },
   });

@@ -1,0 +1,179 @@
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { staffRouters } from '../../src/app/staff-routers';
+import { seedRegions } from '../../src/domain/registry/region.service';
+import { createStaff } from '../../src/domain/staff/staff.service';
+import { createPerson, type TestPerson } from '../helpers/chat-fixtures';
+import { createTestApp, type TestApp } from '../helpers/test-app';
+
+/**
+ * The call-centre desk in Debian's Chromium (issue 13): a resident types 人工 in /chat, an agent claims it in
+ * the console, replies, the reply appears on the resident's page, the agent closes and the bot greets again; an
+ * agent runs an assisted verification and a name correction that shows in the review queue with the agent's name.
+ */
+const ARTIFACTS = path.resolve(__dirname, '../artifacts');
+const PASSWORD = 'correct horse battery';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const TUESDAY_10 = '2026-12-01T02:00:00.000Z';
+
+let app: TestApp;
+let server: Server;
+let base: string;
+let browser: Browser;
+const problems: string[] = [];
+
+async function watchedPage(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`${m.type()} ${page.url()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror ${page.url()}: ${e.message}`));
+  page.on('response', (r) => {
+    if (r.status() >= 500) problems.push(`HTTP ${r.status()} ${r.url()}`);
+  });
+  return page;
+}
+
+async function signIn(page: Page, username: string, lang: 'zh-CN' | 'en' = 'zh-CN') {
+  await page.goto(`${base}/console/handoffs?lang=${lang}`);
+  await page.waitForURL(/\/console\/login/);
+  await page.fill('#username', username);
+  await page.fill('#password', PASSWORD);
+  await Promise.all([page.waitForURL(/\/console\/handoffs/), page.click('button[type="submit"].primary')]);
+}
+
+const logShows = (chat: Page, text: string) => chat.locator('#log').filter({ hasText: text }).waitFor({ timeout: 10_000 });
+
+/** Types into the web chat and waits until the bot's answer count grows (or a given text shows). */
+async function say(chat: Page, text: string, expectText?: string) {
+  const before = await chat.locator('#log .msg').count();
+  await chat.fill('#input', text);
+  await chat.press('#input', 'Enter');
+  if (expectText) await logShows(chat, expectText);
+  else await chat.locator('#log .msg').nth(before + 1).waitFor({ timeout: 10_000 });
+}
+
+let agent: string;
+let resident: TestPerson;
+let caller: TestPerson;
+
+beforeAll(async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  app = await createTestApp({}, { extraRouters: staffRouters(), start: TUESDAY_10 });
+  app.startBackground();
+  await seedRegions(app.db.prisma);
+  agent = 'desk.agent';
+  await createStaff(app.db.prisma, { username: agent, role: 'REVIEWER', regionCode: '530100', password: PASSWORD });
+  await createStaff(app.db.prisma, { username: 'desk.second', role: 'REVIEWER', regionCode: '530100', password: PASSWORD });
+  resident = await createPerson(app.db.prisma, { name: '张建国' });
+  caller = await createPerson(app.db.prisma, { name: '李秀英' });
+  server = app.app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await app?.close();
+});
+
+describe('call-centre desk in Chromium', () => {
+  it('人工 in /chat reaches an agent live; the reply shows in the chat; closing hands back to the bot', async () => {
+    const staffCtx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+    const residentCtx = await browser.newContext({ viewport: { width: 390, height: 800 }, locale: 'zh-CN' });
+    const desk = await watchedPage(staffCtx);
+    const chat = await watchedPage(residentCtx);
+
+    await signIn(desk, agent);
+    expect(await desk.textContent('h1')).toBe('人工服务队列');
+
+    await chat.goto(`${base}/chat`);
+    await chat.waitForSelector('#log .msg');
+    await say(chat, '1');
+    await say(chat, resident.idNumber);
+    await say(chat, resident.name);
+    await say(chat, resident.phone!.slice(-4), '请问您要办理什么');
+    await say(chat, '人工', '工作人员会尽快在这里回复您');
+    await chat.screenshot({ path: path.join(ARTIFACTS, 'desk-1-resident-asks.png') });
+
+    // The new entry appears in the open queue without a reload.
+    const row = desk.locator('#handoff-rows tr[data-id]');
+    await row.first().waitFor({ timeout: 10_000 });
+    expect(await row.first().textContent()).toContain('张*');
+    expect(await desk.content()).not.toContain(resident.idNumber);
+    await desk.screenshot({ path: path.join(ARTIFACTS, 'desk-2-queue-live.png') });
+
+    await Promise.all([desk.waitForURL(/\/console\/handoffs\/[0-9a-f-]{36}\?done=claim/), row.first().locator('button[type="submit"]').click()]);
+    expect(await desk.textContent('.notice')).toContain('已接入');
+
+    // A resident message appears on the agent's page live; the resident gets one acknowledgement.
+    await say(chat, '你好，有人吗', '已收到，工作人员会尽快回复您');
+    await desk.locator('#transcript').filter({ hasText: '你好，有人吗' }).waitFor({ timeout: 10_000 });
+
+    // A canned reply is one click away; the reply reaches the resident's page.
+    await desk.click('.canned-reply >> nth=0');
+    const canned = await desk.inputValue('#reply-text');
+    expect(canned).toContain('人工客服');
+    await Promise.all([desk.waitForURL(/done=reply/), desk.click('#send-reply')]);
+    await logShows(chat, canned);
+    await desk.screenshot({ path: path.join(ARTIFACTS, 'desk-3-conversation.png') });
+    await chat.screenshot({ path: path.join(ARTIFACTS, 'desk-4-resident-sees-reply.png') });
+
+    await desk.selectOption('#outcome', 'ANSWERED');
+    await Promise.all([desk.waitForURL(/done=close/), desk.click('#close-handoff')]);
+    await logShows(chat, '人工服务已结束');
+    const log = await chat.textContent('#log');
+    expect(log!.lastIndexOf('请问您要办理什么')).toBeGreaterThan(log!.lastIndexOf('人工服务已结束'));
+    await chat.screenshot({ path: path.join(ARTIFACTS, 'desk-5-bot-greets-again.png') });
+    expect(problems).toEqual([]);
+    await staffCtx.close();
+    await residentCtx.close();
+  });
+
+  it('an agent runs an assisted verification and a name correction; the review queue shows the agent', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en' });
+    const page = await watchedPage(ctx);
+    await signIn(page, agent, 'en');
+    // The softphone URL starts the conversation at once, keeping the caller's number.
+    await Promise.all([page.waitForURL(/\/console\/assisted\/[0-9a-f-]{36}$/), page.goto(`${base}/console/assisted/new?caller=13800001234`)]);
+    expect(await page.textContent('h1')).toContain('13800001234');
+    const choose = (value: string) => Promise.all([page.waitForLoadState('load'), page.click(`#choices button[data-value="${value}"]`)]);
+    const answer = async (text: string) => {
+      await page.fill('#answer', text);
+      await Promise.all([page.waitForLoadState('load'), page.click('#assisted-answer button[type="submit"]')]);
+    };
+    await choose('agree');
+    await answer(caller.idNumber);
+    await answer(caller.name);
+    await answer(caller.phone!.slice(-4));
+    expect(await page.textContent('#script')).toContain('身份核对成功');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'desk-6-assisted-verified.png') });
+    await choose('correct');
+    await choose('name');
+    await answer('李秀红');
+    await choose('submit');
+    await answer('户口本上是这样写的');
+    const reference = /CR\d{6}[A-Z2-7]{6}/.exec((await page.textContent('#script')) ?? '')?.[0];
+    expect(reference).toBeDefined();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'desk-7-assisted-correction.png') });
+
+    // Another reviewer finds it in the review queue: channel assisted, submitted by the agent.
+    const other = await watchedPage(await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en' }));
+    await other.goto(`${base}/console/queue?lang=en`);
+    await other.fill('#username', 'desk.second');
+    await other.fill('#password', PASSWORD);
+    await Promise.all([other.waitForURL(/\/console\/queue/), other.click('button[type="submit"].primary')]);
+    await Promise.all([other.waitForURL(/\/console\/requests\//), other.click(`text=${reference}`)]);
+    const body = await other.textContent('main');
+    expect(body).toContain('assisted');
+    expect(body).toContain(agent);
+    await other.screenshot({ path: path.join(ARTIFACTS, 'desk-8-review-shows-agent.png') });
+    expect(problems).toEqual([]);
+    await ctx.close();
+  });
+});
