@@ -15,7 +15,7 @@ let app: TestApp;
 beforeAll(async () => {
   app = await createTestApp({ VERIFY_FAILURE_FLOOR_MS: String(FLOOR_MS) });
   await seedRegions(app.db.prisma);
-});
+}, 180_000); // migrating a fresh database is slow on a busy machine
 afterAll(async () => {
   await app?.close();
 });
