@@ -21,7 +21,7 @@ let app: TestApp;
 beforeAll(async () => {
   app = await createTestApp({}, { extraRouters: staffRouters() });
   await seedRegions(app.db.prisma);
-});
+}, 180_000); // migrating a fresh database is slow on a busy machine
 afterAll(async () => {
   await app?.close();
 });

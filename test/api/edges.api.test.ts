@@ -17,7 +17,7 @@ let limited: TestApp;
 beforeAll(async () => {
   app = await createTestApp();
   limited = await createTestApp({ CHAT_RATE_LIMIT_PER_MINUTE: '3' }, { db: app.db });
-});
+}, 180_000); // migrating a fresh database is slow on a busy machine
 afterAll(async () => {
   await limited?.stop();
   await app?.close();

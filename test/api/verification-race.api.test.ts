@@ -9,13 +9,13 @@ import { createTestApp, type TestApp } from '../helpers/test-app';
  * waited out after commit so a guesser does not slow anybody else down.
  */
 
-const FLOOR_MS = 600;
+const FLOOR_MS = 1500;
 let app: TestApp;
 
 beforeAll(async () => {
   app = await createTestApp({ VERIFY_FAILURE_FLOOR_MS: String(FLOOR_MS) });
   await seedRegions(app.db.prisma);
-});
+}, 180_000); // migrating a fresh database is slow on a busy machine
 afterAll(async () => {
   await app?.close();
 });
@@ -101,7 +101,8 @@ it("does not slow a bystander's turns while guessers fail in a loop (floor waite
 
     // Within noise of the baseline measured above. Before the fix every bystander turn waited for a guesser's
     // floor inside its transaction on the embedded database (mean about half the floor or more).
-    expect(mean(during)).toBeLessThan(mean(baseline) * 2 + FLOOR_MS / 4);
+    // (A long floor keeps the guessers mostly asleep, so their own CPU use stays small next to the effect.)
+    expect(mean(during)).toBeLessThan(mean(baseline) * 2.5 + FLOOR_MS / 4);
   } finally {
     await guessApp.stop();
   }
