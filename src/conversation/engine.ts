@@ -9,7 +9,9 @@ import type { Logger } from '../lib/logger';
 import { KeyedMutex } from './keyed-mutex';
 import type { InboundMessage, OutboundMessage } from './messages';
 import { renderReply } from './render';
-import { detectCommand, matchChoice } from './text-matching';
+import { detectCommand } from './text-matching';
+import { leafState, type FlowContextView } from './understanding/expectations';
+import { understand, type Carry } from './understanding/understand';
 
 type Tx = Prisma.TransactionClient;
 
@@ -58,6 +60,8 @@ export interface TurnResult {
 interface StoredPrompt {
   parts: TextPart[];
   options?: ChoiceOption[];
+  /** What the understanding layer carries to the next turn (a clarifying question's guesses, a year heard). */
+  carry?: Carry;
 }
 
 const IDLE_TIMER = 'idle';
@@ -187,8 +191,29 @@ export class ConversationEngine {
           } else if (cmd === 'human') {
             event = { type: 'user.human' };
           } else if (snapshot) {
-            const value = lastPrompt?.options?.length ? matchChoice(this.deps.i18n, locale, lastPrompt.options, msg.text) : null;
-            event = value ? { type: 'user.choice', value } : { type: 'user.text', text: msg.text };
+            // The understanding layer: a choice or a value for the flow, or an answer of its own.
+            const saved = snapshot as unknown as { value?: unknown; context?: FlowContextView };
+            const u = understand({
+              i18n: this.deps.i18n,
+              locale,
+              text: msg.text,
+              now,
+              state: leafState(saved.value),
+              context: saved.context ?? null,
+              ...(lastPrompt?.options ? { options: lastPrompt.options } : {}),
+              ...(lastPrompt?.carry ? { carry: lastPrompt.carry } : {}),
+            });
+            if (u.kind === 'choice') {
+              event = { type: 'user.choice', value: u.value };
+              if (u.ack) lead.push({ type: 'reply', parts: [u.ack] });
+            } else if (u.kind === 'text') {
+              event = { type: 'user.text', text: u.text };
+            } else {
+              lead.push({ type: 'reply', parts: u.parts, ...(u.options?.length ? { options: u.options } : {}) });
+              if (u.repeat && lastPrompt) lead.push({ type: 'reply', parts: lastPrompt.parts, ...(lastPrompt.options ? { options: lastPrompt.options } : {}) });
+              if (lastPrompt) lastPrompt = { parts: lastPrompt.parts, ...(lastPrompt.options ? { options: lastPrompt.options } : {}), ...(u.carry ? { carry: u.carry } : {}) };
+              runFlow = false;
+            }
           }
         }
 
