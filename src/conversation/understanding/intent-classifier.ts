@@ -39,7 +39,7 @@ export class IntentClassifier {
     };
     for (const e of examples) add(e.text, e.intent);
     for (const t of outOfScope) add(t, NONE);
-    const net = new NeuralNetwork({ iterations: 2000, log: false });
+    const net = new NeuralNetwork({ iterations: 100, log: false });
     net.train(corpus);
     return new IntentClassifier(net, known);
   }
@@ -56,7 +56,7 @@ export class IntentClassifier {
     const all = entries.map(([intent, v]) => ({ intent, score: v / total, raw: v })).sort((a, b) => b.score - a.score);
     // A text most of whose features were never seen is less certain than its share says.
     const coverage = seen / keys.length;
-    const damp = (s: number, raw: number) => s * Math.min(1, raw) * (0.5 + 0.5 * coverage);
+    const damp = (s: number, raw: number) => s * Math.min(1, raw) * Math.sqrt(coverage);
     const ranked = all.filter((r) => r.intent !== NONE).map((r) => ({ intent: r.intent, score: damp(r.score, r.raw) }));
     const top = all[0]!;
     if (top.intent === NONE) return { intent: null, score: 0, ranked };

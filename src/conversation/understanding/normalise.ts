@@ -50,7 +50,7 @@ const NAME_DOTS = /\s*[・‧•·∙⋅●．.\-－‐‑–—_=]+\s*/gu;
  * middle dot U+00B7, no spaces inside a Chinese name, Latin letters upper-cased (the card's spelling).
  */
 export function normaliseName(text: string): string {
-  let t = normaliseText(text).replace(/^(我叫|我的名字是|名字是|姓名是|我是|my name is|name is|name:)\s*/iu, '');
+  let t = normaliseText(text).replace(/^(我叫|我的名字是|名字是|名字叫|姓名是|他叫|她叫|孩子叫|我是|my name is|name is|name:)\s*/iu, '');
   t = t.replace(NAME_DOTS, '·').replace(/^·|·$/gu, '');
   if (/[\u3400-\u9fff]/u.test(t)) t = t.replace(/\s+/gu, '');
   else t = t.replace(/\s+/gu, ' ').toUpperCase();

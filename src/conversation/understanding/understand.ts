@@ -16,11 +16,11 @@ import { parseOrdinal } from './numbers';
  */
 
 /** At or above this confidence a menu sentence is taken as the option. */
-export const CHOICE_THRESHOLD = 0.55;
+export const CHOICE_THRESHOLD = 0.7;
 /** Between this and CHOICE_THRESHOLD the bot asks "您是想...吗？" with the two best guesses. */
 export const CLARIFY_THRESHOLD = 0.2;
 /** A FAQ answer needs at least this confidence. */
-export const FAQ_THRESHOLD = 0.5;
+export const FAQ_THRESHOLD = 0.6;
 
 /** What the layer remembers for the next turn (stored with the open question). */
 export interface Carry {
@@ -100,8 +100,8 @@ function understandChoice(input: UnderstandInput, t: string, options: ChoiceOpti
   const c = menuModel(i18n, options, state).classify(t);
   if (c.intent && c.score >= (strict ? 0.8 : CHOICE_THRESHOLD)) return { kind: 'choice', value: c.intent, ...withAck(ackFor(i18n, state, c.intent)) };
   if (strict) return null;
-  const guesses = c.ranked.filter((r) => r.score >= CLARIFY_THRESHOLD / 2).slice(0, 2);
-  if (c.intent && c.score >= CLARIFY_THRESHOLD && guesses.length === 2) {
+  const guesses = c.ranked.slice(0, 2);
+  if (c.intent && c.score >= CLARIFY_THRESHOLD && guesses.length > 0) {
     const opts = guesses.map((g) => options.find((o) => o.value === g.intent)!).filter(Boolean);
     return {
       kind: 'answer',
@@ -174,23 +174,23 @@ export function understand(input: UnderstandInput): Understanding {
 
   if (expect === 'choice') {
     if (options.length === 0) return { kind: 'text', text: t };
-    const asked = QUESTION.test(raw) ? faq(i18n, t, state) : null;
-    if (asked) return faqAnswer(asked, options);
+    const first = faq(i18n, t, state);
+    if (first && (QUESTION.test(raw) || first.parts[0]!.key === 'understanding.faq.greeting.a')) return faqAnswer(first, options);
     const chosen = understandChoice(input, key, options, false);
     if (chosen) return chosen;
-    const later = faq(i18n, t, state);
-    if (later) return faqAnswer(later, options);
+    if (first) return faqAnswer(first, options);
     return { kind: 'text', text: t };
   }
 
   if (expect === 'freeText') {
     if (options.length) {
-      const exact = matchChoice(i18n, input.locale, options, key);
-      if (exact) return { kind: 'choice', value: exact };
+      const chosen = understandChoice(input, key, options, true);
+      if (chosen) return chosen;
     }
     const asked = QUESTION.test(raw) ? faq(i18n, t, state) : null;
     if (asked) return faqAnswer(asked, options);
-    return { kind: 'text', text: raw.normalize('NFKC').trim().replace(/[。.]+$/u, '') || raw };
+    // Free text is kept as typed (Chinese punctuation inside it too), only trimmed.
+    return { kind: 'text', text: raw.trim().replace(/\s+/gu, ' ').replace(/[。.]+$/u, '') || raw };
   }
 
   // A value: look for it in the sentence first.
