@@ -6,6 +6,7 @@ import { FIELD_POLICY, parseFieldValue, type ContactFlag } from './field-policy'
 import { computeFlags, FLAG_ORDER } from './person-flags';
 import { chinaDate, reviewDueAt } from './working-days';
 import { maskAddress, maskIdNumber, maskName, maskPhone } from './masking';
+import { matchPlaces } from './place-matcher';
 import type {
   CheckCorrectionInput,
   CheckCorrectionResult,
@@ -88,6 +89,7 @@ export async function createChangeRequest(db: DbClient, d: ChangeRequestDraft, a
 
 // ---------------------------------------------------------------- regions
 
+
 type RegionResolution = { ok: true; code: string; label: string } | { ok: false; error: CorrectionError } | { ok: 'choose'; matches: RegionMatch[] };
 
 /** How many name matches the bot lists before asking for a more specific name. */
@@ -130,7 +132,13 @@ export async function resolveRegion(db: DbClient, raw: string): Promise<RegionRe
     take: 50,
   });
   const exact = found.filter((r) => r.name === q);
-  const candidates = exact.length ? exact : found;
+  let candidates = exact.length ? exact : found;
+  if (candidates.length === 0) {
+    // County and township together, pinyin, one character wrong (place-matcher.ts).
+    const rows = await db.region.findMany({ where: { level: { in: ['COUNTY', 'TOWNSHIP'] } }, select: { code: true, name: true, level: true, parentCode: true } });
+    const codes = matchPlaces(raw, rows);
+    candidates = rows.filter((r) => codes.includes(r.code)).map((r) => ({ code: r.code, name: r.name }));
+  }
   if (candidates.length === 0) {
     const broad = await db.region.count({ where: { name: q, level: { in: ['PROVINCE', 'PREFECTURE'] } } });
     return { ok: false, error: broad ? 'REGION_TOO_BROAD' : 'UNKNOWN_REGION' };
