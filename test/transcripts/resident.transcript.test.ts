@@ -111,6 +111,42 @@ const CHECKS: Record<string, (run: TranscriptRun, golden: Golden) => void> = {
     expect(replyOf(run, 4)).toContain(say('verify.awaitingFactor.promptPhone'));
     expect(run.final.transcript.in).toBe(3);
   },
+  // Issue 12: the understanding layer (free text, questions, help).
+  'free-text-farmer.zh-CN': (run) => {
+    expect(run.turns.length).toBeLessThanOrEqual(5);
+    expect(replyOf(run, 2)).toContain(say('verify.awaitingName.prompt'));
+    expect(replyOf(run, 4)).toContain(say('verify.verified.success'));
+    expect(replyOf(run, 5)).toContain(say('status.showingStatus.header', 'zh-CN', { name: '杨**' }));
+    expect(run.final.verificationAttempts).toEqual({ failed: 0, succeeded: 1 });
+    expect(run.final.noticeAcknowledgements).toHaveLength(1);
+  },
+  'faq-mid-task.zh-CN': (run) => {
+    expect(replyOf(run, 1)).toContain(say('understanding.faq.greeting.a'));
+    expect(replyOf(run, 1)).not.toContain(say('welcome.awaitingNoticeAck.notice'));
+    expect(run.turns[1]!.replies[0]).toBe(say('understanding.faq.whyIdNumber.a'));
+    expect(replyOf(run, 2)).toContain(say('welcome.awaitingNoticeAck.notice'));
+    expect(run.turns[3]!.replies).toEqual([say('understanding.faq.hotline.a'), say('verify.awaitingIdNumber.prompt')]);
+    expect(run.turns[8]!.replies[0]).toBe(say('understanding.faq.isItSafe.a'));
+    expect(replyOf(run, 9)).toContain(say('correct.awaitingField.prompt'));
+    expect(replyOf(run, 10)).toContain(say('understanding.help.human'));
+    expect(replyOf(run, 11)).toContain(say('correct.awaitingValue.prompt_phone'));
+    expect(replyOf(run, 12)).toContain(say('correct.confirmingChange.promptDirect'));
+    expect(run.final.audit).toContain('person.update');
+    expect(run.final.verificationAttempts).toEqual({ failed: 0, succeeded: 1 });
+  },
+  'foreigner.en': (run) => {
+    expect(run.turns[1]!.replies[0]).toBe(say('understanding.faq.foreigner.a', 'en'));
+    expect(replyOf(run, 6)).toContain(say('verify.verified.success', 'en'));
+    expect(replyOf(run, 7)).toContain(say('reference.insurance.110', 'en'));
+    expect(run.final.verificationAttempts).toEqual({ failed: 0, succeeded: 1 });
+    expect(run.final.conversation).toMatchObject({ locale: 'en', boundTo: 'resident' });
+  },
+  'household-newborn.zh-CN': (run) => {
+    expect(replyOf(run, 6)).toContain(say('household.awaitingMemberIdNumber.prompt'));
+    expect(run.turns[6]!.replies).toEqual([say('understanding.faq.newborn.a'), say('household.awaitingMemberIdNumber.prompt')]);
+    expect(run.turns[9]!.replies[0]).toBe(say('understanding.ack.awaitingHouseholdChoice.menu'));
+    expect(replyOf(run, 10)).toContain(say('menu.awaitingChoice.prompt'));
+  },
   restart: (run) => {
     expect(run.turns[3]!.replies).toEqual([say('verify.awaitingIdNumber.prompt')]);
     expect(replyOf(run, 7)).toContain(say('verify.verified.success'));

@@ -201,7 +201,7 @@ export function understand(input: UnderstandInput): Understanding {
     if (d?.kind === 'year') return { kind: 'answer', parts: [{ key: 'understanding.askMonth', params: { year: d.year } }], options, repeat: false, carry: { year: d.year } };
   }
   const noDigits = !/\d/u.test(t);
-  if (noDigits && (QUESTION.test(raw) || expect !== 'name')) {
+  if (QUESTION.test(raw) || (noDigits && expect !== 'name')) {
     const asked = faq(i18n, t, state);
     if (asked) return faqAnswer(asked, options);
   }
