@@ -1,6 +1,6 @@
 import type { i18n } from 'i18next';
 import { createActor, waitFor, type AnyStateMachine, type Snapshot } from 'xstate';
-import type { ChoiceOption, FlowEffect, FlowEvent, ReplyEffect, TextPart } from '../../flows/effects';
+import type { FlowEffect, FlowEvent, ReplyEffect, TextPart } from '../../flows/effects';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import { redactSensitive } from '../domain/masking';
 import type { Clock } from '../lib/clock';
@@ -10,8 +10,9 @@ import { KeyedMutex } from './keyed-mutex';
 import type { InboundMessage, OutboundMessage } from './messages';
 import { renderReply } from './render';
 import { detectCommand } from './text-matching';
+import { canResume, nextSteps, promptOnly, resumableOf, taskOf, type StepBack, type StoredPrompt } from './step-memory';
 import { leafState, type FlowContextView } from './understanding/expectations';
-import { understand, type Carry } from './understanding/understand';
+import { understand } from './understanding/understand';
 
 type Tx = Prisma.TransactionClient;
 
@@ -57,13 +58,6 @@ export interface TurnResult {
   duplicate: boolean;
 }
 
-interface StoredPrompt {
-  parts: TextPart[];
-  options?: ChoiceOption[];
-  /** What the understanding layer carries to the next turn (a clarifying question's guesses, a year heard). */
-  carry?: Carry;
-}
-
 const IDLE_TIMER = 'idle';
 
 /**
@@ -96,15 +90,15 @@ export class ConversationEngine {
     if (!conv) return false;
     return this.mutex.run(`${conv.channel}\u0000${conv.endpoint}`, async () => {
       const done = await this.deps.prisma.$transaction(async (tx) => {
-        const rows = await tx.$queryRaw<{ version: number; locale: string; snapshot: unknown }[]>`
-          SELECT version, locale, snapshot FROM conversation WHERE id = ${conversationId}::uuid FOR UPDATE`;
+        const rows = await tx.$queryRaw<{ version: number; locale: string; snapshot: unknown; last_prompt: unknown }[]>`
+          SELECT version, locale, snapshot, last_prompt FROM conversation WHERE id = ${conversationId}::uuid FOR UPDATE`;
         const row = rows[0];
         await tx.timer.updateMany({ where: { conversationId, kind: IDLE_TIMER, token }, data: { status: row && row.version === token ? 'FIRED' : 'CANCELLED' } });
         if (!row || row.version !== token || row.snapshot === null) return false;
         const locale = isLocale(row.locale) ? row.locale : this.deps.defaultLocale;
         await tx.conversation.update({
           where: { id: conversationId },
-          data: { snapshot: Prisma.DbNull, lastPrompt: Prisma.DbNull, version: { increment: 1 } },
+          data: { snapshot: Prisma.DbNull, lastPrompt: this.idlePrompt(row.snapshot, row.last_prompt as StoredPrompt | null), version: { increment: 1 } },
         });
         const out = renderReply(this.deps.i18n, locale, { type: 'reply', parts: [{ key: 'common.sessionEnded' }] });
         await this.saveOutbound(tx, conversationId, conv.channel, conv.endpoint, null, [out], 'notification');
@@ -152,12 +146,23 @@ export class ConversationEngine {
         const turn: TurnContext = { tx, conversationId: conv.id, channel, endpoint, locale, now, personId: bound };
         const lead: ReplyEffect[] = [];
         let lastPrompt = (conv.lastPrompt as StoredPrompt | null) ?? null;
+        const promptBefore = lastPrompt;
+        let backTo: StepBack | null = null;
 
         // 2. Restore, or start afresh (new, expired, or saved by an incompatible flow version).
         let snapshot: Snapshot<unknown> | undefined;
         const idleExpired = conv.lastInboundAt && now.getTime() - conv.lastInboundAt.getTime() > this.deps.idleMinutes * 60_000;
         if (conv.snapshot && conv.flowId === flow.id && conv.flowVersion === flow.version && !idleExpired) {
           snapshot = conv.snapshot as unknown as Snapshot<unknown>;
+        } else if (msg && conv.flowId === flow.id && conv.flowVersion === flow.version) {
+          // Back after the idle timeout in the middle of a task: welcome back and go on where it was.
+          const resume = conv.snapshot ? resumableOf(conv.snapshot, lastPrompt, now) : lastPrompt?.resume;
+          const personOf = (snap: unknown) => (snap as { context?: { personId?: string } }).context?.personId;
+          if (canResume(resume, now) && bound && personOf(resume.snapshot) === bound) {
+            snapshot = resume.snapshot as Snapshot<unknown>;
+            lastPrompt = resume.prompt;
+            lead.push({ type: 'reply', parts: [welcomeBack(resume.snapshot)] });
+          }
         } else if (conv.snapshot && (conv.flowId !== flow.id || conv.flowVersion !== flow.version)) {
           lead.push({ type: 'reply', parts: [{ key: 'common.flowUpdated' }] });
         }
@@ -172,7 +177,7 @@ export class ConversationEngine {
             turn.locale = locale;
             lead.push({ type: 'reply', parts: [{ key: 'common.languageSwitched' }] });
             if (snapshot && lastPrompt) {
-              lead.push({ type: 'reply', ...lastPrompt });
+              lead.push({ type: 'reply', ...promptOnly(lastPrompt) });
               runFlow = false;
             }
           } else if (cmd === 'stop') {
@@ -180,13 +185,19 @@ export class ConversationEngine {
             if (bound) await tx.person.update({ where: { id: bound }, data: { remindersOptOut: true } });
             lead.push({ type: 'reply', parts: [{ key: 'common.optedOut' }] });
             if (snapshot && lastPrompt) {
-              lead.push({ type: 'reply', ...lastPrompt });
+              lead.push({ type: 'reply', ...promptOnly(lastPrompt) });
               runFlow = false;
             }
           } else if (cmd === 'restart') {
             snapshot = undefined;
             lastPrompt = null;
-          } else if (cmd === 'menu') {
+          } else if (cmd === 'back' && snapshot && lastPrompt?.steps?.length && lastPrompt.steps.at(-1)!.task === taskOf(snapshot)) {
+            // 上一步: the previous question of this task, as it was.
+            backTo = lastPrompt.steps.at(-1)!;
+            lead.push({ type: 'reply', parts: [{ key: 'understanding.back.done' }] }, { type: 'reply', ...backTo.prompt });
+            lastPrompt = { ...backTo.prompt, steps: lastPrompt.steps.slice(0, -1) };
+            runFlow = false;
+          } else if (cmd === 'menu' || cmd === 'back') {
             event = snapshot ? { type: 'user.menu' } : null;
           } else if (cmd === 'human') {
             event = { type: 'user.human' };
@@ -211,7 +222,7 @@ export class ConversationEngine {
             } else {
               lead.push({ type: 'reply', parts: u.parts, ...(u.options?.length ? { options: u.options } : {}) });
               if (u.repeat && lastPrompt) lead.push({ type: 'reply', parts: lastPrompt.parts, ...(lastPrompt.options ? { options: lastPrompt.options } : {}) });
-              if (lastPrompt) lastPrompt = { parts: lastPrompt.parts, ...(lastPrompt.options ? { options: lastPrompt.options } : {}), ...(u.carry ? { carry: u.carry } : {}) };
+              if (lastPrompt) lastPrompt = { ...lastPrompt, carry: u.carry };
               runFlow = false;
             }
           }
@@ -245,6 +256,7 @@ export class ConversationEngine {
           persisted = actor.getPersistedSnapshot();
           actor.stop();
         }
+        if (backTo) persisted = backTo.snapshot;
 
         // 5. Render and save everything in this one transaction.
         const replies: OutboundMessage[] = [];
@@ -257,6 +269,10 @@ export class ConversationEngine {
             replies.push(renderReply(this.deps.i18n, locale, e));
             lastPrompt = { parts: e.parts, ...(e.options ? { options: e.options } : {}) };
           }
+        }
+        if (runFlow && snapshot && lastPrompt && lastPrompt !== promptBefore) {
+          const steps = nextSteps(snapshot, promptBefore, persisted);
+          if (steps.length) lastPrompt = { ...lastPrompt, steps };
         }
         const nextVersion = conv.version + 1;
         const updated = await tx.conversation.updateMany({
@@ -284,6 +300,12 @@ export class ConversationEngine {
     );
     if (result.queued) this.deps.onOutbox?.();
     return { conversationId: result.conversationId, duplicate: result.duplicate, replies: result.replies };
+  }
+
+  /** The open question of a conversation that went idle: nothing, or the unfinished task to resume. */
+  private idlePrompt(snapshot: unknown, prompt: StoredPrompt | null): Prisma.InputJsonValue | typeof Prisma.DbNull {
+    const resume = resumableOf(snapshot, prompt, this.deps.clock.now());
+    return resume ? ({ parts: [], resume } as unknown as Prisma.InputJsonValue) : Prisma.DbNull;
   }
 
   private async noticeAcknowledged(tx: Tx, conversationId: string): Promise<boolean> {
@@ -330,6 +352,15 @@ export class ConversationEngine {
     }
     return out;
   }
+}
+
+/** "Welcome back, you were changing your phone number": the task (and the field) the snapshot was in. */
+function welcomeBack(snapshot: unknown): TextPart {
+  const field = (snapshot as { context?: { correction?: { field?: string } } }).context?.correction?.field;
+  const task = taskOf(snapshot) ?? 'menu';
+  return task === 'correct' && field
+    ? { key: 'understanding.resume.welcomeField', params: { field: `$t(correct.fields.${field})` } }
+    : { key: 'understanding.resume.welcome', params: { task: `$t(understanding.resume.task_${task})` } };
 }
 
 function toOutbound(m: { seq: bigint; text: string; options: unknown }): OutboundMessage {

@@ -49,6 +49,8 @@ const Turn = z
     messageId: z.string().optional(),
     /** Why this turn is here (for the reader). */
     note: z.string().optional(),
+    /** Minutes the resident stays silent before sending (the clock advances and due timers fire). */
+    silentMinutes: z.number().int().positive().optional(),
     replies: z.array(z.string()).optional(),
     duplicate: z.boolean().optional(),
   })
@@ -106,6 +108,7 @@ export function toGolden(golden: Golden, run: TranscriptRun): Golden {
     start: run.start,
     turns: golden.turns.map((t, i) => ({
       ...(t.note ? { note: t.note } : {}),
+      ...(t.silentMinutes ? { silentMinutes: t.silentMinutes } : {}),
       send: t.send,
       ...(t.messageId ? { messageId: t.messageId } : {}),
       replies: run.turns[i]!.replies,
@@ -148,6 +151,10 @@ export async function runTranscript(app: TestApp, golden: Golden): Promise<Trans
 
   const turns: TranscriptRun['turns'] = [];
   for (const [i, t] of golden.turns.entries()) {
+    if (t.silentMinutes) {
+      app.clock.advance(t.silentMinutes * 60_000);
+      await app.scheduler.tick();
+    }
     const res = await http
       .post(`/api/chat/sessions/${sessionId}/messages`)
       .send({ text: t.send, messageId: t.messageId ?? `m${i + 1}` })

@@ -147,6 +147,20 @@ const CHECKS: Record<string, (run: TranscriptRun, golden: Golden) => void> = {
     expect(run.turns[9]!.replies[0]).toBe(say('understanding.ack.awaitingHouseholdChoice.menu'));
     expect(replyOf(run, 10)).toContain(say('menu.awaitingChoice.prompt'));
   },
+  'step-back.zh-CN': (run) => {
+    expect(replyOf(run, 6)).toContain(say('correct.awaitingValue.prompt_phone'));
+    expect(run.turns[6]!.replies[0]).toBe(say('understanding.back.done'));
+    expect(replyOf(run, 7)).toContain(say('correct.awaitingField.prompt'));
+    expect(replyOf(run, 8)).toContain(say('correct.awaitingValue.prompt_name'));
+    expect(replyOf(run, 9)).toContain(say('correct.awaitingField.prompt'));
+    expect(replyOf(run, 10)).toContain(say('menu.awaitingChoice.prompt'));
+    expect(run.final.audit).toEqual(['identity.verified']);
+  },
+  'resume-after-silence.zh-CN': (run) => {
+    expect(run.turns[6]!.replies[0]).toBe(say('understanding.resume.welcomeField', 'zh-CN', { field: say('correct.fields.phone') }));
+    expect(replyOf(run, 7)).toContain(say('correct.confirmingChange.promptDirect'));
+    expect(run.final.audit).toContain('person.update');
+  },
   restart: (run) => {
     expect(run.turns[3]!.replies).toEqual([say('verify.awaitingIdNumber.prompt')]);
     expect(replyOf(run, 7)).toContain(say('verify.verified.success'));
