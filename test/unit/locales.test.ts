@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CORRECTION_FIELDS, EMPLOYMENT_STATUSES, NON_ENROLMENT_REASONS, RELATIONSHIPS } from '../../flows/resident.flow';
-import { ETHNICITY_CODES } from '../../src/domain/ethnicity';
-import { ID_NUMBER_ERRORS } from '../../src/domain/id-number';
-import { INSURANCE_TYPES } from '../../src/domain/insurance';
+import { CORRECTION_FIELDS, EMPLOYMENT_STATUSES, NON_ENROLMENT_REASONS, RELATIONSHIPS } from '../../flows/resident';
+import { ETHNICITY_CODES } from '../../src/domain/codes/ethnicity';
+import { ID_NUMBER_ERRORS } from '../../src/domain/codes/id-number';
+import { INSURANCE_TYPES } from '../../src/domain/codes/insurance';
 import { RegistrationStatus, Sex } from '../../src/generated/prisma/enums';
 import { loadLocaleResources, LOCALES, type Locale } from '../../src/lib/i18n';
 

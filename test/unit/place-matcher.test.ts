@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import { REGIONS_SEED } from '../../src/domain/region.service';
-import { matchPlaces, type PlaceRow } from '../../src/domain/place-matcher';
+import { REGIONS_SEED } from '../../src/domain/registry/region.service';
+import { matchPlaces, type PlaceRow } from '../../src/domain/registry/place-matcher';
 
 /** The county and township rows of the shipped Yunnan region table. */
 const rows: PlaceRow[] = fs

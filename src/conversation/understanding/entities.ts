@@ -1,4 +1,4 @@
-import { parseIdNumber } from '../../domain/id-number';
+import { parseIdNumber } from '../../domain/codes/id-number';
 import { cnDigitsToArabic } from './numbers';
 
 /**

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { DbClient } from '../db/db-client';
-import type { DataQualityFlag, Prisma } from '../generated/prisma/client';
-import { recordAudit } from './audit.service';
+import type { DbClient } from '../../db/db-client';
+import type { DataQualityFlag, Prisma } from '../../generated/prisma/client';
+import { recordAudit } from '../staff/audit.service';
 import { FIELD_POLICY, parseFieldValue, type ContactFlag } from './field-policy';
-import { computeFlags, FLAG_ORDER } from './person-flags';
-import { chinaDate, reviewDueAt } from './working-days';
-import { maskAddress, maskIdNumber, maskName, maskPhone } from './masking';
-import { matchPlaces } from './place-matcher';
+import { computeFlags, FLAG_ORDER } from '../registry/person-flags';
+import { chinaDate, reviewDueAt } from '../calendar/working-days';
+import { maskAddress, maskIdNumber, maskName, maskPhone } from '../codes/masking';
+import { matchPlaces } from '../registry/place-matcher';
 import type {
   CheckCorrectionInput,
   CheckCorrectionResult,
@@ -15,7 +15,7 @@ import type {
   RegionMatch,
   SubmitCorrectionInput,
   SubmitCorrectionResult,
-} from './ports';
+} from '../ports';
 
 /** Change requests that still await a decision. */
 export const OPEN_STATUSES = ['PENDING', 'NEEDS_INFO'] as const;

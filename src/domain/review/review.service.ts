@@ -1,12 +1,12 @@
 import type { i18n } from 'i18next';
-import type { DbClient } from '../db/db-client';
-import type { ChangeRequest, ChangeRequestKind, ChangeRequestStatus, Person, Prisma, PrismaClient } from '../generated/prisma/client';
-import type { Clock } from '../lib/clock';
-import { recordAudit } from './audit.service';
-import { parseIdNumber } from './id-number';
-import { maskIdNumberForStaff, maskName, redactSensitive } from './masking';
-import { queueResidentNotification, type NotificationPart } from './notification.service';
-import { isWithinRegion, prefectureOf, regionRange } from './region-scope';
+import type { DbClient } from '../../db/db-client';
+import type { ChangeRequest, ChangeRequestKind, ChangeRequestStatus, Person, Prisma, PrismaClient } from '../../generated/prisma/client';
+import type { Clock } from '../../lib/clock';
+import { recordAudit } from '../staff/audit.service';
+import { parseIdNumber } from '../codes/id-number';
+import { maskIdNumberForStaff, maskName, redactSensitive } from '../codes/masking';
+import { queueResidentNotification, type NotificationPart } from '../notification/notification.service';
+import { isWithinRegion, prefectureOf, regionRange } from '../codes/region-scope';
 import {
   type FieldValue,
   hasSeverity,
@@ -19,8 +19,8 @@ import {
   sameValue,
   valuesOf,
 } from './review-checks';
-import { can, type Permission, type StaffPrincipal } from './staff.service';
-import { reviewDueAt, workingDaysBetween } from './working-days';
+import { can, type Permission, type StaffPrincipal } from '../staff/staff.service';
+import { reviewDueAt, workingDaysBetween } from '../calendar/working-days';
 
 // ---------------------------------------------------------------- environment, results
 

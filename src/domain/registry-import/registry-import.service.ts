@@ -6,13 +6,13 @@ import { finished } from 'node:stream/promises';
 import { parse, type Parser } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 import { z } from 'zod';
-import type { PrismaClient } from '../generated/prisma/client';
-import { isEthnicityCode } from './ethnicity';
-import { parseIdNumber, type IdParseOk } from './id-number';
-import { INSURANCE_TYPES } from './insurance';
-import { maskIdNumberForStaff } from './masking';
-import { parseMobilePhone } from './phone';
-import { loadRegionCodes } from './region.service';
+import type { PrismaClient } from '../../generated/prisma/client';
+import { isEthnicityCode } from '../codes/ethnicity';
+import { parseIdNumber, type IdParseOk } from '../codes/id-number';
+import { INSURANCE_TYPES } from '../codes/insurance';
+import { maskIdNumberForStaff } from '../codes/masking';
+import { parseMobilePhone } from '../codes/phone';
+import { loadRegionCodes } from '../registry/region.service';
 import {
   computeFlags,
   mergeFlags,
@@ -20,7 +20,7 @@ import {
   knownRegionFrom,
   type FlagEnrolmentInput,
   type FlagPersonInput,
-} from './person-flags';
+} from '../registry/person-flags';
 
 /**
  * The data-matching import (数据比对): persons.csv and enrolments.csv from existing systems into the registry.

@@ -3,11 +3,11 @@
  * person to review them"), as one table, plus the pure checks of a proposed value. Region fields are checked
  * against the region table by change-request.service.ts (they need the database); everything else is here.
  */
-import { parseEthnicity } from './ethnicity';
-import { parseIdNumber } from './id-number';
-import { parseMobilePhone } from './phone';
-import { CORRECTABLE_FIELDS, type CorrectableField, type CorrectionError, type FieldPolicyKind, type Sex } from './ports';
-import { chinaDate } from './working-days';
+import { parseEthnicity } from '../codes/ethnicity';
+import { parseIdNumber } from '../codes/id-number';
+import { parseMobilePhone } from '../codes/phone';
+import { CORRECTABLE_FIELDS, type CorrectableField, type CorrectionError, type FieldPolicyKind, type Sex } from '../ports';
+import { chinaDate } from '../calendar/working-days';
 
 /** How a field's value is read and checked. */
 export type ValueKind = 'name' | 'sex' | 'birthDate' | 'idNumber' | 'ethnicity' | 'phone' | 'region' | 'address';
