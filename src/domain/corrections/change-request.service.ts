@@ -20,13 +20,16 @@ import type {
 /** Change requests that still await a decision. */
 export const OPEN_STATUSES = ['PENDING', 'NEEDS_INFO'] as const;
 
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+/** Characters of a reference: digits and capitals without the look-alikes 0/O, 1/I/L (and U/V, 5/S, 2/Z kept apart by font). */
+export const REFERENCE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
 
-/** A reference told to the resident: CR + yyMMdd (China date) + 6 random base32 characters, e.g. CR261129K7QX2M. */
-export function newReference(now: Date, random: (n: number) => Buffer = randomBytes): string {
-  const day = chinaDate(now).slice(2).replace(/-/g, '');
-  const tail = Array.from(random(6), (b) => BASE32.charAt(b % 32)).join('');
-  return `CR${day}${tail}`;
+/**
+ * A reference told to the resident: CR and 8 random characters of REFERENCE_ALPHABET in two groups of four,
+ * e.g. CR-7K4M-2Q9X (easy to read out on the phone; the date is told beside it, not inside it).
+ */
+export function newReference(_now: Date, random: (n: number) => Buffer = randomBytes): string {
+  const chars = Array.from(random(8), (b) => REFERENCE_ALPHABET.charAt(b % REFERENCE_ALPHABET.length)).join('');
+  return `CR-${chars.slice(0, 4)}-${chars.slice(4)}`;
 }
 
 /** The last day (China calendar) on which a request due at `dueAt` (24:00 of that day) must be answered. */

@@ -4,7 +4,7 @@ import { pinyin } from 'pinyin-pro';
 /**
  * Finds the places a resident means when the region table has no name containing what they typed: a county and
  * a township written together (弥渡县新街镇, 弥渡新街), the names in pinyin (Wuhua, Longxiang, midu xinjie), and
- * a name with one character wrong (五花区 for 五华区). Pure: the caller passes the county and township rows.
+ * a name with one character wrong when only one place is that near (五花区 for 五华区). Pure: the caller passes the county and township rows.
  */
 export interface PlaceRow {
   code: string;
@@ -65,5 +65,7 @@ export function matchPlaces(query: string, rows: PlaceRow[]): string[] {
   const bare = rows.filter((r) => stem(r.name) === q || stem(r.name) === stem(q));
   if (bare.length) return bare.map((r) => r.code);
   if (Array.from(q).length < 3) return [];
-  return rows.filter((r) => distance(r.name, q) === 1 && Array.from(r.name).length === Array.from(q).length).map((r) => r.code);
+  // One character wrong: only when that points to a single place (火星乡 is near 五星乡, 火红乡 and 天星乡: none).
+  const near = rows.filter((r) => distance(r.name, q) === 1 && Array.from(r.name).length === Array.from(q).length);
+  return near.length === 1 ? [near[0]!.code] : [];
 }
