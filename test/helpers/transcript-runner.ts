@@ -150,6 +150,8 @@ export async function runTranscript(app: TestApp, golden: Golden): Promise<Trans
   const start = (created.body.replies as OutboundMessage[]).map(renderAsText);
 
   const turns: TranscriptRun['turns'] = [];
+  // Silent minutes move the shared clock; it is set back afterwards so every file starts at the same time.
+  const startedAt = app.clock.now();
   for (const [i, t] of golden.turns.entries()) {
     if (t.silentMinutes) {
       app.clock.advance(t.silentMinutes * 60_000);
@@ -163,6 +165,7 @@ export async function runTranscript(app: TestApp, golden: Golden): Promise<Trans
     turns.push({ send: t.send, replies: raw.map(renderAsText), duplicate: Boolean(res.body.duplicate), raw });
   }
 
+  app.clock.set(startedAt);
   const prisma = app.db.prisma;
   const conv = await prisma.conversation.findUniqueOrThrow({ where: { channel_endpoint: { channel: 'web', endpoint: sessionId } } });
   const personIds = [...refs.keys()];

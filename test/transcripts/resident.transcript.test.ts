@@ -62,17 +62,24 @@ const CHECKS: Record<string, (run: TranscriptRun, golden: Golden) => void> = {
     expect(run.final.conversation.locale).toBe('en');
   },
   'wrong-factor-locks': (run) => {
-    for (const turn of [4, 7, 10, 13]) expect(replyOf(run, turn)).toContain(say('verify.failed.mismatch'));
-    for (const turn of [16, 17, 20]) expect(replyOf(run, turn)).toContain(say('verify.locked.message'));
-    expect(replyOf(run, 16)).not.toContain(say('verify.failed.mismatch'));
+    for (const turn of [4, 5, 6, 7]) expect(replyOf(run, turn)).toContain(say('verify.failed.mismatchFactor'));
+    for (const turn of [4, 5]) expect(replyOf(run, turn)).not.toContain(say('verify.failed.triesLeft', 'zh-CN', { count: '2' }));
+    expect(replyOf(run, 6)).toContain(say('verify.failed.triesLeft', 'zh-CN', { count: '2' }));
+    expect(replyOf(run, 7)).toContain(say('verify.failed.triesLeft', 'zh-CN', { count: '1' }));
+    for (const turn of [8, 9, 12]) expect(replyOf(run, turn)).toContain(say('verify.locked.message'));
+    expect(replyOf(run, 8)).toContain(say('verify.locked.phoneChanged'));
+    // Locked at 10:00 China time on 29 November (the fixed clock), for 24 hours.
+    expect(replyOf(run, 8)).toContain(say('verify.locked.until', 'zh-CN', { time: '11-30 10:00' }));
+    expect(replyOf(run, 8)).not.toContain(say('verify.failed.mismatchFactor'));
     expect(run.final.verificationAttempts).toEqual({ failed: 5, succeeded: 0 });
     expect(run.final.audit).toEqual([]);
     expect(run.final.conversation.boundTo).toBeNull();
   },
   'mismatch-same-answer': (run) => {
-    expect(replyOf(run, 4)).toContain(say('verify.failed.mismatch'));
+    expect(replyOf(run, 4)).toContain(say('verify.failed.mismatchFactor'));
     expect(run.turns[6]!.replies).toEqual(run.turns[3]!.replies);
-    expect(run.turns[9]!.replies).toEqual(run.turns[3]!.replies);
+    // The third failure adds the tries left, and is otherwise the same answer.
+    expect(run.turns[9]!.replies.join('\n').replace(`${say('verify.failed.triesLeft', 'zh-CN', { count: '2' })}\n`, '')).toEqual(run.turns[3]!.replies.join('\n'));
     // Up to the factor, an unknown number and a known one are answered alike too.
     expect(run.turns[2]!.replies).toEqual(run.turns[5]!.replies);
     expect(run.final.verificationAttempts).toEqual({ failed: 3, succeeded: 0 });

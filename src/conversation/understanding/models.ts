@@ -19,17 +19,16 @@ export function outOfScopeExamples(i18n: i18n): string[] {
   return LOCALES.flatMap((l) => list(i18n, l, 'understanding.outOfScope'));
 }
 
+const examplesId = (o: ChoiceOption) => (o.synonymsKey ?? o.labelKey).replace(/\./gu, '_');
+
 /** Example sentences of one option: its label, its accepted words, and the examples kept next to them. */
 export function optionExamples(i18n: i18n, o: ChoiceOption, state: string | null): string[] {
   const out: string[] = [];
   for (const lng of LOCALES) {
     out.push(i18n.t(o.labelKey, { lng }));
-    if (o.synonymsKey) {
-      out.push(...list(i18n, lng, o.synonymsKey));
-      out.push(...list(i18n, lng, `understanding.intents.${o.synonymsKey}`));
-    } else {
-      out.push(...list(i18n, lng, `understanding.intents.${o.labelKey}`));
-    }
+    if (o.synonymsKey) out.push(...list(i18n, lng, o.synonymsKey));
+    // Examples are kept under the accepted words' key (or the label's), dots as underscores: answers_yes.
+    out.push(...list(i18n, lng, `understanding.intents.${examplesId(o)}`));
     if (state) out.push(...list(i18n, lng, `understanding.states.${state}.${o.value}`));
   }
   return [...new Set(out.filter((s) => s.trim()))];

@@ -40,6 +40,26 @@ async function failuresSince(db: DbClient, idHash: string, endpointKey: string, 
   return Math.max(byId, byEndpoint);
 }
 
+/**
+ * When the lock of an ID number or chat identity ends: the lock holds while `maxFailures` failures are within
+ * `lockHours`, so it ends `lockHours` after the maxFailures-th newest failure (the later of the two keys).
+ */
+async function lockEndsAt(db: DbClient, idHash: string, endpointKey: string, since: Date, policy: VerificationPolicy): Promise<string | undefined> {
+  const ends = await Promise.all(
+    [{ idNumberHash: idHash }, { endpointKey }].map(async (key) => {
+      const rows = await db.verificationAttempt.findMany({
+        where: { ...key, success: false, createdAt: { gte: since } },
+        orderBy: { createdAt: 'desc' },
+        take: policy.maxFailures,
+        select: { createdAt: true },
+      });
+      return rows.length >= policy.maxFailures ? rows[policy.maxFailures - 1]!.createdAt.getTime() + policy.lockHours * 3600_000 : 0;
+    }),
+  );
+  const end = Math.max(...ends);
+  return end ? new Date(end).toISOString() : undefined;
+}
+
 async function padTo(startedAt: number, floorMs: number) {
   const left = floorMs - (Date.now() - startedAt);
   if (left > 0) await new Promise((r) => setTimeout(r, left));
@@ -59,7 +79,10 @@ export async function checkIdentity(
 ): Promise<CheckIdentityResult> {
   const idHash = hashIdNumber(policy.secret, input.idNumber);
   const since = new Date(input.now.getTime() - policy.lockHours * 3600_000);
-  if ((await failuresSince(db, idHash, input.endpointKey, since)) >= policy.maxFailures) return { next: 'LOCKED' };
+  if ((await failuresSince(db, idHash, input.endpointKey, since)) >= policy.maxFailures) {
+    const lockedUntil = await lockEndsAt(db, idHash, input.endpointKey, since, policy);
+    return { next: 'LOCKED', ...(lockedUntil ? { lockedUntil } : {}) };
+  }
   const person = await db.person.findUnique({ where: { idNumber: input.idNumber }, select: { id: true, name: true, phone: true } });
   const matches = person ? namesMatch(person.name, input.name) : namesMatch(input.name, `${input.name}\u0000`);
   if (person && matches && !person.phone) return { next: 'NO_PHONE', personId: person.id };
@@ -98,8 +121,9 @@ export async function verifyFactor(
   const idHash = hashIdNumber(policy.secret, input.idNumber);
   const since = new Date(input.now.getTime() - policy.lockHours * 3600_000);
   if ((await failuresSince(db, idHash, input.endpointKey, since)) >= policy.maxFailures) {
+    const lockedUntil = await lockEndsAt(db, idHash, input.endpointKey, since, policy);
     await padTo(started, policy.failureFloorMs);
-    return { ok: false, reason: 'LOCKED' };
+    return { ok: false, reason: 'LOCKED', ...(lockedUntil ? { lockedUntil } : {}) };
   }
   const person = await db.person.findUnique({ where: { idNumber: input.idNumber }, select: { id: true, name: true, phone: true } });
   let ok = false;
@@ -136,6 +160,8 @@ export async function verifyFactor(
     return { ok: true, personId: person.id };
   }
   const failures = await failuresSince(db, idHash, input.endpointKey, since);
+  const lockedUntil = failures >= policy.maxFailures ? await lockEndsAt(db, idHash, input.endpointKey, since, policy) : undefined;
   await padTo(started, policy.failureFloorMs);
-  return { ok: false, reason: failures >= policy.maxFailures ? 'LOCKED' : 'MISMATCH' };
+  if (failures >= policy.maxFailures) return { ok: false, reason: 'LOCKED', ...(lockedUntil ? { lockedUntil } : {}) };
+  return { ok: false, reason: 'MISMATCH', triesLeft: policy.maxFailures - failures };
 }
