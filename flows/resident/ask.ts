@@ -19,14 +19,15 @@ import { residentSetup, textOf, type GuardName, type ResidentContext, type Resid
 
 type Action = Exclude<NonNullable<ResidentStateConfig['entry']>, readonly unknown[]>;
 
-/** What to do with a chosen value: go to `to`, saving into the context and running further actions. */
-export interface Route {
-  /** The value, one of several values, or a test of the value (and the context). */
-  when: string | readonly string[] | ((value: string, ctx: ResidentContext) => boolean);
-  to?: string;
-  save?: (ctx: ResidentContext, value: string) => Partial<ResidentContext>;
-  actions?: Action[];
-}
+/** Where a chosen value leads: a target, or a target with what to save (and further actions), only `if` so. */
+export type RouteTo =
+  | string
+  | { to?: string; if?: (ctx: ResidentContext) => boolean; save?: (ctx: ResidentContext, value: string) => Partial<ResidentContext>; actions?: Action[] };
+/** The routes of a choice by value, tried in order (several for one value: the first whose `if` holds). */
+export type Routes = Readonly<Record<string, RouteTo | readonly RouteTo[]>>;
+
+/** The same route for each of several values. */
+export const each = (values: readonly string[], to: RouteTo): Routes => Object.fromEntries(values.map((v) => [v, to]));
 
 interface Question {
   description: string;
@@ -38,17 +39,17 @@ interface Question {
   exit?: ResidentStateConfig['exit'];
 }
 
-const matches = (when: Route['when'], value: string, ctx: ResidentContext) =>
-  typeof when === 'string' ? value === when : typeof when === 'function' ? when(value, ctx) : when.includes(value);
-
-function routeTransitions(routes: readonly Route[]) {
-  return routes.map((r) => ({
-    guard: ({ context, event }: { context: ResidentContext; event: FlowEvent }) => matches(r.when, textOf(event), context),
-    ...(r.to ? { target: r.to } : {}),
-    ...(r.save || r.actions
-      ? { actions: [...(r.save ? [residentSetup.assign(({ context, event }) => r.save!(context, textOf(event)))] : []), ...(r.actions ?? [])] }
-      : {}),
-  }));
+function routeTransitions(routes: Routes) {
+  return Object.entries(routes).flatMap(([value, r]) =>
+    (Array.isArray(r) ? r : [r]).map((route: RouteTo) => {
+      const { to, if: when, save, actions = [] } = typeof route === 'string' ? { to: route } : route;
+      return {
+        guard: ({ context, event }: { context: ResidentContext; event: FlowEvent }) => textOf(event) === value && (when?.(context) ?? true),
+        ...(to ? { target: to } : {}),
+        ...(save || actions.length ? { actions: [...(save ? [residentSetup.assign(({ context, event }) => save(context, textOf(event)))] : []), ...actions] } : {}),
+      };
+    }),
+  );
 }
 
 /** The re-ask action: counts the failure and says what was wrong. */
@@ -68,7 +69,7 @@ function waiting(q: Question, on: ResidentStateConfig['on']): ResidentStateConfi
 }
 
 /** A question answered by a numbered choice: each route a value; free text is re-asked ("please choose"). */
-export function askChoice(q: Question & { routes: readonly Route[] }): ResidentStateConfig {
+export function askChoice(q: Question & { routes: Routes }): ResidentStateConfig {
   return waiting(q, {
     'user.choice': routeTransitions(q.routes),
     'user.text': { actions: failed(q.prompt, () => ({ key: 'common.pleaseChoose' })) },
@@ -87,7 +88,7 @@ export function askText(
     save?: (ctx: ResidentContext, text: string) => Partial<ResidentContext>;
     error: TextPart | ((ctx: ResidentContext, text: string) => TextPart);
     choiceError?: TextPart;
-    choices?: readonly Route[];
+    choices?: Routes;
   },
 ): ResidentStateConfig {
   const error = typeof q.error === 'function' ? q.error : () => q.error as TextPart;

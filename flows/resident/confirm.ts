@@ -28,11 +28,7 @@ export const confirmState = residentSetup.createStateConfig({
         ],
       }),
       exit: assign({ details: undefined }),
-      routes: [
-        { when: 'correct', to: 'confirmingRegistration' },
-        { when: 'wrong', to: '#resident.correct' },
-        { when: 'menu', to: '#resident.menu' },
-      ],
+      routes: { correct: 'confirmingRegistration', wrong: '#resident.correct', menu: '#resident.menu' },
     }),
     confirmingRegistration: {
       description: 'Confirms the registration directly (CONFIRMED, audited).',

@@ -1,7 +1,7 @@
 import { assign, emit } from 'xstate';
 import { CORRECTABLE_FIELDS, type CorrectableField } from '../../src/domain/ports';
 import { reply, type TextPart } from '../effects';
-import { askChoice, askText } from './ask';
+import { askChoice, askText, each } from './ask';
 import { ask, MENU_OPTION, opt, reask, says, type Prompt } from './prompts';
 import { residentSetup, textOf, tidyText, type ResidentContext } from './setup';
 
@@ -53,7 +53,7 @@ export const correctState = residentSetup.createStateConfig({
       description: 'Waits for the field to correct (numbered list of ten fields).',
       prompt: says('correct.awaitingField.prompt', { options: CORRECTION_FIELDS.map((f) => opt(f, `correct.fields.${f}`, `correct.answers.${f}`)) }),
       entry: ['clearCorrection'],
-      routes: [{ when: CORRECTION_FIELDS, to: 'enteringValue', save: (_c, value) => ({ correction: { field: value as CorrectableField } }) }],
+      routes: each(CORRECTION_FIELDS, { to: 'enteringValue', save: (_c, value) => ({ correction: { field: value as CorrectableField } }) }),
     }),
     enteringValue: {
       description: 'Asks for the new value and checks it (format, region table, agreement with the ID number).',
@@ -150,12 +150,11 @@ export const correctState = residentSetup.createStateConfig({
         parts: changeSummary,
         options: [opt('submit', 'correct.confirmingChange.optionSubmit', 'answers.yes'), opt('reenter', 'correct.confirmingChange.optionReenter', 'answers.no'), MENU_OPTION],
       },
-      routes: [
-        { when: (value, c) => value === 'submit' && c.correction?.policy === 'DIRECT', to: 'submittingChange' },
-        { when: 'submit', to: 'awaitingEvidence' },
-        { when: 'reenter', to: 'enteringValue' },
-        { when: 'menu', to: '#resident.menu' },
-      ],
+      routes: {
+        submit: [{ if: (c) => c.correction?.policy === 'DIRECT', to: 'submittingChange' }, 'awaitingEvidence'],
+        reenter: 'enteringValue',
+        menu: '#resident.menu',
+      },
     }),
     awaitingEvidence: askText({
       description: 'A reviewed change: waits for a short explanation (why, which document) for the reviewer.',

@@ -2,7 +2,7 @@ import { assign, emit } from 'xstate';
 import { parseCreditCode } from '../../src/domain/codes/credit-code';
 import type { EmploymentStatusCode, EnrolmentIntentionCode, NonEnrolmentReasonCode } from '../../src/domain/ports';
 import { reply } from '../effects';
-import { askChoice, askText } from './ask';
+import { askChoice, askText, each } from './ask';
 import { opt, says } from './prompts';
 import { parseSince, residentSetup, tidyText, type EmploymentDraft, type ResidentContext } from './setup';
 
@@ -34,12 +34,12 @@ export const employmentState = residentSetup.createStateConfig({
         options: EMPLOYMENT_STATUSES.map((v) => opt(v, `reference.employment.${v}`, `employment.answers.${v}`)),
       }),
       entry: ['clearEmployment'],
-      routes: [
-        { when: 'EMPLOYED', to: 'awaitingEmployerName', save: starting },
-        { when: 'FLEXIBLE', to: 'awaitingPlatformWork', save: starting },
-        { when: 'SELF_EMPLOYED', to: 'awaitingBusinessName', save: starting },
-        { when: EMPLOYMENT_STATUSES, to: 'awaitingSince', save: starting },
-      ],
+      routes: {
+        ...each(EMPLOYMENT_STATUSES, { to: 'awaitingSince', save: starting }),
+        EMPLOYED: { to: 'awaitingEmployerName', save: starting },
+        FLEXIBLE: { to: 'awaitingPlatformWork', save: starting },
+        SELF_EMPLOYED: { to: 'awaitingBusinessName', save: starting },
+      },
     }),
     awaitingEmployerName: askText({
       description: 'EMPLOYED: waits for the name of the employer.',
@@ -52,7 +52,7 @@ export const employmentState = residentSetup.createStateConfig({
     awaitingCreditCode: askText({
       description: "EMPLOYED: waits for the employer's 18-character unified social credit code, or skip.",
       prompt: says('employment.awaitingCreditCode.prompt', { options: SKIP, example: 'employment.awaitingCreditCode.example' }),
-      choices: [{ when: 'skip', to: 'awaitingSince' }],
+      choices: { skip: 'awaitingSince' },
       valid: 'isValidCreditCode',
       to: 'awaitingSince',
       save: (c, text) => {
@@ -75,7 +75,7 @@ export const employmentState = residentSetup.createStateConfig({
     awaitingBusinessName: askText({
       description: 'SELF_EMPLOYED: waits for the name of the business, or skip.',
       prompt: says('employment.awaitingBusinessName.prompt', { options: SKIP, example: 'employment.awaitingBusinessName.example' }),
-      choices: [{ when: 'skip', to: 'awaitingSince' }],
+      choices: { skip: 'awaitingSince' },
       valid: 'isEmployerName',
       to: 'awaitingSince',
       save: (c, text) => adding(c, { employer: tidyText(text) }),
@@ -87,7 +87,7 @@ export const employmentState = residentSetup.createStateConfig({
         options: [opt('unknown', 'employment.awaitingSince.optionUnknown', 'employment.answers.unknown')],
         example: 'employment.awaitingSince.example',
       }),
-      choices: [{ when: 'unknown', to: 'checkingCoverage' }],
+      choices: { unknown: 'checkingCoverage' },
       valid: 'isSinceDate',
       to: 'checkingCoverage',
       save: (c, text) => adding(c, { since: parseSince(text) ?? undefined }),
@@ -112,10 +112,10 @@ export const employmentState = residentSetup.createStateConfig({
     awaitingReason: askChoice({
       description: 'Not insured for pension or medical care: waits for the main reason (numbered list).',
       prompt: { parts: reasonPrompt, options: NON_ENROLMENT_REASONS.map((v) => opt(v, `employment.awaitingReason.option_${v}`)) },
-      routes: [
-        { when: 'OTHER', to: 'awaitingReasonText', save: (c) => adding(c, { nonEnrolmentReason: 'OTHER' }) },
-        { when: NON_ENROLMENT_REASONS, to: 'awaitingIntention', save: (c, v) => adding(c, { nonEnrolmentReason: v as NonEnrolmentReasonCode }) },
-      ],
+      routes: {
+        ...each(NON_ENROLMENT_REASONS, { to: 'awaitingIntention', save: (c, v) => adding(c, { nonEnrolmentReason: v as NonEnrolmentReasonCode }) }),
+        OTHER: { to: 'awaitingReasonText', save: (c) => adding(c, { nonEnrolmentReason: 'OTHER' }) },
+      },
     }),
     awaitingReasonText: askText({
       description: 'Reason "other": waits for the reason in a few words.',
@@ -132,7 +132,7 @@ export const employmentState = residentSetup.createStateConfig({
           opt(v, `employment.awaitingIntention.option_${v}`, v === 'YES' ? 'answers.yes' : v === 'NO' ? 'answers.no' : 'employment.answers.unsure'),
         ),
       }),
-      routes: [{ when: INTENTIONS, to: 'submittingReport', save: (c, v) => adding(c, { intention: v as EnrolmentIntentionCode }) }],
+      routes: each(INTENTIONS, { to: 'submittingReport', save: (c, v) => adding(c, { intention: v as EnrolmentIntentionCode }) }),
     }),
     submittingReport: {
       description: 'Stores the report and updates the person (a contradiction with the enrolments is flagged for staff).',

@@ -2,7 +2,7 @@ import { assign, emit } from 'xstate';
 import { parseIdNumber } from '../../src/domain/codes/id-number';
 import type { RelationshipCode, ReportMemberResult } from '../../src/domain/ports';
 import { reply, type TextPart } from '../effects';
-import { askChoice, askText } from './ask';
+import { askChoice, askText, each } from './ask';
 import { householdParts, MENU_OPTION, opt, says } from './prompts';
 import { residentSetup, type HouseholdDraft, type ResidentContext } from './setup';
 
@@ -61,10 +61,7 @@ export const householdState = residentSetup.createStateConfig({
         options: [opt('report', 'household.awaitingHouseholdChoice.optionReport', 'household.answers.report'), MENU_OPTION],
       }),
       entry: [assign(({ context }) => ({ household: { hasHousehold: context.household?.hasHousehold ?? false, members: context.household?.members ?? [] } }))],
-      routes: [
-        { when: 'report', to: 'awaitingMemberIdNumber' },
-        { when: 'menu', to: '#resident.menu' },
-      ],
+      routes: { report: 'awaitingMemberIdNumber', menu: '#resident.menu' },
     }),
     awaitingMemberIdNumber: askText({
       description: "Waits for the missing member's ID number.",
@@ -114,7 +111,7 @@ export const householdState = residentSetup.createStateConfig({
     awaitingRelationship: askChoice({
       description: 'Waits for how the missing member is related to the resident (numbered list).',
       prompt: says('household.awaitingRelationship.prompt', { options: RELATIONSHIPS.map((v) => opt(v, `household.relationship.${v}`, `household.answers.${v}`)) }),
-      routes: [{ when: RELATIONSHIPS, to: 'confirmingMember', save: (c, v) => adding(c, { relationship: v as RelationshipCode }) }],
+      routes: each(RELATIONSHIPS, { to: 'confirmingMember', save: (c, v) => adding(c, { relationship: v as RelationshipCode }) }),
     }),
     confirmingMember: askChoice({
       description: 'Shows what will be reported (ID number masked) and waits for the confirmation.',
@@ -122,11 +119,7 @@ export const householdState = residentSetup.createStateConfig({
         parts: memberSummary,
         options: [opt('submit', 'household.confirmingMember.optionSubmit', 'answers.yes'), opt('reenter', 'household.confirmingMember.optionReenter', 'answers.no'), MENU_OPTION],
       },
-      routes: [
-        { when: 'submit', to: 'submittingMember' },
-        { when: 'reenter', to: 'awaitingMemberIdNumber' },
-        { when: 'menu', to: '#resident.menu' },
-      ],
+      routes: { submit: 'submittingMember', reenter: 'awaitingMemberIdNumber', menu: '#resident.menu' },
     }),
     submittingMember: {
       description: 'Creates one NEW_PERSON change request (unless the person is known or already reported) and tells the reference.',

@@ -31,7 +31,7 @@ export const questionsState = residentSetup.createStateConfig({
         options: [opt('later', 'questions.awaitingAnswer.optionLater', 'answers.later')],
         example: 'questions.awaitingAnswer.example',
       },
-      choices: [{ when: 'later', to: '#resident.menu' }],
+      choices: { later: '#resident.menu' },
       valid: 'isAnswerText',
       to: 'savingAnswer',
       error: { key: 'questions.awaitingAnswer.error' },

@@ -22,10 +22,7 @@ export const statusState = residentSetup.createStateConfig({
       description: 'Offers to confirm the details or go back to the menu.',
       prompt: says('status.afterStatus.prompt', { options: [opt('confirm', 'status.afterStatus.optionConfirm', 'answers.confirm'), MENU_OPTION] }),
       exit: assign({ status: undefined }),
-      routes: [
-        { when: 'confirm', to: '#resident.confirm' },
-        { when: 'menu', to: '#resident.menu' },
-      ],
+      routes: { confirm: '#resident.confirm', menu: '#resident.menu' },
     }),
   },
 });

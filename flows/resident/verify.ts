@@ -141,11 +141,7 @@ export const verifyState = residentSetup.createStateConfig({
         ],
       }),
       entry: ['clearPending'],
-      routes: [
-        { when: 'visit', to: 'requestingVisit' },
-        { when: 'human', to: '#resident.handingOff' },
-        { when: 'retry', to: 'awaitingIdNumber' },
-      ],
+      routes: { visit: 'requestingVisit', human: '#resident.handingOff', retry: 'awaitingIdNumber' },
     }),
     requestingVisit: {
       description: 'Puts the person on the household-visit list (NEEDS_VISIT with the reason).',

@@ -26,11 +26,11 @@ export const welcomeStates = {
     description: 'Shows what is collected, why and for how long, and waits for the acknowledgement or a language choice.',
     prompt: NOTICE,
     lead: [{ key: 'welcome.awaitingNoticeAck.greeting' }],
-    routes: [
-      { when: 'agree', to: 'recordingNotice' },
-      { when: 'english', actions: [emit({ type: 'setLocale', locale: 'en' }), emit(({ context }) => ask(NOTICE, context))] },
-      { when: 'chinese', actions: [emit({ type: 'setLocale', locale: 'zh-CN' }), emit(({ context }) => ask(NOTICE, context))] },
-    ],
+    routes: {
+      agree: 'recordingNotice',
+      english: { actions: [emit({ type: 'setLocale', locale: 'en' }), emit(({ context }) => ask(NOTICE, context))] },
+      chinese: { actions: [emit({ type: 'setLocale', locale: 'zh-CN' }), emit(({ context }) => ask(NOTICE, context))] },
+    },
   }),
   recordingNotice: residentSetup.createStateConfig({
     description: 'Records the acknowledgement with the notice version and time.',
@@ -54,19 +54,25 @@ export const menuState = residentSetup.createStateConfig({
     awaitingChoice: askChoice({
       description: 'Waits for a menu choice.',
       prompt: says('menu.awaitingChoice.prompt', {
-        options: ['status', 'confirm', 'correct', 'employment', 'household', 'human', 'signOut'].map((v) =>
-          opt(v, `menu.awaitingChoice.option${v[0]!.toUpperCase()}${v.slice(1)}`, `answers.${v}`),
-        ),
+        options: [
+          opt('status', 'menu.awaitingChoice.optionStatus', 'answers.status'),
+          opt('confirm', 'menu.awaitingChoice.optionConfirm', 'answers.confirm'),
+          opt('correct', 'menu.awaitingChoice.optionCorrect', 'answers.correct'),
+          opt('employment', 'menu.awaitingChoice.optionEmployment', 'answers.employment'),
+          opt('household', 'menu.awaitingChoice.optionHousehold', 'answers.household'),
+          opt('human', 'menu.awaitingChoice.optionHuman', 'answers.human'),
+          opt('signOut', 'menu.awaitingChoice.optionSignOut', 'answers.signOut'),
+        ],
       }),
-      routes: [
-        { when: 'status', to: '#resident.status' },
-        { when: 'confirm', to: '#resident.confirm' },
-        { when: 'correct', to: '#resident.correct' },
-        { when: 'employment', to: '#resident.employment' },
-        { when: 'household', to: '#resident.household' },
-        { when: 'human', to: '#resident.handingOff' },
-        { when: 'signOut', to: '#resident.signingOut' },
-      ],
+      routes: {
+        status: '#resident.status',
+        confirm: '#resident.confirm',
+        correct: '#resident.correct',
+        employment: '#resident.employment',
+        household: '#resident.household',
+        human: '#resident.handingOff',
+        signOut: '#resident.signingOut',
+      },
     }),
   },
 });

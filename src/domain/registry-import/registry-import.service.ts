@@ -12,10 +12,12 @@ import { parseIdNumber, type IdParseOk } from '../codes/id-number';
 import { INSURANCE_TYPES } from '../codes/insurance';
 import { maskIdNumberForStaff } from '../codes/masking';
 import { parseMobilePhone } from '../codes/phone';
+import { stripControlChars } from '../../lib/control-chars';
 import { loadRegionCodes } from '../registry/region.service';
+import { flagsAfter, managingRegion } from '../registry/person-change';
 import {
+  COMPUTED_FLAGS,
   computeFlags,
-  mergeFlags,
   sameFlags,
   knownRegionFrom,
   type FlagEnrolmentInput,
@@ -519,7 +521,7 @@ interface Rejection {
 function toObject(fields: string[], index: Record<string, number>, columns: readonly string[], upper: readonly string[]) {
   const o: Record<string, string | undefined> = {};
   for (const c of columns) {
-    let v = (fields[index[c] as number] ?? '').trim();
+    let v = stripControlChars(fields[index[c] as number] ?? '').trim();
     if (upper.includes(c)) v = v.toUpperCase();
     o[c] = v === '' ? undefined : v;
   }
@@ -999,7 +1001,7 @@ async function runFile<R extends { line: number }>(a: RunFileArgs<R>): Promise<v
           line: rec.line,
           reason: 'MALFORMED_ROW',
           message: `expected ${a.index.count} fields, got ${rec.fields.length}`,
-          idRaw: (rec.fields[idAt] ?? '').trim(),
+          idRaw: stripControlChars(rec.fields[idAt] ?? '').trim(),
         });
       } else {
         const v = a.validate(rec);
@@ -1166,9 +1168,10 @@ async function writePersons(
     for (const [f] of PERSON_FIELDS) v[f] = nn(r.values[f]) ?? s[f];
     v.sex ??= r.id.sex;
     v.birth_date ??= r.id.birthDate;
-    v.region_code = v.residence_region ?? v.hukou_region ?? s.region_code;
+    v.region_code = managingRegion({ residenceRegion: v.residence_region, hukouRegion: v.hukou_region, regionCode: s.region_code });
     const enrols = toFlagEnrolments(stored.enrolments.get(s.id) ?? []);
-    const flags = mergeFlags(s.flags, computeFlags(flagInput(r.id.idNumber, v), enrols, knownRegion));
+    // The data-matching step re-derives every computed flag (with the enrolments), by the rules of person-change.ts.
+    const flags = flagsAfter(s.flags, flagInput(r.id.idNumber, v), COMPUTED_FLAGS, enrols, knownRegion);
     const changes: Record<string, { old: string | null; new: string | null }> = {};
     for (const [f, name] of PERSON_FIELDS) if (s[f] !== v[f]) changes[name] = { old: s[f], new: v[f] };
     if (Object.keys(changes).length) {
@@ -1191,7 +1194,7 @@ async function writePersons(
     await writeAudits(
       tx,
       at,
-      updates.map((u) => ({ action: 'person.update', targetId: u.s.id, details: { changes: u.changes, file, line: u.line } })),
+      updates.map((u) => ({ action: 'person.update', targetId: u.s.id, details: { changes: u.changes, file, line: u.line, diff: u.changes, flags: u.flags } })),
     );
   }
   await writeFlags(tx, flagOnly, at);
@@ -1288,10 +1291,7 @@ async function writeEnrolments(
   const flagChanges: { s: StoredPerson; flags: string[] }[] = [];
   for (const s of stored.byNumber.values()) {
     if (!touched.has(s.id)) continue;
-    const flags = mergeFlags(
-      s.flags,
-      computeFlags(flagInput(s.id_number, s), toFlagEnrolments(stored.enrolments.get(s.id) ?? []), knownRegion),
-    );
+    const flags = flagsAfter(s.flags, flagInput(s.id_number, s), COMPUTED_FLAGS, toFlagEnrolments(stored.enrolments.get(s.id) ?? []), knownRegion);
     if (!sameFlags(s.flags ?? [], flags)) flagChanges.push({ s, flags });
   }
   await writeFlags(tx, flagChanges, at);

@@ -60,10 +60,19 @@ async function lockEndsAt(db: DbClient, idHash: string, endpointKey: string, sin
   return end ? new Date(end).toISOString() : undefined;
 }
 
-async function padTo(startedAt: number, floorMs: number) {
-  const left = floorMs - (Date.now() - startedAt);
-  if (left > 0) await new Promise((r) => setTimeout(r, left));
+/**
+ * Serialises verification for one ID number and one chat identity until the caller's transaction ends, so
+ * counting failures and recording an attempt cannot interleave with a parallel guess (PostgreSQL advisory
+ * transaction locks, taken in a fixed order; on the embedded database they are granted at once).
+ */
+async function lockVerification(db: DbClient, idHash: string, endpointKey: string) {
+  for (const key of [`verify:id:${idHash}`, `verify:endpoint:${endpointKey}`]) {
+    await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
+  }
 }
+
+/** The channel name of one-time codes in the outbox; the SMS gateway is registered as its sender. */
+export const SMS_OUTBOX_CHANNEL = 'sms';
 
 /**
  * After ID number and name: decides the next question. Reveals nothing about whether the ID number exists:
@@ -75,10 +84,10 @@ export async function checkIdentity(
   db: DbClient,
   input: { idNumber: string; name: string; endpointKey: string; now: Date },
   policy: VerificationPolicy,
-  sms?: SmsSender,
 ): Promise<CheckIdentityResult> {
   const idHash = hashIdNumber(policy.secret, input.idNumber);
   const since = new Date(input.now.getTime() - policy.lockHours * 3600_000);
+  await lockVerification(db, idHash, input.endpointKey);
   if ((await failuresSince(db, idHash, input.endpointKey, since)) >= policy.maxFailures) {
     const lockedUntil = await lockEndsAt(db, idHash, input.endpointKey, since, policy);
     return { next: 'LOCKED', ...(lockedUntil ? { lockedUntil } : {}) };
@@ -103,26 +112,29 @@ export async function checkIdentity(
         expiresAt: new Date(input.now.getTime() + policy.otpTtlMinutes * 60_000),
       },
     });
-    await sms?.sendCode(person.phone, code);
+    // Sent by the outbox dispatcher after the turn commits (never over the network inside the transaction).
+    await db.outboxMessage.create({
+      data: { channel: SMS_OUTBOX_CHANNEL, endpoint: person.phone, kind: 'otp', payload: { text: code }, nextAttemptAt: input.now, createdAt: input.now },
+    });
   }
   return { next: 'ASK_FACTOR', method: policy.method };
 }
 
 /**
- * Checks ID number, name and the second factor together. Every mismatch gives the same answer after the
- * same minimum time; failures count towards the lockout by ID number and by chat identity.
+ * Checks ID number, name and the second factor together; failures count towards the lockout by ID number and
+ * by chat identity, serialised per both. Every mismatch must be answered after the same minimum time
+ * (policy.failureFloorMs): the caller waits that out after its transaction has committed.
  */
 export async function verifyFactor(
   db: DbClient,
   input: { idNumber: string; name: string; factor: string; endpointKey: string; now: Date; source: string },
   policy: VerificationPolicy,
 ): Promise<VerifyFactorResult> {
-  const started = Date.now();
   const idHash = hashIdNumber(policy.secret, input.idNumber);
   const since = new Date(input.now.getTime() - policy.lockHours * 3600_000);
+  await lockVerification(db, idHash, input.endpointKey);
   if ((await failuresSince(db, idHash, input.endpointKey, since)) >= policy.maxFailures) {
     const lockedUntil = await lockEndsAt(db, idHash, input.endpointKey, since, policy);
-    await padTo(started, policy.failureFloorMs);
     return { ok: false, reason: 'LOCKED', ...(lockedUntil ? { lockedUntil } : {}) };
   }
   const person = await db.person.findUnique({ where: { idNumber: input.idNumber }, select: { id: true, name: true, phone: true } });
@@ -160,8 +172,9 @@ export async function verifyFactor(
     return { ok: true, personId: person.id };
   }
   const failures = await failuresSince(db, idHash, input.endpointKey, since);
-  const lockedUntil = failures >= policy.maxFailures ? await lockEndsAt(db, idHash, input.endpointKey, since, policy) : undefined;
-  await padTo(started, policy.failureFloorMs);
-  if (failures >= policy.maxFailures) return { ok: false, reason: 'LOCKED', ...(lockedUntil ? { lockedUntil } : {}) };
+  if (failures >= policy.maxFailures) {
+    const lockedUntil = await lockEndsAt(db, idHash, input.endpointKey, since, policy);
+    return { ok: false, reason: 'LOCKED', ...(lockedUntil ? { lockedUntil } : {}) };
+  }
   return { ok: false, reason: 'MISMATCH', triesLeft: policy.maxFailures - failures };
 }
