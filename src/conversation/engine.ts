@@ -164,7 +164,7 @@ export class ConversationEngine {
         };
         const lead: ReplyEffect[] = [];
         let lastPrompt = (conv.lastPrompt as StoredPrompt | null) ?? null;
-        const promptBefore = lastPrompt;
+        let promptBefore = lastPrompt;
         let backTo: StepBack | null = null;
 
         // 2. Restore, or start afresh (new, expired, or saved by an incompatible flow version).
@@ -179,6 +179,7 @@ export class ConversationEngine {
           if (canResume(resume, now) && bound && personOf(resume.snapshot) === bound) {
             snapshot = resume.snapshot as Snapshot<unknown>;
             lastPrompt = resume.prompt;
+            promptBefore = lastPrompt;
             lead.push({ type: 'reply', parts: [welcomeBack(resume.snapshot)] });
           }
         } else if (conv.snapshot && (conv.flowId !== flow.id || conv.flowVersion !== flow.version)) {
