@@ -46,6 +46,8 @@ export interface ResidentContext {
   /** Held only between the ID-number question and the verification result, then cleared. */
   pendingIdNumber?: string;
   pendingName?: string;
+  /** When a verification lock ends (ISO time), to tell the resident. */
+  lockedUntil?: string;
   /** The reviewer's question being answered (see the `questions` state). */
   openQuestion?: OpenQuestionView;
   /** The person found by ID number and name who has no phone on record (for a home-visit request). */

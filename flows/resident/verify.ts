@@ -7,7 +7,49 @@ import { residentSetup, type ResidentContext } from './setup';
 
 /** The error sentence for a second factor in the wrong format (last 4 phone digits, or a 6-digit SMS code). */
 const factorError = (c: ResidentContext) => ({ key: c.verifyMethod === 'sms' ? 'verify.awaitingFactor.errorSms' : 'verify.awaitingFactor.errorPhone' });
-const LOCKED = reply([{ key: 'verify.locked.message' }, { key: 'common.offerHuman' }]);
+/** China time (UTC+8) of an ISO instant, as MM-DD HH:mm. */
+const chinaTime = (iso: string) => new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(5, 16).replace('T', ' ');
+
+/** The lock: when it ends, the commonest cause (a changed phone) and where to update it, and a person offered. */
+const locked = (c: ResidentContext) =>
+  reply([
+    { key: 'verify.locked.message' },
+    ...(c.lockedUntil ? [{ key: 'verify.locked.until', params: { time: chinaTime(c.lockedUntil) } }] : []),
+    { key: 'verify.locked.phoneChanged' },
+    { key: 'common.offerHuman' },
+  ]);
+
+/** After a wrong answer: ID number and name are kept, the tries left are said from the third failure on. */
+const mismatch = (triesLeft: number | undefined) =>
+  reply([
+    { key: 'verify.failed.mismatchFactor' },
+    ...(triesLeft !== undefined && triesLeft <= 2 ? [{ key: 'verify.failed.triesLeft', params: { count: triesLeft } }] : []),
+    { key: 'verify.failed.reenterHint' },
+  ]);
+
+/** The factor question, which also takes a new ID number (a resident who mistyped it starts again from there). */
+function factorQuestion() {
+  const q = askText({
+    description: 'Waits for the second factor: last 4 digits of the phone on record, or an SMS code (or a new ID number to start again).',
+    prompt: {
+      parts: (c) => [{ key: c.verifyMethod === 'sms' ? 'verify.awaitingFactor.promptSms' : 'verify.awaitingFactor.promptPhone' }],
+      example: 'verify.awaitingFactor.example',
+    },
+    valid: 'isFactorFormat',
+    to: 'verifyingFactor',
+    error: factorError,
+  });
+  const onText = q.on!['user.text'] as unknown[];
+  const again = {
+    guard: 'isValidIdNumber' as const,
+    target: 'awaitingName',
+    actions: assign(({ event }) => {
+      const r = parseIdNumber(event.type === 'user.text' ? event.text : '');
+      return { pendingIdNumber: r.ok ? r.idNumber : undefined, pendingName: undefined };
+    }),
+  };
+  return { ...q, on: { ...q.on, 'user.text': [again, ...onText] } } as typeof q;
+}
 
 /** Identity verification before anything personal is shown: ID number, name, second factor (or a home visit). */
 export const verifyState = residentSetup.createStateConfig({
@@ -45,7 +87,11 @@ export const verifyState = residentSetup.createStateConfig({
         src: 'checkIdentity',
         input: ({ context }) => ({ idNumber: context.pendingIdNumber ?? '', name: context.pendingName ?? '' }),
         onDone: [
-          { guard: ({ event }) => event.output.next === 'LOCKED', target: 'locked' },
+          {
+            guard: ({ event }) => event.output.next === 'LOCKED',
+            target: 'locked',
+            actions: assign({ lockedUntil: ({ event }) => (event.output.next === 'LOCKED' ? event.output.lockedUntil : undefined) }),
+          },
           {
             guard: ({ event }) => event.output.next === 'NO_PHONE',
             target: 'offeringVisit',
@@ -56,16 +102,7 @@ export const verifyState = residentSetup.createStateConfig({
         onError: { target: '#resident.failed' },
       },
     },
-    awaitingFactor: askText({
-      description: 'Waits for the second factor: last 4 digits of the phone on record, or an SMS code.',
-      prompt: {
-        parts: (c) => [{ key: c.verifyMethod === 'sms' ? 'verify.awaitingFactor.promptSms' : 'verify.awaitingFactor.promptPhone' }],
-        example: 'verify.awaitingFactor.example',
-      },
-      valid: 'isFactorFormat',
-      to: 'verifyingFactor',
-      error: factorError,
-    }),
+    awaitingFactor: factorQuestion(),
     verifyingFactor: {
       description: 'Checks ID number, name and factor together; every mismatch gets the same answer.',
       invoke: {
@@ -84,8 +121,12 @@ export const verifyState = residentSetup.createStateConfig({
               emit(reply({ key: 'verify.verified.success' })),
             ],
           },
-          { guard: ({ event }) => !event.output.ok && event.output.reason === 'LOCKED', target: 'locked' },
-          { target: 'awaitingIdNumber', actions: emit(reply({ key: 'verify.failed.mismatch' })) },
+          {
+            guard: ({ event }) => !event.output.ok && event.output.reason === 'LOCKED',
+            target: 'locked',
+            actions: assign({ lockedUntil: ({ event }) => (event.output.ok ? undefined : event.output.lockedUntil) }),
+          },
+          { target: 'awaitingFactor', actions: emit(({ event }) => mismatch(event.output.ok ? undefined : event.output.triesLeft)) },
         ],
         onError: { target: '#resident.failed' },
       },
@@ -118,9 +159,9 @@ export const verifyState = residentSetup.createStateConfig({
     locked: {
       description: 'Too many failed verifications: locked for a day; a human can still help.',
       tags: ['awaitingInput'],
-      entry: ['clearPending', emit(LOCKED)],
+      entry: ['clearPending', emit(({ context }) => locked(context))],
       on: {
-        'user.text': { actions: emit(LOCKED) },
+        'user.text': { actions: emit(({ context }) => locked(context)) },
         'user.human': { target: '#resident.handingOff', actions: assign({ handoffReason: 'VERIFICATION_LOCKED' as const }) },
       },
     },

@@ -1,6 +1,6 @@
 import type { i18n } from 'i18next';
 import { createActor, waitFor, type AnyStateMachine, type Snapshot } from 'xstate';
-import type { ChoiceOption, FlowEffect, FlowEvent, ReplyEffect, TextPart } from '../../flows/effects';
+import type { FlowEffect, FlowEvent, ReplyEffect, TextPart } from '../../flows/effects';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import { redactSensitive } from '../domain/codes/masking';
 import { withActingAgent, type ActingAgent } from '../domain/staff/audit.service';
@@ -11,7 +11,10 @@ import { stripControlChars } from '../lib/control-chars';
 import { KeyedMutex } from './keyed-mutex';
 import type { InboundMessage, OutboundMessage } from './messages';
 import { renderReply } from './render';
-import { detectCommand, matchChoice, type GlobalCommand } from './text-matching';
+import { detectCommand, type GlobalCommand } from './text-matching';
+import { canResume, nextSteps, promptOnly, resumableOf, taskOf, type StepBack, type StoredPrompt } from './step-memory';
+import { leafState, type FlowContextView } from './understanding/expectations';
+import { understand } from './understanding/understand';
 
 type Tx = Prisma.TransactionClient;
 
@@ -96,11 +99,6 @@ export interface TurnResult {
   duplicate: boolean;
 }
 
-interface StoredPrompt {
-  parts: TextPart[];
-  options?: ChoiceOption[];
-}
-
 const IDLE_TIMER = 'idle';
 
 /**
@@ -158,8 +156,8 @@ export class ConversationEngine {
     if (!conv) return false;
     return this.mutex.run(`${conv.channel}\u0000${conv.endpoint}`, async () => {
       const done = await this.deps.prisma.$transaction(async (tx) => {
-        const rows = await tx.$queryRaw<{ version: number; locale: string; snapshot: unknown; handoff: string }[]>`
-          SELECT version, locale, snapshot, handoff::text AS handoff FROM conversation WHERE id = ${conversationId}::uuid FOR UPDATE`;
+        const rows = await tx.$queryRaw<{ version: number; locale: string; snapshot: unknown; last_prompt: unknown; handoff: string }[]>`
+          SELECT version, locale, snapshot, last_prompt, handoff::text AS handoff FROM conversation WHERE id = ${conversationId}::uuid FOR UPDATE`;
         const row = rows[0];
         // A conversation waiting for (or with) a person does not time out.
         const live = row && row.version === token && row.handoff === 'NONE';
@@ -168,7 +166,7 @@ export class ConversationEngine {
         const locale = isLocale(row.locale) ? row.locale : this.deps.defaultLocale;
         await tx.conversation.update({
           where: { id: conversationId },
-          data: { snapshot: Prisma.DbNull, lastPrompt: Prisma.DbNull, version: { increment: 1 } },
+          data: { snapshot: Prisma.DbNull, lastPrompt: this.idlePrompt(row.snapshot, row.last_prompt as StoredPrompt | null), version: { increment: 1 } },
         });
         const out = renderReply(this.deps.i18n, locale, { type: 'reply', parts: [{ key: 'common.sessionEnded' }] });
         await this.saveOutbound(tx, conversationId, conv.channel, conv.endpoint, null, [out], 'notification');
@@ -230,6 +228,8 @@ export class ConversationEngine {
         };
         const lead: ReplyEffect[] = [];
         let lastPrompt = (conv.lastPrompt as StoredPrompt | null) ?? null;
+        let promptBefore = lastPrompt;
+        let backTo: StepBack | null = null;
 
         // 2. Restore, or start afresh (new, expired, or saved by an incompatible flow version).
         let snapshot: Snapshot<unknown> | undefined;
@@ -237,6 +237,16 @@ export class ConversationEngine {
         // A staff turn (a handoff closed) continues where the resident was, however long the person took.
         if (conv.snapshot && conv.flowId === flow.id && conv.flowVersion === flow.version && (!idleExpired || staff)) {
           snapshot = conv.snapshot as unknown as Snapshot<unknown>;
+        } else if (msg && conv.flowId === flow.id && conv.flowVersion === flow.version) {
+          // Back after the idle timeout in the middle of a task: welcome back and go on where it was.
+          const resume = conv.snapshot ? resumableOf(conv.snapshot, lastPrompt, now) : lastPrompt?.resume;
+          const personOf = (snap: unknown) => (snap as { context?: { personId?: string } }).context?.personId;
+          if (canResume(resume, now) && bound && personOf(resume.snapshot) === bound) {
+            snapshot = resume.snapshot as Snapshot<unknown>;
+            lastPrompt = resume.prompt;
+            promptBefore = lastPrompt;
+            lead.push({ type: 'reply', parts: [welcomeBack(resume.snapshot)] });
+          }
         } else if (conv.snapshot && (conv.flowId !== flow.id || conv.flowVersion !== flow.version)) {
           lead.push({ type: 'reply', parts: [{ key: 'common.flowUpdated' }] });
         }
@@ -276,7 +286,7 @@ export class ConversationEngine {
             turn.locale = locale;
             lead.push({ type: 'reply', parts: [{ key: 'common.languageSwitched' }] });
             if (snapshot && lastPrompt) {
-              lead.push({ type: 'reply', ...lastPrompt });
+              lead.push({ type: 'reply', ...promptOnly(lastPrompt) });
               runFlow = false;
             }
           } else if (cmd === 'stop') {
@@ -285,19 +295,46 @@ export class ConversationEngine {
             lead.push({ type: 'reply', parts: [{ key: 'common.optedOut' }] });
             if (gate === 'stop') runFlow = false;
             else if (snapshot && lastPrompt) {
-              lead.push({ type: 'reply', ...lastPrompt });
+              lead.push({ type: 'reply', ...promptOnly(lastPrompt) });
               runFlow = false;
             }
           } else if (cmd === 'restart') {
             snapshot = undefined;
             lastPrompt = null;
-          } else if (cmd === 'menu') {
+          } else if (cmd === 'back' && snapshot && lastPrompt?.steps?.length && lastPrompt.steps.at(-1)!.task === taskOf(snapshot)) {
+            // 上一步: the previous question of this task, as it was.
+            backTo = lastPrompt.steps.at(-1)!;
+            lead.push({ type: 'reply', parts: [{ key: 'understanding.back.done' }] }, { type: 'reply', ...backTo.prompt });
+            lastPrompt = { ...backTo.prompt, steps: lastPrompt.steps.slice(0, -1) };
+            runFlow = false;
+          } else if (cmd === 'menu' || cmd === 'back') {
             event = snapshot ? { type: 'user.menu' } : null;
           } else if (cmd === 'human') {
             event = { type: 'user.human' };
           } else if (snapshot) {
-            const value = lastPrompt?.options?.length ? matchChoice(this.deps.i18n, locale, lastPrompt.options, msg.text) : null;
-            event = value ? { type: 'user.choice', value } : { type: 'user.text', text: msg.text };
+            // The understanding layer: a choice or a value for the flow, or an answer of its own.
+            const saved = snapshot as unknown as { value?: unknown; context?: FlowContextView };
+            const u = understand({
+              i18n: this.deps.i18n,
+              locale,
+              text: msg.text,
+              now,
+              state: leafState(saved.value),
+              context: saved.context ?? null,
+              ...(lastPrompt?.options ? { options: lastPrompt.options } : {}),
+              ...(lastPrompt?.carry ? { carry: lastPrompt.carry } : {}),
+            });
+            if (u.kind === 'choice') {
+              event = { type: 'user.choice', value: u.value };
+              if (u.ack) lead.push({ type: 'reply', parts: [u.ack] });
+            } else if (u.kind === 'text') {
+              event = { type: 'user.text', text: u.text };
+            } else {
+              lead.push({ type: 'reply', parts: u.parts, ...(u.options?.length ? { options: u.options } : {}) });
+              if (u.repeat && lastPrompt) lead.push({ type: 'reply', parts: lastPrompt.parts, ...(lastPrompt.options ? { options: lastPrompt.options } : {}) });
+              if (lastPrompt) lastPrompt = { ...lastPrompt, carry: u.carry };
+              runFlow = false;
+            }
           }
         }
 
@@ -338,6 +375,7 @@ export class ConversationEngine {
           persisted = actor.getPersistedSnapshot();
           actor.stop();
         }
+        if (backTo) persisted = backTo.snapshot;
 
         // The flow asked for a human: the desk says what happens next instead of the flow's own replies.
         if (turn.handoff && this.deps.handoff) {
@@ -358,6 +396,10 @@ export class ConversationEngine {
             replies.push(renderReply(this.deps.i18n, locale, e));
             lastPrompt = { parts: e.parts, ...(e.options ? { options: e.options } : {}) };
           }
+        }
+        if (runFlow && snapshot && lastPrompt && lastPrompt !== promptBefore) {
+          const steps = nextSteps(snapshot, promptBefore, persisted);
+          if (steps.length) lastPrompt = { ...lastPrompt, steps };
         }
         const nextVersion = conv.version + 1;
         const updated = await tx.conversation.updateMany({
@@ -388,6 +430,12 @@ export class ConversationEngine {
     if (result.queued) this.deps.onOutbox?.();
     for (const fn of afterCommit) fn();
     return { conversationId: result.conversationId, duplicate: result.duplicate, replies: result.replies };
+  }
+
+  /** The open question of a conversation that went idle: nothing, or the unfinished task to resume. */
+  private idlePrompt(snapshot: unknown, prompt: StoredPrompt | null): Prisma.InputJsonValue | typeof Prisma.DbNull {
+    const resume = resumableOf(snapshot, prompt, this.deps.clock.now());
+    return resume ? ({ parts: [], resume } as unknown as Prisma.InputJsonValue) : Prisma.DbNull;
   }
 
   private async noticeAcknowledged(tx: Tx, conversationId: string): Promise<boolean> {
@@ -436,6 +484,15 @@ export class ConversationEngine {
     }
     return out;
   }
+}
+
+/** "Welcome back, you were changing your phone number": the task (and the field) the snapshot was in. */
+function welcomeBack(snapshot: unknown): TextPart {
+  const field = (snapshot as { context?: { correction?: { field?: string } } }).context?.correction?.field;
+  const task = taskOf(snapshot) ?? 'menu';
+  return task === 'correct' && field
+    ? { key: 'understanding.resume.welcomeField', params: { field: `$t(correct.fields.${field})` } }
+    : { key: 'understanding.resume.welcome', params: { task: `$t(understanding.resume.task_${task})` } };
 }
 
 function toOutbound(m: { seq: bigint; text: string; options: unknown }): OutboundMessage {

@@ -25,14 +25,15 @@ export interface CheckIdentityInput {
 export type CheckIdentityResult =
   | { next: 'ASK_FACTOR'; method: VerifyMethod }
   | { next: 'NO_PHONE'; personId: string }
-  | { next: 'LOCKED' };
+  | { next: 'LOCKED'; lockedUntil?: string };
 
 export interface VerifyFactorInput {
   idNumber: string;
   name: string;
   factor: string;
 }
-export type VerifyFactorResult = { ok: true; personId: string } | { ok: false; reason: VerifyFailure };
+/** A failure says how many tries are left before the lock, or (locked) when the lock ends (ISO time). */
+export type VerifyFactorResult = { ok: true; personId: string } | { ok: false; reason: VerifyFailure; triesLeft?: number; lockedUntil?: string };
 
 export interface EnrolmentLine {
   insuranceType: string;

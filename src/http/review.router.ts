@@ -89,7 +89,7 @@ const RegionRef = z.object({ code: z.string(), name: z.string().nullable() });
 const ReviewItem = z
   .object({
     id: z.string(),
-    reference: z.string().openapi({ example: 'CR2611290001A7' }),
+    reference: z.string().openapi({ example: 'CR-7K4M-2Q9X' }),
     kind: KindEnum,
     status: StatusEnum,
     fields: z.array(z.string()),

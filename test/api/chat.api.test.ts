@@ -210,7 +210,9 @@ describe('lockout after 5 failed verifications', () => {
     await a.send('1');
     for (let i = 0; i < 3; i++) {
       const r = await failOnce(a, p.idNumber, p.name, wrongFactor(p.phone!));
-      expect(r[0]!.text).toBe('信息核对没有通过，请从身份证号码开始重新输入。');
+      // ID number and name are kept; from the third failure the tries left are said.
+      expect(r[0]!.text).toContain('信息核对没有通过。身份证号码和姓名已经记下了');
+      if (i === 2) expect(r[0]!.text).toContain('还可以再试2次');
     }
     const b = await ChatClient.start(app.app);
     await b.send('1');
@@ -250,7 +252,9 @@ describe('lockout after 5 failed verifications', () => {
     const wrongName = await failOnce(c, p.idNumber, '王建军', p.phone!.slice(-4));
     const wrongPhone = await failOnce(c, q.idNumber, q.name, wrongFactor(q.phone!));
     expect(textOf(wrongName)).toBe(textOf(unknownId));
-    expect(textOf(wrongPhone)).toBe(textOf(unknownId));
+    // The third failure says the tries left, and is otherwise the same answer.
+    expect(textOf(wrongPhone)).toContain('还可以再试2次');
+    expect(textOf(wrongPhone).replace('还可以再试2次，再错就会暂停在线核对24小时。\n', '')).toBe(textOf(unknownId));
     await failOnce(c, newIdNumber('530111'), '陈某');
     const fifth = await failOnce(c, newIdNumber('530112'), '杨某');
     expect(fifth[0]!.text).toContain('核对失败次数太多');

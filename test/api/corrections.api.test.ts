@@ -111,7 +111,7 @@ async function correcting(p: { idNumber: string; name: string; phone: string | n
 }
 
 const t = (locale: Locale, key: string, params: Record<string, unknown> = {}) => app.i18n.t(key, { lng: locale, ...params });
-const REFERENCE = /CR\d{6}[A-Z2-7]{6}/;
+const REFERENCE = /CR-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}/;
 
 async function auditsOf(personId: string, action = 'person.update') {
   return app.db.prisma.auditEvent.findMany({ where: { targetType: 'person', targetId: personId, action }, orderBy: { id: 'asc' } });

@@ -99,7 +99,7 @@ class Chat {
 
 const t = (locale: Locale, key: string, params: Record<string, unknown> = {}) => app.i18n.t(key, { lng: locale, ...params });
 const paying = (...types: string[]): Enrolment[] => types.map((insuranceType) => ({ insuranceType, status: 'PAYING' }));
-const REFERENCE = /CR\d{6}[A-Z2-7]{6}/;
+const REFERENCE = /CR-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}/;
 const CREDIT_CODE = '91350100M000100Y43';
 
 describe.each<Locale>(['zh-CN', 'en'])('employment report in %s', (locale) => {

@@ -151,28 +151,48 @@ describe('identity verification', () => {
     const bad = await flow.send(text('1234'));
     expect(replyKeys(bad)).toEqual(['verify.awaitingFactor.errorSms', 'verify.awaitingFactor.promptSms']);
     await flow.send(text('123456'));
-    expect(flow.state).toBe('verifying.awaitingIdNumber'); // the default fake accepts only 1234
+    expect(flow.state).toBe('verifying.awaitingFactor'); // the default fake accepts only 1234: asked again
   });
 
-  it('gives the same answer whatever was wrong (MISMATCH), and goes back to the ID number', async () => {
+  it('gives the same answer whatever was wrong (MISMATCH), keeps ID number and name, and asks the factor again', async () => {
     const seen: string[][] = [];
     for (const [id, name, factor] of [
       ['532301198511200042', '不存在', '0000'], // unknown ID number
       [ID, '王五', GOOD_FACTOR], // wrong name
       [ID, NAME, '9999'], // wrong factor
     ] as const) {
-      const { flow } = await started({ verifyFactor: async () => ({ ok: false, reason: 'MISMATCH' }) }, ACKED);
+      const { flow } = await started({ verifyFactor: async () => ({ ok: false, reason: 'MISMATCH', triesLeft: 4 }) }, ACKED);
       await flow.send(text(id));
       await flow.send(text(name));
       const effects = await flow.send(text(factor));
-      expect(flow.state).toBe('verifying.awaitingIdNumber');
-      expect(flow.snapshot.context.pendingIdNumber).toBeUndefined();
-      expect(flow.snapshot.context.pendingName).toBeUndefined();
+      expect(flow.state).toBe('verifying.awaitingFactor');
+      expect(flow.snapshot.context.pendingIdNumber).toBe(id);
+      expect(flow.snapshot.context.pendingName).toBe(name);
       seen.push(replyKeys(effects));
     }
-    expect(seen[0]).toEqual(['verify.failed.mismatch', 'verify.awaitingIdNumber.prompt']);
+    expect(seen[0]).toEqual(['verify.failed.mismatchFactor', 'verify.failed.reenterHint', 'verify.awaitingFactor.promptPhone']);
     expect(seen[1]).toEqual(seen[0]);
     expect(seen[2]).toEqual(seen[0]);
+  });
+
+  it('warns from the third failure with the tries left, and takes a new ID number at the factor question', async () => {
+    const { flow } = await started({ verifyFactor: async () => ({ ok: false, reason: 'MISMATCH', triesLeft: 2 }) }, ACKED);
+    await flow.send(text(ID));
+    await flow.send(text(NAME));
+    const effects = await flow.send(text('9999'));
+    expect(replyKeys(effects)).toEqual(['verify.failed.mismatchFactor', 'verify.failed.triesLeft', 'verify.failed.reenterHint', 'verify.awaitingFactor.promptPhone']);
+    expect(effects.flatMap((e) => (e.type === 'reply' ? e.parts : [])).find((p) => p.key === 'verify.failed.triesLeft')?.params).toEqual({ count: 2 });
+    const again = await flow.send(text('532301198511200042'));
+    expect(flow.state).toBe('verifying.awaitingName');
+    expect(flow.snapshot.context.pendingIdNumber).toBe('532301198511200042');
+    expect(replyKeys(again)).toEqual(['verify.awaitingName.prompt']);
+  });
+
+  it('says when the lock ends (China time), the commonest cause and where to fix it', async () => {
+    const { flow } = await atFactor({ verifyFactor: async () => ({ ok: false, reason: 'LOCKED', lockedUntil: '2026-11-30T02:20:00.000Z' }) });
+    const effects = await flow.send(text(GOOD_FACTOR));
+    expect(replyKeys(effects)).toEqual(['verify.locked.message', 'verify.locked.until', 'verify.locked.phoneChanged', 'common.offerHuman']);
+    expect(effects.flatMap((e) => (e.type === 'reply' ? e.parts : [])).find((p) => p.key === 'verify.locked.until')?.params).toEqual({ time: '11-30 10:20' });
   });
 
   it.each([
@@ -182,9 +202,9 @@ describe('identity verification', () => {
     const { flow } = await atFactor(overrides);
     const effects = flow.state === 'verifying.locked' ? flow.effects.slice(-1) : await flow.send(text(GOOD_FACTOR));
     expect(flow.state).toBe('verifying.locked');
-    expect(replyKeys(effects)).toEqual(['verify.locked.message', 'common.offerHuman']);
+    expect(replyKeys(effects)).toEqual(['verify.locked.message', 'verify.locked.phoneChanged', 'common.offerHuman']);
     const again = await flow.send(text(ID));
-    expect(replyKeys(again)).toEqual(['verify.locked.message', 'common.offerHuman']);
+    expect(replyKeys(again)).toEqual(['verify.locked.message', 'verify.locked.phoneChanged', 'common.offerHuman']);
     expect(flow.state).toBe('verifying.locked');
   });
 

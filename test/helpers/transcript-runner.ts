@@ -49,6 +49,8 @@ const Turn = z
     messageId: z.string().optional(),
     /** Why this turn is here (for the reader). */
     note: z.string().optional(),
+    /** Minutes the resident stays silent before sending (the clock advances and due timers fire). */
+    silentMinutes: z.number().int().positive().optional(),
     replies: z.array(z.string()).optional(),
     duplicate: z.boolean().optional(),
   })
@@ -106,6 +108,7 @@ export function toGolden(golden: Golden, run: TranscriptRun): Golden {
     start: run.start,
     turns: golden.turns.map((t, i) => ({
       ...(t.note ? { note: t.note } : {}),
+      ...(t.silentMinutes ? { silentMinutes: t.silentMinutes } : {}),
       send: t.send,
       ...(t.messageId ? { messageId: t.messageId } : {}),
       replies: run.turns[i]!.replies,
@@ -147,7 +150,13 @@ export async function runTranscript(app: TestApp, golden: Golden): Promise<Trans
   const start = (created.body.replies as OutboundMessage[]).map(renderAsText);
 
   const turns: TranscriptRun['turns'] = [];
+  // Silent minutes move the shared clock; it is set back afterwards so every file starts at the same time.
+  const startedAt = app.clock.now();
   for (const [i, t] of golden.turns.entries()) {
+    if (t.silentMinutes) {
+      app.clock.advance(t.silentMinutes * 60_000);
+      await app.scheduler.tick();
+    }
     const res = await http
       .post(`/api/chat/sessions/${sessionId}/messages`)
       .send({ text: t.send, messageId: t.messageId ?? `m${i + 1}` })
@@ -156,6 +165,7 @@ export async function runTranscript(app: TestApp, golden: Golden): Promise<Trans
     turns.push({ send: t.send, replies: raw.map(renderAsText), duplicate: Boolean(res.body.duplicate), raw });
   }
 
+  app.clock.set(startedAt);
   const prisma = app.db.prisma;
   const conv = await prisma.conversation.findUniqueOrThrow({ where: { channel_endpoint: { channel: 'web', endpoint: sessionId } } });
   const personIds = [...refs.keys()];

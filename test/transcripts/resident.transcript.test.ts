@@ -62,17 +62,24 @@ const CHECKS: Record<string, (run: TranscriptRun, golden: Golden) => void> = {
     expect(run.final.conversation.locale).toBe('en');
   },
   'wrong-factor-locks': (run) => {
-    for (const turn of [4, 7, 10, 13]) expect(replyOf(run, turn)).toContain(say('verify.failed.mismatch'));
-    for (const turn of [16, 17, 20]) expect(replyOf(run, turn)).toContain(say('verify.locked.message'));
-    expect(replyOf(run, 16)).not.toContain(say('verify.failed.mismatch'));
+    for (const turn of [4, 5, 6, 7]) expect(replyOf(run, turn)).toContain(say('verify.failed.mismatchFactor'));
+    for (const turn of [4, 5]) expect(replyOf(run, turn)).not.toContain(say('verify.failed.triesLeft', 'zh-CN', { count: '2' }));
+    expect(replyOf(run, 6)).toContain(say('verify.failed.triesLeft', 'zh-CN', { count: '2' }));
+    expect(replyOf(run, 7)).toContain(say('verify.failed.triesLeft', 'zh-CN', { count: '1' }));
+    for (const turn of [8, 9, 12]) expect(replyOf(run, turn)).toContain(say('verify.locked.message'));
+    expect(replyOf(run, 8)).toContain(say('verify.locked.phoneChanged'));
+    // Locked at 10:00 China time on 29 November (the fixed clock), for 24 hours.
+    expect(replyOf(run, 8)).toContain(say('verify.locked.until', 'zh-CN', { time: '11-30 10:00' }));
+    expect(replyOf(run, 8)).not.toContain(say('verify.failed.mismatchFactor'));
     expect(run.final.verificationAttempts).toEqual({ failed: 5, succeeded: 0 });
     expect(run.final.audit).toEqual([]);
     expect(run.final.conversation.boundTo).toBeNull();
   },
   'mismatch-same-answer': (run) => {
-    expect(replyOf(run, 4)).toContain(say('verify.failed.mismatch'));
+    expect(replyOf(run, 4)).toContain(say('verify.failed.mismatchFactor'));
     expect(run.turns[6]!.replies).toEqual(run.turns[3]!.replies);
-    expect(run.turns[9]!.replies).toEqual(run.turns[3]!.replies);
+    // The third failure adds the tries left, and is otherwise the same answer.
+    expect(run.turns[9]!.replies.join('\n').replace(`${say('verify.failed.triesLeft', 'zh-CN', { count: '2' })}\n`, '')).toEqual(run.turns[3]!.replies.join('\n'));
     // Up to the factor, an unknown number and a known one are answered alike too.
     expect(run.turns[2]!.replies).toEqual(run.turns[5]!.replies);
     expect(run.final.verificationAttempts).toEqual({ failed: 3, succeeded: 0 });
@@ -114,6 +121,56 @@ const CHECKS: Record<string, (run: TranscriptRun, golden: Golden) => void> = {
     expect(run.turns[2]!.raw).toEqual(run.turns[1]!.raw); // the same rows, ids included
     expect(replyOf(run, 4)).toContain(say('verify.awaitingFactor.promptPhone'));
     expect(run.final.transcript.in).toBe(3);
+  },
+  // Issue 12: the understanding layer (free text, questions, help).
+  'free-text-farmer.zh-CN': (run) => {
+    expect(run.turns.length).toBeLessThanOrEqual(5);
+    expect(replyOf(run, 2)).toContain(say('verify.awaitingName.prompt'));
+    expect(replyOf(run, 4)).toContain(say('verify.verified.success'));
+    expect(replyOf(run, 5)).toContain(say('status.showingStatus.header', 'zh-CN', { name: '杨**' }));
+    expect(run.final.verificationAttempts).toEqual({ failed: 0, succeeded: 1 });
+    expect(run.final.noticeAcknowledgements).toHaveLength(1);
+  },
+  'faq-mid-task.zh-CN': (run) => {
+    expect(replyOf(run, 1)).toContain(say('understanding.faq.greeting.a'));
+    expect(replyOf(run, 1)).not.toContain(say('welcome.awaitingNoticeAck.notice'));
+    expect(run.turns[1]!.replies[0]).toBe(say('understanding.faq.whyIdNumber.a'));
+    expect(replyOf(run, 2)).toContain(say('welcome.awaitingNoticeAck.notice'));
+    expect(run.turns[3]!.replies).toEqual([say('understanding.faq.hotline.a'), say('verify.awaitingIdNumber.prompt')]);
+    expect(run.turns[8]!.replies[0]).toBe(say('understanding.faq.isItSafe.a'));
+    expect(replyOf(run, 9)).toContain(say('correct.awaitingField.prompt'));
+    expect(replyOf(run, 10)).toContain(say('understanding.help.human'));
+    expect(replyOf(run, 11)).toContain(say('correct.awaitingValue.prompt_phone'));
+    expect(replyOf(run, 12)).toContain(say('correct.confirmingChange.promptDirect'));
+    expect(run.final.audit).toContain('person.update');
+    expect(run.final.verificationAttempts).toEqual({ failed: 0, succeeded: 1 });
+  },
+  'foreigner.en': (run) => {
+    expect(run.turns[1]!.replies[0]).toBe(say('understanding.faq.foreigner.a', 'en'));
+    expect(replyOf(run, 6)).toContain(say('verify.verified.success', 'en'));
+    expect(replyOf(run, 7)).toContain(say('reference.insurance.110', 'en'));
+    expect(run.final.verificationAttempts).toEqual({ failed: 0, succeeded: 1 });
+    expect(run.final.conversation).toMatchObject({ locale: 'en', boundTo: 'resident' });
+  },
+  'household-newborn.zh-CN': (run) => {
+    expect(replyOf(run, 6)).toContain(say('household.awaitingMemberIdNumber.prompt'));
+    expect(run.turns[6]!.replies).toEqual([say('understanding.faq.newborn.a'), say('household.awaitingMemberIdNumber.prompt')]);
+    expect(run.turns[9]!.replies[0]).toBe(say('understanding.ack.awaitingHouseholdChoice.menu'));
+    expect(replyOf(run, 10)).toContain(say('menu.awaitingChoice.prompt'));
+  },
+  'step-back.zh-CN': (run) => {
+    expect(replyOf(run, 6)).toContain(say('correct.awaitingValue.prompt_phone'));
+    expect(run.turns[6]!.replies[0]).toBe(say('understanding.back.done'));
+    expect(replyOf(run, 7)).toContain(say('correct.awaitingField.prompt'));
+    expect(replyOf(run, 8)).toContain(say('correct.awaitingValue.prompt_name'));
+    expect(replyOf(run, 9)).toContain(say('correct.awaitingField.prompt'));
+    expect(replyOf(run, 10)).toContain(say('menu.awaitingChoice.prompt'));
+    expect(run.final.audit).toEqual(['identity.verified']);
+  },
+  'resume-after-silence.zh-CN': (run) => {
+    expect(run.turns[6]!.replies[0]).toBe(say('understanding.resume.welcomeField', 'zh-CN', { field: say('correct.fields.phone') }));
+    expect(replyOf(run, 7)).toContain(say('correct.confirmingChange.promptDirect'));
+    expect(run.final.audit).toContain('person.update');
   },
   restart: (run) => {
     expect(run.turns[3]!.replies).toEqual([say('verify.awaitingIdNumber.prompt')]);

@@ -156,10 +156,10 @@ describe('employment report against enrolments (EMPLOYMENT_MISMATCH)', () => {
 });
 
 describe('change request references and due dates', () => {
-  it('a reference is CR + yyMMdd in China + 6 base32 characters', () => {
-    // 2026-11-28 20:00 UTC is already 29 November in China.
-    expect(newReference(new Date('2026-11-28T20:00:00Z'), () => Buffer.from([0, 1, 25, 26, 31, 63]))).toBe('CR261129ABZ27' + '7');
-    for (let i = 0; i < 50; i++) expect(newReference(TODAY)).toMatch(/^CR261129[A-Z2-7]{6}$/);
+  it('a reference is CR and 8 characters in two groups, without 0/O/1/I/L', () => {
+    expect(newReference(TODAY, () => Buffer.from([0, 1, 8, 9, 30, 31, 62, 255]))).toBe('CR-23AB-Z229');
+    for (let i = 0; i < 200; i++) expect(newReference(TODAY)).toMatch(/^CR-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$/);
+    for (let i = 0; i < 200; i++) expect(newReference(TODAY)).not.toMatch(/[01OIL]/);
   });
 
   it('the resident is told the last working day: submitted on a Sunday, by Wednesday', () => {

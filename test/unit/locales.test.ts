@@ -29,7 +29,8 @@ function flatten(v: unknown, prefix = '', out = new Map<string, unknown>()): Map
 
 const flat = Object.fromEntries(LOCALES.map((l) => [l, flatten(resources[l])])) as Record<Locale, Map<string, unknown>>;
 const NAMESPACES = new Set(LOCALES.flatMap((l) => Object.keys(resources[l])));
-const isWordList = (key: string) => key.startsWith('commands.') || key.startsWith('answers.') || key.split('.').includes('answers');
+/** Word lists: the words the bot accepts, and the understanding layer's example sentences (intents, states, outOfScope, FAQ questions). */
+const isWordList = (key: string) => key.startsWith('commands.') || key.startsWith('answers.') || key.split('.').includes('answers') || /^understanding\.(intents\.|states\.|outOfScope$|faq\.[^.]+\.q$)/.test(key);
 
 function lookup(lng: Locale, key: string): unknown {
   let cur: unknown = resources[lng];

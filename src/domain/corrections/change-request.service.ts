@@ -6,6 +6,7 @@ import { FIELD_POLICY, parseFieldValue } from './field-policy';
 import { applyPersonChange } from '../registry/person-change';
 import { chinaDate, reviewDueAt } from '../calendar/working-days';
 import { maskAddress, maskIdNumber, maskName, maskPhone } from '../codes/masking';
+import { matchPlaces } from '../registry/place-matcher';
 import type {
   CheckCorrectionInput,
   CheckCorrectionResult,
@@ -19,13 +20,16 @@ import type {
 /** Change requests that still await a decision. */
 export const OPEN_STATUSES = ['PENDING', 'NEEDS_INFO'] as const;
 
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+/** Characters of a reference: digits and capitals without the look-alikes 0/O, 1/I/L (and U/V, 5/S, 2/Z kept apart by font). */
+export const REFERENCE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
 
-/** A reference told to the resident: CR + yyMMdd (China date) + 6 random base32 characters, e.g. CR261129K7QX2M. */
-export function newReference(now: Date, random: (n: number) => Buffer = randomBytes): string {
-  const day = chinaDate(now).slice(2).replace(/-/g, '');
-  const tail = Array.from(random(6), (b) => BASE32.charAt(b % 32)).join('');
-  return `CR${day}${tail}`;
+/**
+ * A reference told to the resident: CR and 8 random characters of REFERENCE_ALPHABET in two groups of four,
+ * e.g. CR-7K4M-2Q9X (easy to read out on the phone; the date is told beside it, not inside it).
+ */
+export function newReference(_now: Date, random: (n: number) => Buffer = randomBytes): string {
+  const chars = Array.from(random(8), (b) => REFERENCE_ALPHABET.charAt(b % REFERENCE_ALPHABET.length)).join('');
+  return `CR-${chars.slice(0, 4)}-${chars.slice(4)}`;
 }
 
 /** The last day (China calendar) on which a request due at `dueAt` (24:00 of that day) must be answered. */
@@ -90,6 +94,7 @@ export async function createChangeRequest(db: DbClient, d: ChangeRequestDraft, a
 
 // ---------------------------------------------------------------- regions
 
+
 type RegionResolution = { ok: true; code: string; label: string } | { ok: false; error: CorrectionError } | { ok: 'choose'; matches: RegionMatch[] };
 
 /** How many name matches the bot lists before asking for a more specific name. */
@@ -132,7 +137,13 @@ export async function resolveRegion(db: DbClient, raw: string): Promise<RegionRe
     take: 50,
   });
   const exact = found.filter((r) => r.name === q);
-  const candidates = exact.length ? exact : found;
+  let candidates = exact.length ? exact : found;
+  if (candidates.length === 0) {
+    // County and township together, pinyin, one character wrong (place-matcher.ts).
+    const rows = await db.region.findMany({ where: { level: { in: ['COUNTY', 'TOWNSHIP'] } }, select: { code: true, name: true, level: true, parentCode: true } });
+    const codes = matchPlaces(raw, rows);
+    candidates = rows.filter((r) => codes.includes(r.code)).map((r) => ({ code: r.code, name: r.name }));
+  }
   if (candidates.length === 0) {
     const broad = await db.region.count({ where: { name: q, level: { in: ['PROVINCE', 'PREFECTURE'] } } });
     return { ok: false, error: broad ? 'REGION_TOO_BROAD' : 'UNKNOWN_REGION' };

@@ -41,6 +41,26 @@ async function failuresSince(db: DbClient, idHash: string, endpointKey: string, 
 }
 
 /**
+ * When the lock of an ID number or chat identity ends: the lock holds while `maxFailures` failures are within
+ * `lockHours`, so it ends `lockHours` after the maxFailures-th newest failure (the later of the two keys).
+ */
+async function lockEndsAt(db: DbClient, idHash: string, endpointKey: string, since: Date, policy: VerificationPolicy): Promise<string | undefined> {
+  const ends = await Promise.all(
+    [{ idNumberHash: idHash }, { endpointKey }].map(async (key) => {
+      const rows = await db.verificationAttempt.findMany({
+        where: { ...key, success: false, createdAt: { gte: since } },
+        orderBy: { createdAt: 'desc' },
+        take: policy.maxFailures,
+        select: { createdAt: true },
+      });
+      return rows.length >= policy.maxFailures ? rows[policy.maxFailures - 1]!.createdAt.getTime() + policy.lockHours * 3600_000 : 0;
+    }),
+  );
+  const end = Math.max(...ends);
+  return end ? new Date(end).toISOString() : undefined;
+}
+
+/**
  * Serialises verification for one ID number and one chat identity until the caller's transaction ends, so
  * counting failures and recording an attempt cannot interleave with a parallel guess (PostgreSQL advisory
  * transaction locks, taken in a fixed order; on the embedded database they are granted at once).
@@ -68,7 +88,10 @@ export async function checkIdentity(
   const idHash = hashIdNumber(policy.secret, input.idNumber);
   const since = new Date(input.now.getTime() - policy.lockHours * 3600_000);
   await lockVerification(db, idHash, input.endpointKey);
-  if ((await failuresSince(db, idHash, input.endpointKey, since)) >= policy.maxFailures) return { next: 'LOCKED' };
+  if ((await failuresSince(db, idHash, input.endpointKey, since)) >= policy.maxFailures) {
+    const lockedUntil = await lockEndsAt(db, idHash, input.endpointKey, since, policy);
+    return { next: 'LOCKED', ...(lockedUntil ? { lockedUntil } : {}) };
+  }
   const person = await db.person.findUnique({ where: { idNumber: input.idNumber }, select: { id: true, name: true, phone: true } });
   const matches = person ? namesMatch(person.name, input.name) : namesMatch(input.name, `${input.name}\u0000`);
   if (person && matches && !person.phone) return { next: 'NO_PHONE', personId: person.id };
@@ -110,7 +133,10 @@ export async function verifyFactor(
   const idHash = hashIdNumber(policy.secret, input.idNumber);
   const since = new Date(input.now.getTime() - policy.lockHours * 3600_000);
   await lockVerification(db, idHash, input.endpointKey);
-  if ((await failuresSince(db, idHash, input.endpointKey, since)) >= policy.maxFailures) return { ok: false, reason: 'LOCKED' };
+  if ((await failuresSince(db, idHash, input.endpointKey, since)) >= policy.maxFailures) {
+    const lockedUntil = await lockEndsAt(db, idHash, input.endpointKey, since, policy);
+    return { ok: false, reason: 'LOCKED', ...(lockedUntil ? { lockedUntil } : {}) };
+  }
   const person = await db.person.findUnique({ where: { idNumber: input.idNumber }, select: { id: true, name: true, phone: true } });
   let ok = false;
   if (person) {
@@ -146,5 +172,9 @@ export async function verifyFactor(
     return { ok: true, personId: person.id };
   }
   const failures = await failuresSince(db, idHash, input.endpointKey, since);
-  return { ok: false, reason: failures >= policy.maxFailures ? 'LOCKED' : 'MISMATCH' };
+  if (failures >= policy.maxFailures) {
+    const lockedUntil = await lockEndsAt(db, idHash, input.endpointKey, since, policy);
+    return { ok: false, reason: 'LOCKED', ...(lockedUntil ? { lockedUntil } : {}) };
+  }
+  return { ok: false, reason: 'MISMATCH', triesLeft: policy.maxFailures - failures };
 }

@@ -1,0 +1,90 @@
+import { cnDigitsToArabic, parseNumber } from './numbers';
+
+/**
+ * "Since when" answers as residents give them, resolved with the injected clock (the turn's `now`):
+ * 2020年5月, 2020.5, 二〇二〇年五月, 去年3月, 今年五月, 前年, 上个月, 这个月, 3个月前, 两年前, 2009年退的休.
+ * A month is returned as YYYY-MM, a day as YYYY-MM-DD; a year alone is reported as such (the bot asks the
+ * month rather than inventing one).
+ */
+export type DateAnswer = { kind: 'month'; value: string } | { kind: 'day'; value: string } | { kind: 'year'; year: number } | null;
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+function month(y: number, m: number): DateAnswer {
+  if (y < 1940 || y > 2100 || m < 1 || m > 12) return null;
+  return { kind: 'month', value: `${String(y)}-${pad(m)}` };
+}
+
+function shift(now: Date, months: number): DateAnswer {
+  const total = now.getUTCFullYear() * 12 + now.getUTCMonth() - months;
+  return month(Math.floor(total / 12), (total % 12) + 1);
+}
+
+const NUM = '(\\d{1,4}|[〇零一二三四五六七八九十两]{1,4})';
+
+export function parseDateAnswer(text: string, now: Date): DateAnswer {
+  const t = cnDigitsToArabic(text.normalize('NFKC'))
+    .replace(/\s+/gu, '')
+    .replace(/[。.!！]+$/u, '')
+    .replace(/(?<=年)([一二三四五六七八九十]{1,3})(?=月)|(?<=月)([一二三四五六七八九十]{1,3})(?=[日号])/gu, (s) => String(parseNumber(s) ?? s));
+  const year = now.getUTCFullYear();
+  const n = (s: string | undefined) => (s === undefined ? null : parseNumber(s));
+
+  let m = /^(\d{4})[-/.年](\d{1,2})(?:月)?(?:[-/.](\d{1,2})|(\d{1,2})[日号])?(?:份)?(?:开始|起|以来)?/u.exec(t);
+  if (m) {
+    const d = Number(m[3] ?? m[4] ?? 0);
+    const r = month(Number(m[1]), Number(m[2]));
+    if (!r || r.kind !== 'month' || !d) return r;
+    const mo = Number(m[2]);
+    if (d > new Date(Date.UTC(Number(m[1]), mo, 0)).getUTCDate()) return null;
+    return { kind: 'day', value: `${r.value}-${pad(d)}` };
+  }
+  m = /^(\d{4})(\d{2})$/u.exec(t);
+  if (m) return month(Number(m[1]), Number(m[2]));
+  m = new RegExp(`^(今年|去年|前年|大前年)${NUM}月`, 'u').exec(t);
+  if (m) {
+    const back = { 今年: 0, 去年: 1, 前年: 2, 大前年: 3 }[m[1] as '今年'];
+    const mo = n(m[2]);
+    return mo ? month(year - back, mo) : null;
+  }
+  if (/^(这个月|本月|这月|当月)/u.test(t)) return shift(now, 0);
+  if (/^上上个?月/u.test(t)) return shift(now, 2);
+  if (/^上个?月/u.test(t)) return shift(now, 1);
+  m = new RegExp(`^${NUM}个(?:多)?月(?:以)?前`, 'u').exec(t);
+  if (m) {
+    const k = n(m[1]);
+    return k && k < 1200 ? shift(now, k) : null;
+  }
+  m = new RegExp(`^${NUM}年(?:多)?(?:以)?前`, 'u').exec(t);
+  if (m) {
+    const k = n(m[1]);
+    return k && k < 90 ? { kind: 'year', year: year - k } : null;
+  }
+  m = /^(今年|去年|前年|大前年)/u.exec(t);
+  if (m) return { kind: 'year', year: year - { 今年: 0, 去年: 1, 前年: 2, 大前年: 3 }[m[1] as '今年'] };
+  m = /^(?:从|在|是|于)?(\d{4})年?(?:就|开始|起|退|的|那年|左右)?/u.exec(t);
+  if (m && Number(m[1]) >= 1940 && Number(m[1]) <= year) return { kind: 'year', year: Number(m[1]) };
+  // English: "May 2020", "2020 May", "last month", "3 months ago"
+  const en = t.toLowerCase();
+  const months = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+  m = /^([a-z]{3})[a-z]*,?(\d{4})$/u.exec(en) ?? /^(\d{4}),?([a-z]{3})[a-z]*$/u.exec(en);
+  if (m) {
+    const [a, b] = /^\d/u.test(m[1]!) ? [m[2]!, m[1]!] : [m[1]!, m[2]!];
+    const i = months.indexOf(a);
+    return i >= 0 ? month(Number(b), i + 1) : null;
+  }
+  if (/^(thismonth)/u.test(en)) return shift(now, 0);
+  if (/^lastmonth/u.test(en)) return shift(now, 1);
+  m = /^(\d{1,3})months?ago/u.exec(en);
+  if (m) return shift(now, Number(m[1]));
+  if (/^lastyear/u.test(en)) return { kind: 'year', year: year - 1 };
+  return null;
+}
+
+/** A month answer for a year the bot already heard (2009年 -> 3月 -> 2009-03). */
+export function parseMonthOfYear(text: string, year: number): DateAnswer {
+  const t = text.normalize('NFKC').replace(/\s+/gu, '').replace(/[。.!！]+$/u, '');
+  const m = /^(\d{1,2}|[一二三四五六七八九十]{1,3})月?(?:份)?$/u.exec(t);
+  const mo = m ? parseNumber(m[1]!) : null;
+  return mo ? month(year, mo) : null;
+}
