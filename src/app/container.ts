@@ -12,6 +12,7 @@ import { OutboxDispatcher } from '../conversation/outbox-dispatcher';
 import { residentFlowBinding } from '../conversation/resident-ports';
 import { Scheduler } from '../conversation/scheduler';
 import type { OpenDatabase } from '../db/open-database';
+import { ProgressJob } from '../domain/progress/progress.job';
 import type { SmsSender } from '../domain/verification/verification.service';
 import { createChatRouter } from '../http/chat.router';
 import { createApp, type AppDeps } from '../http/create-app';
@@ -20,7 +21,7 @@ import { systemClock, type Clock } from '../lib/clock';
 import { createI18n } from '../lib/i18n';
 import type { Logger } from '../lib/logger';
 import type { Config } from './config';
-import { DevSmsGateway, HttpSmsGateway } from './sms-gateway';
+import { DevSmsGateway, HttpSmsGateway, SmsOutboxSender } from './sms-gateway';
 
 export interface ContainerOptions {
   config: Config;
@@ -57,13 +58,12 @@ export function createContainer(opts: ContainerOptions) {
       handoffRegions: config.HANDOFF_REGIONS,
       bindingDays: config.BINDING_DAYS,
       holidays: config.HOLIDAYS,
-      sms,
       verification: {
         method: config.VERIFY_METHOD,
         secret: config.ID_HASH_SECRET,
         maxFailures: config.VERIFY_MAX_FAILURES,
         lockHours: config.VERIFY_LOCK_HOURS,
-        failureFloorMs: config.NODE_ENV === 'test' ? 20 : 250,
+        failureFloorMs: config.VERIFY_FAILURE_FLOOR_MS ?? (config.NODE_ENV === 'test' ? 20 : 250),
         otpTtlMinutes: 5,
       },
     }),
@@ -72,7 +72,10 @@ export function createContainer(opts: ContainerOptions) {
   const handoffDesk = new HandoffDesk({ prisma: db.prisma, engine, bus: handoffBus, clock, hours: handoffHours, escalateMinutes: config.HANDOFF_ESCALATE_MINUTES });
   dispatcher.register(hub);
   dispatcher.register(assistedSender);
+  dispatcher.register(new SmsOutboxSender(sms));
   const scheduler = new Scheduler(db.prisma, engine, clock, logger, { pollMs: config.SCHEDULER_POLL_MS, retentionDays: config.TRANSCRIPT_RETENTION_DAYS });
+  // Progress dispatch (issue 16): the rollup job.
+  const progressJob = new ProgressJob(db.prisma, clock, logger, config.PROGRESS_JOB_MS);
   const appDeps: AppDeps = {
     prisma: db.prisma,
     config,
@@ -94,6 +97,7 @@ export function createContainer(opts: ContainerOptions) {
     engine,
     dispatcher,
     scheduler,
+    progressJob,
     hub,
     handoffBus,
     handoffDesk,
@@ -104,9 +108,11 @@ export function createContainer(opts: ContainerOptions) {
     startBackground() {
       dispatcher.start();
       scheduler.start();
+      progressJob.start();
     },
     async stop() {
       scheduler.stop();
+      await progressJob.stop();
       await dispatcher.stop();
     },
   };

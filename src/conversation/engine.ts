@@ -7,6 +7,7 @@ import { withActingAgent, type ActingAgent } from '../domain/staff/audit.service
 import type { Clock } from '../lib/clock';
 import { isLocale, type Locale } from '../lib/i18n';
 import type { Logger } from '../lib/logger';
+import { stripControlChars } from '../lib/control-chars';
 import { KeyedMutex } from './keyed-mutex';
 import type { InboundMessage, OutboundMessage } from './messages';
 import { renderReply } from './render';
@@ -30,6 +31,11 @@ export interface TurnContext {
   handoff?: { id: string; created: boolean; regionCode: string | null };
   /** Run after the turn's transaction committed (e.g. live signals to agents). */
   afterCommit: (() => void)[];
+  /**
+   * Holds the turn's replies until this wall-clock time (ms). The wait happens after commit, outside any
+   * transaction and pool connection, so it never stalls other turns (the verification failure floor).
+   */
+  delayRepliesUntil(epochMs: number): void;
 }
 
 /**
@@ -109,7 +115,9 @@ export class ConversationEngine {
   constructor(private readonly deps: EngineDeps) {}
 
   /** Handles one inbound message and returns the replies (already committed and queued for sending). */
-  handle(msg: InboundMessage): Promise<TurnResult> {
+  handle(raw: InboundMessage): Promise<TurnResult> {
+    // Every channel's text is stored and matched without NUL and other control characters.
+    const msg = { ...raw, text: stripControlChars(raw.text) };
     return this.mutex.run(`${msg.channel}\u0000${msg.endpoint}`, () => withActingAgent(msg.agent, () => this.turn(msg.channel, msg.endpoint, msg)));
   }
 
@@ -175,6 +183,7 @@ export class ConversationEngine {
     const { prisma, flow } = this.deps;
     const now = this.deps.clock.now();
     const afterCommit: (() => void)[] = [];
+    let repliesNotBefore = 0;
     const result = await prisma.$transaction(
       async (tx) => {
         await tx.conversation.upsert({
@@ -207,7 +216,18 @@ export class ConversationEngine {
         let locale: Locale = isLocale(conv.locale) ? conv.locale : this.deps.defaultLocale;
         const bound = conv.personId && conv.boundUntil && conv.boundUntil > now ? conv.personId : null;
         const actingAgent = msg?.agent ?? agent;
-        const turn: TurnContext = { tx, conversationId: conv.id, channel, endpoint, locale, now, personId: bound, afterCommit, ...(actingAgent ? { agent: actingAgent } : {}) };
+        const turn: TurnContext = {
+          tx,
+          conversationId: conv.id,
+          channel,
+          endpoint,
+          locale,
+          now,
+          personId: bound,
+          afterCommit,
+          ...(actingAgent ? { agent: actingAgent } : {}),
+          delayRepliesUntil: (ms) => void (repliesNotBefore = Math.max(repliesNotBefore, ms)),
+        };
         const lead: ReplyEffect[] = [];
         let lastPrompt = (conv.lastPrompt as StoredPrompt | null) ?? null;
 
@@ -242,7 +262,14 @@ export class ConversationEngine {
           expectOption = s.expectOption;
           lead.push(...s.lead);
         }
-        if (msg && gate !== 'silent') {
+        if (msg?.nonText && !msg.text.trim() && gate !== 'silent') {
+          // Voice without recognition, a picture, …: say what the bot can read, then repeat the question.
+          lead.push({ type: 'reply', parts: [{ key: 'media.textOnly' }] });
+          if (snapshot && lastPrompt) {
+            lead.push({ type: 'reply', ...lastPrompt });
+            runFlow = false;
+          }
+        } else if (msg && gate !== 'silent') {
           const cmd = detectCommand(this.deps.i18n, msg.text);
           if (cmd === 'english' || cmd === 'chinese') {
             locale = cmd === 'english' ? 'en' : 'zh-CN';
@@ -356,6 +383,8 @@ export class ConversationEngine {
       },
       { timeout: (this.deps.turnTimeoutMs ?? 15_000) + 5_000, maxWait: 10_000 },
     );
+    const hold = repliesNotBefore - Date.now();
+    if (hold > 0) await new Promise((r) => setTimeout(r, hold));
     if (result.queued) this.deps.onOutbox?.();
     for (const fn of afterCommit) fn();
     return { conversationId: result.conversationId, duplicate: result.duplicate, replies: result.replies };

@@ -9,6 +9,8 @@ export interface InboundMessage {
   receivedAt: Date;
   /** The agent typing for a caller in an assisted conversation (channel "assisted"). */
   agent?: { id: string; username: string };
+  /** A message without text (voice without recognition, image, video, …): answered "please type". */
+  nonText?: boolean;
 }
 
 export interface OutboundOption {
@@ -35,6 +37,8 @@ export interface ChannelSender {
   readonly channel: string;
   /** Throws on failure; an error with `permanent: true` is recorded as UNDELIVERABLE and not retried. */
   send(endpoint: string, message: OutboundMessage): Promise<void>;
+  /** When true the row's payload is emptied once sent (one-time codes). */
+  readonly erasePayloadAfterSend?: boolean;
 }
 
 export class PermanentSendError extends Error {

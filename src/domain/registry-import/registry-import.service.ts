@@ -12,6 +12,7 @@ import { parseIdNumber, type IdParseOk } from '../codes/id-number';
 import { INSURANCE_TYPES } from '../codes/insurance';
 import { maskIdNumberForStaff } from '../codes/masking';
 import { parseMobilePhone } from '../codes/phone';
+import { stripControlChars } from '../../lib/control-chars';
 import { loadRegionCodes } from '../registry/region.service';
 import { flagsAfter, managingRegion } from '../registry/person-change';
 import {
@@ -520,7 +521,7 @@ interface Rejection {
 function toObject(fields: string[], index: Record<string, number>, columns: readonly string[], upper: readonly string[]) {
   const o: Record<string, string | undefined> = {};
   for (const c of columns) {
-    let v = (fields[index[c] as number] ?? '').trim();
+    let v = stripControlChars(fields[index[c] as number] ?? '').trim();
     if (upper.includes(c)) v = v.toUpperCase();
     o[c] = v === '' ? undefined : v;
   }
@@ -1000,7 +1001,7 @@ async function runFile<R extends { line: number }>(a: RunFileArgs<R>): Promise<v
           line: rec.line,
           reason: 'MALFORMED_ROW',
           message: `expected ${a.index.count} fields, got ${rec.fields.length}`,
-          idRaw: (rec.fields[idAt] ?? '').trim(),
+          idRaw: stripControlChars(rec.fields[idAt] ?? '').trim(),
         });
       } else {
         const v = a.validate(rec);

@@ -42,6 +42,10 @@ export const PERMISSION_POLICY = {
   'handoff.work': ['ADMIN', 'REVIEWER', 'AGENT'],
   /** Run an assisted conversation for a caller on the phone (issue 13). */
   'assisted.run': ['ADMIN', 'REVIEWER', 'AGENT'],
+  /** Progress dispatch (issue 16): see the figures of one's region and the regions below it. */
+  'progress.view': ALL_ROLES,
+  /** Progress dispatch: set the annual targets of the regions below one's own. */
+  'progress.target': ['ADMIN'],
 } as const satisfies Record<string, readonly StaffRole[]>;
 
 export type Permission = keyof typeof PERMISSION_POLICY;

@@ -74,6 +74,7 @@ export function layout(ctx: PageContext, title: string, body: SafeHtml, opts: { 
     <a href="/console/persons">${t('console.nav.persons')}</a>
     <a href="/console/handoffs">${t('handoff.console.nav.handoffs')}</a>
     <a href="/console/assisted/new">${t('handoff.console.nav.assisted')}</a>
+    <a href="/console/progress">${t('progress.nav')}</a>
   </nav>
   <span class="who">${p.username} · ${t(`console.role.${p.role}`)} · ${p.regionCode}</span>`
     : ''}
