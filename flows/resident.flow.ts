@@ -34,6 +34,7 @@ import type {
   VerifyFactorInput,
   VerifyFactorResult,
   VerifyMethod,
+  VisitRequestInput,
 } from '../src/domain/ports';
 import { reply, type ChoiceOption, type FlowEffect, type FlowEvent, type TextPart } from './effects';
 
@@ -70,6 +71,8 @@ export interface ResidentContext {
   openQuestion?: OpenQuestionView;
   /** The person found by ID number and name who has no phone on record (for a home-visit request). */
   visitPersonId?: string;
+  /** A home-visit request being made: why, and (locked verification) the county of the ID number given. */
+  visit?: { reason: string; regionHint?: string; details?: string };
   failures: number;
   status?: EnrolmentStatusView;
   details?: MaskedDetails;
@@ -140,6 +143,7 @@ const VISIT_OPTIONS = [
   opt('human', 'verify.offeringVisit.optionHuman', 'answers.human'),
   opt('retry', 'verify.offeringVisit.optionRetry', 'answers.retry'),
 ];
+const LOCKED_OPTIONS = [opt('visit', 'verify.offeringVisit.optionVisit', 'answers.visit'), opt('human', 'verify.offeringVisit.optionHuman', 'answers.human')];
 const CONFIRM_OPTIONS = [
   opt('correct', 'confirm.confirmingDetails.optionAllCorrect', 'answers.yes'),
   opt('wrong', 'confirm.confirmingDetails.optionSomethingWrong', 'answers.no'),
@@ -234,6 +238,8 @@ const PROMPTS: Record<string, Prompt> = {
     example: 'verify.awaitingFactor.example',
   },
   offeringVisit: { parts: () => [{ key: 'verify.offeringVisit.prompt' }], options: VISIT_OPTIONS },
+  awaitingVisitDetails: { parts: () => [{ key: 'verify.awaitingVisitDetails.prompt' }], example: 'verify.awaitingVisitDetails.example' },
+  locked: { parts: () => [{ key: 'verify.locked.message' }, { key: 'common.offerHuman' }], options: LOCKED_OPTIONS },
   awaitingAnswer: {
     parts: (c) => [
       { key: 'questions.awaitingAnswer.prompt', params: { reference: c.openQuestion?.reference ?? '', question: c.openQuestion?.question ?? '' } },
@@ -385,7 +391,7 @@ export const residentMachine = setup({
     acknowledgeNotice: notProvided<void, { noticeVersion: string }>('acknowledgeNotice'),
     checkIdentity: notProvided<CheckIdentityResult, CheckIdentityInput>('checkIdentity'),
     verifyFactor: notProvided<VerifyFactorResult, VerifyFactorInput>('verifyFactor'),
-    requestVisit: notProvided<void, { personId: string; reason: string }>('requestVisit'),
+    requestVisit: notProvided<void, VisitRequestInput>('requestVisit'),
     requestHuman: notProvided<void, { reason: string }>('requestHuman'),
     getStatus: notProvided<EnrolmentStatusView, { personId: string }>('getStatus'),
     getDetails: notProvided<MaskedDetails, { personId: string }>('getDetails'),
@@ -425,6 +431,8 @@ export const residentMachine = setup({
     resetFailures: assign({ failures: 0 }),
     noteFailure: assign({ failures: ({ context }) => context.failures + 1 }),
     clearPending: assign({ pendingIdNumber: undefined, pendingName: undefined }),
+    /** Keeps only the county code of the ID number given, so a visit request reaches that county's workers. */
+    noteLockedCounty: assign({ visit: ({ context }) => ({ reason: 'VERIFICATION_LOCKED', regionHint: context.pendingIdNumber?.slice(0, 6) }) }),
     clearCorrection: assign({ correction: undefined }),
     clearEmployment: assign({ employment: undefined }),
     clearHousehold: assign({ household: undefined }),
@@ -539,7 +547,7 @@ export const residentMachine = setup({
             src: 'checkIdentity',
             input: ({ context }) => ({ idNumber: context.pendingIdNumber ?? '', name: context.pendingName ?? '' }),
             onDone: [
-              { guard: ({ event }) => event.output.next === 'LOCKED', target: 'locked' },
+              { guard: ({ event }) => event.output.next === 'LOCKED', target: 'locked', actions: 'noteLockedCounty' },
               {
                 guard: ({ event }) => event.output.next === 'NO_PHONE',
                 target: 'offeringVisit',
@@ -585,7 +593,7 @@ export const residentMachine = setup({
                   emit(reply({ key: 'verify.verified.success' })),
                 ],
               },
-              { guard: ({ event }) => !event.output.ok && event.output.reason === 'LOCKED', target: 'locked' },
+              { guard: ({ event }) => !event.output.ok && event.output.reason === 'LOCKED', target: 'locked', actions: 'noteLockedCounty' },
               { target: 'awaitingIdNumber', actions: emit(reply({ key: 'verify.failed.mismatch' })) },
             ],
             onError: { target: '#resident.failed' },
@@ -597,27 +605,50 @@ export const residentMachine = setup({
           entry: ['resetFailures', 'clearPending', emit(({ context }) => prompt('offeringVisit', context))],
           on: {
             'user.choice': [
-              { guard: ({ event }) => event.value === 'visit', target: 'requestingVisit' },
+              { guard: ({ event }) => event.value === 'visit', target: 'awaitingVisitDetails', actions: assign({ visit: { reason: 'NO_PHONE_ON_RECORD' } }) },
               { guard: ({ event }) => event.value === 'human', target: '#resident.handingOff' },
               { guard: ({ event }) => event.value === 'retry', target: 'awaitingIdNumber' },
             ],
             'user.text': { actions: ['noteFailure', emit(({ context }) => reask('offeringVisit', context, { key: 'common.pleaseChoose' }))] },
           },
         },
+        awaitingVisitDetails: {
+          description: 'Waits for how to reach the resident (a phone, theirs or a relative\'s) and when to come.',
+          tags: ['awaitingInput'],
+          on: {
+            'user.text': {
+              target: 'requestingVisit',
+              actions: assign({ visit: ({ context, event }) => ({ reason: 'NO_PHONE_ON_RECORD', ...context.visit, details: event.text.trim().slice(0, 300) }) }),
+            },
+            'user.choice': { actions: emit(({ context }) => reask('awaitingVisitDetails', context, { key: 'verify.awaitingVisitDetails.error' })) },
+          },
+          entry: emit(({ context }) => prompt('awaitingVisitDetails', context)),
+        },
         requestingVisit: {
-          description: 'Puts the person on the household-visit list (NEEDS_VISIT with the reason).',
+          description: 'Records the visit request for the community workers of the region (and NEEDS_VISIT for a known person).',
           invoke: {
             src: 'requestVisit',
-            input: ({ context }) => ({ personId: context.visitPersonId ?? '', reason: 'NO_PHONE_ON_RECORD' }),
+            input: ({ context }) => ({
+              ...(context.visitPersonId ? { personId: context.visitPersonId } : {}),
+              ...(context.visit?.regionHint ? { regionHint: context.visit.regionHint } : {}),
+              reason: context.visit?.reason ?? 'NO_PHONE_ON_RECORD',
+              details: context.visit?.details ?? '',
+            }),
             onDone: { target: '#resident.ended', actions: emit(reply({ key: 'verify.requestingVisit.done' })) },
             onError: { target: '#resident.failed' },
           },
         },
         locked: {
-          description: 'Too many failed verifications: locked for a day; a human can still help.',
+          description: 'Too many failed verifications: locked for a day; a home visit or a human can still help.',
           tags: ['awaitingInput'],
-          entry: ['clearPending', emit(reply([{ key: 'verify.locked.message' }, { key: 'common.offerHuman' }]))],
-          on: { 'user.text': { actions: emit(reply([{ key: 'verify.locked.message' }, { key: 'common.offerHuman' }])) } },
+          entry: ['clearPending', emit(({ context }) => prompt('locked', context))],
+          on: {
+            'user.choice': [
+              { guard: ({ event }) => event.value === 'visit', target: 'awaitingVisitDetails' },
+              { guard: ({ event }) => event.value === 'human', target: '#resident.handingOff' },
+            ],
+            'user.text': { actions: emit(({ context }) => prompt('locked', context)) },
+          },
         },
       },
     },
@@ -1426,7 +1457,7 @@ export function provideResidentPorts(ports: ResidentPorts & Partial<ResidentPart
       acknowledgeNotice: fromPromise(({ input }: { input: { noticeVersion: string } }) => ports.acknowledgeNotice(input)),
       checkIdentity: fromPromise(({ input }: { input: CheckIdentityInput }) => ports.checkIdentity(input)),
       verifyFactor: fromPromise(({ input }: { input: VerifyFactorInput }) => ports.verifyFactor(input)),
-      requestVisit: fromPromise(({ input }: { input: { personId: string; reason: string } }) => ports.requestVisit(input)),
+      requestVisit: fromPromise(({ input }: { input: VisitRequestInput }) => ports.requestVisit(input)),
       requestHuman: fromPromise(({ input }: { input: { reason: string } }) => ports.requestHuman(input)),
       getStatus: fromPromise(({ input }: { input: { personId: string } }) => ports.getStatus(input)),
       getDetails: fromPromise(({ input }: { input: { personId: string } }) => ports.getDetails(input)),

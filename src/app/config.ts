@@ -43,6 +43,17 @@ export const configSchema = z.object({
     .pipe(z.array(z.iso.date('must be dates YYYY-MM-DD separated by commas'))),
   OUTBOX_POLL_MS: int(10, 60000).default(500),
   SCHEDULER_POLL_MS: int(100, 600000).default(5000),
+  // Community workers' campaigns (issue 15).
+  /** Where personal campaign links point: <base>/chat?c=<token>. */
+  CAMPAIGN_LINK_BASE: z.url('must be a URL').default('http://localhost:3000'),
+  CAMPAIGN_LINK_DAYS: int(1, 90).default(14),
+  /** Campaign sends per minute per channel account (shared by every process through the database). */
+  CAMPAIGN_SMS_PER_MINUTE: int(1, 100000).default(300),
+  CAMPAIGN_WECHAT_PER_MINUTE: int(1, 100000).default(20),
+  CAMPAIGN_BATCH: int(10, 10000).default(500),
+  CAMPAIGN_POLL_MS: int(100, 600000).default(5000),
+  /** Official-account template message id for reminders outside the 48-hour customer-service window. */
+  WECHAT_OA_TEMPLATE_ID: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

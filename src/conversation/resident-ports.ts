@@ -6,9 +6,10 @@ import { requestHandoff } from '../domain/handoff.service';
 import { checkMissingMember, getHouseholdView, reportMissingMember } from '../domain/household.service';
 import type { ResidentPart2Ports, ResidentPorts, ReviewQuestionPorts } from '../domain/ports';
 import { openQuestionsFor, recordResidentAnswer } from '../domain/review.service';
-import { confirmRegistration, requestHouseholdVisit } from '../domain/registration.service';
+import { confirmRegistration } from '../domain/registration.service';
 import { getEnrolmentStatusView, getMaskedDetails } from '../domain/resident-view.service';
 import { checkIdentity, verifyFactor, type SmsSender, type VerificationPolicy } from '../domain/verification.service';
+import { createVisitRequest } from '../domain/visits/visit-request.service';
 import { LOCALES } from '../lib/i18n';
 import type { FlowBinding, TurnContext } from './engine';
 
@@ -54,7 +55,9 @@ export function createResidentPorts(turn: TurnContext, deps: ResidentPortDeps): 
       }
       return r;
     },
-    requestVisit: ({ personId, reason }) => requestHouseholdVisit(tx, { personId, reason, channel, conversationId, now }),
+    async requestVisit(input) {
+      await createVisitRequest(tx, input, { channel, conversationId, locale: turn.locale, now });
+    },
     async requestHuman({ reason }) {
       await requestHandoff(tx, { conversationId, reason, personId: turn.personId, channel, now });
     },

@@ -73,12 +73,22 @@ export interface MaskedDetails {
   registrationStatus: RegistrationStatusCode;
 }
 
+/** A home-visit request from chat: the person when known, else the county of the ID number given (locked). */
+export interface VisitRequestInput {
+  personId?: string;
+  regionHint?: string;
+  /** NO_PHONE_ON_RECORD, VERIFICATION_LOCKED or RESIDENT_ASKED. */
+  reason: string;
+  /** What the resident wrote: a phone to reach them on, and when to come. */
+  details: string;
+}
+
 /** Domain operations the resident flow can invoke; each is idempotent (a restored turn may re-run it). */
 export interface ResidentPorts {
   acknowledgeNotice(input: { noticeVersion: string }): Promise<void>;
   checkIdentity(input: CheckIdentityInput): Promise<CheckIdentityResult>;
   verifyFactor(input: VerifyFactorInput): Promise<VerifyFactorResult>;
-  requestVisit(input: { personId: string; reason: string }): Promise<void>;
+  requestVisit(input: VisitRequestInput): Promise<void>;
   requestHuman(input: { reason: string }): Promise<void>;
   getStatus(input: { personId: string }): Promise<EnrolmentStatusView>;
   getDetails(input: { personId: string }): Promise<MaskedDetails>;

@@ -38,6 +38,8 @@ export const PERMISSION_POLICY = {
   'review.view': ALL_ROLES,
   /** Approve or reject change requests. */
   'review.decide': ['ADMIN', 'REVIEWER'],
+  /** Community work (issue 15): visit requests, segments, campaigns, household-visit lists of their region. */
+  'community.work': ['ADMIN', 'COMMUNITY_WORKER'],
 } as const satisfies Record<string, readonly StaffRole[]>;
 
 export type Permission = keyof typeof PERMISSION_POLICY;

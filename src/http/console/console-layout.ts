@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import type { StaffPrincipal } from '../../domain/staff.service';
+import { can, type StaffPrincipal } from '../../domain/staff.service';
 import type { Locale } from '../../lib/i18n';
 import { flag, html, type SafeHtml } from './html';
 
@@ -72,6 +72,7 @@ export function layout(ctx: PageContext, title: string, body: SafeHtml, opts: { 
     ? html`<nav>
     <a href="/console/queue">${t('console.nav.queue')}</a>
     <a href="/console/persons">${t('console.nav.persons')}</a>
+    ${can(p, 'community.work') ? html`<a href="/console/visit-requests">${t('community.nav.visitRequests')}</a>` : ''}
   </nav>
   <span class="who">${p.username} · ${t(`console.role.${p.role}`)} · ${p.regionCode}</span>`
     : ''}
