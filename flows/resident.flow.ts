@@ -35,6 +35,7 @@ import type {
   VerifyFactorResult,
   VerifyMethod,
   VisitRequestInput,
+  CampaignTaskCode,
 } from '../src/domain/ports';
 import { reply, type ChoiceOption, type FlowEffect, type FlowEvent, type TextPart } from './effects';
 
@@ -392,6 +393,7 @@ export const residentMachine = setup({
     checkIdentity: notProvided<CheckIdentityResult, CheckIdentityInput>('checkIdentity'),
     verifyFactor: notProvided<VerifyFactorResult, VerifyFactorInput>('verifyFactor'),
     requestVisit: notProvided<void, VisitRequestInput>('requestVisit'),
+    campaignTask: notProvided<CampaignTaskCode | null, { personId: string }>('campaignTask'),
     requestHuman: notProvided<void, { reason: string }>('requestHuman'),
     getStatus: notProvided<EnrolmentStatusView, { personId: string }>('getStatus'),
     getDetails: notProvided<MaskedDetails, { personId: string }>('getDetails'),
@@ -587,7 +589,7 @@ export const residentMachine = setup({
             onDone: [
               {
                 guard: ({ event }) => event.output.ok,
-                target: '#resident.questions',
+                target: '#resident.afterVerification',
                 actions: [
                   assign({ personId: ({ event }) => (event.output.ok ? event.output.personId : undefined) }),
                   emit(reply({ key: 'verify.verified.success' })),
@@ -650,6 +652,21 @@ export const residentMachine = setup({
             'user.text': { actions: emit(({ context }) => prompt('locked', context)) },
           },
         },
+      },
+    },
+    afterVerification: {
+      description: 'A chat opened from a campaign link goes straight to the task the campaign is about; others to the menu.',
+      invoke: {
+        src: 'campaignTask',
+        input: ({ context }) => ({ personId: context.personId ?? '' }),
+        onDone: [
+          { guard: ({ event }) => event.output === 'confirm', target: 'confirm' },
+          { guard: ({ event }) => event.output === 'correct', target: 'correct' },
+          { guard: ({ event }) => event.output === 'employment', target: 'employment' },
+          { guard: ({ event }) => event.output === 'status', target: 'status' },
+          { target: 'questions' },
+        ],
+        onError: { target: 'questions' },
       },
     },
     menu: {
@@ -1458,6 +1475,7 @@ export function provideResidentPorts(ports: ResidentPorts & Partial<ResidentPart
       checkIdentity: fromPromise(({ input }: { input: CheckIdentityInput }) => ports.checkIdentity(input)),
       verifyFactor: fromPromise(({ input }: { input: VerifyFactorInput }) => ports.verifyFactor(input)),
       requestVisit: fromPromise(({ input }: { input: VisitRequestInput }) => ports.requestVisit(input)),
+      campaignTask: fromPromise(async ({ input }: { input: { personId: string } }) => (ports.campaignTask ? ports.campaignTask(input) : null)),
       requestHuman: fromPromise(({ input }: { input: { reason: string } }) => ports.requestHuman(input)),
       getStatus: fromPromise(({ input }: { input: { personId: string } }) => ports.getStatus(input)),
       getDetails: fromPromise(({ input }: { input: { personId: string } }) => ports.getDetails(input)),

@@ -5,6 +5,7 @@ import { OutboxDispatcher } from '../conversation/outbox-dispatcher';
 import { residentFlowBinding } from '../conversation/resident-ports';
 import { Scheduler } from '../conversation/scheduler';
 import type { OpenDatabase } from '../db/open-database';
+import type { SmsPost } from '../channels/sms/sms-campaign-sender';
 import type { SmsSender } from '../domain/verification.service';
 import { createChatRouter } from '../http/chat.router';
 import { createApp, type AppDeps } from '../http/create-app';
@@ -12,6 +13,7 @@ import type { OpenAPIRegistry } from '../http/openapi';
 import { systemClock, type Clock } from '../lib/clock';
 import { createI18n } from '../lib/i18n';
 import type { Logger } from '../lib/logger';
+import { createCampaignRuntime } from './campaigns';
 import type { Config } from './config';
 import { DevSmsGateway, HttpSmsGateway } from './sms-gateway';
 
@@ -21,6 +23,8 @@ export interface ContainerOptions {
   logger: Logger;
   clock?: Clock;
   sms?: SmsSender;
+  /** Campaign SMS gateway (tests); default from SMS_GATEWAY. */
+  smsPost?: SmsPost;
   /** Routers beyond the chat API (staff API, console). */
   extraRouters?: ((deps: AppDeps, registry: OpenAPIRegistry) => Router)[];
 }
@@ -58,6 +62,8 @@ export function createContainer(opts: ContainerOptions) {
   });
   const hub = new WebChatHub();
   dispatcher.register(hub);
+  // Community workers' campaigns (issue 15): SMS channel of the outbox and the campaign dispatcher.
+  const campaigns = createCampaignRuntime({ config, prisma: db.prisma, i18n, clock, logger, outbox: dispatcher, ...(opts.smsPost ? { smsPost: opts.smsPost } : {}) });
   const scheduler = new Scheduler(db.prisma, engine, clock, logger, { pollMs: config.SCHEDULER_POLL_MS, retentionDays: config.TRANSCRIPT_RETENTION_DAYS });
   const appDeps: AppDeps = {
     prisma: db.prisma,
@@ -78,6 +84,7 @@ export function createContainer(opts: ContainerOptions) {
     engine,
     dispatcher,
     scheduler,
+    campaigns,
     hub,
     sms,
     app,
@@ -86,9 +93,11 @@ export function createContainer(opts: ContainerOptions) {
     startBackground() {
       dispatcher.start();
       scheduler.start();
+      campaigns.start();
     },
     async stop() {
       scheduler.stop();
+      await campaigns.stop();
       await dispatcher.stop();
     },
   };

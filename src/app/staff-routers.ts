@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import { createAuthRouter } from '../http/auth.router';
+import { createCampaignsRouter } from '../http/campaigns.router';
 import { createCommunityConsoleRouter } from '../http/console/community/community.router';
 import { createConsoleRouter } from '../http/console/console.router';
 import type { AppDeps } from '../http/create-app';
@@ -7,9 +8,10 @@ import type { OpenAPIRegistry } from '../http/openapi';
 import { createPersonsRouter } from '../http/persons.router';
 import { createReviewRouter } from '../http/review.router';
 import { createSegmentsRouter } from '../http/segments.router';
+import { createSmsInboundRouter } from '../http/sms-inbound.router';
 import { createVisitRequestsRouter } from '../http/visit-requests.router';
 
 /** The staff API routers (auth, persons, review queue) and the staff console, mounted after the chat API. */
 export function staffRouters(): ((deps: AppDeps, registry: OpenAPIRegistry) => Router)[] {
-  return [createAuthRouter, createPersonsRouter, createReviewRouter, createConsoleRouter, createVisitRequestsRouter, createSegmentsRouter, createCommunityConsoleRouter];
+  return [createAuthRouter, createPersonsRouter, createReviewRouter, createConsoleRouter, createVisitRequestsRouter, createSegmentsRouter, createCampaignsRouter, createSmsInboundRouter, createCommunityConsoleRouter];
 }

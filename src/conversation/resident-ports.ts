@@ -1,5 +1,6 @@
 import type { i18n } from 'i18next';
 import { provideResidentPorts, PRIVACY_NOTICE_VERSION, RESIDENT_FLOW_ID, RESIDENT_FLOW_VERSION, type ResidentInput } from '../../flows/resident.flow';
+import { campaignTaskAfterVerification, recordCampaignOutcome } from '../domain/campaigns/campaign-funnel.service';
 import { checkCorrection, submitCorrection } from '../domain/change-request.service';
 import { getCoverage, submitEmploymentReport } from '../domain/employment-report.service';
 import { requestHandoff } from '../domain/handoff.service';
@@ -55,6 +56,7 @@ export function createResidentPorts(turn: TurnContext, deps: ResidentPortDeps): 
       }
       return r;
     },
+    campaignTask: ({ personId }) => campaignTaskAfterVerification(tx, { conversationId, personId, now }),
     async requestVisit(input) {
       await createVisitRequest(tx, input, { channel, conversationId, locale: turn.locale, now });
     },
@@ -63,13 +65,21 @@ export function createResidentPorts(turn: TurnContext, deps: ResidentPortDeps): 
     },
     getStatus: ({ personId }) => getEnrolmentStatusView(tx, personId, now),
     getDetails: ({ personId }) => getMaskedDetails(tx, personId),
-    confirmRegistration: ({ personId }) => confirmRegistration(tx, { personId, channel, conversationId, now }),
+    async confirmRegistration({ personId }) {
+      const r = await confirmRegistration(tx, { personId, channel, conversationId, now });
+      if (r.registrationStatus === 'CONFIRMED') await recordCampaignOutcome(tx, { conversationId, personId, outcome: 'CONFIRMED', now });
+      return r;
+    },
     async signOut() {
       turn.personId = null;
       await tx.conversation.update({ where: { id: conversationId }, data: { personId: null, boundUntil: null } });
     },
     checkCorrection: (input) => checkCorrection(tx, input, correction),
-    submitCorrection: (input) => submitCorrection(tx, input, { ...correction, channel, conversationId, holidays }),
+    async submitCorrection(input) {
+      const r = await submitCorrection(tx, input, { ...correction, channel, conversationId, holidays });
+      await recordCampaignOutcome(tx, { conversationId, personId: input.personId, outcome: 'CORRECTED', now });
+      return r;
+    },
     getCoverage: ({ personId }) => getCoverage(tx, personId),
     submitEmploymentReport: (input) => submitEmploymentReport(tx, input, { channel, conversationId, now }),
     getHousehold: ({ personId }) => getHouseholdView(tx, personId),

@@ -83,12 +83,17 @@ export interface VisitRequestInput {
   details: string;
 }
 
+/** The task a campaign's personal link leads to after verification. */
+export type CampaignTaskCode = 'confirm' | 'correct' | 'employment' | 'status';
+
 /** Domain operations the resident flow can invoke; each is idempotent (a restored turn may re-run it). */
 export interface ResidentPorts {
   acknowledgeNotice(input: { noticeVersion: string }): Promise<void>;
   checkIdentity(input: CheckIdentityInput): Promise<CheckIdentityResult>;
   verifyFactor(input: VerifyFactorInput): Promise<VerifyFactorResult>;
   requestVisit(input: VisitRequestInput): Promise<void>;
+  /** After verification: the task of the campaign whose link opened this chat for this person, if any. */
+  campaignTask?(input: { personId: string }): Promise<CampaignTaskCode | null>;
   requestHuman(input: { reason: string }): Promise<void>;
   getStatus(input: { personId: string }): Promise<EnrolmentStatusView>;
   getDetails(input: { personId: string }): Promise<MaskedDetails>;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (China time)');
 
 /** Quiet hours in China time; start may be after end (over midnight). null = send at any hour. */
-export const QuietHoursSchema = z.object({ start: HHMM, end: HHMM }).strict().nullable().openapi('QuietHours');
+export const QuietHoursSchema = z.object({ start: HHMM, end: HHMM }).strict().nullable();
 export type QuietHours = z.infer<typeof QuietHoursSchema>;
 export const DEFAULT_QUIET_HOURS: NonNullable<QuietHours> = { start: '21:00', end: '08:00' };
 

@@ -31,8 +31,7 @@ export const SegmentFilterSchema = z
     excludeOptedOut: z.boolean().optional(),
   })
   .strict()
-  .refine((f) => f.ageFrom === undefined || f.ageTo === undefined || f.ageFrom <= f.ageTo, { message: 'ageFrom must not be above ageTo', path: ['ageTo'] })
-  .openapi('SegmentFilter');
+  .refine((f) => f.ageFrom === undefined || f.ageTo === undefined || f.ageFrom <= f.ageTo, { message: 'ageFrom must not be above ageTo', path: ['ageTo'] });
 
 export type SegmentFilter = z.infer<typeof SegmentFilterSchema>;
 

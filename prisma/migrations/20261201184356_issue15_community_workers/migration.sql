@@ -88,6 +88,7 @@ CREATE TABLE "campaign_recipient" (
     "opened_at" TIMESTAMP(3),
     "verified_at" TIMESTAMP(3),
     "completed_at" TIMESTAMP(3),
+    "conversation_id" UUID,
 
     CONSTRAINT "campaign_recipient_pkey" PRIMARY KEY ("id")
 );
@@ -151,6 +152,12 @@ CREATE INDEX "campaign_recipient_campaign_id_status_idx" ON "campaign_recipient"
 
 -- CreateIndex
 CREATE INDEX "campaign_recipient_person_id_sent_at_idx" ON "campaign_recipient"("person_id", "sent_at");
+
+-- CreateIndex
+CREATE INDEX "campaign_recipient_sent_at_idx" ON "campaign_recipient"("sent_at");
+
+-- CreateIndex
+CREATE INDEX "campaign_recipient_conversation_id_idx" ON "campaign_recipient"("conversation_id");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "campaign_recipient_campaign_id_person_id_key" ON "campaign_recipient"("campaign_id", "person_id");
