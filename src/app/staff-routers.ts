@@ -9,9 +9,10 @@ import { createPersonsRouter } from '../http/persons.router';
 import { createReviewRouter } from '../http/review.router';
 import { createSegmentsRouter } from '../http/segments.router';
 import { createSmsInboundRouter } from '../http/sms-inbound.router';
+import { createVisitListsRouter } from '../http/visit-lists.router';
 import { createVisitRequestsRouter } from '../http/visit-requests.router';
 
 /** The staff API routers (auth, persons, review queue) and the staff console, mounted after the chat API. */
 export function staffRouters(): ((deps: AppDeps, registry: OpenAPIRegistry) => Router)[] {
-  return [createAuthRouter, createPersonsRouter, createReviewRouter, createConsoleRouter, createVisitRequestsRouter, createSegmentsRouter, createCampaignsRouter, createSmsInboundRouter, createCommunityConsoleRouter];
+  return [createAuthRouter, createPersonsRouter, createReviewRouter, createConsoleRouter, createVisitRequestsRouter, createSegmentsRouter, createCampaignsRouter, createSmsInboundRouter, createVisitListsRouter, createCommunityConsoleRouter];
 }

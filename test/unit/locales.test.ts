@@ -5,8 +5,9 @@ import { ETHNICITY_CODES } from '../../src/domain/ethnicity';
 import { ID_NUMBER_ERRORS } from '../../src/domain/id-number';
 import { TEMPLATE_NAMES } from '../../src/domain/campaigns/campaign.service';
 import { INSURANCE_TYPES } from '../../src/domain/insurance';
+import { VISIT_COLUMNS } from '../../src/domain/visits/visit-list.service';
 import { VISIT_REQUEST_OUTCOMES, VISIT_REQUEST_REASONS } from '../../src/domain/visits/visit-request.service';
-import { RegistrationStatus, Sex } from '../../src/generated/prisma/enums';
+import { DataQualityFlag, RegistrationStatus, Sex } from '../../src/generated/prisma/enums';
 import { loadLocaleResources, LOCALES, type Locale } from '../../src/lib/i18n';
 
 /**
@@ -202,6 +203,9 @@ const EXPANSIONS: Record<string, readonly string[]> = {
   'community.visitRequests.outcome.${}': [...VISIT_REQUEST_OUTCOMES, 'OTHER'],
   'community.visitRequests.status.${}': ['OPEN', 'CLOSED', 'ALL'],
   'community.error.${}': ['NOT_FOUND', 'ALREADY_CLOSED'],
+  'community.visitList.columns.${}': VISIT_COLUMNS,
+  'community.visitList.flag.${}': Object.values(DataQualityFlag),
+  'console.registration.${}': Object.values(RegistrationStatus),
   'correct.fields.${}': CORRECTION_FIELDS,
   'correct.answers.${}': CORRECTION_FIELDS,
   'correct.awaitingValue.prompt_${}': CORRECTION_FIELDS,
