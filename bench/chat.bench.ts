@@ -21,8 +21,8 @@ import { loadConfig } from '../src/app/config';
 import { createContainer } from '../src/app/container';
 import { parseDatabaseUrl } from '../src/db/database-target';
 import { openDatabase, type OpenDatabase } from '../src/db/open-database';
-import { computeCheckChar } from '../src/domain/id-number';
-import { seedRegions } from '../src/domain/region.service';
+import { computeCheckChar } from '../src/domain/codes/id-number';
+import { seedRegions } from '../src/domain/registry/region.service';
 import { createLogger } from '../src/lib/logger';
 
 const DEFAULT_ADMIN = 'postgresql://postgres@127.0.0.1:5432/postgres';

@@ -7,11 +7,11 @@ import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { parseDatabaseUrl } from '../src/db/database-target';
 import { openDatabase, type OpenDatabase } from '../src/db/open-database';
-import { normaliseIdNumber, parseIdNumber } from '../src/domain/id-number';
-import { computeFlags, knownRegionFrom } from '../src/domain/person-flags';
-import { loadRegionCodes, seedRegions } from '../src/domain/region.service';
-import { ENROLMENT_COLUMNS, importRegistry, PERSON_COLUMNS, type ImportSummary } from '../src/domain/registry-import.service';
-import { createCsvFileWriter, generateSyntheticPopulation } from '../src/domain/synthetic-population';
+import { normaliseIdNumber, parseIdNumber } from '../src/domain/codes/id-number';
+import { computeFlags, knownRegionFrom } from '../src/domain/registry/person-flags';
+import { loadRegionCodes, seedRegions } from '../src/domain/registry/region.service';
+import { ENROLMENT_COLUMNS, importRegistry, PERSON_COLUMNS, type ImportSummary } from '../src/domain/registry-import/registry-import.service';
+import { createCsvFileWriter, generateSyntheticPopulation } from '../src/domain/demo/synthetic-population';
 
 /**
  * npm run bench:import -- [--persons 100000] [--keep] [--reimport] [--batch-size 2000] [--seed 1]

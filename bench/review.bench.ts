@@ -15,9 +15,9 @@ import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { openDatabase } from '../src/db/open-database';
 import { PrismaClient } from '../src/generated/prisma/client';
-import { listRequests, type ListFilters, type ReviewActor, type ReviewEnv, reviewStats } from '../src/domain/review.service';
-import { seedRegions } from '../src/domain/region.service';
-import { createStaff } from '../src/domain/staff.service';
+import { listRequests, type ListFilters, type ReviewActor, type ReviewEnv, reviewStats } from '../src/domain/review/review.service';
+import { seedRegions } from '../src/domain/registry/region.service';
+import { createStaff } from '../src/domain/staff/staff.service';
 import { systemClock } from '../src/lib/clock';
 import { createI18n } from '../src/lib/i18n';
 

@@ -2,7 +2,7 @@ import type { i18n } from 'i18next';
 import { httpSmsPost, SmsCampaignSender, type SmsPost } from '../channels/sms/sms-campaign-sender';
 import type { OutboxDispatcher } from '../conversation/outbox-dispatcher';
 import { CampaignDispatcher, type CampaignRenderer } from '../domain/campaigns/campaign-dispatcher';
-import { maskPhone } from '../domain/masking';
+import { maskPhone } from '../domain/codes/masking';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';

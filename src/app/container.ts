@@ -6,7 +6,7 @@ import { residentFlowBinding } from '../conversation/resident-ports';
 import { Scheduler } from '../conversation/scheduler';
 import type { OpenDatabase } from '../db/open-database';
 import type { SmsPost } from '../channels/sms/sms-campaign-sender';
-import type { SmsSender } from '../domain/verification.service';
+import type { SmsSender } from '../domain/verification/verification.service';
 import { createChatRouter } from '../http/chat.router';
 import { createApp, type AppDeps } from '../http/create-app';
 import type { OpenAPIRegistry } from '../http/openapi';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { seedDemoIfEmpty } from '../domain/demo-seed.service';
-import { createStaff } from '../domain/staff.service';
+import { seedDemoIfEmpty } from '../domain/demo/demo-seed.service';
+import { createStaff } from '../domain/staff/staff.service';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { Logger } from '../lib/logger';
 import type { Config } from './config';

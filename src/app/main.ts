@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import { parseDatabaseUrl } from '../db/database-target';
 import { openDatabase } from '../db/open-database';
-import { seedRegions } from '../domain/region.service';
+import { seedRegions } from '../domain/registry/region.service';
 import { createLogger } from '../lib/logger';
 import { ConfigError, loadConfig } from './config';
 import { createContainer } from './container';

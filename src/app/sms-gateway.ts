@@ -1,6 +1,6 @@
 import type { Logger } from '../lib/logger';
-import type { SmsSender } from '../domain/verification.service';
-import { maskPhone } from '../domain/masking';
+import type { SmsSender } from '../domain/verification/verification.service';
+import { maskPhone } from '../domain/codes/masking';
 
 /** Development gateway: writes the code to the log (phone masked) instead of sending an SMS. */
 export class DevSmsGateway implements SmsSender {

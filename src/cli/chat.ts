@@ -7,7 +7,7 @@ import { seedDemo } from '../app/demo';
 import { renderAsText, type OutboundMessage } from '../conversation/messages';
 import { parseDatabaseUrl } from '../db/database-target';
 import { openDatabase } from '../db/open-database';
-import { seedRegions } from '../domain/region.service';
+import { seedRegions } from '../domain/registry/region.service';
 import { createLogger } from '../lib/logger';
 
 const CHANNEL = 'terminal';

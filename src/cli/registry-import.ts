@@ -3,13 +3,13 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { parseDatabaseUrl } from '../db/database-target';
 import { openDatabase } from '../db/open-database';
-import { seedRegions } from '../domain/region.service';
+import { seedRegions } from '../domain/registry/region.service';
 import {
   ImportFileError,
   importRegistry,
   type ImportProgress,
   type ImportSummary,
-} from '../domain/registry-import.service';
+} from '../domain/registry-import/registry-import.service';
 
 /**
  * npm run registry:import -- --persons persons.csv [--enrolments enrolments.csv] [--rejects rejects.csv]

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseDatabaseUrl } from '../db/database-target';
 import { openDatabase } from '../db/open-database';
-import { seedRegions } from '../domain/region.service';
+import { seedRegions } from '../domain/registry/region.service';
 import {
   createStaff,
   disableStaff,
@@ -14,7 +14,7 @@ import {
   type StaffSummary,
   validPassword,
   validUsername,
-} from '../domain/staff.service';
+} from '../domain/staff/staff.service';
 
 const USAGE = `Usage:
   npm run staff -- add --username <name> --role admin|reviewer|agent|community_worker --region <code> --password-stdin

@@ -2,7 +2,7 @@ import type { i18n } from 'i18next';
 import { createActor, waitFor, type AnyStateMachine, type Snapshot } from 'xstate';
 import type { ChoiceOption, FlowEffect, FlowEvent, ReplyEffect, TextPart } from '../../flows/effects';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
-import { redactSensitive } from '../domain/masking';
+import { redactSensitive } from '../domain/codes/masking';
 import type { Clock } from '../lib/clock';
 import { isLocale, type Locale } from '../lib/i18n';
 import type { Logger } from '../lib/logger';

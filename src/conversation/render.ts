@@ -1,6 +1,6 @@
 import type { i18n } from 'i18next';
 import type { ReplyEffect, TextPart } from '../../flows/effects';
-import { redactSensitive } from '../domain/masking';
+import { redactSensitive } from '../domain/codes/masking';
 import type { Locale } from '../lib/i18n';
 import type { OutboundMessage } from './messages';
 

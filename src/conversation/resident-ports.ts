@@ -1,15 +1,15 @@
 import type { i18n } from 'i18next';
-import { provideResidentPorts, PRIVACY_NOTICE_VERSION, RESIDENT_FLOW_ID, RESIDENT_FLOW_VERSION, type ResidentInput } from '../../flows/resident.flow';
+import { provideResidentPorts, PRIVACY_NOTICE_VERSION, RESIDENT_FLOW_ID, RESIDENT_FLOW_VERSION, type ResidentInput } from '../../flows/resident';
 import { campaignTaskAfterVerification, recordCampaignOutcome } from '../domain/campaigns/campaign-funnel.service';
-import { checkCorrection, submitCorrection } from '../domain/change-request.service';
-import { getCoverage, submitEmploymentReport } from '../domain/employment-report.service';
-import { requestHandoff } from '../domain/handoff.service';
-import { checkMissingMember, getHouseholdView, reportMissingMember } from '../domain/household.service';
-import type { ResidentPart2Ports, ResidentPorts, ReviewQuestionPorts } from '../domain/ports';
-import { openQuestionsFor, recordResidentAnswer } from '../domain/review.service';
-import { confirmRegistration } from '../domain/registration.service';
-import { getEnrolmentStatusView, getMaskedDetails } from '../domain/resident-view.service';
-import { checkIdentity, verifyFactor, type SmsSender, type VerificationPolicy } from '../domain/verification.service';
+import { checkCorrection, submitCorrection } from '../domain/corrections/change-request.service';
+import { getCoverage, submitEmploymentReport } from '../domain/corrections/employment-report.service';
+import { requestHandoff } from '../domain/handoff/handoff.service';
+import { checkMissingMember, getHouseholdView, reportMissingMember } from '../domain/corrections/household.service';
+import type { ResidentFlowPorts } from '../domain/ports';
+import { openQuestionsFor, recordResidentAnswer } from '../domain/review/review.service';
+import { confirmRegistration } from '../domain/registry/registration.service';
+import { getEnrolmentStatusView, getMaskedDetails } from '../domain/registry/resident-view.service';
+import { checkIdentity, verifyFactor, type SmsSender, type VerificationPolicy } from '../domain/verification/verification.service';
 import { createVisitRequest } from '../domain/visits/visit-request.service';
 import { LOCALES } from '../lib/i18n';
 import type { FlowBinding, TurnContext } from './engine';
@@ -29,7 +29,7 @@ function ethnicityNames(i18n: i18n): (code: string) => string[] {
 }
 
 /** The real ports of the resident flow, bound to one turn's transaction and conversation. */
-export function createResidentPorts(turn: TurnContext, deps: ResidentPortDeps): ResidentPorts & ResidentPart2Ports & ReviewQuestionPorts {
+export function createResidentPorts(turn: TurnContext, deps: ResidentPortDeps): ResidentFlowPorts {
   const { tx, conversationId, channel, now } = turn;
   const endpointKey = `${channel}:${turn.endpoint}`;
   const correction = { ethnicityNames: ethnicityNames(deps.i18n), now };

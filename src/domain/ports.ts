@@ -86,14 +86,14 @@ export interface VisitRequestInput {
 /** The task a campaign's personal link leads to after verification. */
 export type CampaignTaskCode = 'confirm' | 'correct' | 'employment' | 'status';
 
-/** Domain operations the resident flow can invoke; each is idempotent (a restored turn may re-run it). */
+/** The resident's session, verification, status and confirmation; each port is idempotent (a restored turn may re-run it). */
 export interface ResidentPorts {
   acknowledgeNotice(input: { noticeVersion: string }): Promise<void>;
   checkIdentity(input: CheckIdentityInput): Promise<CheckIdentityResult>;
   verifyFactor(input: VerifyFactorInput): Promise<VerifyFactorResult>;
   requestVisit(input: VisitRequestInput): Promise<void>;
   /** After verification: the task of the campaign whose link opened this chat for this person, if any. */
-  campaignTask?(input: { personId: string }): Promise<CampaignTaskCode | null>;
+  campaignTask(input: { personId: string }): Promise<CampaignTaskCode | null>;
   requestHuman(input: { reason: string }): Promise<void>;
   getStatus(input: { personId: string }): Promise<EnrolmentStatusView>;
   getDetails(input: { personId: string }): Promise<MaskedDetails>;
@@ -101,7 +101,7 @@ export interface ResidentPorts {
   signOut(): Promise<void>;
 }
 
-// ---------------------------------------------------------------- corrections (dialogue part 2)
+// ---------------------------------------------------------------- corrections
 
 /** The fields a resident can ask to correct, in the order the bot offers them (numbered 1-10). */
 export const CORRECTABLE_FIELDS = [
@@ -245,8 +245,8 @@ export type ReportMemberResult =
   | { outcome: 'ALREADY_REPORTED'; reference: string; maskedIdNumber: string }
   | { outcome: 'IN_REGISTRY'; maskedIdNumber: string };
 
-/** Domain operations of dialogue part 2 (corrections, employment report, household members). */
-export interface ResidentPart2Ports {
+/** What a verified resident reports: corrections, the employment report, missing household members. */
+export interface ResidentReportPorts {
   checkCorrection(input: CheckCorrectionInput): Promise<CheckCorrectionResult>;
   submitCorrection(input: SubmitCorrectionInput): Promise<SubmitCorrectionResult>;
   getCoverage(input: { personId: string }): Promise<CoverageView>;
@@ -268,3 +268,32 @@ export interface ReviewQuestionPorts {
   getOpenQuestions(input: { personId: string }): Promise<OpenQuestionView[]>;
   answerQuestion(input: { personId: string; requestId: string; answer: string }): Promise<{ ok: boolean; reference: string }>;
 }
+
+/** Every port of the resident flow; the engine supplies all of them (see flows/resident/index.ts). */
+export type ResidentFlowPorts = ResidentPorts & ResidentReportPorts & ReviewQuestionPorts;
+
+/** The names of the resident flow's ports (its actors are named after them). */
+export const RESIDENT_PORT_NAMES = [
+  'acknowledgeNotice',
+  'checkIdentity',
+  'verifyFactor',
+  'requestVisit',
+  'campaignTask',
+  'requestHuman',
+  'getStatus',
+  'getDetails',
+  'confirmRegistration',
+  'signOut',
+  'checkCorrection',
+  'submitCorrection',
+  'getCoverage',
+  'submitEmploymentReport',
+  'getHousehold',
+  'checkMissingMember',
+  'reportMissingMember',
+  'getOpenQuestions',
+  'answerQuestion',
+] as const satisfies readonly (keyof ResidentFlowPorts)[];
+type AssertNone<T extends never> = T;
+/** Fails to compile when a port is added to ResidentFlowPorts but not to RESIDENT_PORT_NAMES. */
+export type _EveryPortNamed = AssertNone<Exclude<keyof ResidentFlowPorts, (typeof RESIDENT_PORT_NAMES)[number]>>;

@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
-import { recordAudit } from '../domain/audit.service';
-import { authenticate, PERMISSIONS, permissionsOf, revokeToken, STAFF_ROLES } from '../domain/staff.service';
+import { recordAudit } from '../domain/staff/audit.service';
+import { authenticate, PERMISSIONS, permissionsOf, revokeToken, STAFF_ROLES } from '../domain/staff/staff.service';
 import type { AppDeps } from './create-app';
 import { HttpError, parseOr400 } from './http-error';
 import { errorResponses, type OpenAPIRegistry } from './openapi';

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { type PersonLookupFailure, personAuditTrail, viewPerson } from '../domain/person-view.service';
+import { type PersonLookupFailure, personAuditTrail, viewPerson } from '../domain/registry/person-view.service';
 import type { AppDeps } from './create-app';
 import { HttpError, parseOr400 } from './http-error';
 import { errorResponses, type OpenAPIRegistry } from './openapi';

@@ -17,7 +17,7 @@ import {
   type ReviewFailure,
   type ReviewFailureCode,
   reviewStats,
-} from '../domain/review.service';
+} from '../domain/review/review.service';
 import type { AppDeps } from './create-app';
 import { HttpError, parseOr400 } from './http-error';
 import { errorResponses, type OpenAPIRegistry } from './openapi';

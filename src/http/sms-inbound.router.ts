@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { detectCommand } from '../conversation/text-matching';
 import { applySmsReply } from '../domain/campaigns/contact-preferences.service';
-import { parseMobilePhone } from '../domain/phone';
+import { parseMobilePhone } from '../domain/codes/phone';
 import type { AppDeps } from './create-app';
 import { HttpError, parseOr400 } from './http-error';
 import { errorResponses, type OpenAPIRegistry } from './openapi';

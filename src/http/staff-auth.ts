@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
-import { recordAudit } from '../domain/audit.service';
-import { can, type Permission, resolveToken, type StaffPrincipal } from '../domain/staff.service';
+import { recordAudit } from '../domain/staff/audit.service';
+import { can, type Permission, resolveToken, type StaffPrincipal } from '../domain/staff/staff.service';
 import type { AppDeps } from './create-app';
 import { HttpError } from './http-error';
 

@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import { redactSensitive } from '../domain/masking';
+import { redactSensitive } from '../domain/codes/masking';
 
 export type { Logger };
 

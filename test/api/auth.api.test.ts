@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { loadConfig } from '../../src/app/config';
 import type { OpenDatabase } from '../../src/db/open-database';
-import { createStaff } from '../../src/domain/staff.service';
+import { createStaff } from '../../src/domain/staff/staff.service';
 import { createAuthRouter, LOGIN_RATE_LIMIT } from '../../src/http/auth.router';
 import { createApp } from '../../src/http/create-app';
 import { fixedClock } from '../../src/lib/clock';

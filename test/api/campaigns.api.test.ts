@@ -4,7 +4,7 @@ import { staffRouters } from '../../src/app/staff-routers';
 import { CampaignDispatcher } from '../../src/domain/campaigns/campaign-dispatcher';
 import { TEMPLATE_NAMES } from '../../src/domain/campaigns/campaign.service';
 import { openDatabase } from '../../src/db/open-database';
-import { seedRegions } from '../../src/domain/region.service';
+import { seedRegions } from '../../src/domain/registry/region.service';
 import type { PrismaClient } from '../../src/generated/prisma/client';
 import { createI18n } from '../../src/lib/i18n';
 import { numberOf, type ChatReply } from '../helpers/chat-fixtures';

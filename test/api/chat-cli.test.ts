@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { seedRegions } from '../../src/domain/region.service';
+import { seedRegions } from '../../src/domain/registry/region.service';
 import { createPerson, type TestPerson } from '../helpers/chat-fixtures';
 import { createFreshDatabase, type FreshDatabase } from '../helpers/fresh-database';
 

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { PRIVACY_NOTICE_VERSION } from '../../flows/resident.flow';
+import { PRIVACY_NOTICE_VERSION } from '../../flows/resident';
 import { PermanentSendError, type ChannelSender, type OutboundMessage } from '../../src/conversation/messages';
-import { hashIdNumber } from '../../src/domain/verification.service';
-import { seedRegions } from '../../src/domain/region.service';
+import { hashIdNumber } from '../../src/domain/verification/verification.service';
+import { seedRegions } from '../../src/domain/registry/region.service';
 import { ChatClient, createPerson, newIdNumber, randomMessageId, textOf, type ChatReply } from '../helpers/chat-fixtures';
 import { listen, SseReader } from '../helpers/sse-reader';
 import { createTestApp, type TestApp } from '../helpers/test-app';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { computeCheckChar } from '../../src/domain/id-number';
-import { seedRegions } from '../../src/domain/region.service';
+import { computeCheckChar } from '../../src/domain/codes/id-number';
+import { seedRegions } from '../../src/domain/registry/region.service';
 import type { Locale } from '../../src/lib/i18n';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 

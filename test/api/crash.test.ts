@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { seedRegions } from '../../src/domain/region.service';
+import { seedRegions } from '../../src/domain/registry/region.service';
 import { createPerson, randomMessageId, type ChatReply, type TestPerson, type TranscriptEntry } from '../helpers/chat-fixtures';
 import { createFreshDatabase, type FreshDatabase } from '../helpers/fresh-database';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { computeCheckChar } from '../../src/domain/id-number';
+import { computeCheckChar } from '../../src/domain/codes/id-number';
 import type { Locale } from '../../src/lib/i18n';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 

@@ -1,4 +1,4 @@
-import { seedRegions } from '../../src/domain/region.service';
+import { seedRegions } from '../../src/domain/registry/region.service';
 import type { DevSmsGateway } from '../../src/app/sms-gateway';
 import { ChatClient, createPerson, newIdNumber, newPhone, numberOf, type ChatReply, type TestPerson } from '../helpers/chat-fixtures';
 import { createTestApp, type TestApp } from '../helpers/test-app';

@@ -5,9 +5,9 @@ import { Readable, Writable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { OpenDatabase } from '../../src/db/open-database';
-import { DEMO_PERSONS, DEMO_SEX_MISMATCHES, seedDemoIfEmpty } from '../../src/domain/demo-seed.service';
-import { computeCheckChar } from '../../src/domain/id-number';
-import { seedRegions } from '../../src/domain/region.service';
+import { DEMO_PERSONS, DEMO_SEX_MISMATCHES, seedDemoIfEmpty } from '../../src/domain/demo/demo-seed.service';
+import { computeCheckChar } from '../../src/domain/codes/id-number';
+import { seedRegions } from '../../src/domain/registry/region.service';
 import {
   ENROLMENT_COLUMNS,
   ImportFileError,
@@ -17,7 +17,7 @@ import {
   type ImportOptions,
   type ImportProgress,
   type PersonCsvRow,
-} from '../../src/domain/registry-import.service';
+} from '../../src/domain/registry-import/registry-import.service';
 import { createTestDatabase } from '../helpers/test-database';
 
 let db: OpenDatabase;

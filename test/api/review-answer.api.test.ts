@@ -1,4 +1,4 @@
-import { seedRegions } from '../../src/domain/region.service';
+import { seedRegions } from '../../src/domain/registry/region.service';
 import { ChatClient, createPerson, textOf } from '../helpers/chat-fixtures';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 

@@ -3,11 +3,11 @@ import request from 'supertest';
 import { staffRouters } from '../../src/app/staff-routers';
 import { findConversation } from '../../src/conversation/transcript';
 import type { Prisma } from '../../src/generated/prisma/client';
-import { computeCheckChar } from '../../src/domain/id-number';
-import { seedRegions } from '../../src/domain/region.service';
-import { authenticate, createStaff, type StaffRole } from '../../src/domain/staff.service';
-import { openQuestionsFor, recordResidentAnswer } from '../../src/domain/review.service';
-import { reviewDueAt } from '../../src/domain/working-days';
+import { computeCheckChar } from '../../src/domain/codes/id-number';
+import { seedRegions } from '../../src/domain/registry/region.service';
+import { authenticate, createStaff, type StaffRole } from '../../src/domain/staff/staff.service';
+import { openQuestionsFor, recordResidentAnswer } from '../../src/domain/review/review.service';
+import { reviewDueAt } from '../../src/domain/calendar/working-days';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 
 const PASSWORD = 'correct horse battery';

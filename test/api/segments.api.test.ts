@@ -1,6 +1,6 @@
 import { staffRouters } from '../../src/app/staff-routers';
 import { activeHoursPerDay, isQuiet } from '../../src/domain/campaigns/quiet-hours';
-import { seedRegions } from '../../src/domain/region.service';
+import { seedRegions } from '../../src/domain/registry/region.service';
 import { addPerson, api, bindWechat, newTownship, staffToken } from '../helpers/community-fixtures';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 

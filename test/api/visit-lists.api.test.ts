@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import request from 'supertest';
 import { staffRouters } from '../../src/app/staff-routers';
-import { seedRegions } from '../../src/domain/region.service';
+import { seedRegions } from '../../src/domain/registry/region.service';
 import { addPerson, api, newTownship, staffToken } from '../helpers/community-fixtures';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 

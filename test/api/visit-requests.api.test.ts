@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { staffRouters } from '../../src/app/staff-routers';
-import { seedRegions } from '../../src/domain/region.service';
-import { authenticate, createStaff, type StaffRole } from '../../src/domain/staff.service';
+import { seedRegions } from '../../src/domain/registry/region.service';
+import { authenticate, createStaff, type StaffRole } from '../../src/domain/staff/staff.service';
 import { splitVisitDetails } from '../../src/domain/visits/visit-request.service';
 import { ChatClient, createPerson, newIdNumber } from '../helpers/chat-fixtures';
 import { createTestApp, type TestApp } from '../helpers/test-app';

@@ -4,10 +4,10 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { staffRouters } from '../../src/app/staff-routers';
-import { computeCheckChar } from '../../src/domain/id-number';
-import { seedRegions } from '../../src/domain/region.service';
-import { createStaff } from '../../src/domain/staff.service';
-import { reviewDueAt } from '../../src/domain/working-days';
+import { computeCheckChar } from '../../src/domain/codes/id-number';
+import { seedRegions } from '../../src/domain/registry/region.service';
+import { createStaff } from '../../src/domain/staff/staff.service';
+import { reviewDueAt } from '../../src/domain/calendar/working-days';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 
 /** The staff console in Debian's Chromium: sign in, filter, approve, reject, batch, person lookup, language. */

@@ -5,8 +5,8 @@ import { startWechatChannels, type WechatChannels, type WechatyChannel } from '.
 import { loadWechatConfig } from '../../src/app/wechat-config';
 import { DEFAULT_GROUP_POINTER } from '../../src/channels/wechaty/canbao-plugin';
 import { WechatyRunner } from '../../src/channels/wechaty/wechaty-runner';
-import { computeCheckChar } from '../../src/domain/id-number';
-import { seedRegions } from '../../src/domain/region.service';
+import { computeCheckChar } from '../../src/domain/codes/id-number';
+import { seedRegions } from '../../src/domain/registry/region.service';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 
 type ContactMock = ReturnType<mock.Mocker['createContact']>;

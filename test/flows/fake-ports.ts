@@ -1,13 +1,13 @@
 import { createActor, StateMachine, waitFor, type AnyStateNode, type AnyTransitionDefinition, type InspectionEvent, type Snapshot, type SnapshotFrom } from 'xstate';
 import type { FlowEffect, FlowEvent, ReplyEffect } from '../../flows/effects';
-import { provideResidentPorts, type ResidentInput, type ResidentMachine } from '../../flows/resident.flow';
-import type { EnrolmentStatusView, MaskedDetails, ResidentPorts } from '../../src/domain/ports';
+import { provideResidentPorts, type ResidentInput, type ResidentMachine } from '../../flows/resident';
+import type { EnrolmentStatusView, MaskedDetails, ResidentFlowPorts, ResidentPorts } from '../../src/domain/ports';
 
 /**
  * Fake domain ports for the resident flow, and a small driver that runs the flow the way the engine does (start
  * or restore, send one event, wait until it waits for the user again) while collecting the emitted effects.
  *
- * The fakes are built on a Proxy so that ports added to ResidentPorts later still exist here: a port without an
+ * The fakes are built on a Proxy so that ports added to ResidentFlowPorts later still exist here: a port without an
  * answer throws "no answer" (the flow then goes to `failed`), which a test notices instead of a type error.
  */
 
@@ -90,8 +90,8 @@ function defaultPorts(): Record<string, PortFn> {
   return { ...(ports as unknown as Record<string, PortFn>), getOpenQuestions: async () => [] };
 }
 
-function portsProxy(calls: PortCall[], answer: (port: string, input: unknown) => Promise<unknown>): ResidentPorts {
-  return new Proxy({} as ResidentPorts, {
+function portsProxy(calls: PortCall[], answer: (port: string, input: unknown) => Promise<unknown>): ResidentFlowPorts {
+  return new Proxy({} as ResidentFlowPorts, {
     get(_target, name) {
       if (typeof name !== 'string' || name === 'then') return undefined;
       return (input: unknown) => {
@@ -106,7 +106,7 @@ function portsProxy(calls: PortCall[], answer: (port: string, input: unknown) =>
  * Ports that answer like a small, well-behaved registry: ASK_FACTOR, factor "1234" verifies, FULL_STATUS,
  * FULL_DETAILS, CONFIRMED. Override any port; every call is recorded in `calls`.
  */
-export function createFakePorts(overrides: Partial<ResidentPorts> = {}): { ports: ResidentPorts; calls: PortCall[] } {
+export function createFakePorts(overrides: Partial<ResidentFlowPorts> = {}): { ports: ResidentFlowPorts; calls: PortCall[] } {
   const calls: PortCall[] = [];
   const impls: Record<string, PortFn> = { ...defaultPorts(), ...(overrides as unknown as Record<string, PortFn>) };
   const ports = portsProxy(calls, async (name, input) => {
@@ -127,7 +127,7 @@ export type PortOutcome = { src: string; ok: true; output: unknown } | { src: st
 export class ScriptedPorts {
   readonly calls: PortCall[] = [];
   readonly problems: string[] = [];
-  readonly ports: ResidentPorts;
+  readonly ports: ResidentFlowPorts;
 
   constructor(
     private readonly script: readonly PortOutcome[],
@@ -162,14 +162,14 @@ export class ScriptedPorts {
  * is slow). Set `target` before each start or send; the calls of that step go to it.
  */
 export class PortRouter {
-  target: ResidentPorts | null = null;
+  target: ResidentFlowPorts | null = null;
   readonly machine: ResidentMachine;
 
   constructor() {
     const calls: PortCall[] = [];
     this.machine = provideResidentPorts(
       portsProxy(calls, async (name, input) => {
-        const port = this.target?.[name as keyof ResidentPorts] as ((i: unknown) => Promise<unknown>) | undefined;
+        const port = this.target?.[name as keyof ResidentFlowPorts] as ((i: unknown) => Promise<unknown>) | undefined;
         if (!port) throw new Error(`no ports to answer ${name}`);
         return port(input);
       }),
@@ -213,7 +213,7 @@ export const PORT_OUTCOMES: Record<string, { label: string; output: unknown }[]>
     { label: 'PENDING_REVIEW', output: { registrationStatus: 'PENDING_REVIEW' } },
   ],
   signOut: [{ label: 'signedOut', output: undefined }],
-  // dialogue part 2 (src/domain/ports.ts ResidentPart2Ports)
+  // what a verified resident reports (src/domain/ports.ts ResidentReportPorts)
   checkCorrection: [
     { label: 'DIRECT', output: { ok: true, value: '13912345678', policy: 'DIRECT', oldDisplay: '138****1234', newDisplay: '139****5678' } },
     { label: 'REVIEWED', output: { ok: true, value: '张三丰', policy: 'REVIEWED', newDisplay: '张三丰' } },
@@ -345,8 +345,8 @@ export class FlowDriver {
   private error: unknown;
 
   /** `ports`, or a machine already provided with ports (providing a large machine is not free). */
-  constructor(ports: ResidentPorts | ResidentMachine, input: ResidentInput = DEFAULT_INPUT, snapshot?: Snapshot<unknown>) {
-    const machine = ports instanceof StateMachine ? (ports as ResidentMachine) : provideResidentPorts(ports as ResidentPorts);
+  constructor(ports: ResidentFlowPorts | ResidentMachine, input: ResidentInput = DEFAULT_INPUT, snapshot?: Snapshot<unknown>) {
+    const machine = ports instanceof StateMachine ? (ports as ResidentMachine) : provideResidentPorts(ports as ResidentFlowPorts);
     this.actor = createActor(machine, {
       input,
       ...(snapshot ? { snapshot } : {}),

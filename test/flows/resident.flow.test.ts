@@ -1,6 +1,6 @@
 import type { FlowEffect, FlowEvent } from '../../flows/effects';
-import { MAX_FAILURES, PRIVACY_NOTICE_VERSION, type ResidentInput } from '../../flows/resident.flow';
-import type { ResidentPorts } from '../../src/domain/ports';
+import { MAX_FAILURES, PRIVACY_NOTICE_VERSION, type ResidentInput } from '../../flows/resident';
+import type { ResidentFlowPorts } from '../../src/domain/ports';
 import {
   createFakePorts,
   DEFAULT_INPUT,
@@ -24,7 +24,7 @@ const text = (t: string): FlowEvent => ({ type: 'user.text', text: t });
 const choice = (value: string): FlowEvent => ({ type: 'user.choice', value });
 const ACKED: ResidentInput = { noticeAcknowledged: true, verifyMethod: 'phone_last4' };
 
-async function started(overrides: Partial<ResidentPorts> = {}, input: ResidentInput = DEFAULT_INPUT) {
+async function started(overrides: Partial<ResidentFlowPorts> = {}, input: ResidentInput = DEFAULT_INPUT) {
   const fake = createFakePorts(overrides);
   const flow = new FlowDriver(fake.ports, input);
   const first = await flow.start();
@@ -32,7 +32,7 @@ async function started(overrides: Partial<ResidentPorts> = {}, input: ResidentIn
 }
 
 /** A flow that has got as far as the factor question. */
-async function atFactor(overrides: Partial<ResidentPorts> = {}, input: ResidentInput = ACKED) {
+async function atFactor(overrides: Partial<ResidentFlowPorts> = {}, input: ResidentInput = ACKED) {
   const s = await started(overrides, input);
   await s.flow.send(text(ID));
   await s.flow.send(text(NAME));
@@ -40,7 +40,7 @@ async function atFactor(overrides: Partial<ResidentPorts> = {}, input: ResidentI
 }
 
 /** A verified flow at the menu. */
-async function atMenu(overrides: Partial<ResidentPorts> = {}) {
+async function atMenu(overrides: Partial<ResidentFlowPorts> = {}) {
   const s = await atFactor(overrides);
   await s.flow.send(text(GOOD_FACTOR));
   expect(s.flow.state).toBe('menu.awaitingChoice');
@@ -178,7 +178,7 @@ describe('identity verification', () => {
   it.each([
     ['checkIdentity', { checkIdentity: async () => ({ next: 'LOCKED' }) }],
     ['verifyFactor', { verifyFactor: async () => ({ ok: false, reason: 'LOCKED' }) }],
-  ] as [string, Partial<ResidentPorts>][])('LOCKED from %s says so, offers a human, and keeps saying so', async (_port, overrides) => {
+  ] as [string, Partial<ResidentFlowPorts>][])('LOCKED from %s says so, offers a human, and keeps saying so', async (_port, overrides) => {
     const { flow } = await atFactor(overrides);
     const effects = flow.state === 'verifying.locked' ? flow.effects.slice(-1) : await flow.send(text(GOOD_FACTOR));
     expect(flow.state).toBe('verifying.locked');
@@ -201,7 +201,7 @@ describe('identity verification', () => {
   });
 
   describe('no phone on record', () => {
-    const noPhone: Partial<ResidentPorts> = { checkIdentity: async () => ({ next: 'NO_PHONE', personId: NO_PHONE_PERSON_ID }) };
+    const noPhone: Partial<ResidentFlowPorts> = { checkIdentity: async () => ({ next: 'NO_PHONE', personId: NO_PHONE_PERSON_ID }) };
 
     it('offers a home visit, a human or a retry', async () => {
       const { flow } = await atFactor(noPhone);
@@ -339,7 +339,7 @@ describe('menu', () => {
 
 describe('from anywhere', () => {
   /** Ways to reach a waiting state, with whether the resident is verified there. */
-  const places: [string, (o?: Partial<ResidentPorts>) => Promise<{ flow: FlowDriver; calls: { port: string }[] }>, string][] = [
+  const places: [string, (o?: Partial<ResidentFlowPorts>) => Promise<{ flow: FlowDriver; calls: { port: string }[] }>, string][] = [
     ['the notice', () => started(), 'awaitingNoticeAck'],
     ['the ID number', () => started({}, ACKED), 'verifying.awaitingIdNumber'],
     ['the name', async () => {
@@ -415,7 +415,7 @@ describe('a port that fails', () => {
     ['checkIdentity', ACKED, [text(ID), text(NAME)]],
     ['verifyFactor', ACKED, [text(ID), text(NAME), text(GOOD_FACTOR)]],
     ['requestHuman', ACKED, [{ type: 'user.human' }]],
-  ] as [keyof ResidentPorts, ResidentInput, FlowEvent[]][])('%s throwing: apologises, and the next message starts again', async (port, input, events) => {
+  ] as [keyof ResidentFlowPorts, ResidentInput, FlowEvent[]][])('%s throwing: apologises, and the next message starts again', async (port, input, events) => {
     const { flow } = await started({ [port]: async () => Promise.reject(new Error('database down')) }, input);
     let last: FlowEffect[] = [];
     for (const e of events) last = await flow.send(e);
@@ -492,7 +492,7 @@ describe("reviewers' questions answered in chat", () => {
   };
 
   it('after verification, asks the open question; the answer goes back to the request, then the menu', async () => {
-    const s = await atFactor({ getOpenQuestions: askedOnce(), answerQuestion: async () => ({ ok: true, reference: QUESTION.reference }) } as Partial<ResidentPorts>);
+    const s = await atFactor({ getOpenQuestions: askedOnce(), answerQuestion: async () => ({ ok: true, reference: QUESTION.reference }) } as Partial<ResidentFlowPorts>);
     const asked = await s.flow.send(text(GOOD_FACTOR));
     expect(replyKeys(asked)).toEqual(['verify.verified.success', 'questions.awaitingAnswer.prompt']);
     expect(replies(asked)[1]?.parts[0]?.params).toEqual({ reference: QUESTION.reference, question: QUESTION.question });
@@ -508,13 +508,13 @@ describe("reviewers' questions answered in chat", () => {
   });
 
   it('"later" goes to the menu without answering; a closed request is said so', async () => {
-    const later = await atFactor({ getOpenQuestions: askedOnce() } as Partial<ResidentPorts>);
+    const later = await atFactor({ getOpenQuestions: askedOnce() } as Partial<ResidentFlowPorts>);
     await later.flow.send(text(GOOD_FACTOR));
     const menu = await later.flow.send(choice('later'));
     expect(replyKeys(menu)).toEqual(['menu.awaitingChoice.prompt']);
     expect(later.calls.some((c) => c.port === 'answerQuestion')).toBe(false);
 
-    const closed = await atFactor({ getOpenQuestions: askedOnce(), answerQuestion: async () => ({ ok: false, reference: QUESTION.reference }) } as Partial<ResidentPorts>);
+    const closed = await atFactor({ getOpenQuestions: askedOnce(), answerQuestion: async () => ({ ok: false, reference: QUESTION.reference }) } as Partial<ResidentFlowPorts>);
     await closed.flow.send(text(GOOD_FACTOR));
     expect(replyKeys(await closed.flow.send(text('答案')))).toEqual(['questions.savingAnswer.closed', 'menu.awaitingChoice.prompt']);
   });

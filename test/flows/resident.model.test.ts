@@ -12,7 +12,7 @@ import {
 } from 'xstate';
 import { getShortestPaths, type StatePath } from 'xstate/graph';
 import type { FlowEffect, FlowEvent, ReplyEffect } from '../../flows/effects';
-import { MAX_FAILURES, residentMachine, type ResidentInput } from '../../flows/resident.flow';
+import { MAX_FAILURES, residentMachine, type ResidentInput } from '../../flows/resident';
 import { renderReply } from '../../src/conversation/render';
 import { detectCommand, normaliseAnswer } from '../../src/conversation/text-matching';
 import { createI18n, LOCALES, synonyms } from '../../src/lib/i18n';

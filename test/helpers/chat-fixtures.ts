@@ -2,7 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { Express } from 'express';
 import request from 'supertest';
 import type { PrismaClient } from '../../src/generated/prisma/client';
-import { computeCheckChar } from '../../src/domain/id-number';
+import { computeCheckChar } from '../../src/domain/codes/id-number';
 
 /** Shared by the chat tests: fictitious people with valid ID numbers, and a web chat client over supertest. */
 

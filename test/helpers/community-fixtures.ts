@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import type { PrismaClient } from '../../src/generated/prisma/client';
 import type { DataQualityFlag, EmploymentStatus, RegistrationStatus } from '../../src/generated/prisma/enums';
-import { authenticate, createStaff, type StaffRole } from '../../src/domain/staff.service';
+import { authenticate, createStaff, type StaffRole } from '../../src/domain/staff/staff.service';
 import type { Config } from '../../src/app/config';
 import type { Clock } from '../../src/lib/clock';
 import { newIdNumber, newPhone } from './chat-fixtures';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import request from 'supertest';
 import { z } from 'zod';
 import { renderAsText, type OutboundMessage } from '../../src/conversation/messages';
-import { parseIdNumber } from '../../src/domain/id-number';
+import { parseIdNumber } from '../../src/domain/codes/id-number';
 import type { TestApp } from './test-app';
 
 /**

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { seedRegions } from '../../src/domain/region.service';
+import { seedRegions } from '../../src/domain/registry/region.service';
 import type { Locale } from '../../src/lib/i18n';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 import { readGolden, runTranscript, toGolden, writeGolden, type Golden, type TranscriptRun } from '../helpers/transcript-runner';

@@ -5,7 +5,7 @@ import {
   normaliseCreditCode,
   parseCreditCode,
   type CreditCodeError,
-} from '../../src/domain/credit-code';
+} from '../../src/domain/codes/credit-code';
 
 /** Append the computed check character to 17 characters. */
 const withCheck = (first17: string): string => first17 + computeCreditCodeCheckChar(first17);

@@ -1,6 +1,6 @@
-import { dueDateOf, newReference } from '../../src/domain/change-request.service';
-import { employmentMismatches, type EnrolmentFact } from '../../src/domain/employment-report.service';
-import { ETHNICITY_CODES, parseEthnicity } from '../../src/domain/ethnicity';
+import { dueDateOf, newReference } from '../../src/domain/corrections/change-request.service';
+import { employmentMismatches, type EnrolmentFact } from '../../src/domain/corrections/employment-report.service';
+import { ETHNICITY_CODES, parseEthnicity } from '../../src/domain/codes/ethnicity';
 import {
   CORRECTABLE_FIELDS,
   FIELD_POLICY,
@@ -10,11 +10,11 @@ import {
   parseFieldValue,
   policyOf,
   type FieldCheckContext,
-} from '../../src/domain/field-policy';
+} from '../../src/domain/corrections/field-policy';
 import type { CorrectableField, EmploymentStatusCode } from '../../src/domain/ports';
-import { reviewDueAt } from '../../src/domain/working-days';
+import { reviewDueAt } from '../../src/domain/calendar/working-days';
 import { createI18n, LOCALES } from '../../src/lib/i18n';
-import { CORRECTION_FIELDS } from '../../flows/resident.flow';
+import { CORRECTION_FIELDS } from '../../flows/resident';
 
 const i18n = createI18n();
 const ethnicityNames = (code: string) => LOCALES.map((lng) => i18n.t(`reference.ethnicity.${code}`, { lng }));

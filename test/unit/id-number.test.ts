@@ -5,7 +5,7 @@ import {
   parseIdNumber,
   type IdNumberError,
   type IdParseOk,
-} from '../../src/domain/id-number';
+} from '../../src/domain/codes/id-number';
 
 /** 2026-01-15, noon in China. */
 const TODAY = new Date('2026-01-15T12:00:00+08:00');

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CORRECTION_FIELDS, EMPLOYMENT_STATUSES, NON_ENROLMENT_REASONS, RELATIONSHIPS } from '../../flows/resident.flow';
-import { ETHNICITY_CODES } from '../../src/domain/ethnicity';
-import { ID_NUMBER_ERRORS } from '../../src/domain/id-number';
+import { CORRECTION_FIELDS, EMPLOYMENT_STATUSES, NON_ENROLMENT_REASONS, RELATIONSHIPS } from '../../flows/resident';
+import { ETHNICITY_CODES } from '../../src/domain/codes/ethnicity';
+import { ID_NUMBER_ERRORS } from '../../src/domain/codes/id-number';
+import { INSURANCE_TYPES } from '../../src/domain/codes/insurance';
 import { TEMPLATE_NAMES } from '../../src/domain/campaigns/campaign.service';
-import { INSURANCE_TYPES } from '../../src/domain/insurance';
 import { VISIT_COLUMNS } from '../../src/domain/visits/visit-list.service';
 import { VISIT_REQUEST_OUTCOMES, VISIT_REQUEST_REASONS } from '../../src/domain/visits/visit-request.service';
 import { DataQualityFlag, RegistrationStatus, Sex } from '../../src/generated/prisma/enums';

@@ -5,7 +5,7 @@ import {
   maskName,
   maskPhone,
   redactSensitive,
-} from '../../src/domain/masking';
+} from '../../src/domain/codes/masking';
 
 const digitsOf = (s: string): string => s.replace(/\D/g, '');
 

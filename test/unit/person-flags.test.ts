@@ -7,7 +7,7 @@ import {
   type DataQualityFlagName,
   type FlagEnrolmentInput,
   type FlagPersonInput,
-} from '../../src/domain/person-flags';
+} from '../../src/domain/registry/person-flags';
 
 const MALE_ID = '530102199003071238';
 const FEMALE_ID = '532301198511200042';

@@ -1,4 +1,4 @@
-import { parseMobilePhone } from '../../src/domain/phone';
+import { parseMobilePhone } from '../../src/domain/codes/phone';
 
 describe('parseMobilePhone', () => {
   test.each([

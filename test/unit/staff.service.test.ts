@@ -18,7 +18,7 @@ import {
   type Permission,
   type StaffAuthSettings,
   type StaffRole,
-} from '../../src/domain/staff.service';
+} from '../../src/domain/staff/staff.service';
 import { createTestDatabase } from '../helpers/test-database';
 
 const settings: StaffAuthSettings = { STAFF_TOKEN_TTL_HOURS: 8, STAFF_MAX_LOGIN_FAILURES: 5, STAFF_LOCK_MINUTES: 15 };

@@ -2,15 +2,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { parseIdNumber } from '../../src/domain/id-number';
-import { computeFlags, knownRegionFrom, type DataQualityFlagName } from '../../src/domain/person-flags';
-import { REGIONS_SEED } from '../../src/domain/region.service';
-import { ENROLMENT_COLUMNS, PERSON_COLUMNS } from '../../src/domain/registry-import.service';
+import { parseIdNumber } from '../../src/domain/codes/id-number';
+import { computeFlags, knownRegionFrom, type DataQualityFlagName } from '../../src/domain/registry/person-flags';
+import { REGIONS_SEED } from '../../src/domain/registry/region.service';
+import { ENROLMENT_COLUMNS, PERSON_COLUMNS } from '../../src/domain/registry-import/registry-import.service';
 import {
   generateSyntheticPopulation,
   writeSyntheticCsv,
   type SyntheticRecord,
-} from '../../src/domain/synthetic-population';
+} from '../../src/domain/demo/synthetic-population';
 
 const N = 4000;
 let records: SyntheticRecord[];

@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Prisma, PrismaClient } from '../../generated/prisma/client';
 import type { Clock } from '../../lib/clock';
 import type { Logger } from '../../lib/logger';
-import { maskName } from '../masking';
+import { maskName } from '../codes/masking';
 import { isQuiet, type QuietHours } from './quiet-hours';
 import { WECHAT_CHAT_CHANNELS } from './reach';
 import { type SegmentFilter, segmentWhere } from './segment-filter';

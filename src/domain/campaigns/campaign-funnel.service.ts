@@ -1,5 +1,5 @@
 import type { DbClient } from '../../db/db-client';
-import { recordAudit } from '../audit.service';
+import { recordAudit } from '../staff/audit.service';
 import { campaignTokenHash } from './campaign-dispatcher';
 import { CAMPAIGN_TEMPLATES, type CampaignTask, type CampaignTemplate } from './campaign.service';
 

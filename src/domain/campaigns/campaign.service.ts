@@ -1,7 +1,7 @@
 import type { DbClient } from '../../db/db-client';
 import type { CampaignStatus, Prisma } from '../../generated/prisma/client';
-import { recordAudit } from '../audit.service';
-import { isWithinRegion, regionRange } from '../region-scope';
+import { recordAudit } from '../staff/audit.service';
+import { isWithinRegion, regionRange } from '../codes/region-scope';
 import type { QuietHours } from './quiet-hours';
 import type { CampaignChannel } from './reach';
 import type { SegmentFilter } from './segment-filter';

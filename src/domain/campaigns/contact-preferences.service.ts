@@ -1,7 +1,7 @@
 import type { DbClient } from '../../db/db-client';
-import { recordAudit } from '../audit.service';
-import { normaliseIdNumber } from '../id-number';
-import { isWithinRegion } from '../region-scope';
+import { recordAudit } from '../staff/audit.service';
+import { normaliseIdNumber } from '../codes/id-number';
+import { isWithinRegion } from '../codes/region-scope';
 import type { StaffContext } from './segment.service';
 
 /**

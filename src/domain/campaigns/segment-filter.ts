@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { Prisma } from '../../generated/prisma/client';
 import { DataQualityFlag, EmploymentStatus, RegistrationStatus } from '../../generated/prisma/enums';
-import { INSURANCE_TYPES } from '../insurance';
-import { regionRange } from '../region-scope';
+import { INSURANCE_TYPES } from '../codes/insurance';
+import { regionRange } from '../codes/region-scope';
 
 const days = z.number().int().min(1).max(3650);
 

@@ -1,9 +1,9 @@
 import type { DbClient } from '../../db/db-client';
 import type { Prisma } from '../../generated/prisma/client';
-import { recordAudit } from '../audit.service';
-import { maskIdNumberForStaff, maskName } from '../masking';
-import { isWithinRegion, regionRange } from '../region-scope';
-import type { StaffPrincipal } from '../staff.service';
+import { recordAudit } from '../staff/audit.service';
+import { maskIdNumberForStaff, maskName } from '../codes/masking';
+import { isWithinRegion, regionRange } from '../codes/region-scope';
+import type { StaffPrincipal } from '../staff/staff.service';
 import { activeHoursPerDay, type QuietHours } from './quiet-hours';
 import { type CampaignChannel, reachSql } from './reach';
 import { type SegmentFilter, segmentWhere } from './segment-filter';

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import ExcelJS from 'exceljs';
 import type { DbClient } from '../../db/db-client';
 import { Prisma } from '../../generated/prisma/client';
-import { recordAudit } from '../audit.service';
+import { recordAudit } from '../staff/audit.service';
 import { checkFilterScope, type StaffContext } from '../campaigns/segment.service';
 import { type SegmentFilter, segmentWhere } from '../campaigns/segment-filter';
-import { createChangeRequest } from '../change-request.service';
-import { maskIdNumberForStaff, maskName } from '../masking';
-import { parseMobilePhone } from '../phone';
-import { isWithinRegion } from '../region-scope';
+import { createChangeRequest } from '../corrections/change-request.service';
+import { maskIdNumberForStaff, maskName } from '../codes/masking';
+import { parseMobilePhone } from '../codes/phone';
+import { isWithinRegion } from '../codes/region-scope';
 
 /** The workbook's columns, in order (results are read back by position). */
 export const VISIT_COLUMNS = ['row', 'idNumber', 'name', 'address', 'missing', 'household', 'result', 'phone', 'residenceAddress', 'correctName', 'notes'] as const;

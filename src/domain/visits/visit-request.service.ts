@@ -1,12 +1,12 @@
 import type { DbClient } from '../../db/db-client';
 import type { Prisma } from '../../generated/prisma/client';
-import { recordAudit } from '../audit.service';
-import { maskAddress, maskIdNumberForStaff, maskName, redactSensitive } from '../masking';
-import { MOBILE_PHONE_PATTERN } from '../phone';
+import { recordAudit } from '../staff/audit.service';
+import { maskAddress, maskIdNumberForStaff, maskName, redactSensitive } from '../codes/masking';
+import { MOBILE_PHONE_PATTERN } from '../codes/phone';
 import type { VisitRequestInput } from '../ports';
-import { isWithinRegion, regionRange } from '../region-scope';
-import { requestHouseholdVisit } from '../registration.service';
-import type { StaffPrincipal } from '../staff.service';
+import { isWithinRegion, regionRange } from '../codes/region-scope';
+import { requestHouseholdVisit } from '../registry/registration.service';
+import type { StaffPrincipal } from '../staff/staff.service';
 
 export const VISIT_REQUEST_REASONS = ['NO_PHONE_ON_RECORD', 'VERIFICATION_LOCKED', 'RESIDENT_ASKED'] as const;
 export const VISIT_REQUEST_OUTCOMES = ['REGISTERED', 'CONTACTED', 'NOT_REACHED', 'NOT_FOUND', 'OTHER'] as const;

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { resolveToken } from '../../domain/staff.service';
+import { resolveToken } from '../../domain/staff/staff.service';
 import type { AppDeps } from '../create-app';
 import { cookieOptions, csrfTokenFor, SESSION_COOKIE, sameToken, sessionToken } from './console-session';
 

@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import { can, type StaffPrincipal } from '../../domain/staff.service';
+import { can, type StaffPrincipal } from '../../domain/staff/staff.service';
 import type { Locale } from '../../lib/i18n';
 import { flag, html, type SafeHtml } from './html';
 

@@ -3,9 +3,9 @@ import cookieParser from 'cookie-parser';
 import express, { type Request, type RequestHandler, type Response, Router } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
-import { recordAudit } from '../../domain/audit.service';
-import { normaliseIdNumber } from '../../domain/id-number';
-import { type PersonLookupFailure, personAuditTrail, viewPerson } from '../../domain/person-view.service';
+import { recordAudit } from '../../domain/staff/audit.service';
+import { normaliseIdNumber } from '../../domain/codes/id-number';
+import { type PersonLookupFailure, personAuditTrail, viewPerson } from '../../domain/registry/person-view.service';
 import {
   approveRequest,
   askResident,
@@ -21,8 +21,8 @@ import {
   type ReviewActor,
   type ReviewFailure,
   reviewStats,
-} from '../../domain/review.service';
-import { authenticate, can, resolveToken, revokeToken } from '../../domain/staff.service';
+} from '../../domain/review/review.service';
+import { authenticate, can, resolveToken, revokeToken } from '../../domain/staff/staff.service';
 import type { AppDeps } from '../create-app';
 import type { OpenAPIRegistry } from '../openapi';
 import { reviewEnvOf } from '../review.router';

@@ -1,4 +1,4 @@
-import type { AuditEntryView, PersonView } from '../../domain/person-view.service';
+import type { AuditEntryView, PersonView } from '../../domain/registry/person-view.service';
 import { chinaTime, csrfField, layout, notice, type PageContext } from './console-layout';
 import { html } from './html';
 

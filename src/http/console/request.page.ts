@@ -1,5 +1,5 @@
-import type { ReviewDetail } from '../../domain/review.service';
-import type { ReviewCheck } from '../../domain/review-checks';
+import type { ReviewDetail } from '../../domain/review/review.service';
+import type { ReviewCheck } from '../../domain/review/review-checks';
 import { chinaDueDate, chinaTime, csrfField, layout, notice, type PageContext } from './console-layout';
 import { html, type SafeHtml } from './html';
 

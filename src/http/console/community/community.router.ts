@@ -1,6 +1,6 @@
 import { type Request, type RequestHandler, type Response, Router } from 'express';
 import { z } from 'zod';
-import { can } from '../../../domain/staff.service';
+import { can } from '../../../domain/staff/staff.service';
 import { closeVisitRequest, listVisitRequests, VISIT_REQUEST_OUTCOMES } from '../../../domain/visits/visit-request.service';
 import type { AppDeps } from '../../create-app';
 import type { OpenAPIRegistry } from '../../openapi';

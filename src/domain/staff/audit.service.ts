@@ -1,5 +1,5 @@
-import type { DbClient } from '../db/db-client';
-import type { Prisma } from '../generated/prisma/client';
+import type { DbClient } from '../../db/db-client';
+import type { Prisma } from '../../generated/prisma/client';
 
 export type AuditActorType = 'STAFF' | 'RESIDENT' | 'SYSTEM' | 'IMPORT';
 

@@ -6,21 +6,22 @@ import { finished } from 'node:stream/promises';
 import { parse, type Parser } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 import { z } from 'zod';
-import type { PrismaClient } from '../generated/prisma/client';
-import { isEthnicityCode } from './ethnicity';
-import { parseIdNumber, type IdParseOk } from './id-number';
-import { INSURANCE_TYPES } from './insurance';
-import { maskIdNumberForStaff } from './masking';
-import { parseMobilePhone } from './phone';
-import { loadRegionCodes } from './region.service';
+import type { PrismaClient } from '../../generated/prisma/client';
+import { isEthnicityCode } from '../codes/ethnicity';
+import { parseIdNumber, type IdParseOk } from '../codes/id-number';
+import { INSURANCE_TYPES } from '../codes/insurance';
+import { maskIdNumberForStaff } from '../codes/masking';
+import { parseMobilePhone } from '../codes/phone';
+import { loadRegionCodes } from '../registry/region.service';
+import { flagsAfter, managingRegion } from '../registry/person-change';
 import {
+  COMPUTED_FLAGS,
   computeFlags,
-  mergeFlags,
   sameFlags,
   knownRegionFrom,
   type FlagEnrolmentInput,
   type FlagPersonInput,
-} from './person-flags';
+} from '../registry/person-flags';
 
 /**
  * The data-matching import (数据比对): persons.csv and enrolments.csv from existing systems into the registry.
@@ -1166,9 +1167,10 @@ async function writePersons(
     for (const [f] of PERSON_FIELDS) v[f] = nn(r.values[f]) ?? s[f];
     v.sex ??= r.id.sex;
     v.birth_date ??= r.id.birthDate;
-    v.region_code = v.residence_region ?? v.hukou_region ?? s.region_code;
+    v.region_code = managingRegion({ residenceRegion: v.residence_region, hukouRegion: v.hukou_region, regionCode: s.region_code });
     const enrols = toFlagEnrolments(stored.enrolments.get(s.id) ?? []);
-    const flags = mergeFlags(s.flags, computeFlags(flagInput(r.id.idNumber, v), enrols, knownRegion));
+    // The data-matching step re-derives every computed flag (with the enrolments), by the rules of person-change.ts.
+    const flags = flagsAfter(s.flags, flagInput(r.id.idNumber, v), COMPUTED_FLAGS, enrols, knownRegion);
     const changes: Record<string, { old: string | null; new: string | null }> = {};
     for (const [f, name] of PERSON_FIELDS) if (s[f] !== v[f]) changes[name] = { old: s[f], new: v[f] };
     if (Object.keys(changes).length) {
@@ -1191,7 +1193,7 @@ async function writePersons(
     await writeAudits(
       tx,
       at,
-      updates.map((u) => ({ action: 'person.update', targetId: u.s.id, details: { changes: u.changes, file, line: u.line } })),
+      updates.map((u) => ({ action: 'person.update', targetId: u.s.id, details: { changes: u.changes, file, line: u.line, diff: u.changes, flags: u.flags } })),
     );
   }
   await writeFlags(tx, flagOnly, at);
@@ -1288,10 +1290,7 @@ async function writeEnrolments(
   const flagChanges: { s: StoredPerson; flags: string[] }[] = [];
   for (const s of stored.byNumber.values()) {
     if (!touched.has(s.id)) continue;
-    const flags = mergeFlags(
-      s.flags,
-      computeFlags(flagInput(s.id_number, s), toFlagEnrolments(stored.enrolments.get(s.id) ?? []), knownRegion),
-    );
+    const flags = flagsAfter(s.flags, flagInput(s.id_number, s), COMPUTED_FLAGS, toFlagEnrolments(stored.enrolments.get(s.id) ?? []), knownRegion);
     if (!sameFlags(s.flags ?? [], flags)) flagChanges.push({ s, flags });
   }
   await writeFlags(tx, flagChanges, at);

@@ -1,8 +1,8 @@
 import type { i18n } from 'i18next';
-import type { DbClient } from '../db/db-client';
-import type { Prisma } from '../generated/prisma/client';
-import { isLocale, type Locale } from '../lib/i18n';
-import { redactSensitive } from './masking';
+import type { DbClient } from '../../db/db-client';
+import type { Prisma } from '../../generated/prisma/client';
+import { isLocale, type Locale } from '../../lib/i18n';
+import { redactSensitive } from '../codes/masking';
 
 /**
  * One translatable sentence. A parameter `{ keys: [...] }` is a list of keys translated in the resident's

@@ -1,11 +1,11 @@
-import type { DbClient } from '../db/db-client';
-import type { ChangeRequest, Person, Prisma } from '../generated/prisma/client';
-import { parseIdNumber } from './id-number';
-import { MEDICAL_TYPES, PENSION_TYPES } from './insurance';
-import { maskAddress, maskIdNumberForStaff, maskName, maskPhone } from './masking';
-import { parseMobilePhone } from './phone';
-import { isWithinRegion } from './region-scope';
-import type { StaffPrincipal } from './staff.service';
+import type { DbClient } from '../../db/db-client';
+import type { ChangeRequest, Person, Prisma } from '../../generated/prisma/client';
+import { parseIdNumber } from '../codes/id-number';
+import { MEDICAL_TYPES, PENSION_TYPES } from '../codes/insurance';
+import { maskAddress, maskIdNumberForStaff, maskName, maskPhone } from '../codes/masking';
+import { parseMobilePhone } from '../codes/phone';
+import { isWithinRegion } from '../codes/region-scope';
+import type { StaffPrincipal } from '../staff/staff.service';
 
 // ---------------------------------------------------------------- the fields a request can change
 

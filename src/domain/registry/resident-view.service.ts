@@ -1,8 +1,8 @@
-import type { DbClient } from '../db/db-client';
-import { INSURANCE_TYPES, MEDICAL_TYPES, PENSION_TYPES } from './insurance';
-import { maskAddress, maskIdNumber, maskName, maskPhone } from './masking';
-import type { EnrolmentLine, EnrolmentStatusView, MaskedDetails, StatusAdvice } from './ports';
-import { prefectureOf } from './region-scope';
+import type { DbClient } from '../../db/db-client';
+import { INSURANCE_TYPES, MEDICAL_TYPES, PENSION_TYPES } from '../codes/insurance';
+import { maskAddress, maskIdNumber, maskName, maskPhone } from '../codes/masking';
+import type { EnrolmentLine, EnrolmentStatusView, MaskedDetails, StatusAdvice } from '../ports';
+import { prefectureOf } from '../codes/region-scope';
 
 async function regionNames(db: DbClient, codes: (string | null | undefined)[]): Promise<Map<string, string>> {
   const wanted = [...new Set(codes.filter((c): c is string => Boolean(c)))];

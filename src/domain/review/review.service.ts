@@ -1,12 +1,12 @@
 import type { i18n } from 'i18next';
-import type { DbClient } from '../db/db-client';
-import type { ChangeRequest, ChangeRequestKind, ChangeRequestStatus, Person, Prisma, PrismaClient } from '../generated/prisma/client';
-import type { Clock } from '../lib/clock';
-import { recordAudit } from './audit.service';
-import { parseIdNumber } from './id-number';
-import { maskIdNumberForStaff, maskName, redactSensitive } from './masking';
-import { queueResidentNotification, type NotificationPart } from './notification.service';
-import { isWithinRegion, prefectureOf, regionRange } from './region-scope';
+import type { DbClient } from '../../db/db-client';
+import type { ChangeRequest, ChangeRequestKind, ChangeRequestStatus, Person, Prisma, PrismaClient } from '../../generated/prisma/client';
+import type { Clock } from '../../lib/clock';
+import { recordAudit } from '../staff/audit.service';
+import { parseIdNumber } from '../codes/id-number';
+import { maskIdNumberForStaff, maskName, redactSensitive } from '../codes/masking';
+import { queueResidentNotification, type NotificationPart } from '../notification/notification.service';
+import { isWithinRegion, prefectureOf, regionRange } from '../codes/region-scope';
 import {
   type FieldValue,
   hasSeverity,
@@ -19,8 +19,9 @@ import {
   sameValue,
   valuesOf,
 } from './review-checks';
-import { can, type Permission, type StaffPrincipal } from './staff.service';
-import { reviewDueAt, workingDaysBetween } from './working-days';
+import { applyPersonChange, isPersonField, type PersonChanges } from '../registry/person-change';
+import { can, type Permission, type StaffPrincipal } from '../staff/staff.service';
+import { reviewDueAt, workingDaysBetween } from '../calendar/working-days';
 
 // ---------------------------------------------------------------- environment, results
 
@@ -647,35 +648,23 @@ export function releaseRequest(env: ReviewEnv, actor: ReviewActor, id: string, v
   });
 }
 
-/** Person columns written by an approved field change, with the old and new values for the audit. */
-function fieldChangeData(r: ChangeRequest, person: Person, today: Date): { data: Prisma.PersonUpdateInput; changes: { field: string; old: FieldValue; new: FieldValue }[] } {
+/**
+ * What approving a field change writes (pure): the person fields with their checked new values, and the
+ * request's fields with the value on record and the approved one for the audit. Fields that are not part of
+ * the person record (a relationship) or whose proposed value no longer parses are left out.
+ */
+export function planApproval(r: Pick<ChangeRequest, 'fields' | 'proposedValues'>, person: Person, today: Date): { changes: PersonChanges; audit: { field: string; old: FieldValue; new: FieldValue }[] } {
   const proposed = valuesOf(r.proposedValues);
-  const data: Record<string, unknown> = {};
-  const changes: { field: string; old: FieldValue; new: FieldValue }[] = [];
+  const changes: PersonChanges = {};
+  const audit: { field: string; old: FieldValue; new: FieldValue }[] = [];
   for (const field of r.fields) {
-    if (!isReviewField(field) || !REVIEW_FIELDS[field].writable) continue;
+    if (!isReviewField(field) || !REVIEW_FIELDS[field].writable || !isPersonField(field)) continue;
     const parsed = REVIEW_FIELDS[field].parse(proposed[field] ?? null, today);
     if (!parsed.ok) continue;
-    data[field] = parsed.write;
-    changes.push({ field, old: REVIEW_FIELDS[field].read(person), new: parsed.value });
+    changes[field] = parsed.value;
+    audit.push({ field, old: REVIEW_FIELDS[field].read(person), new: parsed.value });
   }
-  const changed = (f: string) => f in data;
-  // The managing region follows residence, else hukou (Person.regionCode).
-  if (changed('residenceRegion') || changed('hukouRegion')) {
-    const residence = changed('residenceRegion') ? (data.residenceRegion as string | null) : person.residenceRegion;
-    const hukou = changed('hukouRegion') ? (data.hukouRegion as string | null) : person.hukouRegion;
-    data.regionCode = residence ?? hukou ?? person.regionCode;
-  }
-  const flags = new Set(person.flags);
-  if (changed('phone') && data.phone) flags.delete('MISSING_PHONE');
-  if ((changed('residenceAddress') && data.residenceAddress) || (changed('residenceRegion') && data.residenceRegion)) flags.delete('MISSING_RESIDENCE');
-  if (changed('sex') || changed('idNumber')) {
-    const id = parseIdNumber((data.idNumber as string | undefined) ?? person.idNumber, { today });
-    const sex = changed('sex') ? data.sex : person.sex;
-    if (id.ok && sex === id.sex) flags.delete('SEX_MISMATCH');
-  }
-  if (flags.size !== person.flags.length) data.flags = [...flags];
-  return { data: data as Prisma.PersonUpdateInput, changes };
+  return { changes, audit };
 }
 
 async function notify(env: ReviewEnv, tx: Prisma.TransactionClient, r: ChangeRequest, personId: string | null, parts: NotificationPart[], now: Date) {
@@ -715,7 +704,7 @@ async function settleRegistration(tx: Prisma.TransactionClient, actor: ReviewAct
   }
   await tx.person.update({
     where: { id: personId },
-    data: { registrationStatus: to, ...(outcome === 'approved' ? { confirmedAt: now, confirmedChannel: 'review' } : {}), version: { increment: 1 } },
+    data: { registrationStatus: to, ...(outcome === 'approved' ? { confirmedAt: now, confirmedChannel: 'review' } : {}), version: { increment: 1 }, updatedAt: now },
   });
   await audit(tx, actor, outcome === 'approved' ? 'registration.confirm' : 'registration.status', personId, now, { from: p.registrationStatus, to, requestId: r.id, reference: r.reference }, 'OK', 'person');
   return to;
@@ -799,15 +788,22 @@ export function approveRequest(env: ReviewEnv, actor: ReviewActor, id: string, o
     } else {
       if (!person) throw new Refusal(fail('CHECKS_FAILED', 'The person is no longer on record.'));
       personId = person.id;
-      const { data, changes } = fieldChangeData(r, person, now);
-      await uniqueOrRefuse(() => tx.person.update({ where: { id: person.id }, data: { ...data, version: { increment: 1 }, updatedAt: now } }));
-      await audit(tx, actor, 'person.update', person.id, now, {
-        requestId: r.id,
-        reference: r.reference,
-        changes,
-        forced: conflicts.length > 0,
-        ...(r.firstApprovalBy ? { firstApprovalBy: r.firstApprovalBy } : {}),
-      }, 'OK', 'person');
+      const plan = planApproval(r, person, now);
+      await uniqueOrRefuse(() =>
+        applyPersonChange(tx, person, plan.changes, {
+          actorType: 'STAFF',
+          actorId: actor.principal.id,
+          source: actor.source,
+          at: now,
+          details: () => ({
+            requestId: r.id,
+            reference: r.reference,
+            changes: plan.audit,
+            forced: conflicts.length > 0,
+            ...(r.firstApprovalBy ? { firstApprovalBy: r.firstApprovalBy } : {}),
+          }),
+        }),
+      );
     }
 
     await save(tx, r, { status: 'APPROVED', decidedBy: actor.principal.id, decidedAt: now, claimedBy: null, claimedAt: null, ...(r.kind === 'NEW_PERSON' ? { personId } : {}) });

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { PrismaClient } from '../generated/prisma/client';
-import { computeFlags, knownRegionFrom, mergeFlags } from './person-flags';
-import { loadRegionCodes, seedRegions } from './region.service';
-import { importRegistry, type ImportSummary } from './registry-import.service';
+import type { PrismaClient } from '../../generated/prisma/client';
+import { computeFlags, knownRegionFrom, mergeFlags } from '../registry/person-flags';
+import { loadRegionCodes, seedRegions } from '../registry/region.service';
+import { importRegistry, type ImportSummary } from '../registry-import/registry-import.service';
 import { writeSyntheticCsv, type SyntheticRecord } from './synthetic-population';
 
 /**

@@ -1,7 +1,7 @@
 import { createHmac, createHash, randomInt, timingSafeEqual } from 'node:crypto';
-import type { DbClient } from '../db/db-client';
-import type { CheckIdentityResult, VerifyFactorResult, VerifyMethod } from './ports';
-import { recordAudit } from './audit.service';
+import type { DbClient } from '../../db/db-client';
+import type { CheckIdentityResult, VerifyFactorResult, VerifyMethod } from '../ports';
+import { recordAudit } from '../staff/audit.service';
 
 export interface VerificationPolicy {
   method: VerifyMethod;

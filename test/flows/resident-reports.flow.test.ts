@@ -1,8 +1,8 @@
 import { createActor, waitFor, type Snapshot } from 'xstate';
 import type { ChoiceOption, FlowEffect, FlowEvent, ReplyEffect } from '../../flows/effects';
-import { CORRECTION_FIELDS, MAX_FAILURES, parseSince, provideResidentPorts, type ResidentInput } from '../../flows/resident.flow';
+import { CORRECTION_FIELDS, MAX_FAILURES, parseSince, provideResidentPorts, type ResidentInput } from '../../flows/resident';
 import { renderReply } from '../../src/conversation/render';
-import { redactSensitive } from '../../src/domain/masking';
+import { redactSensitive } from '../../src/domain/codes/masking';
 import type {
   CheckCorrectionInput,
   CheckCorrectionResult,
@@ -10,14 +10,16 @@ import type {
   MemberCheckResult,
   ReportMemberInput,
   ReportMemberResult,
-  ResidentPart2Ports,
+  ResidentFlowPorts,
   ResidentPorts,
+  ResidentReportPorts,
+  ReviewQuestionPorts,
   SubmitCorrectionResult,
 } from '../../src/domain/ports';
 import { createI18n, LOCALES, type Locale } from '../../src/lib/i18n';
 
 /**
- * Dialogue part 2 of the resident flow on fake ports: corrections (direct and reviewed, region lists, every
+ * What a verified resident reports, on fake ports: corrections (direct and reviewed, region lists, every
  * refusal), the employment report (every branch) and missing household members. Each step's replies are
  * rendered in both languages, so a key missing in either locale fails here.
  */
@@ -25,8 +27,8 @@ import { createI18n, LOCALES, type Locale } from '../../src/lib/i18n';
 const PERSON = 'person-1';
 const i18n = createI18n();
 
-/** Fake ports: part 1 answers like a verified person; part 2 answers are set per test. */
-function fakePorts(over: Partial<ResidentPart2Ports> = {}) {
+/** Fake ports: the session ports answer like a verified person with no open question; the report ports are set per test. */
+function fakePorts(over: Partial<ResidentReportPorts> = {}) {
   const calls: { port: string; input: unknown }[] = [];
   const record =
     <I, O>(port: string, fn: (input: I) => Promise<O>) =>
@@ -34,18 +36,21 @@ function fakePorts(over: Partial<ResidentPart2Ports> = {}) {
       calls.push({ port, input });
       return fn(input);
     };
-  const part1: ResidentPorts = {
+  const session: ResidentPorts & ReviewQuestionPorts = {
     acknowledgeNotice: async () => undefined,
     checkIdentity: async () => ({ next: 'ASK_FACTOR', method: 'phone_last4' }),
     verifyFactor: async () => ({ ok: true, personId: PERSON }),
     requestVisit: async () => undefined,
+    campaignTask: async () => null,
     requestHuman: async () => undefined,
     getStatus: async () => ({ maskedName: '张*', registrationStatus: 'UNREGISTERED', lines: [], advice: [] }),
     getDetails: async () => ({ name: '张*', idNumber: '5***************38', registrationStatus: 'UNREGISTERED' }),
     confirmRegistration: async () => ({ registrationStatus: 'CONFIRMED' }),
     signOut: async () => undefined,
+    getOpenQuestions: async () => [],
+    answerQuestion: async () => ({ ok: false, reference: '' }),
   };
-  const part2: ResidentPart2Ports = {
+  const reports: ResidentReportPorts = {
     checkCorrection: async ({ field, value }) => ({ ok: true, value, policy: field === 'phone' ? 'DIRECT' : 'REVIEWED', newDisplay: value }),
     submitCorrection: async ({ field }) => (field === 'phone' ? { outcome: 'APPLIED' } : { outcome: 'SUBMITTED', reference: 'CR261129ABCDEF', dueDate: '2026-12-03' }),
     getCoverage: async () => ({ hasPayingPension: true, hasPayingMedical: true }),
@@ -55,7 +60,7 @@ function fakePorts(over: Partial<ResidentPart2Ports> = {}) {
     reportMissingMember: async () => ({ outcome: 'CREATED', reference: 'CR261129QWERTY', dueDate: '2026-12-03' }),
     ...over,
   };
-  const ports = { ...part1, ...part2 } as ResidentPorts & ResidentPart2Ports;
+  const ports = { ...session, ...reports } as ResidentFlowPorts;
   for (const k of Object.keys(ports) as (keyof typeof ports)[]) {
     (ports as unknown as Record<string, unknown>)[k] = record(k, ports[k] as (i: unknown) => Promise<unknown>);
   }
@@ -68,7 +73,7 @@ class Flow {
   private readonly actor;
   private failure: unknown;
 
-  constructor(ports: ResidentPorts & Partial<ResidentPart2Ports>, snapshot?: Snapshot<unknown>) {
+  constructor(ports: ResidentFlowPorts, snapshot?: Snapshot<unknown>) {
     const input: ResidentInput = { noticeAcknowledged: true, personId: PERSON, verifyMethod: 'phone_last4' };
     this.actor = createActor(provideResidentPorts(ports), { input, ...(snapshot ? { snapshot } : {}) });
     this.actor.on('*', (e) => this.effects.push(e as FlowEffect));
@@ -139,7 +144,7 @@ const keys = (rs: ReplyEffect[]) => rs.flatMap((r) => r.parts.map((p) => p.key))
 const lastOptions = (rs: ReplyEffect[]): string[] => (rs.at(-1)?.options ?? []).map((o: ChoiceOption) => o.value);
 const render = (rs: ReplyEffect[], lng: Locale) => rs.map((r) => renderReply(i18n, lng, r).text).join('\n');
 
-async function atMenu(over: Partial<ResidentPart2Ports> = {}) {
+async function atMenu(over: Partial<ResidentReportPorts> = {}) {
   const f = fakePorts(over);
   const flow = new Flow(f.ports);
   const first = await flow.start();
@@ -531,7 +536,7 @@ describe('missing household members', () => {
 });
 
 describe('robustness', () => {
-  it('no text of the part-2 locale files would be altered by the outbound redaction (no ID- or phone-like examples)', () => {
+  it('no text of the report locale files would be altered by the outbound redaction (no ID- or phone-like examples)', () => {
     const strings = (v: unknown): string[] => (typeof v === 'string' ? [v] : v && typeof v === 'object' ? Object.values(v).flatMap(strings) : []);
     for (const lng of LOCALES) {
       for (const ns of ['correct', 'employment', 'household']) {
@@ -540,7 +545,7 @@ describe('robustness', () => {
     }
   });
 
-  it('a failing part-2 port apologises and starts again', async () => {
+  it('a failing report port apologises and starts again', async () => {
     const { flow } = await atMenu({
       checkCorrection: async () => {
         throw new Error('db down');
@@ -553,10 +558,10 @@ describe('robustness', () => {
     expect(flow.state).toBe('failed');
   });
 
-  it('part-1 fakes without the part-2 ports still fit provideResidentPorts', async () => {
+  it('a port missing at run time (the type requires every port) apologises', async () => {
     const { ports } = fakePorts();
-    const { checkCorrection: _a, submitCorrection: _b, getCoverage: _c, submitEmploymentReport: _d, getHousehold: _e, checkMissingMember: _f, reportMissingMember: _g, ...part1 } = ports;
-    const flow = new Flow(part1);
+    const { checkCorrection: _a, submitCorrection: _b, getCoverage: _c, submitEmploymentReport: _d, getHousehold: _e, checkMissingMember: _f, reportMissingMember: _g, ...session } = ports;
+    const flow = new Flow(session as ResidentFlowPorts);
     await flow.start();
     const r = await flow.choose('household');
     expect(keys(r)).toEqual(['common.technicalProblem']);

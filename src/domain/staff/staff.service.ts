@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
-import type { DbClient } from '../db/db-client';
-import type { StaffRole } from '../generated/prisma/client';
-import { type Clock, systemClock } from '../lib/clock';
+import type { DbClient } from '../../db/db-client';
+import type { StaffRole } from '../../generated/prisma/client';
+import { type Clock, systemClock } from '../../lib/clock';
 import { recordAudit } from './audit.service';
-import { regionRange } from './region-scope';
+import { regionRange } from '../codes/region-scope';
 
 // ---------------------------------------------------------------- principal and policy
 

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
-import type { DbClient } from '../db/db-client';
+import type { DbClient } from '../../db/db-client';
 
-export const REGIONS_SEED = path.resolve(__dirname, '../../prisma/seed/yunnan-regions.csv');
+export const REGIONS_SEED = path.resolve(__dirname, '../../../prisma/seed/yunnan-regions.csv');
 
 const regionRow = z.object({
   code: z.string().regex(/^\d{6}(\d{3}){0,2}$/, 'code must be 6, 9 or 12 digits'),

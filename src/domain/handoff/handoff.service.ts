@@ -1,5 +1,5 @@
-import type { DbClient } from '../db/db-client';
-import { recordAudit } from './audit.service';
+import type { DbClient } from '../../db/db-client';
+import { recordAudit } from '../staff/audit.service';
 
 /** Hands a conversation to a human: one open request per conversation (idempotent), visible to agents. */
 export async function requestHandoff(

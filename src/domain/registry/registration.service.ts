@@ -1,6 +1,6 @@
-import type { DbClient } from '../db/db-client';
-import type { RegistrationStatusCode } from './ports';
-import { recordAudit } from './audit.service';
+import type { DbClient } from '../../db/db-client';
+import type { RegistrationStatusCode } from '../ports';
+import { recordAudit } from '../staff/audit.service';
 
 export interface ResidentActor {
   personId: string;

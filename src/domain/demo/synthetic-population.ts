@@ -3,15 +3,15 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify';
-import { computeCheckChar } from './id-number';
-import { REGIONS_SEED } from './region.service';
+import { computeCheckChar } from '../codes/id-number';
+import { REGIONS_SEED } from '../registry/region.service';
 import {
   ENROLMENT_COLUMNS,
   IdKeyMap,
   PERSON_COLUMNS,
   type EnrolmentCsvRow,
   type PersonCsvRow,
-} from './registry-import.service';
+} from '../registry-import/registry-import.service';
 
 /**
  * A deterministic generator of clearly synthetic people across Yunnan, in the registry import's CSV format:

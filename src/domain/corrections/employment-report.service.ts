@@ -1,10 +1,10 @@
-import type { DbClient } from '../db/db-client';
-import type { DataQualityFlag } from '../generated/prisma/client';
-import { recordAudit } from './audit.service';
-import { MEDICAL_TYPES, PENSION_TYPES } from './insurance';
-import { FLAG_ORDER } from './person-flags';
-import { chinaDate } from './working-days';
-import type { CoverageView, EmploymentReportInput, EmploymentReportResult, EmploymentStatusCode } from './ports';
+import type { DbClient } from '../../db/db-client';
+import type { DataQualityFlag } from '../../generated/prisma/client';
+import { recordAudit } from '../staff/audit.service';
+import { MEDICAL_TYPES, PENSION_TYPES } from '../codes/insurance';
+import { FLAG_ORDER } from '../registry/person-flags';
+import { chinaDate } from '../calendar/working-days';
+import type { CoverageView, EmploymentReportInput, EmploymentReportResult, EmploymentStatusCode } from '../ports';
 
 /** Employee pension schemes (enterprise 110, government and institution 120). */
 const EMPLOYEE_PENSION_TYPES: readonly string[] = ['110', '120'];

@@ -1,8 +1,8 @@
-import type { DbClient } from '../db/db-client';
+import type { DbClient } from '../../db/db-client';
 import { createChangeRequest, dueDateOf, OPEN_STATUSES } from './change-request.service';
-import { parseIdNumber } from './id-number';
-import { maskIdNumber, maskName } from './masking';
-import type { HouseholdView, MemberCheckResult, ReportMemberInput, ReportMemberResult } from './ports';
+import { parseIdNumber } from '../codes/id-number';
+import { maskIdNumber, maskName } from '../codes/masking';
+import type { HouseholdView, MemberCheckResult, ReportMemberInput, ReportMemberResult } from '../ports';
 
 /**
  * "No person missed in a household" (户不漏人): a verified resident sees the members of their household on

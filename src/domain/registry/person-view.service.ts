@@ -1,12 +1,12 @@
-import type { DbClient } from '../db/db-client';
-import type { Prisma } from '../generated/prisma/client';
-import type { Clock } from '../lib/clock';
-import { recordAudit } from './audit.service';
-import { type IdNumberError, parseIdNumber } from './id-number';
-import { INSURANCE_NAMES, isInsuranceType } from './insurance';
-import { maskAddress, maskIdNumberForStaff, maskName, maskPhone, redactSensitive } from './masking';
-import { isWithinRegion } from './region-scope';
-import { can, type Permission, type StaffPrincipal } from './staff.service';
+import type { DbClient } from '../../db/db-client';
+import type { Prisma } from '../../generated/prisma/client';
+import type { Clock } from '../../lib/clock';
+import { recordAudit } from '../staff/audit.service';
+import { type IdNumberError, parseIdNumber } from '../codes/id-number';
+import { INSURANCE_NAMES, isInsuranceType } from '../codes/insurance';
+import { maskAddress, maskIdNumberForStaff, maskName, maskPhone, redactSensitive } from '../codes/masking';
+import { isWithinRegion } from '../codes/region-scope';
+import { can, type Permission, type StaffPrincipal } from '../staff/staff.service';
 
 /** Enrolment status codes used by social-security systems: 1 paying, 2 suspended, 3 terminated. */
 const ENROLMENT_STATUS_CODE = { PAYING: 1, SUSPENDED: 2, TERMINATED: 3 } as const;

@@ -1,4 +1,4 @@
-import { PENSION_TYPES } from './insurance';
+import { PENSION_TYPES } from '../codes/insurance';
 
 /**
  * Data-quality flags of a person (Person.flags), computed from stored data only. Pure and dependency-free,

@@ -3,23 +3,22 @@
  * person to review them"), as one table, plus the pure checks of a proposed value. Region fields are checked
  * against the region table by change-request.service.ts (they need the database); everything else is here.
  */
-import { parseEthnicity } from './ethnicity';
-import { parseIdNumber } from './id-number';
-import { parseMobilePhone } from './phone';
-import { CORRECTABLE_FIELDS, type CorrectableField, type CorrectionError, type FieldPolicyKind, type Sex } from './ports';
-import { chinaDate } from './working-days';
+import { parseEthnicity } from '../codes/ethnicity';
+import { parseIdNumber } from '../codes/id-number';
+import { parseMobilePhone } from '../codes/phone';
+import { CORRECTABLE_FIELDS, type CorrectableField, type CorrectionError, type FieldPolicyKind, type Sex } from '../ports';
+import { chinaDate } from '../calendar/working-days';
+import { PERSON_FIELD_TABLE } from '../registry/person-change';
+import type { DataQualityFlagName } from '../registry/person-flags';
 
 /** How a field's value is read and checked. */
 export type ValueKind = 'name' | 'sex' | 'birthDate' | 'idNumber' | 'ethnicity' | 'phone' | 'region' | 'address';
 
-/** Data-quality flags that depend on the field (recomputed after a direct change). */
-export type ContactFlag = 'MISSING_PHONE' | 'MISSING_RESIDENCE' | 'UNKNOWN_REGION';
-
 export interface FieldRule {
   policy: FieldPolicyKind;
   kind: ValueKind;
-  /** Flags to recompute after the field changed. */
-  flags: readonly ContactFlag[];
+  /** Flags recomputed after the field changed (the person field table of registry/person-change.ts). */
+  flags: readonly DataQualityFlagName[];
 }
 
 /**
@@ -28,18 +27,21 @@ export interface FieldRule {
  * REVIEWED: a FIELD_CHANGE change request with frozen values; the person becomes PENDING_REVIEW and the
  * county agency answers within 3 working days.
  */
-export const FIELD_POLICY: Readonly<Record<CorrectableField, FieldRule>> = {
-  name: { policy: 'REVIEWED', kind: 'name', flags: [] },
-  sex: { policy: 'REVIEWED', kind: 'sex', flags: [] },
-  birthDate: { policy: 'REVIEWED', kind: 'birthDate', flags: [] },
-  idNumber: { policy: 'REVIEWED', kind: 'idNumber', flags: [] },
-  ethnicity: { policy: 'DIRECT', kind: 'ethnicity', flags: [] },
-  phone: { policy: 'DIRECT', kind: 'phone', flags: ['MISSING_PHONE'] },
-  residenceRegion: { policy: 'DIRECT', kind: 'region', flags: ['MISSING_RESIDENCE', 'UNKNOWN_REGION'] },
-  residenceAddress: { policy: 'DIRECT', kind: 'address', flags: ['MISSING_RESIDENCE'] },
-  hukouRegion: { policy: 'REVIEWED', kind: 'region', flags: [] },
-  hukouAddress: { policy: 'REVIEWED', kind: 'address', flags: [] },
+const POLICY: Readonly<Record<CorrectableField, Omit<FieldRule, 'flags'>>> = {
+  name: { policy: 'REVIEWED', kind: 'name' },
+  sex: { policy: 'REVIEWED', kind: 'sex' },
+  birthDate: { policy: 'REVIEWED', kind: 'birthDate' },
+  idNumber: { policy: 'REVIEWED', kind: 'idNumber' },
+  ethnicity: { policy: 'DIRECT', kind: 'ethnicity' },
+  phone: { policy: 'DIRECT', kind: 'phone' },
+  residenceRegion: { policy: 'DIRECT', kind: 'region' },
+  residenceAddress: { policy: 'DIRECT', kind: 'address' },
+  hukouRegion: { policy: 'REVIEWED', kind: 'region' },
+  hukouAddress: { policy: 'REVIEWED', kind: 'address' },
 };
+export const FIELD_POLICY: Readonly<Record<CorrectableField, FieldRule>> = Object.fromEntries(
+  CORRECTABLE_FIELDS.map((f): [CorrectableField, FieldRule] => [f, { ...POLICY[f], flags: PERSON_FIELD_TABLE[f].flags }]),
+) as Record<CorrectableField, FieldRule>;
 
 /** The fields in the order the bot offers them (defined with the ports, which the flow shares). */
 export { CORRECTABLE_FIELDS };

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { DbClient } from '../db/db-client';
-import type { DataQualityFlag, Prisma } from '../generated/prisma/client';
-import { recordAudit } from './audit.service';
-import { FIELD_POLICY, parseFieldValue, type ContactFlag } from './field-policy';
-import { computeFlags, FLAG_ORDER } from './person-flags';
-import { chinaDate, reviewDueAt } from './working-days';
-import { maskAddress, maskIdNumber, maskName, maskPhone } from './masking';
+import type { DbClient } from '../../db/db-client';
+import type { Prisma } from '../../generated/prisma/client';
+import { recordAudit } from '../staff/audit.service';
+import { FIELD_POLICY, parseFieldValue } from './field-policy';
+import { applyPersonChange } from '../registry/person-change';
+import { chinaDate, reviewDueAt } from '../calendar/working-days';
+import { maskAddress, maskIdNumber, maskName, maskPhone } from '../codes/masking';
 import type {
   CheckCorrectionInput,
   CheckCorrectionResult,
@@ -14,7 +14,7 @@ import type {
   RegionMatch,
   SubmitCorrectionInput,
   SubmitCorrectionResult,
-} from './ports';
+} from '../ports';
 
 /** Change requests that still await a decision. */
 export const OPEN_STATUSES = ['PENDING', 'NEEDS_INFO'] as const;
@@ -240,28 +240,6 @@ export interface SubmitOptions extends CorrectionOptions {
   holidays?: readonly string[];
 }
 
-/** The Person column value for a checked field value. */
-function columnValue(field: CorrectableField, value: string): string | Date {
-  return field === 'birthDate' ? new Date(`${value}T00:00:00Z`) : value;
-}
-
-/**
- * The person's flags after a change, recomputed only where the changed field matters (person-flags.ts decides
- * what each flag means; MISSING_PHONE, MISSING_RESIDENCE, UNKNOWN_REGION); every other flag is kept as it is.
- */
-export async function recomputeContactFlags(db: DbClient, p: PersonRow, which: readonly ContactFlag[]): Promise<DataQualityFlag[]> {
-  if (!which.length) return p.flags;
-  const codes = [...new Set([p.hukouRegion, p.residenceRegion].filter((c): c is string => Boolean(c?.trim())).map((c) => c.trim()))];
-  const known = new Set(codes.length ? (await db.region.findMany({ where: { code: { in: codes } }, select: { code: true } })).map((r) => r.code) : []);
-  const computed = new Set<string>(computeFlags(p, [], (code) => known.has(code)));
-  const flags = new Set<string>(p.flags);
-  for (const f of which) {
-    if (computed.has(f)) flags.add(f);
-    else flags.delete(f);
-  }
-  return FLAG_ORDER.filter((f) => flags.has(f)) as DataQualityFlag[];
-}
-
 /**
  * Submits a correction the resident confirmed. The value is checked again (never trusted from the chat).
  * DIRECT fields are applied to the person at once and audited with old and new value (flags recomputed; a new
@@ -289,31 +267,18 @@ export async function submitCorrection(db: DbClient, input: SubmitCorrectionInpu
   if (!c.ok) return { outcome: 'REFUSED', error: c.error === 'CHOOSE_REGION' || c.error === 'ALREADY_PENDING' ? 'UNKNOWN_REGION' : c.error };
 
   if (rule.policy === 'DIRECT') {
-    const data: Record<string, unknown> = { [field]: columnValue(field, c.value) };
-    const next = { ...p, [field]: columnValue(field, c.value) } as PersonRow;
-    const regionChanged = rule.kind === 'region';
-    if (regionChanged) {
-      const managing = next.residenceRegion ?? next.hukouRegion ?? next.regionCode;
-      data.regionCode = managing;
-      next.regionCode = managing;
-    }
-    data.flags = await recomputeContactFlags(db, next, rule.flags);
-    await db.person.update({ where: { id: p.id }, data: { ...data, version: { increment: 1 } } as Prisma.PersonUpdateInput });
-    await recordAudit(db, {
+    await applyPersonChange(db, p, { [field]: c.value }, {
       actorType: 'RESIDENT',
       actorId: p.id,
       source: opts.channel,
-      action: 'person.update',
-      targetType: 'person',
-      targetId: p.id,
       at: opts.now,
-      details: {
+      details: (plan) => ({
         field,
         old: c.old,
         new: c.value,
-        ...(regionChanged && p.regionCode !== next.regionCode ? { regionCode: { old: p.regionCode, new: next.regionCode } } : {}),
+        ...(plan.diff.regionCode ? { regionCode: plan.diff.regionCode } : {}),
         conversationId: opts.conversationId ?? null,
-      },
+      }),
     });
     return { outcome: 'APPLIED' };
   }

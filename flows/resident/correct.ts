@@ -1,0 +1,208 @@
+import { assign, emit } from 'xstate';
+import { CORRECTABLE_FIELDS, type CorrectableField } from '../../src/domain/ports';
+import { reply, type TextPart } from '../effects';
+import { askChoice, askText, each } from './ask';
+import { ask, MENU_OPTION, opt, reask, says, type Prompt } from './prompts';
+import { residentSetup, textOf, tidyText, type ResidentContext } from './setup';
+
+/** The fields a resident can correct, in the order offered (numbered 1-10). */
+export const CORRECTION_FIELDS: readonly CorrectableField[] = CORRECTABLE_FIELDS;
+
+const fieldOf = (c: ResidentContext): CorrectableField => c.correction?.field ?? 'name';
+/** The draft reset to the chosen field with a new raw value to check. */
+const withRaw = (c: ResidentContext, raw: string) => ({ correction: { field: fieldOf(c), raw } });
+
+function changeSummary(c: ResidentContext): TextPart[] {
+  const d = c.correction;
+  return [
+    {
+      key: 'correct.confirmingChange.summary',
+      params: { field: `$t(correct.fields.${fieldOf(c)})`, old: d?.oldDisplay ?? '$t(common.notOnRecord)', new: d?.newDisplay ?? '' },
+    },
+    { key: d?.policy === 'DIRECT' ? 'correct.confirmingChange.promptDirect' : 'correct.confirmingChange.promptReviewed' },
+  ];
+}
+
+const VALUE: Prompt = {
+  parts: (c) => [{ key: `correct.awaitingValue.prompt_${fieldOf(c)}` }],
+  options: (c) => (fieldOf(c) === 'sex' ? [opt('MALE', 'common.sex_MALE', 'correct.answers.male'), opt('FEMALE', 'common.sex_FEMALE', 'correct.answers.female')] : undefined),
+  example: (c) => `correct.awaitingValue.example_${fieldOf(c)}`,
+};
+const REGION: Prompt = {
+  parts: (c) => [
+    { key: 'correct.choosingRegion.prompt' },
+    ...(c.correction?.matches ?? []).map((m, i) => ({ key: 'correct.choosingRegion.match', params: { n: i + 1, label: m.label } })),
+    { key: 'correct.choosingRegion.hint' },
+  ],
+  example: 'correct.choosingRegion.example',
+};
+const regionError = ['noteFailure' as const, residentSetup.emit(({ context }) => reask(REGION, context, { key: 'correct.choosingRegion.error' }))];
+const alreadyPending = (reference: string) => reply({ key: 'correct.checkingValue.alreadyPending', params: { reference } });
+
+/**
+ * Corrects one detail: choose the field, give the new value, compare old (masked) and new, confirm. The domain's
+ * field policy decides whether it is applied at once or reviewed by staff (then with a short explanation).
+ */
+export const correctState = residentSetup.createStateConfig({
+  description:
+    'Corrects one detail: choose the field, give the new value, compare old (masked) and new, confirm. The domain field policy decides whether it is applied at once or reviewed by staff.',
+  initial: 'awaitingField',
+  exit: 'clearCorrection',
+  states: {
+    awaitingField: askChoice({
+      description: 'Waits for the field to correct (numbered list of ten fields).',
+      prompt: says('correct.awaitingField.prompt', { options: CORRECTION_FIELDS.map((f) => opt(f, `correct.fields.${f}`, `correct.answers.${f}`)) }),
+      entry: ['clearCorrection'],
+      routes: each(CORRECTION_FIELDS, { to: 'enteringValue', save: (_c, value) => ({ correction: { field: value as CorrectableField } }) }),
+    }),
+    enteringValue: {
+      description: 'Asks for the new value and checks it (format, region table, agreement with the ID number).',
+      initial: 'awaitingValue',
+      entry: ['resetFailures', emit(({ context }) => ask(VALUE, context))],
+      states: {
+        awaitingValue: {
+          description: 'Waits for the new value of the chosen field (for sex: a numbered choice).',
+          tags: ['awaitingInput'],
+          on: {
+            'user.text': { target: 'checkingValue', actions: assign(({ context, event }) => withRaw(context, textOf(event))) },
+            'user.choice': { target: 'checkingValue', actions: assign(({ context, event }) => withRaw(context, textOf(event))) },
+          },
+        },
+        choosingRegion: {
+          description: 'Several regions match the typed name: waits for the number of the right one (or another name or code).',
+          tags: ['awaitingInput'],
+          entry: emit(({ context }) => ask(REGION, context)),
+          on: {
+            'user.text': [
+              {
+                guard: 'isRegionPick',
+                target: 'checkingValue',
+                actions: assign(({ context, event }) =>
+                  withRaw(context, context.correction?.matches?.[Number(textOf(event).normalize('NFKC').trim()) - 1]?.code ?? ''),
+                ),
+              },
+              { guard: ({ event }) => /^\d{1,2}$/.test(textOf(event).normalize('NFKC').trim()), actions: regionError },
+              { target: 'checkingValue', actions: assign(({ context, event }) => withRaw(context, textOf(event))) },
+            ],
+            'user.choice': { actions: regionError },
+          },
+        },
+        checkingValue: {
+          description: 'Checks the value with the domain (which also says whether the change is direct or reviewed).',
+          invoke: {
+            src: 'checkCorrection',
+            input: ({ context }) => ({ personId: context.personId ?? '', field: fieldOf(context), value: context.correction?.raw ?? '' }),
+            onDone: [
+              {
+                guard: ({ event }) => event.output.ok,
+                target: '#resident.correct.confirmingChange',
+                actions: assign({
+                  correction: ({ context, event }) => {
+                    const o = event.output;
+                    if (!o.ok) return context.correction;
+                    return {
+                      field: fieldOf(context),
+                      value: o.value,
+                      policy: o.policy,
+                      newDisplay: o.newDisplay,
+                      ...(o.oldDisplay !== undefined ? { oldDisplay: o.oldDisplay } : {}),
+                    };
+                  },
+                }),
+              },
+              {
+                guard: ({ event }) => !event.output.ok && event.output.error === 'CHOOSE_REGION',
+                target: 'choosingRegion',
+                actions: assign({
+                  correction: ({ context, event }) => ({
+                    field: fieldOf(context),
+                    matches: !event.output.ok && event.output.error === 'CHOOSE_REGION' ? event.output.matches : [],
+                  }),
+                }),
+              },
+              {
+                guard: ({ event }) => !event.output.ok && event.output.error === 'ALREADY_PENDING',
+                target: '#resident.menu',
+                actions: emit(({ event }) => alreadyPending(!event.output.ok && event.output.error === 'ALREADY_PENDING' ? event.output.reference : '')),
+              },
+              {
+                guard: ({ event }) => !event.output.ok && event.output.error === 'UNCHANGED',
+                target: '#resident.correct.awaitingField',
+                actions: emit(reply({ key: 'correct.awaitingValue.error_UNCHANGED' })),
+              },
+              {
+                target: 'awaitingValue',
+                actions: [
+                  'noteFailure',
+                  assign({ correction: ({ context }) => ({ field: fieldOf(context) }) }),
+                  emit(({ context, event }) => reask(VALUE, context, { key: `correct.awaitingValue.error_${event.output.ok ? 'UNCHANGED' : event.output.error}` })),
+                ],
+              },
+            ],
+            onError: { target: '#resident.failed' },
+          },
+        },
+      },
+    },
+    confirmingChange: askChoice({
+      description: 'Shows the old (masked) and the new value and waits for the confirmation.',
+      prompt: {
+        parts: changeSummary,
+        options: [opt('submit', 'correct.confirmingChange.optionSubmit', 'answers.yes'), opt('reenter', 'correct.confirmingChange.optionReenter', 'answers.no'), MENU_OPTION],
+      },
+      routes: {
+        submit: [{ if: (c) => c.correction?.policy === 'DIRECT', to: 'submittingChange' }, 'awaitingEvidence'],
+        reenter: 'enteringValue',
+        menu: '#resident.menu',
+      },
+    }),
+    awaitingEvidence: askText({
+      description: 'A reviewed change: waits for a short explanation (why, which document) for the reviewer.',
+      prompt: says('correct.awaitingEvidence.prompt', { example: 'correct.awaitingEvidence.example' }),
+      valid: 'isEvidenceText',
+      to: 'submittingChange',
+      save: (c, text) => ({ correction: { ...(c.correction ?? { field: fieldOf(c) }), evidence: tidyText(text) } }),
+      error: { key: 'correct.awaitingEvidence.error' },
+    }),
+    submittingChange: {
+      description: 'Applies a direct change, or submits a reviewed one and tells the reference and the answer date.',
+      invoke: {
+        src: 'submitCorrection',
+        input: ({ context }) => ({
+          personId: context.personId ?? '',
+          field: fieldOf(context),
+          value: context.correction?.value ?? '',
+          ...(context.correction?.evidence ? { evidence: context.correction.evidence } : {}),
+        }),
+        onDone: [
+          { guard: ({ event }) => event.output.outcome === 'APPLIED', target: 'changeApplied' },
+          {
+            guard: ({ event }) => event.output.outcome === 'SUBMITTED',
+            target: '#resident.menu',
+            actions: emit(({ event }) =>
+              reply({
+                key: 'correct.submittingChange.submitted',
+                params: event.output.outcome === 'SUBMITTED' ? { reference: event.output.reference, dueDate: event.output.dueDate } : {},
+              }),
+            ),
+          },
+          {
+            guard: ({ event }) => event.output.outcome === 'ALREADY_PENDING',
+            target: '#resident.menu',
+            actions: emit(({ event }) => alreadyPending(event.output.outcome === 'ALREADY_PENDING' ? event.output.reference : '')),
+          },
+          {
+            target: 'enteringValue',
+            actions: emit(({ event }) => reply({ key: `correct.awaitingValue.error_${event.output.outcome === 'REFUSED' ? event.output.error : 'UNCHANGED'}` })),
+          },
+        ],
+        onError: { target: '#resident.failed' },
+      },
+    },
+    changeApplied: {
+      description: 'Says which detail was changed (while the draft is still known), then returns to the menu.',
+      entry: emit(({ context }) => reply({ key: 'correct.submittingChange.applied', params: { field: `$t(correct.fields.${fieldOf(context)})` } })),
+      always: { target: '#resident.menu' },
+    },
+  },
+});

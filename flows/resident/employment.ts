@@ -1,0 +1,158 @@
+import { assign, emit } from 'xstate';
+import { parseCreditCode } from '../../src/domain/codes/credit-code';
+import type { EmploymentStatusCode, EnrolmentIntentionCode, NonEnrolmentReasonCode } from '../../src/domain/ports';
+import { reply } from '../effects';
+import { askChoice, askText, each } from './ask';
+import { opt, says } from './prompts';
+import { parseSince, residentSetup, tidyText, type EmploymentDraft, type ResidentContext } from './setup';
+
+export const EMPLOYMENT_STATUSES: readonly EmploymentStatusCode[] = ['EMPLOYED', 'FLEXIBLE', 'SELF_EMPLOYED', 'FARMING', 'UNEMPLOYED', 'STUDENT', 'RETIRED', 'OTHER'];
+export const NON_ENROLMENT_REASONS: readonly NonEnrolmentReasonCode[] = ['CANNOT_AFFORD', 'NOT_AWARE', 'ENROLLED_ELSEWHERE', 'EMPLOYER_DID_NOT_ENROL', 'NOT_INTERESTED', 'OTHER'];
+const INTENTIONS: readonly EnrolmentIntentionCode[] = ['YES', 'NO', 'UNSURE'];
+
+const SKIP = [opt('skip', 'employment.optionSkip', 'employment.answers.skip')];
+/** The report so far with more answers (the status is always chosen first). */
+const adding = (c: ResidentContext, more: Partial<EmploymentDraft>) => ({ employment: { status: 'OTHER' as const, ...c.employment, ...more } });
+/** A status chosen: a new report. */
+const starting = (_c: ResidentContext, status: string) => ({ employment: { status: status as EmploymentStatusCode } });
+
+function reasonPrompt(c: ResidentContext) {
+  const cov = c.employment?.coverage;
+  const which = cov && !cov.hasPayingPension && !cov.hasPayingMedical ? 'Both' : cov && !cov.hasPayingPension ? 'Pension' : 'Medical';
+  return [{ key: `employment.awaitingReason.prompt${which}` }];
+}
+
+/** The resident reports their work: status, then what fits it, since when, and why they are not insured if they are not. */
+export const employmentState = residentSetup.createStateConfig({
+  description: 'The resident reports their work: status, then what fits it, since when, and why they are not insured if they are not.',
+  initial: 'awaitingEmploymentStatus',
+  exit: 'clearEmployment',
+  states: {
+    awaitingEmploymentStatus: askChoice({
+      description: 'Waits for the employment status (numbered list of eight).',
+      prompt: says('employment.awaitingEmploymentStatus.prompt', {
+        options: EMPLOYMENT_STATUSES.map((v) => opt(v, `reference.employment.${v}`, `employment.answers.${v}`)),
+      }),
+      entry: ['clearEmployment'],
+      routes: {
+        ...each(EMPLOYMENT_STATUSES, { to: 'awaitingSince', save: starting }),
+        EMPLOYED: { to: 'awaitingEmployerName', save: starting },
+        FLEXIBLE: { to: 'awaitingPlatformWork', save: starting },
+        SELF_EMPLOYED: { to: 'awaitingBusinessName', save: starting },
+      },
+    }),
+    awaitingEmployerName: askText({
+      description: 'EMPLOYED: waits for the name of the employer.',
+      prompt: says('employment.awaitingEmployerName.prompt', { example: 'employment.awaitingEmployerName.example' }),
+      valid: 'isEmployerName',
+      to: 'awaitingCreditCode',
+      save: (c, text) => adding(c, { employer: tidyText(text) }),
+      error: { key: 'employment.awaitingEmployerName.error' },
+    }),
+    awaitingCreditCode: askText({
+      description: "EMPLOYED: waits for the employer's 18-character unified social credit code, or skip.",
+      prompt: says('employment.awaitingCreditCode.prompt', { options: SKIP, example: 'employment.awaitingCreditCode.example' }),
+      choices: { skip: 'awaitingSince' },
+      valid: 'isValidCreditCode',
+      to: 'awaitingSince',
+      save: (c, text) => {
+        const r = parseCreditCode(text);
+        return adding(c, r.ok ? { employerCreditCode: r.code } : {});
+      },
+      error: (_c, text) => {
+        const r = parseCreditCode(text);
+        return { key: `employment.awaitingCreditCode.error_${r.ok ? 'BAD_CHECK' : r.error}` };
+      },
+    }),
+    awaitingPlatformWork: askText({
+      description: 'FLEXIBLE: waits for a short description of the platform or gig work.',
+      prompt: says('employment.awaitingPlatformWork.prompt', { example: 'employment.awaitingPlatformWork.example' }),
+      valid: 'isWorkDescription',
+      to: 'awaitingSince',
+      save: (c, text) => adding(c, { platformWork: tidyText(text) }),
+      error: { key: 'employment.awaitingPlatformWork.error' },
+    }),
+    awaitingBusinessName: askText({
+      description: 'SELF_EMPLOYED: waits for the name of the business, or skip.',
+      prompt: says('employment.awaitingBusinessName.prompt', { options: SKIP, example: 'employment.awaitingBusinessName.example' }),
+      choices: { skip: 'awaitingSince' },
+      valid: 'isEmployerName',
+      to: 'awaitingSince',
+      save: (c, text) => adding(c, { employer: tidyText(text) }),
+      error: { key: 'employment.awaitingBusinessName.error' },
+    }),
+    awaitingSince: askText({
+      description: 'Waits for since when (YYYY-MM or YYYY-MM-DD), or "not sure".',
+      prompt: says('employment.awaitingSince.prompt', {
+        options: [opt('unknown', 'employment.awaitingSince.optionUnknown', 'employment.answers.unknown')],
+        example: 'employment.awaitingSince.example',
+      }),
+      choices: { unknown: 'checkingCoverage' },
+      valid: 'isSinceDate',
+      to: 'checkingCoverage',
+      save: (c, text) => adding(c, { since: parseSince(text) ?? undefined }),
+      error: { key: 'employment.awaitingSince.error' },
+    }),
+    checkingCoverage: {
+      description: 'Looks whether the person pays a pension and a medical insurance; if not, the reason is asked.',
+      invoke: {
+        src: 'getCoverage',
+        input: ({ context }) => ({ personId: context.personId ?? '' }),
+        onDone: [
+          {
+            guard: ({ event }) => !event.output.hasPayingPension || !event.output.hasPayingMedical,
+            target: 'awaitingReason',
+            actions: assign(({ context, event }) => adding(context, { coverage: event.output })),
+          },
+          { target: 'submittingReport' },
+        ],
+        onError: { target: '#resident.failed' },
+      },
+    },
+    awaitingReason: askChoice({
+      description: 'Not insured for pension or medical care: waits for the main reason (numbered list).',
+      prompt: { parts: reasonPrompt, options: NON_ENROLMENT_REASONS.map((v) => opt(v, `employment.awaitingReason.option_${v}`)) },
+      routes: {
+        ...each(NON_ENROLMENT_REASONS, { to: 'awaitingIntention', save: (c, v) => adding(c, { nonEnrolmentReason: v as NonEnrolmentReasonCode }) }),
+        OTHER: { to: 'awaitingReasonText', save: (c) => adding(c, { nonEnrolmentReason: 'OTHER' }) },
+      },
+    }),
+    awaitingReasonText: askText({
+      description: 'Reason "other": waits for the reason in a few words.',
+      prompt: says('employment.awaitingReasonText.prompt', { example: 'employment.awaitingReasonText.example' }),
+      valid: 'isReasonText',
+      to: 'awaitingIntention',
+      save: (c, text) => adding(c, { reasonText: tidyText(text) }),
+      error: { key: 'employment.awaitingReasonText.error' },
+    }),
+    awaitingIntention: askChoice({
+      description: 'Waits for whether the person would like to enrol (yes, no, not sure).',
+      prompt: says('employment.awaitingIntention.prompt', {
+        options: INTENTIONS.map((v) =>
+          opt(v, `employment.awaitingIntention.option_${v}`, v === 'YES' ? 'answers.yes' : v === 'NO' ? 'answers.no' : 'employment.answers.unsure'),
+        ),
+      }),
+      routes: each(INTENTIONS, { to: 'submittingReport', save: (c, v) => adding(c, { intention: v as EnrolmentIntentionCode }) }),
+    }),
+    submittingReport: {
+      description: 'Stores the report and updates the person (a contradiction with the enrolments is flagged for staff).',
+      invoke: {
+        src: 'submitEmploymentReport',
+        input: ({ context }) => {
+          const { coverage: _coverage, ...e } = context.employment ?? { status: 'OTHER' as const };
+          const answered = Object.entries(e).filter(([, v]) => v !== undefined && v !== '');
+          return { personId: context.personId ?? '', ...(Object.fromEntries(answered) as Omit<EmploymentDraft, 'coverage'>) };
+        },
+        onDone: [
+          {
+            guard: ({ context }) => context.employment?.intention === 'YES',
+            target: '#resident.menu',
+            actions: emit(reply([{ key: 'employment.submittingReport.done' }, { key: 'employment.submittingReport.adviceEnrol' }])),
+          },
+          { target: '#resident.menu', actions: emit(reply({ key: 'employment.submittingReport.done' })) },
+        ],
+        onError: { target: '#resident.failed' },
+      },
+    },
+  },
+});

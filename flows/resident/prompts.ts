@@ -1,0 +1,102 @@
+import type { EnrolmentStatusView, HouseholdView, MaskedDetails } from '../../src/domain/ports';
+import { reply, type ChoiceOption, type FlowEffect, type TextPart } from '../effects';
+import { MAX_FAILURES, type ResidentContext } from './setup';
+
+/**
+ * How the resident flow says things: a question's prompt (asked on entry, re-asked after a failed answer), the
+ * numbered options, and the replies that show data (status, details, household). Every key is a locale key
+ * `<flow-state>.<purpose>`; the engine renders them in the conversation's language.
+ */
+
+/** A question: its sentences, its numbered options (if any), and the example shown after MAX_FAILURES failures. */
+export interface Prompt {
+  parts: (ctx: ResidentContext) => TextPart[];
+  options?: ChoiceOption[] | ((ctx: ResidentContext) => ChoiceOption[] | undefined);
+  example?: string | ((ctx: ResidentContext) => string);
+}
+
+/** A numbered option: the value the flow routes on, its label, and the locale list of words that also select it. */
+export const opt = (value: string, labelKey: string, synonymsKey?: string): ChoiceOption => ({
+  value,
+  labelKey,
+  ...(synonymsKey ? { synonymsKey } : {}),
+});
+
+/** "Back to the menu", offered in several questions. */
+export const MENU_OPTION = opt('menu', 'common.optionMenu', 'answers.menu');
+
+/** A prompt of one sentence, with options or an example. */
+export const says = (key: string, more: Omit<Prompt, 'parts'> = {}): Prompt => ({ parts: () => [{ key }], ...more });
+
+function resolve(p: Prompt, ctx: ResidentContext) {
+  const options = typeof p.options === 'function' ? p.options(ctx) : p.options;
+  const example = typeof p.example === 'function' ? p.example(ctx) : p.example;
+  return { parts: p.parts(ctx), options, example };
+}
+
+/** The question as asked, after any leading sentences. */
+export function ask(p: Prompt, ctx: ResidentContext, lead: TextPart[] = []): FlowEffect {
+  const r = resolve(p, ctx);
+  return reply([...lead, ...r.parts], r.options);
+}
+
+/** The re-ask after a failed answer; on the MAX_FAILURES-th, an explanation with an example and a human offered. */
+export function reask(p: Prompt, ctx: ResidentContext, problem: TextPart): FlowEffect {
+  const r = resolve(p, ctx);
+  if (ctx.failures >= MAX_FAILURES) {
+    const explain: TextPart[] = [{ key: r.example ?? 'common.explainChoices' }, { key: 'common.offerHuman' }];
+    return reply([problem, ...explain], r.options);
+  }
+  return reply([problem, ...r.parts], r.options);
+}
+
+// ---------------------------------------------------------------- replies that show data
+
+export function statusParts(view: EnrolmentStatusView): TextPart[] {
+  const parts: TextPart[] = [{ key: 'status.showingStatus.header', params: { name: view.maskedName } }];
+  for (const line of view.lines) {
+    parts.push({
+      key:
+        (line.status === 'PAYING' || line.status === 'SUSPENDED') && !(line.prefectureName && line.lastPaidMonth)
+          ? `status.showingStatus.line_${line.status}_short`
+          : `status.showingStatus.line_${line.status}`,
+      params: {
+        insurance: `$t(reference.insurance.${line.insuranceType})`,
+        prefecture: line.prefectureName ?? '',
+        lastPaid: line.lastPaidMonth ?? '',
+      },
+    });
+  }
+  parts.push({ key: `status.showingStatus.registration_${view.registrationStatus}` });
+  for (const a of view.advice) parts.push({ key: `status.showingStatus.advice_${a}` });
+  return parts;
+}
+
+export function detailsParts(d: MaskedDetails): TextPart[] {
+  const fields: [string, string | undefined][] = [
+    ['name', d.name],
+    ['idNumber', d.idNumber],
+    ['sex', d.sex ? `$t(common.sex_${d.sex})` : undefined],
+    ['ethnicity', d.ethnicityCode ? `$t(reference.ethnicity.${d.ethnicityCode})` : undefined],
+    ['birthDate', d.birthDate],
+    ['phone', d.phone],
+    ['hukou', [d.hukouRegionName, d.hukouAddress].filter(Boolean).join(' ') || undefined],
+    ['residence', [d.residenceRegionName, d.residenceAddress].filter(Boolean).join(' ') || undefined],
+    ['employment', d.employmentStatus ? `$t(reference.employment.${d.employmentStatus})` : undefined],
+  ];
+  return [
+    { key: 'confirm.confirmingDetails.header' },
+    ...fields.map(([field, value]) => ({
+      key: 'confirm.confirmingDetails.field',
+      params: { label: `$t(confirm.fields.${field})`, value: value ?? '$t(common.notOnRecord)' },
+    })),
+  ];
+}
+
+export function householdParts(h: HouseholdView): TextPart[] {
+  if (!h.hasHousehold || h.members.length === 0) return [{ key: 'household.loadingHousehold.empty' }];
+  return [
+    { key: 'household.loadingHousehold.header', params: { count: h.members.length } },
+    ...h.members.map((m, i) => ({ key: 'household.loadingHousehold.member', params: { n: i + 1, name: m.maskedName, idNumber: m.maskedIdNumber } })),
+  ];
+}

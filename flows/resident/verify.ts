@@ -1,0 +1,142 @@
+import { assign, emit } from 'xstate';
+import { parseIdNumber } from '../../src/domain/codes/id-number';
+import { reply } from '../effects';
+import { askChoice, askText } from './ask';
+import { ask, opt, says, type Prompt } from './prompts';
+import { residentSetup, type ResidentContext } from './setup';
+
+/** The error sentence for a second factor in the wrong format (last 4 phone digits, or a 6-digit SMS code). */
+const factorError = (c: ResidentContext) => ({ key: c.verifyMethod === 'sms' ? 'verify.awaitingFactor.errorSms' : 'verify.awaitingFactor.errorPhone' });
+const VISIT = opt('visit', 'verify.offeringVisit.optionVisit', 'answers.visit');
+const HUMAN = opt('human', 'verify.offeringVisit.optionHuman', 'answers.human');
+const LOCKED: Prompt = { parts: () => [{ key: 'verify.locked.message' }, { key: 'common.offerHuman' }], options: [VISIT, HUMAN] };
+
+/** Identity verification before anything personal is shown: ID number, name, second factor (or a home visit). */
+export const verifyState = residentSetup.createStateConfig({
+  description: 'Identity verification before anything personal is shown.',
+  initial: 'awaitingIdNumber',
+  exit: 'clearPending',
+  states: {
+    awaitingIdNumber: askText({
+      description: 'Waits for the 18-digit (or old 15-digit) citizen ID number.',
+      prompt: says('verify.awaitingIdNumber.prompt', { example: 'verify.awaitingIdNumber.example' }),
+      entry: ['clearPending'],
+      valid: 'isValidIdNumber',
+      to: 'awaitingName',
+      save: (_c, text) => {
+        const r = parseIdNumber(text);
+        return { pendingIdNumber: r.ok ? r.idNumber : undefined };
+      },
+      error: (_c, text) => {
+        const r = parseIdNumber(text);
+        return { key: `verify.awaitingIdNumber.error_${r.ok ? 'BAD_CHECK' : r.error}` };
+      },
+      choiceError: { key: 'verify.awaitingIdNumber.error_BAD_LENGTH' },
+    }),
+    awaitingName: askText({
+      description: 'Waits for the full name as registered.',
+      prompt: says('verify.awaitingName.prompt', { example: 'verify.awaitingName.example' }),
+      valid: 'isPlausibleName',
+      to: 'checkingIdentity',
+      save: (_c, text) => ({ pendingName: text.trim() }),
+      error: { key: 'verify.awaitingName.error' },
+    }),
+    checkingIdentity: {
+      description: 'Decides what to ask next without revealing whether the ID number exists.',
+      invoke: {
+        src: 'checkIdentity',
+        input: ({ context }) => ({ idNumber: context.pendingIdNumber ?? '', name: context.pendingName ?? '' }),
+        onDone: [
+          { guard: ({ event }) => event.output.next === 'LOCKED', target: 'locked', actions: 'noteLockedCounty' },
+          {
+            guard: ({ event }) => event.output.next === 'NO_PHONE',
+            target: 'offeringVisit',
+            actions: assign({ visitPersonId: ({ event }) => (event.output.next === 'NO_PHONE' ? event.output.personId : undefined) }),
+          },
+          { target: 'awaitingFactor' },
+        ],
+        onError: { target: '#resident.failed' },
+      },
+    },
+    awaitingFactor: askText({
+      description: 'Waits for the second factor: last 4 digits of the phone on record, or an SMS code.',
+      prompt: {
+        parts: (c) => [{ key: c.verifyMethod === 'sms' ? 'verify.awaitingFactor.promptSms' : 'verify.awaitingFactor.promptPhone' }],
+        example: 'verify.awaitingFactor.example',
+      },
+      valid: 'isFactorFormat',
+      to: 'verifyingFactor',
+      error: factorError,
+    }),
+    verifyingFactor: {
+      description: 'Checks ID number, name and factor together; every mismatch gets the same answer.',
+      invoke: {
+        src: 'verifyFactor',
+        input: ({ context, event }) => ({
+          idNumber: context.pendingIdNumber ?? '',
+          name: context.pendingName ?? '',
+          factor: event.type === 'user.text' ? event.text.replace(/\s/g, '') : '',
+        }),
+        onDone: [
+          {
+            guard: ({ event }) => event.output.ok,
+            target: '#resident.afterVerification',
+            actions: [
+              assign({ personId: ({ event }) => (event.output.ok ? event.output.personId : undefined) }),
+              emit(reply({ key: 'verify.verified.success' })),
+            ],
+          },
+          { guard: ({ event }) => !event.output.ok && event.output.reason === 'LOCKED', target: 'locked', actions: 'noteLockedCounty' },
+          { target: 'awaitingIdNumber', actions: emit(reply({ key: 'verify.failed.mismatch' })) },
+        ],
+        onError: { target: '#resident.failed' },
+      },
+    },
+    offeringVisit: askChoice({
+      description: 'No phone on record: the person cannot verify remotely; offers a home visit or a human.',
+      prompt: says('verify.offeringVisit.prompt', {
+        options: [VISIT, HUMAN, opt('retry', 'verify.offeringVisit.optionRetry', 'answers.retry')],
+      }),
+      entry: ['clearPending'],
+      routes: {
+        visit: { to: 'awaitingVisitDetails', save: () => ({ visit: { reason: 'NO_PHONE_ON_RECORD' } }) },
+        human: '#resident.handingOff',
+        retry: 'awaitingIdNumber',
+      },
+    }),
+    awaitingVisitDetails: askText({
+      description: "Waits for how to reach the resident (a phone, theirs or a relative's) and when to come.",
+      prompt: says('verify.awaitingVisitDetails.prompt', { example: 'verify.awaitingVisitDetails.example' }),
+      valid: 'isVisitDetails',
+      to: 'requestingVisit',
+      save: (c, text) => ({ visit: { reason: 'NO_PHONE_ON_RECORD', ...c.visit, details: text.trim().slice(0, 300) } }),
+      error: { key: 'verify.awaitingVisitDetails.error' },
+    }),
+    requestingVisit: {
+      description: 'Records the visit request for the community workers of the region (and NEEDS_VISIT for a known person).',
+      invoke: {
+        src: 'requestVisit',
+        input: ({ context }) => ({
+          ...(context.visitPersonId ? { personId: context.visitPersonId } : {}),
+          ...(context.visit?.regionHint ? { regionHint: context.visit.regionHint } : {}),
+          reason: context.visit?.reason ?? 'NO_PHONE_ON_RECORD',
+          details: context.visit?.details ?? '',
+        }),
+        onDone: { target: '#resident.ended', actions: emit(reply({ key: 'verify.requestingVisit.done' })) },
+        onError: { target: '#resident.failed' },
+      },
+    },
+    locked: {
+      description: 'Too many failed verifications: locked for a day; a home visit or a human can still help.',
+      tags: ['awaitingInput'],
+      entry: ['clearPending', emit(({ context }) => ask(LOCKED, context))],
+      on: {
+        'user.choice': [
+          { guard: ({ event }) => event.value === 'visit', target: 'awaitingVisitDetails' },
+          { guard: ({ event }) => event.value === 'human', target: '#resident.handingOff' },
+        ],
+        'user.text': { actions: emit(({ context }) => ask(LOCKED, context)) },
+      },
+    },
+  },
+});

@@ -1,0 +1,113 @@
+import { assign, emit } from 'xstate';
+import { reply } from '../effects';
+import { askChoice } from './ask';
+import { ask, opt, says } from './prompts';
+import { PRIVACY_NOTICE_VERSION, residentSetup } from './setup';
+
+/**
+ * The way in and the way out: the privacy notice and its acknowledgement, routing to verification or the menu,
+ * the menu itself, handing off to a human, signing out, the end and the apology after a failed service.
+ */
+
+const NOTICE = says('welcome.awaitingNoticeAck.notice', {
+  options: [
+    opt('agree', 'welcome.awaitingNoticeAck.optionAgree', 'answers.yes'),
+    opt('english', 'welcome.awaitingNoticeAck.optionEnglish', 'answers.english'),
+    opt('chinese', 'welcome.awaitingNoticeAck.optionChinese', 'answers.chinese'),
+  ],
+});
+
+export const welcomeStates = {
+  welcome: residentSetup.createStateConfig({
+    description: 'Decides whether the privacy notice still has to be shown.',
+    always: [{ guard: 'isNoticeAcknowledged', target: 'routing' }, { target: 'awaitingNoticeAck' }],
+  }),
+  awaitingNoticeAck: askChoice({
+    description: 'Shows what is collected, why and for how long, and waits for the acknowledgement or a language choice.',
+    prompt: NOTICE,
+    lead: [{ key: 'welcome.awaitingNoticeAck.greeting' }],
+    routes: {
+      agree: 'recordingNotice',
+      english: { actions: [emit({ type: 'setLocale', locale: 'en' }), emit(({ context }) => ask(NOTICE, context))] },
+      chinese: { actions: [emit({ type: 'setLocale', locale: 'zh-CN' }), emit(({ context }) => ask(NOTICE, context))] },
+    },
+  }),
+  recordingNotice: residentSetup.createStateConfig({
+    description: 'Records the acknowledgement with the notice version and time.',
+    invoke: {
+      src: 'acknowledgeNotice',
+      input: { noticeVersion: PRIVACY_NOTICE_VERSION },
+      onDone: { target: 'routing', actions: assign({ noticeAcknowledged: true }) },
+      onError: { target: 'failed' },
+    },
+  }),
+  routing: residentSetup.createStateConfig({
+    description: 'Goes to the menu when the chat is bound to a verified person, otherwise to verification.',
+    always: [{ guard: 'isVerified', target: 'questions' }, { target: 'verifying' }],
+  }),
+};
+
+export const menuState = residentSetup.createStateConfig({
+  description: 'The main menu of a verified resident.',
+  initial: 'awaitingChoice',
+  states: {
+    awaitingChoice: askChoice({
+      description: 'Waits for a menu choice.',
+      prompt: says('menu.awaitingChoice.prompt', {
+        options: [
+          opt('status', 'menu.awaitingChoice.optionStatus', 'answers.status'),
+          opt('confirm', 'menu.awaitingChoice.optionConfirm', 'answers.confirm'),
+          opt('correct', 'menu.awaitingChoice.optionCorrect', 'answers.correct'),
+          opt('employment', 'menu.awaitingChoice.optionEmployment', 'answers.employment'),
+          opt('household', 'menu.awaitingChoice.optionHousehold', 'answers.household'),
+          opt('human', 'menu.awaitingChoice.optionHuman', 'answers.human'),
+          opt('signOut', 'menu.awaitingChoice.optionSignOut', 'answers.signOut'),
+        ],
+      }),
+      routes: {
+        status: '#resident.status',
+        confirm: '#resident.confirm',
+        correct: '#resident.correct',
+        employment: '#resident.employment',
+        household: '#resident.household',
+        human: '#resident.handingOff',
+        signOut: '#resident.signingOut',
+      },
+    }),
+  },
+});
+
+export const sessionStates = {
+  handingOff: residentSetup.createStateConfig({
+    description: 'Hands the conversation to a human (12333 agent) and tells the resident what happens next.',
+    invoke: {
+      src: 'requestHuman',
+      input: { reason: 'RESIDENT_ASKED' },
+      onDone: { target: 'routingAfterHandoff', actions: emit(reply({ key: 'common.handoff.requested' })) },
+      onError: { target: 'failed' },
+    },
+  }),
+  routingAfterHandoff: residentSetup.createStateConfig({
+    description: 'Returns to where a resident can go on while waiting for the human.',
+    always: [{ guard: 'isVerified', target: 'menu' }, { guard: 'isNoticeAcknowledged', target: 'verifying' }, { target: 'awaitingNoticeAck' }],
+  }),
+  signingOut: residentSetup.createStateConfig({
+    description: 'Ends the binding of this chat to the person.',
+    invoke: {
+      src: 'signOut',
+      onDone: { target: 'ended', actions: [assign({ personId: undefined }), emit(reply({ key: 'menu.signingOut.done' }))] },
+      onError: { target: 'failed' },
+    },
+  }),
+  ended: residentSetup.createStateConfig({
+    description: 'Nothing more to do; any message starts again.',
+    tags: ['awaitingInput', 'done'],
+    on: { 'user.text': { target: 'routing' }, 'user.choice': { target: 'routing' } },
+  }),
+  failed: residentSetup.createStateConfig({
+    description: 'A service failed; apologises and starts again from the top on the next message.',
+    tags: ['awaitingInput'],
+    entry: emit(reply([{ key: 'common.technicalProblem' }])),
+    on: { 'user.text': { target: 'routing' }, 'user.choice': { target: 'routing' } },
+  }),
+};
