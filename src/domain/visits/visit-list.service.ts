@@ -9,6 +9,7 @@ import { createChangeRequest } from '../corrections/change-request.service';
 import { maskIdNumberForStaff, maskName } from '../codes/masking';
 import { parseMobilePhone } from '../codes/phone';
 import { isWithinRegion } from '../codes/region-scope';
+import { applyPersonChange, type PersonChanges } from '../registry/person-change';
 
 /** The workbook's columns, in order (results are read back by position). */
 export const VISIT_COLUMNS = ['row', 'idNumber', 'name', 'address', 'missing', 'household', 'result', 'phone', 'residenceAddress', 'correctName', 'notes'] as const;
@@ -199,15 +200,13 @@ async function applyOne(
 ): Promise<number> {
   const p = await db.person.findUniqueOrThrow({ where: { id: entry.personId } });
   const data: Prisma.PersonUpdateInput = {};
-  const changed: Record<string, { from: string | null; to: string | null }> = {};
-  if (v.phone && v.phone !== p.phone) {
-    data.phone = v.phone;
-    data.flags = p.flags.filter((f) => f !== 'MISSING_PHONE');
-    changed.phone = { from: p.phone, to: v.phone };
-  }
-  if (v.residenceAddress && v.residenceAddress !== p.residenceAddress) {
-    data.residenceAddress = v.residenceAddress;
-    changed.residenceAddress = { from: p.residenceAddress, to: v.residenceAddress };
+  // Direct fields through the one writer of person records (columns, flags, version, person.update audit).
+  const changes: PersonChanges = {};
+  if (v.phone && v.phone !== p.phone) changes.phone = v.phone;
+  if (v.residenceAddress && v.residenceAddress !== p.residenceAddress) changes.residenceAddress = v.residenceAddress;
+  const changed = Object.keys(changes);
+  if (changed.length) {
+    await applyPersonChange(db, p, changes, { actorType: 'STAFF', actorId: ctx.staff.id, source: ctx.source, at: ctx.now, details: () => ({ visitListId: entry.visitListId }) });
   }
   let requests = 0;
   const request = async (field: string, current: string | null, proposed: string) => {
