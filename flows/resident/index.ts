@@ -56,6 +56,21 @@ export const residentMachine = residentSetup.createMachine({
     employment: employmentState,
     household: householdState,
     questions: questionsState,
+    afterVerification: {
+      description: 'A chat opened from a campaign link goes straight to the task the campaign is about; others to the questions and menu.',
+      invoke: {
+        src: 'campaignTask',
+        input: ({ context }) => ({ personId: context.personId ?? '' }),
+        onDone: [
+          { guard: ({ event }) => event.output === 'confirm', target: 'confirm' },
+          { guard: ({ event }) => event.output === 'correct', target: 'correct' },
+          { guard: ({ event }) => event.output === 'employment', target: 'employment' },
+          { guard: ({ event }) => event.output === 'status', target: 'status' },
+          { target: 'questions' },
+        ],
+        onError: { target: 'questions' },
+      },
+    },
     ...sessionStates,
   },
 });

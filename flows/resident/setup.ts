@@ -52,6 +52,8 @@ export interface ResidentContext {
   openQuestion?: OpenQuestionView;
   /** The person found by ID number and name who has no phone on record (for a home-visit request). */
   visitPersonId?: string;
+  /** A home-visit request being made: why, what the resident wrote, and (locked verification) the county of the ID number given. */
+  visit?: { reason: string; regionHint?: string; details?: string };
   failures: number;
   /** Why the resident is being handed to a person, when it is not simply that they asked (issue 13). */
   handoffReason?: 'VERIFICATION_LOCKED' | 'FLOW_FAILED' | 'NO_PHONE_ON_RECORD';
@@ -174,6 +176,7 @@ const guards = {
   isSinceDate: ({ event }) => event.type === 'user.text' && parseSince(event.text) !== null,
   isReasonText: ({ event }) => event.type === 'user.text' && isPlausibleText(event.text, 200),
   isAnswerText: ({ event }) => event.type === 'user.text' && event.text.trim().length >= 1 && event.text.trim().length <= 500,
+  isVisitDetails: ({ event }) => event.type === 'user.text' && event.text.trim().length >= 1,
 } satisfies Record<string, (args: { context: ResidentContext; event: FlowEvent }) => boolean>;
 export type GuardName = keyof typeof guards;
 
@@ -190,6 +193,8 @@ export const residentSetup = setup({
     resetFailures: assign({ failures: 0 }),
     noteFailure: assign({ failures: ({ context }) => context.failures + 1 }),
     clearPending: assign({ pendingIdNumber: undefined, pendingName: undefined }),
+    /** Keeps only the county code of the ID number given, so a visit request reaches that county's workers. */
+    noteLockedCounty: assign({ visit: ({ context }) => ({ reason: 'VERIFICATION_LOCKED', regionHint: context.pendingIdNumber?.slice(0, 6) }) }),
     clearCorrection: assign({ correction: undefined }),
     clearEmployment: assign({ employment: undefined }),
     clearHousehold: assign({ household: undefined }),

@@ -2,7 +2,7 @@ import { assign, emit } from 'xstate';
 import { parseIdNumber } from '../../src/domain/codes/id-number';
 import { reply } from '../effects';
 import { askChoice, askText } from './ask';
-import { opt, says } from './prompts';
+import { ask, opt, says, type Prompt } from './prompts';
 import { residentSetup, type ResidentContext } from './setup';
 
 /** The error sentence for a second factor in the wrong format (last 4 phone digits, or a 6-digit SMS code). */
@@ -10,14 +10,18 @@ const factorError = (c: ResidentContext) => ({ key: c.verifyMethod === 'sms' ? '
 /** China time (UTC+8) of an ISO instant, as MM-DD HH:mm. */
 const chinaTime = (iso: string) => new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(5, 16).replace('T', ' ');
 
-/** The lock: when it ends, the commonest cause (a changed phone) and where to update it, and a person offered. */
-const locked = (c: ResidentContext) =>
-  reply([
+const VISIT = opt('visit', 'verify.offeringVisit.optionVisit', 'answers.visit');
+const HUMAN = opt('human', 'verify.offeringVisit.optionHuman', 'answers.human');
+
+/** The lock: when it ends, the commonest cause (a changed phone) and where to update it; a visit or a person offered. */
+const LOCKED: Prompt = {
+  parts: (c) => [
     { key: 'verify.locked.message' },
     ...(c.lockedUntil ? [{ key: 'verify.locked.until', params: { time: chinaTime(c.lockedUntil) } }] : []),
     { key: 'verify.locked.phoneChanged' },
-    { key: 'common.offerHuman' },
-  ]);
+  ],
+  options: [VISIT, HUMAN],
+};
 
 /** After a wrong answer: ID number and name are kept, the tries left are said from the third failure on. */
 const mismatch = (triesLeft: number | undefined) =>
@@ -90,7 +94,7 @@ export const verifyState = residentSetup.createStateConfig({
           {
             guard: ({ event }) => event.output.next === 'LOCKED',
             target: 'locked',
-            actions: assign({ lockedUntil: ({ event }) => (event.output.next === 'LOCKED' ? event.output.lockedUntil : undefined) }),
+            actions: [assign({ lockedUntil: ({ event }) => (event.output.next === 'LOCKED' ? event.output.lockedUntil : undefined) }), 'noteLockedCounty'],
           },
           {
             guard: ({ event }) => event.output.next === 'NO_PHONE',
@@ -115,7 +119,7 @@ export const verifyState = residentSetup.createStateConfig({
         onDone: [
           {
             guard: ({ event }) => event.output.ok,
-            target: '#resident.questions',
+            target: '#resident.afterVerification',
             actions: [
               assign({ personId: ({ event }) => (event.output.ok ? event.output.personId : undefined) }),
               emit(reply({ key: 'verify.verified.success' })),
@@ -124,7 +128,7 @@ export const verifyState = residentSetup.createStateConfig({
           {
             guard: ({ event }) => !event.output.ok && event.output.reason === 'LOCKED',
             target: 'locked',
-            actions: assign({ lockedUntil: ({ event }) => (event.output.ok ? undefined : event.output.lockedUntil) }),
+            actions: [assign({ lockedUntil: ({ event }) => (event.output.ok ? undefined : event.output.lockedUntil) }), 'noteLockedCounty'],
           },
           { target: 'awaitingFactor', actions: emit(({ event }) => mismatch(event.output.ok ? undefined : event.output.triesLeft)) },
         ],
@@ -134,34 +138,47 @@ export const verifyState = residentSetup.createStateConfig({
     offeringVisit: askChoice({
       description: 'No phone on record: the person cannot verify remotely; offers a home visit or a human.',
       prompt: says('verify.offeringVisit.prompt', {
-        options: [
-          opt('visit', 'verify.offeringVisit.optionVisit', 'answers.visit'),
-          opt('human', 'verify.offeringVisit.optionHuman', 'answers.human'),
-          opt('retry', 'verify.offeringVisit.optionRetry', 'answers.retry'),
-        ],
+        options: [VISIT, HUMAN, opt('retry', 'verify.offeringVisit.optionRetry', 'answers.retry')],
       }),
       entry: ['clearPending'],
       routes: {
-        visit: 'requestingVisit',
+        visit: { to: 'awaitingVisitDetails', save: () => ({ visit: { reason: 'NO_PHONE_ON_RECORD' } }) },
         human: { to: '#resident.handingOff', save: () => ({ handoffReason: 'NO_PHONE_ON_RECORD' }) },
         retry: 'awaitingIdNumber',
       },
     }),
+    awaitingVisitDetails: askText({
+      description: "Waits for how to reach the resident (a phone, theirs or a relative's) and when to come.",
+      prompt: says('verify.awaitingVisitDetails.prompt', { example: 'verify.awaitingVisitDetails.example' }),
+      valid: 'isVisitDetails',
+      to: 'requestingVisit',
+      save: (c, text) => ({ visit: { reason: 'NO_PHONE_ON_RECORD', ...c.visit, details: text.trim().slice(0, 300) } }),
+      error: { key: 'verify.awaitingVisitDetails.error' },
+    }),
     requestingVisit: {
-      description: 'Puts the person on the household-visit list (NEEDS_VISIT with the reason).',
+      description: 'Records the visit request for the community workers of the region (and NEEDS_VISIT for a known person).',
       invoke: {
         src: 'requestVisit',
-        input: ({ context }) => ({ personId: context.visitPersonId ?? '', reason: 'NO_PHONE_ON_RECORD' }),
+        input: ({ context }) => ({
+          ...(context.visitPersonId ? { personId: context.visitPersonId } : {}),
+          ...(context.visit?.regionHint ? { regionHint: context.visit.regionHint } : {}),
+          reason: context.visit?.reason ?? 'NO_PHONE_ON_RECORD',
+          details: context.visit?.details ?? '',
+        }),
         onDone: { target: '#resident.ended', actions: emit(reply({ key: 'verify.requestingVisit.done' })) },
         onError: { target: '#resident.failed' },
       },
     },
     locked: {
-      description: 'Too many failed verifications: locked for a day; a human can still help.',
+      description: 'Too many failed verifications: locked for a day; a home visit or a human can still help.',
       tags: ['awaitingInput'],
-      entry: ['clearPending', emit(({ context }) => locked(context))],
+      entry: ['clearPending', emit(({ context }) => ask(LOCKED, context))],
       on: {
-        'user.text': { actions: emit(({ context }) => locked(context)) },
+        'user.choice': [
+          { guard: ({ event }) => event.value === 'visit', target: 'awaitingVisitDetails' },
+          { guard: ({ event }) => event.value === 'human', target: '#resident.handingOff', actions: assign({ handoffReason: 'VERIFICATION_LOCKED' as const }) },
+        ],
+        'user.text': { actions: emit(({ context }) => ask(LOCKED, context)) },
         'user.human': { target: '#resident.handingOff', actions: assign({ handoffReason: 'VERIFICATION_LOCKED' as const }) },
       },
     },

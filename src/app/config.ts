@@ -72,6 +72,17 @@ export const configSchema = z.object({
   SCHEDULER_POLL_MS: int(100, 600000).default(5000),
   /** Progress dispatch (issue 16): how often the rollup job folds registry changes and refreshes today's figures. */
   PROGRESS_JOB_MS: int(1000, 3600000).default(60000),
+  // Community workers' campaigns (issue 15).
+  /** Where personal campaign links point: <base>/chat?c=<token>. */
+  CAMPAIGN_LINK_BASE: z.url('must be a URL').default('http://localhost:3000'),
+  CAMPAIGN_LINK_DAYS: int(1, 90).default(14),
+  /** Campaign sends per minute per channel account (shared by every process through the database). */
+  CAMPAIGN_SMS_PER_MINUTE: int(1, 100000).default(300),
+  CAMPAIGN_WECHAT_PER_MINUTE: int(1, 100000).default(20),
+  CAMPAIGN_BATCH: int(10, 10000).default(500),
+  CAMPAIGN_POLL_MS: int(100, 600000).default(5000),
+  /** Official-account template message id for reminders outside the 48-hour customer-service window. */
+  WECHAT_OA_TEMPLATE_ID: z.string().min(1).optional(),
 });
 
 export type Config = Omit<z.infer<typeof configSchema>, 'DEMO_SEED'> & { DEMO_SEED: boolean };

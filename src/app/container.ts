@@ -13,6 +13,7 @@ import { residentFlowBinding } from '../conversation/resident-ports';
 import { Scheduler } from '../conversation/scheduler';
 import type { OpenDatabase } from '../db/open-database';
 import { ProgressJob } from '../domain/progress/progress.job';
+import type { SmsPost } from '../channels/sms/sms-campaign-sender';
 import type { SmsSender } from '../domain/verification/verification.service';
 import { createChatRouter } from '../http/chat.router';
 import { createApp, type AppDeps } from '../http/create-app';
@@ -20,6 +21,7 @@ import type { OpenAPIRegistry } from '../http/openapi';
 import { systemClock, type Clock } from '../lib/clock';
 import { createI18n } from '../lib/i18n';
 import type { Logger } from '../lib/logger';
+import { createCampaignRuntime } from './campaigns';
 import type { Config } from './config';
 import { DevSmsGateway, HttpSmsGateway, SmsOutboxSender } from './sms-gateway';
 
@@ -29,6 +31,8 @@ export interface ContainerOptions {
   logger: Logger;
   clock?: Clock;
   sms?: SmsSender;
+  /** Campaign SMS gateway (tests); default from SMS_GATEWAY. */
+  smsPost?: SmsPost;
   /** Routers beyond the chat API (staff API, console). */
   extraRouters?: ((deps: AppDeps, registry: OpenAPIRegistry) => Router)[];
 }
@@ -73,6 +77,8 @@ export function createContainer(opts: ContainerOptions) {
   dispatcher.register(hub);
   dispatcher.register(new SmsOutboxSender(sms));
   dispatcher.register(assistedSender);
+  // Community workers' campaigns (issue 15): SMS channel of the outbox and the campaign dispatcher.
+  const campaigns = createCampaignRuntime({ config, prisma: db.prisma, i18n, clock, logger, outbox: dispatcher, ...(opts.smsPost ? { smsPost: opts.smsPost } : {}) });
   const scheduler = new Scheduler(db.prisma, engine, clock, logger, { pollMs: config.SCHEDULER_POLL_MS, retentionDays: config.TRANSCRIPT_RETENTION_DAYS });
   // Progress dispatch (issue 16): the rollup job.
   const progressJob = new ProgressJob(db.prisma, clock, logger, config.PROGRESS_JOB_MS);
@@ -98,6 +104,7 @@ export function createContainer(opts: ContainerOptions) {
     dispatcher,
     scheduler,
     progressJob,
+    campaigns,
     hub,
     handoffBus,
     handoffDesk,
@@ -109,10 +116,12 @@ export function createContainer(opts: ContainerOptions) {
       dispatcher.start();
       scheduler.start();
       progressJob.start();
+      campaigns.start();
     },
     async stop() {
       scheduler.stop();
       await progressJob.stop();
+      await campaigns.stop();
       await dispatcher.stop();
     },
   };

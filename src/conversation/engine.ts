@@ -298,6 +298,15 @@ export class ConversationEngine {
               lead.push({ type: 'reply', ...promptOnly(lastPrompt) });
               runFlow = false;
             }
+          } else if (cmd === 'subscribe') {
+            // 订阅/START: reminders back on (the chat identity, and the person it is bound to).
+            await tx.conversation.update({ where: { id: conv.id }, data: { optedOutAt: null } });
+            if (bound) await tx.person.update({ where: { id: bound }, data: { remindersOptOut: false } });
+            lead.push({ type: 'reply', parts: [{ key: 'campaign.optIn.done' }] });
+            if (snapshot && lastPrompt) {
+              lead.push({ type: 'reply', ...lastPrompt });
+              runFlow = false;
+            }
           } else if (cmd === 'restart') {
             snapshot = undefined;
             lastPrompt = null;

@@ -24,6 +24,8 @@ export interface OutboundMessage {
   id?: string;
   text: string;
   options?: OutboundOption[];
+  /** Official account only: send as this template message (campaign reminders outside the 48-hour window). */
+  wechatTemplate?: { templateId: string; url: string };
 }
 
 /** Text-only rendering: the text, then "1. label" lines. */

@@ -1,14 +1,16 @@
 import type { i18n } from 'i18next';
 import { provideResidentPorts, PRIVACY_NOTICE_VERSION, RESIDENT_FLOW_ID, RESIDENT_FLOW_VERSION, type ResidentInput } from '../../flows/resident';
+import { campaignTaskAfterVerification, recordCampaignOutcome } from '../domain/campaigns/campaign-funnel.service';
 import { checkCorrection, submitCorrection } from '../domain/corrections/change-request.service';
 import { getCoverage, submitEmploymentReport } from '../domain/corrections/employment-report.service';
 import { requestHandoff, type ChannelRegions } from '../domain/handoff/handoff.service';
 import { checkMissingMember, getHouseholdView, reportMissingMember } from '../domain/corrections/household.service';
 import type { ResidentFlowPorts } from '../domain/ports';
 import { openQuestionsFor, recordResidentAnswer } from '../domain/review/review.service';
-import { confirmRegistration, requestHouseholdVisit } from '../domain/registry/registration.service';
+import { confirmRegistration } from '../domain/registry/registration.service';
 import { getEnrolmentStatusView, getMaskedDetails } from '../domain/registry/resident-view.service';
 import { checkIdentity, verifyFactor, type VerificationPolicy } from '../domain/verification/verification.service';
+import { createVisitRequest } from '../domain/visits/visit-request.service';
 import { LOCALES } from '../lib/i18n';
 import type { FlowBinding, TurnContext } from './engine';
 
@@ -68,19 +70,30 @@ export function createResidentPorts(turn: TurnContext, deps: ResidentPortDeps): 
       }
       return r;
     },
-    requestVisit: ({ personId, reason }) => requestHouseholdVisit(tx, { personId, reason, channel, conversationId, now }),
+    campaignTask: ({ personId }) => campaignTaskAfterVerification(tx, { conversationId, personId, now }),
+    async requestVisit(input) {
+      await createVisitRequest(tx, input, { channel, conversationId, locale: turn.locale, now });
+    },
     async requestHuman({ reason }) {
       turn.handoff = await requestHandoff(tx, { conversationId, reason, personId: turn.personId, channel, now, regions: deps.handoffRegions ?? {} });
     },
     getStatus: ({ personId }) => getEnrolmentStatusView(tx, personId, now),
     getDetails: ({ personId }) => getMaskedDetails(tx, personId),
-    confirmRegistration: ({ personId }) => confirmRegistration(tx, { personId, channel, conversationId, now }),
+    async confirmRegistration({ personId }) {
+      const r = await confirmRegistration(tx, { personId, channel, conversationId, now });
+      if (r.registrationStatus === 'CONFIRMED') await recordCampaignOutcome(tx, { conversationId, personId, outcome: 'CONFIRMED', now });
+      return r;
+    },
     async signOut() {
       turn.personId = null;
       await tx.conversation.update({ where: { id: conversationId }, data: { personId: null, boundUntil: null } });
     },
     checkCorrection: (input) => checkCorrection(tx, input, correction),
-    submitCorrection: (input) => submitCorrection(tx, input, { ...correction, channel, conversationId, holidays }),
+    async submitCorrection(input) {
+      const r = await submitCorrection(tx, input, { ...correction, channel, conversationId, holidays });
+      await recordCampaignOutcome(tx, { conversationId, personId: input.personId, outcome: 'CORRECTED', now });
+      return r;
+    },
     getCoverage: ({ personId }) => getCoverage(tx, personId),
     submitEmploymentReport: (input) => submitEmploymentReport(tx, input, { channel, conversationId, now }),
     getHousehold: ({ personId }) => getHouseholdView(tx, personId),

@@ -2,8 +2,8 @@ import type { i18n } from 'i18next';
 import type { ChoiceOption } from '../../flows/effects';
 import { LOCALES, synonyms, type Locale } from '../lib/i18n';
 
-export type GlobalCommand = 'menu' | 'back' | 'human' | 'english' | 'chinese' | 'stop' | 'restart';
-const COMMANDS: GlobalCommand[] = ['menu', 'back', 'human', 'english', 'chinese', 'stop', 'restart'];
+export type GlobalCommand = 'menu' | 'back' | 'human' | 'english' | 'chinese' | 'stop' | 'subscribe' | 'restart';
+const COMMANDS: GlobalCommand[] = ['menu', 'back', 'human', 'english', 'chinese', 'stop', 'subscribe', 'restart'];
 
 /** Full-width to half-width, trimmed, lower-case, trailing punctuation dropped. */
 export function normaliseAnswer(text: string): string {

@@ -74,12 +74,27 @@ export interface MaskedDetails {
   registrationStatus: RegistrationStatusCode;
 }
 
+/** A home-visit request from chat: the person when known, else the county of the ID number given (locked). */
+export interface VisitRequestInput {
+  personId?: string;
+  regionHint?: string;
+  /** NO_PHONE_ON_RECORD, VERIFICATION_LOCKED or RESIDENT_ASKED. */
+  reason: string;
+  /** What the resident wrote: a phone to reach them on, and when to come. */
+  details: string;
+}
+
+/** The task a campaign's personal link leads to after verification. */
+export type CampaignTaskCode = 'confirm' | 'correct' | 'employment' | 'status';
+
 /** The resident's session, verification, status and confirmation; each port is idempotent (a restored turn may re-run it). */
 export interface ResidentPorts {
   acknowledgeNotice(input: { noticeVersion: string }): Promise<void>;
   checkIdentity(input: CheckIdentityInput): Promise<CheckIdentityResult>;
   verifyFactor(input: VerifyFactorInput): Promise<VerifyFactorResult>;
-  requestVisit(input: { personId: string; reason: string }): Promise<void>;
+  requestVisit(input: VisitRequestInput): Promise<void>;
+  /** After verification: the task of the campaign whose link opened this chat for this person, if any. */
+  campaignTask(input: { personId: string }): Promise<CampaignTaskCode | null>;
   requestHuman(input: { reason: string }): Promise<void>;
   getStatus(input: { personId: string }): Promise<EnrolmentStatusView>;
   getDetails(input: { personId: string }): Promise<MaskedDetails>;
@@ -264,6 +279,7 @@ export const RESIDENT_PORT_NAMES = [
   'checkIdentity',
   'verifyFactor',
   'requestVisit',
+  'campaignTask',
   'requestHuman',
   'getStatus',
   'getDetails',

@@ -7,6 +7,7 @@ import type { WebChatHub } from '../channels/web/web-chat-hub';
 import type { ConversationEngine } from '../conversation/engine';
 import { findConversation, readTranscript } from '../conversation/transcript';
 import { isLocale, type Locale } from '../lib/i18n';
+import { openCampaignLink } from '../domain/campaigns/campaign-funnel.service';
 import type { AppDeps } from './create-app';
 import { HttpError, parseOr400 } from './http-error';
 import { errorResponses, type OpenAPIRegistry } from './openapi';
@@ -23,6 +24,10 @@ const SendMessageBody = z
   })
   .strict()
   .openapi('ChatMessage');
+const CreateSessionBody = z
+  .object({ campaignToken: z.string().regex(/^[A-Za-z0-9_-]{16}$/, 'is not a campaign link token').optional() })
+  .strict()
+  .openapi('ChatSessionRequest');
 const SendMessageResponse = z.object({ replies: z.array(Reply), duplicate: z.boolean() }).openapi('ChatReplies');
 const TranscriptQuery = z.object({ after: z.string().regex(/^\d{1,18}$/, 'must be a message id').optional() });
 const TranscriptEntry = Reply.extend({ direction: z.enum(['in', 'out']), at: z.string() }).openapi('ChatTranscriptEntry');
@@ -108,11 +113,15 @@ export function createChatRouter(chat: ChatRouterDeps) {
       method: 'post',
       path: '/api/chat/sessions',
       summary: 'Start a web chat session; returns its id and the greeting',
+      description: 'campaignToken: the c= of a personal campaign link (/chat?c=…); the chat still verifies identity.',
+      request: { body: { content: { 'application/json': { schema: CreateSessionBody } } } },
       responses: { 201: { description: 'Created', content: { 'application/json': { schema: CreateSessionResponse } } }, ...errorResponses(429) },
     });
-    router.post('/api/chat/sessions', byIp, async (_req, res) => {
+    router.post('/api/chat/sessions', byIp, async (req, res) => {
+      const body = parseOr400(CreateSessionBody, req.body ?? {});
       const sessionId = randomBytes(24).toString('base64url');
       const r = await chat.engine.start(CHANNEL, sessionId);
+      if (body.campaignToken) await openCampaignLink(deps.prisma, { token: body.campaignToken, conversationId: r.conversationId, channel: CHANNEL, now: deps.clock.now() });
       res.status(201).json({ sessionId, replies: r.replies });
     });
 

@@ -183,7 +183,9 @@ describe('verification, status and confirmation', () => {
     const offer = await c.send(p.name);
     expect(offer.at(-1)!.text).toContain('没有登记手机号码');
     expect(lastOptions(offer)).toEqual(['visit', 'human', 'retry']);
-    const done = await c.send('1');
+    const ask = await c.send('1');
+    expect(ask.at(-1)!.text).toContain('方便上门的时间');
+    const done = await c.send('13912345678 周六上午');
     expect(done.at(-1)!.text).toContain('已登记上门需求');
 
     const person = await prisma().person.findUniqueOrThrow({ where: { id: p.id } });

@@ -79,6 +79,7 @@ function defaultPorts(): Record<string, PortFn> {
     checkIdentity: async () => ({ next: 'ASK_FACTOR', method: 'phone_last4' }),
     verifyFactor: async ({ factor }) => (factor === GOOD_FACTOR ? { ok: true, personId: VERIFIED_PERSON_ID } : { ok: false, reason: 'MISMATCH' }),
     requestVisit: async () => undefined,
+    campaignTask: async () => null,
     requestHuman: async () => undefined,
     getStatus: async () => FULL_STATUS,
     getDetails: async () => FULL_DETAILS,
@@ -194,6 +195,13 @@ export const PORT_OUTCOMES: Record<string, { label: string; output: unknown }[]>
     { label: 'LOCKED', output: { ok: false, reason: 'LOCKED' } },
   ],
   requestVisit: [{ label: 'requested', output: undefined }],
+  campaignTask: [
+    { label: 'no campaign', output: null },
+    { label: 'confirm', output: 'confirm' },
+    { label: 'correct', output: 'correct' },
+    { label: 'employment', output: 'employment' },
+    { label: 'status', output: 'status' },
+  ],
   requestHuman: [{ label: 'requested', output: undefined }],
   getStatus: STATUS_VIEWS.map((v) => ({ label: v.registrationStatus, output: v })),
   getDetails: [

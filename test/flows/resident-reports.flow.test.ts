@@ -41,6 +41,7 @@ function fakePorts(over: Partial<ResidentReportPorts> = {}) {
     checkIdentity: async () => ({ next: 'ASK_FACTOR', method: 'phone_last4' }),
     verifyFactor: async () => ({ ok: true, personId: PERSON }),
     requestVisit: async () => undefined,
+    campaignTask: async () => null,
     requestHuman: async () => undefined,
     getStatus: async () => ({ maskedName: '张*', registrationStatus: 'UNREGISTERED', lines: [], advice: [] }),
     getDetails: async () => ({ name: '张*', idNumber: '5***************38', registrationStatus: 'UNREGISTERED' }),

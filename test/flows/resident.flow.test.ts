@@ -232,8 +232,13 @@ describe('identity verification', () => {
 
     it('visit: puts the person on the visit list with the reason and ends', async () => {
       const { flow, calls } = await atFactor(noPhone);
-      const effects = await flow.send(choice('visit'));
-      expect(calls.filter((c) => c.port === 'requestVisit')).toEqual([{ port: 'requestVisit', input: { personId: NO_PHONE_PERSON_ID, reason: 'NO_PHONE_ON_RECORD' } }]);
+      const ask = await flow.send(choice('visit'));
+      expect(replyKeys(ask)).toEqual(['verify.awaitingVisitDetails.prompt']);
+      expect(calls.filter((c) => c.port === 'requestVisit')).toEqual([]);
+      const effects = await flow.send(text('13912345678 周六上午'));
+      expect(calls.filter((c) => c.port === 'requestVisit')).toEqual([
+        { port: 'requestVisit', input: { personId: NO_PHONE_PERSON_ID, reason: 'NO_PHONE_ON_RECORD', details: '13912345678 周六上午' } },
+      ]);
       expect(replyKeys(effects)).toEqual(['verify.requestingVisit.done']);
       expect(flow.state).toBe('ended');
       expect(flow.snapshot.hasTag('done')).toBe(true);

@@ -86,7 +86,8 @@ const CHECKS: Record<string, (run: TranscriptRun, golden: Golden) => void> = {
   },
   'no-phone-visit': (run) => {
     expect(replyOf(run, 3)).toContain(say('verify.offeringVisit.prompt'));
-    expect(replyOf(run, 4)).toContain(say('verify.requestingVisit.done'));
+    expect(replyOf(run, 4)).toContain(say('verify.awaitingVisitDetails.prompt'));
+    expect(replyOf(run, 5)).toContain(say('verify.requestingVisit.done'));
     expect(run.final.persons.resident).toMatchObject({ registrationStatus: 'NEEDS_VISIT', needsVisitReason: 'NO_PHONE_ON_RECORD' });
     expect(run.final.audit).toEqual(['registration.needs_visit']);
     expect(run.final.verificationAttempts).toEqual({ failed: 0, succeeded: 0 });

@@ -4,7 +4,10 @@ import { CORRECTION_FIELDS, EMPLOYMENT_STATUSES, NON_ENROLMENT_REASONS, RELATION
 import { ETHNICITY_CODES } from '../../src/domain/codes/ethnicity';
 import { ID_NUMBER_ERRORS } from '../../src/domain/codes/id-number';
 import { INSURANCE_TYPES } from '../../src/domain/codes/insurance';
-import { RegistrationStatus, Sex } from '../../src/generated/prisma/enums';
+import { TEMPLATE_NAMES } from '../../src/domain/campaigns/campaign.service';
+import { VISIT_COLUMNS } from '../../src/domain/visits/visit-list.service';
+import { VISIT_REQUEST_OUTCOMES, VISIT_REQUEST_REASONS } from '../../src/domain/visits/visit-request.service';
+import { DataQualityFlag, RegistrationStatus, Sex } from '../../src/generated/prisma/enums';
 import { loadLocaleResources, LOCALES, type Locale } from '../../src/lib/i18n';
 
 /**
@@ -193,7 +196,17 @@ const EXPANSIONS: Record<string, readonly string[]> = {
   'employment.awaitingIntention.option_${}': ['YES', 'NO', 'UNSURE'],
   'common.sex_${}': Object.values(Sex),
   'confirm.fields.${}': ['name', 'idNumber', 'sex', 'ethnicity', 'birthDate', 'phone', 'hukou', 'residence', 'employment'],
-  'commands.${}': ['menu', 'human', 'english', 'chinese', 'stop', 'restart'],
+  'commands.${}': ['menu', 'human', 'english', 'chinese', 'stop', 'subscribe', 'restart'],
+  'campaign.templates.${}': TEMPLATE_NAMES,
+  'campaign.templateNames.${}': TEMPLATE_NAMES,
+  'campaign.missingShort.${}': INSURANCE_TYPES,
+  'community.visitRequests.reason.${}': VISIT_REQUEST_REASONS,
+  'community.visitRequests.outcome.${}': [...VISIT_REQUEST_OUTCOMES, 'OTHER'],
+  'community.visitRequests.status.${}': ['OPEN', 'CLOSED', 'ALL'],
+  'community.error.${}': ['NOT_FOUND', 'ALREADY_CLOSED'],
+  'community.visitList.columns.${}': VISIT_COLUMNS,
+  'community.visitList.flag.${}': Object.values(DataQualityFlag),
+  'console.registration.${}': Object.values(RegistrationStatus),
   'correct.fields.${}': CORRECTION_FIELDS,
   'correct.answers.${}': CORRECTION_FIELDS,
   'correct.awaitingValue.prompt_${}': CORRECTION_FIELDS,

@@ -59,6 +59,7 @@ describe('permission policy', () => {
     'review.decide': ['ADMIN', 'REVIEWER'],
     'progress.view': ['ADMIN', 'REVIEWER', 'AGENT', 'COMMUNITY_WORKER'],
     'progress.target': ['ADMIN'],
+    'community.work': ['ADMIN', 'COMMUNITY_WORKER'],
   };
 
   it.each(Object.entries(expected))('%s is held by exactly %j', (permission, roles) => {
@@ -70,7 +71,7 @@ describe('permission policy', () => {
   it('lists every permission it knows and nothing else', () => {
     expect([...PERMISSIONS].sort()).toEqual(Object.keys(expected).sort());
     expect(permissionsOf({ role: 'ADMIN' })).toEqual(PERMISSIONS);
-    expect(permissionsOf({ role: 'COMMUNITY_WORKER' })).toEqual(['person.view', 'review.view', 'progress.view']);
+    expect(permissionsOf({ role: 'COMMUNITY_WORKER' })).toEqual(['person.view', 'review.view', 'progress.view', 'community.work']);
   });
 
   it('refuses a permission that is not in the table', () => {

@@ -24,6 +24,8 @@ export interface WechatApi {
   fetchAccessToken(): Promise<{ accessToken: string; expiresInSeconds: number }>;
   /** Sends a customer-service text message; throws WechatApiError on an errcode. */
   sendCustomText(accessToken: string, openId: string, content: string): Promise<void>;
+  /** A template message (allowed outside the 48-hour window): the text goes in the template's `first` field. */
+  sendTemplate?(accessToken: string, openId: string, t: { templateId: string; url: string; text: string }): Promise<void>;
 }
 
 export interface FetchWechatApiOptions {
@@ -57,6 +59,19 @@ export class FetchWechatApi implements WechatApi {
       `${this.base}/cgi-bin/message/custom/send?${q}`,
       { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ touser: openId, msgtype: 'text', text: { content } }) },
       '/cgi-bin/message/custom/send',
+    );
+  }
+
+  async sendTemplate(accessToken: string, openId: string, t: { templateId: string; url: string; text: string }): Promise<void> {
+    const q = new URLSearchParams({ access_token: accessToken });
+    await this.call(
+      `${this.base}/cgi-bin/message/template/send?${q}`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ touser: openId, template_id: t.templateId, url: t.url, data: { first: { value: t.text } } }),
+      },
+      '/cgi-bin/message/template/send',
     );
   }
 

@@ -36,6 +36,10 @@ export class WechatOaSender implements ChannelSender {
       return;
     }
     if (outcome === 'suppressed') throw new PermanentSendError('not sent: the user unsubscribed from the official account');
+    if (message.wechatTemplate) {
+      await this.sendTemplate(endpoint, { ...message.wechatTemplate, text: message.text });
+      return;
+    }
     this.order.check(endpoint, message.id);
     const pieces = splitText(renderAsText(message), WECHAT_OA_MAX_BYTES, utf8Bytes).filter((p) => p.trim());
     try {
@@ -52,5 +56,16 @@ export class WechatOaSender implements ChannelSender {
       throw e;
     }
     this.order.done(endpoint, message.id);
+  }
+
+  private async sendTemplate(openId: string, t: { templateId: string; url: string; text: string }): Promise<void> {
+    const api = this.opts.api;
+    if (!api.sendTemplate) throw new PermanentSendError('not sent: this WeChat API has no template messages');
+    try {
+      await this.opts.tokens.withToken((token) => api.sendTemplate!(token, openId, t));
+    } catch (e) {
+      if (e instanceof WechatApiError && PERMANENT_ERRCODES.has(e.errcode)) throw new PermanentSendError(e.message);
+      throw e;
+    }
   }
 }

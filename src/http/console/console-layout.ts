@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import type { StaffPrincipal } from '../../domain/staff/staff.service';
+import { can, type StaffPrincipal } from '../../domain/staff/staff.service';
 import type { Locale } from '../../lib/i18n';
 import { flag, html, type SafeHtml } from './html';
 
@@ -75,6 +75,7 @@ export function layout(ctx: PageContext, title: string, body: SafeHtml, opts: { 
     <a href="/console/progress">${t('progress.nav')}</a>
     <a href="/console/handoffs">${t('handoff.console.nav.handoffs')}</a>
     <a href="/console/assisted/new">${t('handoff.console.nav.assisted')}</a>
+    ${can(p, 'community.work') ? html`<a href="/console/visit-requests">${t('community.nav.visitRequests')}</a>` : ''}
   </nav>
   <span class="who">${p.username} · ${t(`console.role.${p.role}`)} · ${p.regionCode}</span>`
     : ''}

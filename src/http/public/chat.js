@@ -330,7 +330,8 @@
 
   function startSession() {
     resetView();
-    return api('POST', '/api/chat/sessions').then(function (r) {
+    var link = /[?&]c=([A-Za-z0-9_-]{16})(?:&|$)/.exec(window.location.search);
+    return api('POST', '/api/chat/sessions', link ? { campaignToken: link[1] } : undefined).then(function (r) {
       if (r.status !== 201) throw new Error('status ' + r.status);
       state.sessionId = r.body.sessionId;
       try {

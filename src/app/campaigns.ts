@@ -1,0 +1,49 @@
+import type { i18n } from 'i18next';
+import { httpSmsPost, SmsCampaignSender, type SmsPost } from '../channels/sms/sms-campaign-sender';
+import type { OutboxDispatcher } from '../conversation/outbox-dispatcher';
+import { CampaignDispatcher, type CampaignRenderer } from '../domain/campaigns/campaign-dispatcher';
+import { maskPhone } from '../domain/codes/masking';
+import type { PrismaClient } from '../generated/prisma/client';
+import type { Clock } from '../lib/clock';
+import type { Logger } from '../lib/logger';
+import type { Config } from './config';
+
+/** Renders campaign.templates.<template> in the recipient's language; missing types by their short names. */
+export function campaignRenderer(i18n: i18n): CampaignRenderer {
+  return (lng, template, v) =>
+    i18n.t(`campaign.templates.${template}`, {
+      lng,
+      name: v.name,
+      township: v.township,
+      link: v.link,
+      missing: v.missing.map((t) => i18n.t(`campaign.missingShort.${t}`, { lng })).join(i18n.t('campaign.missingJoin', { lng })),
+    });
+}
+
+/** Development SMS gateway for campaigns: logs (phone masked) and accepts. */
+const devSmsPost =
+  (logger: Logger): SmsPost =>
+  async (body) => {
+    logger.info({ to: maskPhone(body.phone), template: body.template, chars: body.text.length }, 'development SMS gateway: campaign message');
+    return { status: 200, body: 'ok' };
+  };
+
+/** The campaign dispatcher and the SMS channel of the outbox, from config. */
+export function createCampaignRuntime(a: { config: Config; prisma: PrismaClient; i18n: i18n; clock: Clock; logger: Logger; outbox: OutboxDispatcher; smsPost?: SmsPost }) {
+  const { config } = a;
+  const post = a.smsPost ?? (config.SMS_GATEWAY === 'http' && config.SMS_HTTP_URL ? httpSmsPost(config.SMS_HTTP_URL, config.SMS_HTTP_TOKEN) : devSmsPost(a.logger));
+  a.outbox.register(new SmsCampaignSender(post));
+  return new CampaignDispatcher({
+    prisma: a.prisma,
+    clock: a.clock,
+    logger: a.logger.child({ component: 'campaigns' }),
+    render: campaignRenderer(a.i18n),
+    linkBase: config.CAMPAIGN_LINK_BASE,
+    linkDays: config.CAMPAIGN_LINK_DAYS,
+    batchSize: config.CAMPAIGN_BATCH,
+    rates: { smsPerMinute: config.CAMPAIGN_SMS_PER_MINUTE, wechatPerMinute: config.CAMPAIGN_WECHAT_PER_MINUTE },
+    oaTemplateId: config.WECHAT_OA_TEMPLATE_ID,
+    pollMs: config.CAMPAIGN_POLL_MS,
+    onOutbox: () => void a.outbox.kick(),
+  });
+}

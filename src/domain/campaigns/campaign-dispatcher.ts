@@ -1,0 +1,339 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Prisma, PrismaClient } from '../../generated/prisma/client';
+import type { Clock } from '../../lib/clock';
+import type { Logger } from '../../lib/logger';
+import { maskName } from '../codes/masking';
+import { isQuiet, type QuietHours } from './quiet-hours';
+import { WECHAT_CHAT_CHANNELS } from './reach';
+import { type SegmentFilter, segmentWhere } from './segment-filter';
+import type { SendRates } from './segment.service';
+
+/** Renders a campaign template for a recipient (the composition root binds it to i18next). */
+export type CampaignRenderer = (locale: string, template: string, vars: { name: string; township: string; missing: string[]; link: string }) => string;
+
+export interface CampaignDispatcherOptions {
+  prisma: PrismaClient;
+  clock: Clock;
+  logger: Logger;
+  render: CampaignRenderer;
+  /** <base>/chat?c=<token>. */
+  linkBase: string;
+  linkDays: number;
+  batchSize: number;
+  /** Sends per minute per channel account, shared by every process through the database; null = pacing off. */
+  rates: SendRates | null;
+  /** Official-account template for reminders outside the 48-hour customer-service window. */
+  oaTemplateId?: string | undefined;
+  /** A claimed recipient not committed within this time is claimed again (its dispatcher died). */
+  claimMs?: number;
+  pollMs?: number;
+  onOutbox?: () => void;
+  /** Test hook: runs after a batch is claimed, inside its transaction; throwing simulates a crash there. */
+  faultAfterClaim?: (claimed: number) => void;
+}
+
+const DAY_MS = 86_400_000;
+const OA_WINDOW_MS = 48 * 3_600_000;
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+/** Resident cover every person should have when a campaign does not name the missing types. */
+const DEFAULT_COVER = ['170', '390'];
+
+export const campaignTokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
+
+interface RunningCampaign {
+  id: string;
+  filter: SegmentFilter;
+  template: string;
+  channels: string[];
+  quiet: QuietHours;
+  materialised: boolean;
+}
+
+interface Candidate {
+  rid: string;
+  person_id: string;
+  name: string;
+  phone: string | null;
+  region_code: string | null;
+  opted_out: boolean;
+  dnc: boolean;
+  wx_id: string | null;
+  wx_channel: string | null;
+  wx_endpoint: string | null;
+  wx_last: Date | null;
+  wx_locale: string | null;
+  paying: string[] | null;
+  township: string | null;
+}
+
+interface Send {
+  rid: string;
+  personId: string;
+  channel: string;
+  endpoint: string;
+  conversationId: string | null;
+  text: string;
+  tokenHash: string;
+  template: boolean;
+  link: string;
+}
+
+/**
+ * Runs campaigns: materialises recipients in batches (person-id order, a cursor on the campaign, never the whole
+ * segment in memory), then claims queued recipients with FOR UPDATE SKIP LOCKED and, in one transaction per
+ * batch, re-checks eligibility (opt-out, do-not-contact, channel, quiet hours, rate), marks them sent and writes
+ * their outbox rows and audit events. The mark is conditional on the row still being queued, so a dispatcher
+ * whose claim expired (it stalled or died) cannot send anyone twice; several processes can share one campaign.
+ */
+export class CampaignDispatcher {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private stopped = true;
+
+  constructor(private readonly o: CampaignDispatcherOptions) {}
+
+  start(): void {
+    this.stopped = false;
+    const loop = () => {
+      if (this.stopped) return;
+      this.running = this.runOnce()
+        .catch((err: unknown) => this.o.logger.error({ err }, 'campaign dispatch failed'))
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(loop, this.o.pollMs ?? 5000);
+        });
+    };
+    loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One pass: schedule changes, then materialise and send a batch of every running campaign until none has work. */
+  async runOnce(): Promise<{ materialised: number; sent: number; skipped: number }> {
+    const total = { materialised: 0, sent: 0, skipped: 0 };
+    await this.advanceSchedules();
+    for (;;) {
+      let progress = 0;
+      for (const c of await this.runningCampaigns()) {
+        if (!c.materialised) {
+          const m = await this.materialiseBatch(c);
+          total.materialised += m;
+          progress += m > 0 ? 1 : 0;
+        }
+        const d = await this.dispatchBatch(c);
+        total.sent += d.sent;
+        total.skipped += d.skipped;
+        progress += d.sent + d.skipped;
+      }
+      if (!progress) break;
+    }
+    await this.finishDone();
+    if (total.sent) this.o.onOutbox?.();
+    return total;
+  }
+
+  private async advanceSchedules(): Promise<void> {
+    const now = this.o.clock.now();
+    await this.o.prisma.campaign.updateMany({ where: { status: 'SCHEDULED', OR: [{ startAt: null }, { startAt: { lte: now } }] }, data: { status: 'RUNNING', version: { increment: 1 } } });
+    const ended = await this.o.prisma.campaign.findMany({ where: { status: { in: ['RUNNING', 'PAUSED'] }, endAt: { lte: now } }, select: { id: true } });
+    for (const c of ended) {
+      await this.o.prisma.$transaction([
+        this.o.prisma.campaignRecipient.updateMany({ where: { campaignId: c.id, status: 'QUEUED' }, data: { status: 'SKIPPED', skipReason: 'ENDED', lockedUntil: null } }),
+        this.o.prisma.campaign.update({ where: { id: c.id }, data: { status: 'FINISHED', finishedAt: now, version: { increment: 1 } } }),
+      ]);
+    }
+  }
+
+  private async finishDone(): Promise<void> {
+    await this.o.prisma.$executeRaw`
+      UPDATE campaign c SET status = 'FINISHED', finished_at = ${this.o.clock.now()}, version = version + 1
+      WHERE c.status = 'RUNNING' AND c.materialised
+        AND NOT EXISTS (SELECT 1 FROM campaign_recipient r WHERE r.campaign_id = c.id AND r.status = 'QUEUED')`;
+  }
+
+  private async runningCampaigns(): Promise<RunningCampaign[]> {
+    const rows = await this.o.prisma.campaign.findMany({ where: { status: 'RUNNING' }, orderBy: { createdAt: 'asc' } });
+    return rows.map((r) => ({
+      id: r.id,
+      filter: r.filter as SegmentFilter,
+      template: r.template,
+      channels: r.channels,
+      quiet: r.quietStart && r.quietEnd ? { start: r.quietStart, end: r.quietEnd } : null,
+      materialised: r.materialised,
+    }));
+  }
+
+  /**
+   * Adds the next batch of the segment (in person-id order after the campaign's cursor) as queued recipients.
+   * The campaign row is locked for it (SKIP LOCKED: another process doing it now makes this a no-op).
+   */
+  async materialiseBatch(c: RunningCampaign): Promise<number> {
+    const now = this.o.clock.now();
+    return this.o.prisma.$transaction(async (tx) => {
+      const [row] = await tx.$queryRaw<{ cursor: string | null; materialised: boolean }[]>`
+        SELECT cursor_person_id::text AS cursor, materialised FROM campaign WHERE id = ${c.id}::uuid AND status = 'RUNNING' FOR UPDATE SKIP LOCKED`;
+      if (!row || row.materialised) return 0;
+      const [r] = await tx.$queryRaw<{ n: bigint; last: string | null; inserted: bigint }[]>`
+        WITH batch AS (
+          SELECT p.id, p.region_code FROM person p
+          WHERE ${segmentWhere(c.filter, now)} AND p.id > ${row.cursor ?? NIL_UUID}::uuid
+          ORDER BY p.id LIMIT ${this.o.batchSize}),
+        ins AS (
+          INSERT INTO campaign_recipient (campaign_id, person_id, region_code, queued_at)
+          SELECT ${c.id}::uuid, id, region_code, ${now} FROM batch
+          ON CONFLICT (campaign_id, person_id) DO NOTHING RETURNING 1)
+        SELECT (SELECT count(*) FROM batch) AS n, (SELECT id::text FROM batch ORDER BY id DESC LIMIT 1) AS last, (SELECT count(*) FROM ins) AS inserted`;
+      const n = Number(r?.n ?? 0);
+      await tx.campaign.update({
+        where: { id: c.id },
+        data: { ...(r?.last ? { cursorPersonId: r.last } : {}), materialised: n < this.o.batchSize },
+      });
+      return Number(r?.inserted ?? 0);
+    });
+  }
+
+  /** Sends per rate group already used in the last minute (every process counts, through the database). */
+  private async budgets(now: Date): Promise<{ wechat: number; sms: number }> {
+    if (!this.o.rates) return { wechat: Infinity, sms: Infinity };
+    const rows = await this.o.prisma.$queryRaw<{ grp: string; n: bigint }[]>`
+      SELECT CASE WHEN channel = 'sms' THEN 'sms' ELSE 'wechat' END AS grp, count(*) AS n
+      FROM campaign_recipient WHERE sent_at > ${new Date(now.getTime() - 60_000)} AND channel IS NOT NULL GROUP BY 1`;
+    const used = Object.fromEntries(rows.map((r) => [r.grp, Number(r.n)]));
+    return { wechat: this.o.rates.wechatPerMinute - (used.wechat ?? 0), sms: this.o.rates.smsPerMinute - (used.sms ?? 0) };
+  }
+
+  /** Claims a batch of queued recipients and sends or skips each, in one transaction. */
+  async dispatchBatch(c: RunningCampaign): Promise<{ sent: number; skipped: number }> {
+    const now = this.o.clock.now();
+    if (isQuiet(c.quiet, now)) return { sent: 0, skipped: 0 };
+    const budget = await this.budgets(now);
+    if (budget.wechat <= 0 && budget.sms <= 0) return { sent: 0, skipped: 0 };
+    const lease = new Date(now.getTime() + (this.o.claimMs ?? 60_000));
+    const claimed = await this.o.prisma.$queryRaw<{ id: string }[]>`
+      UPDATE campaign_recipient SET locked_until = ${lease}
+      WHERE id IN (
+        SELECT id FROM campaign_recipient
+        WHERE campaign_id = ${c.id}::uuid AND status = 'QUEUED' AND (locked_until IS NULL OR locked_until < ${now})
+        ORDER BY id LIMIT ${this.o.batchSize}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id::text`;
+    if (!claimed.length) return { sent: 0, skipped: 0 };
+    const ids = claimed.map((r) => r.id);
+    const result = await this.o.prisma.$transaction(
+      async (tx) => {
+        this.o.faultAfterClaim?.(ids.length);
+        const rows = await tx.$queryRaw<Candidate[]>`
+          SELECT r.id::text AS rid, p.id::text AS person_id, p.name, p.phone, p.region_code,
+            (p.reminders_opt_out OR EXISTS (SELECT 1 FROM conversation oc WHERE oc.person_id = p.id AND oc.opted_out_at IS NOT NULL)) AS opted_out,
+            EXISTS (SELECT 1 FROM do_not_contact d WHERE d.person_id = p.id) AS dnc,
+            w.id::text AS wx_id, w.channel AS wx_channel, w.endpoint AS wx_endpoint, w.last_inbound_at AS wx_last, w.locale AS wx_locale,
+            (SELECT array_agg(e.insurance_type::text) FROM enrolment e WHERE e.person_id = p.id AND e.status = 'PAYING') AS paying,
+            (SELECT g.name FROM region g WHERE g.code = left(p.region_code, 9)) AS township
+          FROM campaign_recipient r JOIN person p ON p.id = r.person_id
+          LEFT JOIN LATERAL (
+            SELECT cv.id, cv.channel, cv.endpoint, cv.last_inbound_at, cv.locale FROM conversation cv
+            WHERE cv.person_id = p.id AND cv.channel = ANY(${WECHAT_CHAT_CHANNELS}::text[]) AND cv.opted_out_at IS NULL
+            ORDER BY cv.last_inbound_at DESC NULLS LAST LIMIT 1) w ON true
+          WHERE r.id = ANY(${ids}::uuid[])`;
+        const sends: Send[] = [];
+        const skips: { rid: string; reason: string }[] = [];
+        const release: string[] = [];
+        const left = { ...budget };
+        for (const r of rows) {
+          const choice = this.choose(c, r, now);
+          if ('skip' in choice) {
+            skips.push({ rid: r.rid, reason: choice.skip });
+            continue;
+          }
+          const group = choice.channel === 'sms' ? 'sms' : 'wechat';
+          if (left[group] <= 0) {
+            release.push(r.rid);
+            continue;
+          }
+          left[group] -= 1;
+          const token = randomBytes(12).toString('base64url');
+          const link = `${this.o.linkBase.replace(/\/$/, '')}/chat?c=${token}`;
+          const missing = (c.filter.missingInsurance ?? DEFAULT_COVER).filter((t) => !(r.paying ?? []).includes(t));
+          const locale = r.wx_locale && choice.channel !== 'sms' ? r.wx_locale : 'zh-CN';
+          const text = this.o.render(locale, c.template, { name: maskName(r.name), township: r.township ?? '', missing, link });
+          sends.push({ rid: r.rid, personId: r.person_id, ...choice, text, tokenHash: campaignTokenHash(token), link });
+        }
+        const sent = await this.commit(tx, c.id, now, lease, sends, skips, release);
+        return { sent, skipped: skips.length };
+      },
+      { timeout: 60_000, maxWait: 20_000 },
+    );
+    return result;
+  }
+
+  private choose(c: RunningCampaign, r: Candidate, now: Date): { skip: string } | Omit<Send, 'rid' | 'personId' | 'text' | 'tokenHash' | 'link'> {
+    if (r.opted_out) return { skip: 'OPTED_OUT' };
+    if (r.dnc) return { skip: 'DO_NOT_CONTACT' };
+    if (c.channels.includes('wechat') && r.wx_channel && r.wx_endpoint) {
+      const base = { endpoint: r.wx_endpoint, conversationId: r.wx_id };
+      if (r.wx_channel !== 'wechat-oa') return { channel: r.wx_channel, ...base, template: false };
+      if (r.wx_last && now.getTime() - r.wx_last.getTime() < OA_WINDOW_MS) return { channel: 'wechat-oa', ...base, template: false };
+      if (this.o.oaTemplateId) return { channel: 'wechat-oa', ...base, template: true };
+    }
+    if (c.channels.includes('sms') && r.phone) return { channel: 'sms', endpoint: r.phone, conversationId: null, template: false };
+    return { skip: 'NO_CHANNEL' };
+  }
+
+  private async commit(
+    tx: Prisma.TransactionClient,
+    campaignId: string,
+    now: Date,
+    lease: Date,
+    sends: Send[],
+    skips: { rid: string; reason: string }[],
+    release: string[],
+  ): Promise<number> {
+    const expires = new Date(now.getTime() + this.o.linkDays * DAY_MS);
+    const outboxIds = sends.map(() => randomUUID());
+    // Only rows still queued under this claim are marked: a stale claim sends nobody.
+    const marked = sends.length
+      ? await tx.$queryRaw<{ id: string }[]>`
+          UPDATE campaign_recipient r SET status = 'SENT', channel = u.channel, sent_at = ${now}, token_hash = u.token_hash,
+            token_expires_at = ${expires}, outbox_id = u.outbox_id, locked_until = NULL
+          FROM unnest(${sends.map((s) => s.rid)}::uuid[], ${sends.map((s) => s.channel)}::text[], ${sends.map((s) => s.tokenHash)}::text[], ${outboxIds}::uuid[])
+            AS u(id, channel, token_hash, outbox_id)
+          WHERE r.id = u.id AND r.status = 'QUEUED' AND r.locked_until = ${lease}
+          RETURNING r.id::text`
+      : [];
+    const ok = new Set(marked.map((m) => m.id));
+    const data: Prisma.OutboxMessageCreateManyInput[] = [];
+    const audits: Prisma.AuditEventCreateManyInput[] = [];
+    sends.forEach((s, i) => {
+      if (!ok.has(s.rid)) return;
+      data.push({
+        id: outboxIds[i]!,
+        conversationId: s.conversationId,
+        channel: s.channel,
+        endpoint: s.endpoint,
+        kind: 'campaign',
+        payload: { text: s.text, ...(s.template ? { wechatTemplate: { templateId: this.o.oaTemplateId ?? '', url: s.link } } : {}) },
+        nextAttemptAt: now,
+        createdAt: now,
+      });
+      audits.push({ actorType: 'SYSTEM', source: 'campaign', action: 'campaign.send', targetType: 'person', targetId: s.personId, at: now, details: { campaignId, channel: s.channel, recipientId: s.rid } });
+    });
+    if (data.length) {
+      await tx.outboxMessage.createMany({ data });
+      await tx.auditEvent.createMany({ data: audits });
+    }
+    if (skips.length) {
+      await tx.$executeRaw`
+        UPDATE campaign_recipient r SET status = 'SKIPPED', skip_reason = u.reason, locked_until = NULL
+        FROM unnest(${skips.map((s) => s.rid)}::uuid[], ${skips.map((s) => s.reason)}::text[]) AS u(id, reason)
+        WHERE r.id = u.id AND r.status = 'QUEUED' AND r.locked_until = ${lease}`;
+    }
+    if (release.length) {
+      await tx.$executeRaw`UPDATE campaign_recipient SET locked_until = NULL WHERE id = ANY(${release}::uuid[]) AND locked_until = ${lease}`;
+    }
+    if (data.length < sends.length) this.o.logger.warn({ campaignId, stale: sends.length - data.length }, 'campaign claim expired before commit; not sent');
+    return data.length;
+  }
+}
