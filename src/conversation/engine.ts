@@ -1,6 +1,6 @@
 import type { i18n } from 'i18next';
 import { createActor, waitFor, type AnyStateMachine, type Snapshot } from 'xstate';
-import type { FlowEffect, FlowEvent, ReplyEffect, TextPart } from '../../flows/effects';
+import type { FlowEffect, FlowEvent, ReplyEffect } from '../../flows/effects';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import { redactSensitive } from '../domain/codes/masking';
 import { withActingAgent, type ActingAgent } from '../domain/staff/audit.service';
@@ -9,10 +9,10 @@ import { isLocale, type Locale } from '../lib/i18n';
 import type { Logger } from '../lib/logger';
 import { stripControlChars } from '../lib/control-chars';
 import { KeyedMutex } from './keyed-mutex';
-import type { InboundMessage, OutboundMessage } from './messages';
+import { toOutbound, type InboundMessage, type OutboundMessage } from './messages';
 import { renderReply } from './render';
 import { detectCommand, type GlobalCommand } from './text-matching';
-import { canResume, nextSteps, promptOnly, resumableOf, taskOf, type StepBack, type StoredPrompt } from './step-memory';
+import { canResume, nextSteps, promptOnly, resumableOf, taskOf, welcomeBack, type StepBack, type StoredPrompt } from './step-memory';
 import { leafState, type FlowContextView } from './understanding/expectations';
 import { understand } from './understanding/understand';
 
@@ -493,18 +493,4 @@ export class ConversationEngine {
     }
     return out;
   }
-}
-
-/** "Welcome back, you were changing your phone number": the task (and the field) the snapshot was in. */
-function welcomeBack(snapshot: unknown): TextPart {
-  const field = (snapshot as { context?: { correction?: { field?: string } } }).context?.correction?.field;
-  const task = taskOf(snapshot) ?? 'menu';
-  return task === 'correct' && field
-    ? { key: 'understanding.resume.welcomeField', params: { field: `$t(correct.fields.${field})` } }
-    : { key: 'understanding.resume.welcome', params: { task: `$t(understanding.resume.task_${task})` } };
-}
-
-function toOutbound(m: { seq: bigint; text: string; options: unknown }): OutboundMessage {
-  const options = Array.isArray(m.options) ? (m.options as { value: string; label: string }[]) : undefined;
-  return { id: m.seq.toString(), text: m.text, ...(options ? { options } : {}) };
 }

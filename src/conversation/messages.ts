@@ -46,3 +46,9 @@ export interface ChannelSender {
 export class PermanentSendError extends Error {
   readonly permanent = true;
 }
+
+/** A transcript row as the message a channel sends. */
+export function toOutbound(m: { seq: bigint; text: string; options: unknown }): OutboundMessage {
+  const options = Array.isArray(m.options) ? (m.options as { value: string; label: string }[]) : undefined;
+  return { id: m.seq.toString(), text: m.text, ...(options ? { options } : {}) };
+}

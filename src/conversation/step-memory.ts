@@ -73,3 +73,12 @@ export function resumableOf(snapshot: unknown, prompt: StoredPrompt | null, at: 
 export function canResume(r: Resumable | null | undefined, now: Date): r is Resumable {
   return Boolean(r && now.getTime() - new Date(r.at).getTime() <= RESUME_HOURS * 3600_000);
 }
+
+/** "Welcome back, you were changing your phone number": the task (and the field) the snapshot was in. */
+export function welcomeBack(snapshot: unknown): TextPart {
+  const field = (snapshot as { context?: { correction?: { field?: string } } }).context?.correction?.field;
+  const task = taskOf(snapshot) ?? 'menu';
+  return task === 'correct' && field
+    ? { key: 'understanding.resume.welcomeField', params: { field: `$t(correct.fields.${field})` } }
+    : { key: 'understanding.resume.welcome', params: { task: `$t(understanding.resume.task_${task})` } };
+}
