@@ -54,3 +54,8 @@ export async function regionPath(db: DbClient, code: string): Promise<{ code: st
   }
   return out;
 }
+
+/** The regions directly below a region (e.g. the prefectures of a province), by code. */
+export function childRegions(db: DbClient, parentCode: string): Promise<{ code: string; name: string }[]> {
+  return db.region.findMany({ where: { parentCode }, orderBy: { code: 'asc' }, select: { code: true, name: true } });
+}
