@@ -27,13 +27,19 @@ export const configSchema = z.object({
   BINDING_DAYS: int(0, 365).default(30),
   VERIFY_MAX_FAILURES: int(1, 100).default(5),
   VERIFY_LOCK_HOURS: int(1, 24 * 30).default(24),
+  /** Minimum time before a failed verification is answered (default 250 ms; 20 ms under NODE_ENV=test). */
+  VERIFY_FAILURE_FLOOR_MS: int(0, 10_000).optional(),
   TRANSCRIPT_RETENTION_DAYS: int(1, 3650).default(180),
   STAFF_TOKEN_TTL_HOURS: int(1, 24 * 7).default(8),
   STAFF_MAX_LOGIN_FAILURES: int(1, 100).default(5),
   STAFF_LOCK_MINUTES: int(1, 24 * 60).default(15),
   CHAT_RATE_LIMIT_PER_MINUTE: int(1, 100000).default(60),
-  /** Load regions and a synthetic demo population into an empty database at start-up. */
-  DEMO_SEED: bool.default(true),
+  /**
+   * Load a synthetic demo population and a province-wide demo-admin into an empty database at start-up.
+   * Default true, except with NODE_ENV=production: false there, and true is refused unless DEMO_SEED_FORCE=true.
+   */
+  DEMO_SEED: bool.optional(),
+  DEMO_SEED_FORCE: bool.default(false),
   DEMO_PERSONS: int(0, 1000000).default(3000),
   /** Extra non-working days (YYYY-MM-DD, comma separated) for review due dates. */
   HOLIDAYS: z
@@ -43,9 +49,11 @@ export const configSchema = z.object({
     .pipe(z.array(z.iso.date('must be dates YYYY-MM-DD separated by commas'))),
   OUTBOX_POLL_MS: int(10, 60000).default(500),
   SCHEDULER_POLL_MS: int(100, 600000).default(5000),
+  /** Progress dispatch (issue 16): how often the rollup job folds registry changes and refreshes today's figures. */
+  PROGRESS_JOB_MS: int(1000, 3600000).default(60000),
 });
 
-export type Config = z.infer<typeof configSchema>;
+export type Config = Omit<z.infer<typeof configSchema>, 'DEMO_SEED'> & { DEMO_SEED: boolean };
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {
@@ -63,8 +71,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       result.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(String(cleaned[String(i.path[0])] ?? ''))})`),
     );
   }
-  const c = result.data;
+  const c = { ...result.data, DEMO_SEED: result.data.DEMO_SEED ?? result.data.NODE_ENV !== 'production' };
   const problems: string[] = [];
+  if (c.NODE_ENV === 'production' && c.DEMO_SEED && !c.DEMO_SEED_FORCE)
+    problems.push(
+      'DEMO_SEED: refused in production (it loads synthetic persons and creates a province-wide demo-admin); ' +
+        'create the first admin with `npm run staff -- add`, or set DEMO_SEED_FORCE=true for a demonstration server',
+    );
   if (c.NODE_ENV === 'production' && c.ID_HASH_SECRET.startsWith('canbao-development-secret'))
     problems.push('ID_HASH_SECRET: must be set to a secret of your own in production');
   if (c.SMS_GATEWAY === 'http' && !c.SMS_HTTP_URL) problems.push('SMS_HTTP_URL: required when SMS_GATEWAY=http');

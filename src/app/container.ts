@@ -5,6 +5,7 @@ import { OutboxDispatcher } from '../conversation/outbox-dispatcher';
 import { residentFlowBinding } from '../conversation/resident-ports';
 import { Scheduler } from '../conversation/scheduler';
 import type { OpenDatabase } from '../db/open-database';
+import { ProgressJob } from '../domain/progress/progress.job';
 import type { SmsSender } from '../domain/verification/verification.service';
 import { createChatRouter } from '../http/chat.router';
 import { createApp, type AppDeps } from '../http/create-app';
@@ -13,7 +14,7 @@ import { systemClock, type Clock } from '../lib/clock';
 import { createI18n } from '../lib/i18n';
 import type { Logger } from '../lib/logger';
 import type { Config } from './config';
-import { DevSmsGateway, HttpSmsGateway } from './sms-gateway';
+import { DevSmsGateway, HttpSmsGateway, SmsOutboxSender } from './sms-gateway';
 
 export interface ContainerOptions {
   config: Config;
@@ -45,20 +46,22 @@ export function createContainer(opts: ContainerOptions) {
       i18n,
       bindingDays: config.BINDING_DAYS,
       holidays: config.HOLIDAYS,
-      sms,
       verification: {
         method: config.VERIFY_METHOD,
         secret: config.ID_HASH_SECRET,
         maxFailures: config.VERIFY_MAX_FAILURES,
         lockHours: config.VERIFY_LOCK_HOURS,
-        failureFloorMs: config.NODE_ENV === 'test' ? 20 : 250,
+        failureFloorMs: config.VERIFY_FAILURE_FLOOR_MS ?? (config.NODE_ENV === 'test' ? 20 : 250),
         otpTtlMinutes: 5,
       },
     }),
   });
   const hub = new WebChatHub();
   dispatcher.register(hub);
+  dispatcher.register(new SmsOutboxSender(sms));
   const scheduler = new Scheduler(db.prisma, engine, clock, logger, { pollMs: config.SCHEDULER_POLL_MS, retentionDays: config.TRANSCRIPT_RETENTION_DAYS });
+  // Progress dispatch (issue 16): the rollup job.
+  const progressJob = new ProgressJob(db.prisma, clock, logger, config.PROGRESS_JOB_MS);
   const appDeps: AppDeps = {
     prisma: db.prisma,
     config,
@@ -78,6 +81,7 @@ export function createContainer(opts: ContainerOptions) {
     engine,
     dispatcher,
     scheduler,
+    progressJob,
     hub,
     sms,
     app,
@@ -86,9 +90,11 @@ export function createContainer(opts: ContainerOptions) {
     startBackground() {
       dispatcher.start();
       scheduler.start();
+      progressJob.start();
     },
     async stop() {
       scheduler.stop();
+      await progressJob.stop();
       await dispatcher.stop();
     },
   };

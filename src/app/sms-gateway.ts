@@ -1,5 +1,6 @@
 import type { Logger } from '../lib/logger';
-import type { SmsSender } from '../domain/verification/verification.service';
+import type { ChannelSender, OutboundMessage } from '../conversation/messages';
+import { SMS_OUTBOX_CHANNEL, type SmsSender } from '../domain/verification/verification.service';
 import { maskPhone } from '../domain/codes/masking';
 
 /** Development gateway: writes the code to the log (phone masked) instead of sending an SMS. */
@@ -27,5 +28,16 @@ export class HttpSmsGateway implements SmsSender {
       signal: AbortSignal.timeout(this.timeoutMs),
     });
     if (!res.ok) throw new Error(`SMS gateway answered ${res.status}`);
+  }
+}
+
+/** Sends the one-time codes that verification queued in the outbox (endpoint = phone, text = code). */
+export class SmsOutboxSender implements ChannelSender {
+  readonly channel = SMS_OUTBOX_CHANNEL;
+  /** The code is erased from the outbox row once the gateway accepted it. */
+  readonly erasePayloadAfterSend = true;
+  constructor(private readonly gateway: SmsSender) {}
+  send(phone: string, message: OutboundMessage): Promise<void> {
+    return this.gateway.sendCode(phone, message.text);
   }
 }

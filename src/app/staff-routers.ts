@@ -4,9 +4,11 @@ import { createConsoleRouter } from '../http/console/console.router';
 import type { AppDeps } from '../http/create-app';
 import type { OpenAPIRegistry } from '../http/openapi';
 import { createPersonsRouter } from '../http/persons.router';
+import { createProgressRouter } from '../http/progress.router';
+import { createProgressConsoleRouter } from '../http/console/progress-console.router';
 import { createReviewRouter } from '../http/review.router';
 
 /** The staff API routers (auth, persons, review queue) and the staff console, mounted after the chat API. */
 export function staffRouters(): ((deps: AppDeps, registry: OpenAPIRegistry) => Router)[] {
-  return [createAuthRouter, createPersonsRouter, createReviewRouter, createConsoleRouter];
+  return [createAuthRouter, createPersonsRouter, createReviewRouter, createProgressRouter, createProgressConsoleRouter, createConsoleRouter];
 }

@@ -33,6 +33,8 @@ export const wechatConfigSchema = z.object({
   /** Safe mode: the current EncodingAESKey, and the previous one while WeChat may still use it. */
   WECHAT_OA_AES_KEY: aesKey.optional(),
   WECHAT_OA_AES_KEY_PREVIOUS: aesKey.optional(),
+  /** Production refuses the plaintext mode (no WECHAT_OA_AES_KEY) unless this is true. Safe mode is recommended. */
+  WECHAT_OA_ALLOW_PLAINTEXT: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false').transform((v) => v === 'true'),
   WECHAT_OA_API_BASE: z.url('must be a URL').default('https://api.weixin.qq.com'),
   /** Time a turn may take before the webhook answers "success" and replies through the customer-service API. */
   WECHAT_OA_REPLY_BUDGET_MS: int(1, 4800).default(4500),
@@ -59,6 +61,11 @@ export function loadWechatConfig(env: NodeJS.ProcessEnv = process.env): WechatCo
   if (c.WECHAT_OA_TOKEN && !c.WECHAT_OA_APPID) problems.push('WECHAT_OA_APPID: required when WECHAT_OA_TOKEN is set');
   if (c.WECHAT_OA_TOKEN && !c.WECHAT_OA_SECRET) problems.push('WECHAT_OA_SECRET: required when WECHAT_OA_TOKEN is set (customer-service messages)');
   if (c.WECHAT_OA_AES_KEY_PREVIOUS && !c.WECHAT_OA_AES_KEY) problems.push('WECHAT_OA_AES_KEY: required when WECHAT_OA_AES_KEY_PREVIOUS is set');
+  if (env.NODE_ENV === 'production' && c.WECHAT_OA_TOKEN && !c.WECHAT_OA_AES_KEY && !c.WECHAT_OA_ALLOW_PLAINTEXT)
+    problems.push(
+      'WECHAT_OA_AES_KEY: required in production (safe mode). Plaintext mode lets anyone who saw one signed request send messages; ' +
+        'set WECHAT_OA_ALLOW_PLAINTEXT=true only if you accept that.',
+    );
   if (problems.length) throw new ConfigError(problems);
   return c;
 }

@@ -6,6 +6,7 @@ import { redactSensitive } from '../domain/codes/masking';
 import type { Clock } from '../lib/clock';
 import { isLocale, type Locale } from '../lib/i18n';
 import type { Logger } from '../lib/logger';
+import { stripControlChars } from '../lib/control-chars';
 import { KeyedMutex } from './keyed-mutex';
 import type { InboundMessage, OutboundMessage } from './messages';
 import { renderReply } from './render';
@@ -23,6 +24,11 @@ export interface TurnContext {
   now: Date;
   /** The person this chat identity is bound to, if any. */
   personId: string | null;
+  /**
+   * Holds the turn's replies until this wall-clock time (ms). The wait happens after commit, outside any
+   * transaction and pool connection, so it never stalls other turns (the verification failure floor).
+   */
+  delayRepliesUntil(epochMs: number): void;
 }
 
 /** A flow plugged into the engine: its statechart with ports bound to the turn, and its start input. */
@@ -74,7 +80,9 @@ export class ConversationEngine {
   constructor(private readonly deps: EngineDeps) {}
 
   /** Handles one inbound message and returns the replies (already committed and queued for sending). */
-  handle(msg: InboundMessage): Promise<TurnResult> {
+  handle(raw: InboundMessage): Promise<TurnResult> {
+    // Every channel's text is stored and matched without NUL and other control characters.
+    const msg = { ...raw, text: stripControlChars(raw.text) };
     return this.mutex.run(`${msg.channel}\u0000${msg.endpoint}`, () => this.turn(msg.channel, msg.endpoint, msg));
   }
 
@@ -114,6 +122,7 @@ export class ConversationEngine {
   private async turn(channel: string, endpoint: string, msg: InboundMessage | null): Promise<TurnResult> {
     const { prisma, flow } = this.deps;
     const now = this.deps.clock.now();
+    let repliesNotBefore = 0;
     const result = await prisma.$transaction(
       async (tx) => {
         await tx.conversation.upsert({
@@ -145,7 +154,16 @@ export class ConversationEngine {
 
         let locale: Locale = isLocale(conv.locale) ? conv.locale : this.deps.defaultLocale;
         const bound = conv.personId && conv.boundUntil && conv.boundUntil > now ? conv.personId : null;
-        const turn: TurnContext = { tx, conversationId: conv.id, channel, endpoint, locale, now, personId: bound };
+        const turn: TurnContext = {
+          tx,
+          conversationId: conv.id,
+          channel,
+          endpoint,
+          locale,
+          now,
+          personId: bound,
+          delayRepliesUntil: (ms) => void (repliesNotBefore = Math.max(repliesNotBefore, ms)),
+        };
         const lead: ReplyEffect[] = [];
         let lastPrompt = (conv.lastPrompt as StoredPrompt | null) ?? null;
 
@@ -161,7 +179,14 @@ export class ConversationEngine {
         // 3. Global commands before any flow step; otherwise a choice or free text.
         let event: FlowEvent | null = null;
         let runFlow = true;
-        if (msg) {
+        if (msg?.nonText && !msg.text.trim()) {
+          // Voice without recognition, a picture, …: say what the bot can read, then repeat the question.
+          lead.push({ type: 'reply', parts: [{ key: 'media.textOnly' }] });
+          if (snapshot && lastPrompt) {
+            lead.push({ type: 'reply', ...lastPrompt });
+            runFlow = false;
+          }
+        } else if (msg) {
           const cmd = detectCommand(this.deps.i18n, msg.text);
           if (cmd === 'english' || cmd === 'chinese') {
             locale = cmd === 'english' ? 'en' : 'zh-CN';
@@ -257,6 +282,8 @@ export class ConversationEngine {
       },
       { timeout: (this.deps.turnTimeoutMs ?? 15_000) + 5_000, maxWait: 10_000 },
     );
+    const hold = repliesNotBefore - Date.now();
+    if (hold > 0) await new Promise((r) => setTimeout(r, hold));
     if (result.queued) this.deps.onOutbox?.();
     return { conversationId: result.conversationId, duplicate: result.duplicate, replies: result.replies };
   }

@@ -7,6 +7,8 @@ export interface InboundMessage {
   messageId?: string;
   text: string;
   receivedAt: Date;
+  /** A message without text (voice without recognition, image, video, …): answered "please type". */
+  nonText?: boolean;
 }
 
 export interface OutboundOption {
@@ -33,6 +35,8 @@ export interface ChannelSender {
   readonly channel: string;
   /** Throws on failure; an error with `permanent: true` is recorded as UNDELIVERABLE and not retried. */
   send(endpoint: string, message: OutboundMessage): Promise<void>;
+  /** When true the row's payload is emptied once sent (one-time codes). */
+  readonly erasePayloadAfterSend?: boolean;
 }
 
 export class PermanentSendError extends Error {

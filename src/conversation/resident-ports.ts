@@ -8,7 +8,7 @@ import type { ResidentFlowPorts } from '../domain/ports';
 import { openQuestionsFor, recordResidentAnswer } from '../domain/review';
 import { confirmRegistration, requestHouseholdVisit } from '../domain/registry/registration.service';
 import { getEnrolmentStatusView, getMaskedDetails } from '../domain/registry/resident-view.service';
-import { checkIdentity, verifyFactor, type SmsSender, type VerificationPolicy } from '../domain/verification/verification.service';
+import { checkIdentity, verifyFactor, type VerificationPolicy } from '../domain/verification/verification.service';
 import { LOCALES } from '../lib/i18n';
 import type { FlowBinding, TurnContext } from './engine';
 
@@ -16,7 +16,6 @@ export interface ResidentPortDeps {
   i18n: i18n;
   verification: VerificationPolicy;
   bindingDays: number;
-  sms?: SmsSender;
   /** Extra non-working days (config HOLIDAYS, YYYY-MM-DD) for the due date of a change request. */
   holidays?: readonly string[];
 }
@@ -41,9 +40,12 @@ export function createResidentPorts(turn: TurnContext, deps: ResidentPortDeps): 
         });
       }
     },
-    checkIdentity: (input) => checkIdentity(tx, { ...input, endpointKey, now }, deps.verification, deps.sms),
+    checkIdentity: (input) => checkIdentity(tx, { ...input, endpointKey, now }, deps.verification),
     async verifyFactor(input) {
+      const started = Date.now();
       const r = await verifyFactor(tx, { ...input, endpointKey, now, source: channel }, deps.verification);
+      // Every mismatch is answered after the same minimum time, waited out after commit (engine).
+      if (!r.ok) turn.delayRepliesUntil(started + deps.verification.failureFloorMs);
       if (r.ok) {
         turn.personId = r.personId;
         await tx.conversation.update({

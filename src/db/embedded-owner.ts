@@ -5,8 +5,9 @@ import path from 'node:path';
 /**
  * PGlite has no cross-process locking: two processes that open one data folder silently lose writes.
  * The first process takes `canbao.lock` in the folder and becomes the owner; it serves the database on a
- * Unix socket in the same folder (@electric-sql/pglite-socket). Any other process finds a live owner and
- * connects through that socket with the ordinary pg driver. A lock whose PID is dead is taken over.
+ * Unix socket in the same folder (embedded-socket-server.ts: one client transaction at a time, never sharing
+ * PGlite's session with the owner's transactions). Any other process finds a live owner and connects through
+ * that socket with the ordinary pg driver. A lock whose PID is dead is taken over.
  */
 
 export const LOCK_FILE = 'canbao.lock';

@@ -1,11 +1,11 @@
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client';
 import { type DatabaseTarget, describeTarget } from './database-target';
 import { acquireOwnership, socketAnswers, socketPath, SOCKET_PORT } from './embedded-owner';
+import { EmbeddedSocketServer } from './embedded-socket-server';
 import { applyMigrations, readMigrations } from './schema-engine';
 
 export type Db = PrismaClient;
@@ -52,7 +52,7 @@ export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {
     const decision = acquireOwnership(target.dataDir, opts.command ?? process.argv.slice(1).join(' '));
     if (decision.role === 'owner') {
       const { pg, factory } = await openPglite(target.dataDir);
-      const server = new PGLiteSocketServer({ db: pg, path: socketPath(target.dataDir), maxConnections: 32 });
+      const server = new EmbeddedSocketServer({ db: pg, path: socketPath(target.dataDir), maxConnections: 32 });
       await server.start();
       closers.push(async () => {
         await server.stop();

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { WebChatHub } from '../channels/web/web-chat-hub';
 import type { ConversationEngine } from '../conversation/engine';
 import { findConversation, readTranscript } from '../conversation/transcript';
+import { isLocale, type Locale } from '../lib/i18n';
 import type { AppDeps } from './create-app';
 import { HttpError, parseOr400 } from './http-error';
 import { errorResponses, type OpenAPIRegistry } from './openapi';
@@ -30,6 +31,31 @@ const TranscriptResponse = z.object({ messages: z.array(TranscriptEntry) }).open
 export interface ChatRouterDeps {
   engine: ConversationEngine;
   hub: WebChatHub;
+  /** Open event streams allowed per session and per client address (beyond: 429). Defaults 3 and 50. */
+  maxStreamsPerSession?: number;
+  maxStreamsPerAddress?: number;
+}
+
+/** Seconds a refused event stream is told to wait before trying again. */
+const STREAM_RETRY_SECONDS = 30;
+
+/** Counts open event streams per key. */
+class StreamCounter {
+  private readonly open = new Map<string, number>();
+  count(key: string): number {
+    return this.open.get(key) ?? 0;
+  }
+  add(key: string): () => void {
+    this.open.set(key, this.count(key) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const n = this.count(key) - 1;
+      if (n > 0) this.open.set(key, n);
+      else this.open.delete(key);
+    };
+  }
 }
 
 /** The web chat API (server-issued unguessable sessions) and the /chat page. */
@@ -37,6 +63,22 @@ export function createChatRouter(chat: ChatRouterDeps) {
   return (deps: AppDeps, registry: OpenAPIRegistry): Router => {
     const router = Router();
     const perMinute = deps.config.CHAT_RATE_LIMIT_PER_MINUTE;
+    /** The session's language when the path names one, else the browser's, else the default. */
+    async function localeOf(req: express.Request): Promise<Locale> {
+      const id = req.params.id;
+      if (typeof id === 'string' && SessionId.safeParse(id).success) {
+        const conv = await findConversation(deps.prisma, CHANNEL, id);
+        if (conv && isLocale(conv.locale)) return conv.locale;
+      }
+      const accepted = req.acceptsLanguages('zh-CN', 'zh', 'en');
+      return accepted === 'en' ? 'en' : accepted ? 'zh-CN' : deps.config.DEFAULT_LOCALE;
+    }
+    /** 429 with Retry-After, saying in the resident's language how long to wait. */
+    async function tooMany(req: express.Request, res: express.Response, code: string, key: string, seconds: number) {
+      res.setHeader('Retry-After', String(seconds));
+      const message = deps.i18n.t(key, { lng: await localeOf(req), count: seconds });
+      return new HttpError(429, code, message, { retryAfterSeconds: seconds });
+    }
     const limitBy = (key: (req: express.Request) => string) =>
       rateLimit({
         windowMs: 60_000,
@@ -44,8 +86,14 @@ export function createChatRouter(chat: ChatRouterDeps) {
         standardHeaders: 'draft-7',
         legacyHeaders: false,
         keyGenerator: key,
-        handler: (req, _res, next) => next(new HttpError(429, 'RATE_LIMITED', 'Too many messages; please wait a minute.')),
+        handler: (req, res, next) => {
+          const seconds = Math.max(1, Number(res.getHeader('Retry-After')) || 60);
+          tooMany(req, res, 'RATE_LIMITED', 'limits.tooManyMessages', seconds).then(next, next);
+        },
       });
+    const streams = new StreamCounter();
+    const maxPerSession = chat.maxStreamsPerSession ?? 3;
+    const maxPerAddress = chat.maxStreamsPerAddress ?? 50;
     const byIp = limitBy((req) => `ip:${ipKeyGenerator(req.ip ?? '')}`);
     const bySession = limitBy((req) => `s:${String(req.params.id)}`);
 
@@ -106,10 +154,17 @@ export function createChatRouter(chat: ChatRouterDeps) {
       path: '/api/chat/sessions/{id}/events',
       summary: 'Server-sent events: each outgoing message of the session as it is sent',
       request: { params: z.object({ id: SessionId }) },
-      responses: { 200: { description: 'text/event-stream of ChatReply objects' }, ...errorResponses(400, 404) },
+      responses: { 200: { description: 'text/event-stream of ChatReply objects' }, ...errorResponses(400, 404, 429) },
     });
-    router.get('/api/chat/sessions/:id/events', async (req, res) => {
+    router.get('/api/chat/sessions/:id/events', bySession, async (req, res) => {
       const { sessionId, conv } = await sessionConversation(req.params.id);
+      const sessionKey = `s:${sessionId}`;
+      const addressKey = `ip:${ipKeyGenerator(req.ip ?? '')}`;
+      if (streams.count(sessionKey) >= maxPerSession || streams.count(addressKey) >= maxPerAddress) {
+        throw await tooMany(req, res, 'TOO_MANY_STREAMS', 'limits.tooManyStreams', STREAM_RETRY_SECONDS);
+      }
+      const closeSession = streams.add(sessionKey);
+      const closeAddress = streams.add(addressKey);
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
       // Send the headers now: otherwise the browser's EventSource stays "connecting" until the first message.
       res.flushHeaders();
@@ -120,6 +175,8 @@ export function createChatRouter(chat: ChatRouterDeps) {
       req.on('close', () => {
         clearInterval(ping);
         unsubscribe();
+        closeSession();
+        closeAddress();
       });
       const lastId = req.get('last-event-id');
       if (lastId && /^\d{1,18}$/.test(lastId)) {

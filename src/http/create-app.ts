@@ -6,6 +6,7 @@ import type { Config } from '../app/config';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
+import { stripControlCharsDeep } from '../lib/control-chars';
 import { HttpError } from './http-error';
 import { createOpenApiRegistry, generateOpenApiDocument, type OpenAPIRegistry } from './openapi';
 
@@ -50,18 +51,26 @@ export function createApp(deps: AppDeps): express.Express {
   );
   app.use((req, res, next) => {
     const incoming = req.get('x-request-id');
-    req.id = incoming && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    // Only a short token is taken over (never something that could be an ID number or a phone number).
+    req.id = incoming && /^[A-Za-z0-9-]{1,64}$/.test(incoming) && !/\d{11}/.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', req.id);
     req.log = deps.logger.child({ reqId: req.id });
     const start = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      req.log.info({ method: req.method, path: req.route?.path ?? req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+      // The route pattern, never the raw path (a chat session id in the path grants its transcript).
+      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : '(no route)';
+      req.log.info({ method: req.method, route, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
     });
     next();
   });
   app.use(express.json({ limit: '256kb' }));
   app.use(express.urlencoded({ extended: false, limit: '256kb' }));
+  // Every text that comes in as a body (chat, staff free text) loses NUL and other control characters here.
+  app.use((req, _res, next) => {
+    if (req.body !== undefined) req.body = stripControlCharsDeep(req.body as unknown);
+    next();
+  });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

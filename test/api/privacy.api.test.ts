@@ -166,6 +166,7 @@ it('keeps the phone out of the logs when a one-time code is sent by SMS', async 
   await c.say(p.idNumber);
   await c.say(p.name);
   expect(c.last().text).toContain('验证码');
+  await smsApp.dispatcher.kick(); // the code goes out through the outbox after the turn committed
   const sent = (smsApp.sms as DevSmsGateway).sent.filter((m) => m.phone === p.phone);
   expect(sent).toHaveLength(1);
   expect((await c.say(sent[0]!.code))[0]!.text).toBe('身份核对成功。');

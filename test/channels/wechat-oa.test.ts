@@ -201,6 +201,46 @@ describe('plaintext messages', () => {
     expect(byMsgId).toHaveLength(1);
   });
 
+  it('answers a message with a NUL character normally (not 500) and stores it without control characters', async () => {
+    const openId = newOpenId();
+    const res = await post(handler, textXml(openId, '你\u0000好\u0007', newMsgId()));
+    expect(res.status).toBe(200);
+    expect(parseWechatXml(res.text).Content).toContain(greeting());
+    const conv = await conversationOf(openId);
+    const inbound = await app.db.prisma.message.findFirstOrThrow({ where: { conversationId: conv!.id, direction: 'IN' } });
+    expect(inbound.text).toBe('你好');
+  });
+
+  it('answers a voice message without recognition and a picture with "please type", in the resident\'s language', async () => {
+    const media = (openId: string, type: 'voice' | 'image') =>
+      `<xml><ToUserName><![CDATA[${ACCOUNT}]]></ToUserName><FromUserName><![CDATA[${openId}]]></FromUserName>` +
+      `<CreateTime>${nowSec()}</CreateTime><MsgType><![CDATA[${type}]]></MsgType><MediaId><![CDATA[m1]]></MediaId>` +
+      `${type === 'voice' ? '<Format><![CDATA[amr]]></Format>' : '<PicUrl><![CDATA[http://example.invalid/p.jpg]]></PicUrl>'}<MsgId>${newMsgId()}</MsgId></xml>`;
+    const zh = newOpenId();
+    await post(handler, textXml(zh, '你好', newMsgId()));
+    const voice = parseWechatXml((await post(handler, media(zh, 'voice'))).text).Content!;
+    expect(voice).toContain('暂时只能看懂文字，请打字回复。');
+    expect(voice).toContain(greeting()); // the question again
+    expect(parseWechatXml((await post(handler, media(zh, 'image'))).text).Content).toContain('暂时只能看懂文字，请打字回复。');
+
+    const en = newOpenId();
+    await post(handler, textXml(en, 'hello', newMsgId()));
+    await post(handler, textXml(en, 'English', newMsgId()));
+    const english = parseWechatXml((await post(handler, media(en, 'voice'))).text).Content!;
+    expect(english).toContain('For now I can only read text. Please reply by typing.');
+  });
+
+  it('refuses a captured (timestamp, nonce, signature) used again with another body in plaintext mode', async () => {
+    const openId = newOpenId();
+    const query = signedQuery();
+    const first = await post(handler, textXml(openId, '你好', newMsgId()), query);
+    expect(first.status).toBe(200);
+    const replay = await post(handler, textXml(newOpenId(), '人工', newMsgId()), query);
+    expect(replay.status).toBe(401);
+    const conv = await conversationOf(openId);
+    expect(await app.db.prisma.message.count({ where: { conversationId: conv!.id, direction: 'IN' } })).toBe(1);
+  });
+
   it('greets a new follower (subscribe starts the conversation)', async () => {
     const openId = newOpenId();
     const res = await post(handler, eventXml(openId, 'subscribe'));

@@ -176,6 +176,26 @@ describe('a resident in a private chat', () => {
     expect(received(user).filter((m) => m.includes(t('welcome.awaitingNoticeAck.greeting')))).toHaveLength(1);
   });
 
+  it('answers a picture with "please type" and the question again, and strips NUL from text', async () => {
+    const { idNumber } = await newPerson();
+    const user = newUser();
+    await converse(user, '你好');
+    expect(await converse(user, '好的')).toContain(t('verify.awaitingIdNumber.prompt'));
+    const id = `img-${randomBytes(6).toString('hex')}`;
+    const before = received(user).length;
+    mocker.MessageMock.create({ id, talkerId: user.id, listenerId: botContact.id, timestamp: Date.now(), type: types.Message.Image });
+    puppet.emit('message', { messageId: id });
+    const answer = await waitFor(() => received(user).length >= before + 2 && received(user).slice(before).join('\n'), 'the answer to a picture');
+    expect(answer).toContain('暂时只能看懂文字，请打字回复。');
+    expect(answer).toContain(t('verify.awaitingIdNumber.prompt'));
+    expect(answer).not.toContain(t('common.pleaseChoose'));
+    // A NUL character in the middle of the ID number is dropped: the number is accepted.
+    expect(await converse(user, `${idNumber.slice(0, 9)}\u0000${idNumber.slice(9)}`)).toContain(t('verify.awaitingName.prompt'));
+    const conv = await conversationOf(user.id);
+    const texts = await app.db.prisma.message.findMany({ where: { conversationId: conv!.id, direction: 'IN' }, select: { text: true } });
+    expect(texts.some((m) => m.text.includes('\u0000'))).toBe(false);
+  });
+
   it('drops messages from before the start', async () => {
     const user = newUser();
     const id = `old-${randomBytes(6).toString('hex')}`;

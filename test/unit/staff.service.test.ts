@@ -57,6 +57,8 @@ describe('permission policy', () => {
     'staff.manage': ['ADMIN'],
     'review.view': ['ADMIN', 'REVIEWER', 'AGENT', 'COMMUNITY_WORKER'],
     'review.decide': ['ADMIN', 'REVIEWER'],
+    'progress.view': ['ADMIN', 'REVIEWER', 'AGENT', 'COMMUNITY_WORKER'],
+    'progress.target': ['ADMIN'],
   };
 
   it.each(Object.entries(expected))('%s is held by exactly %j', (permission, roles) => {
@@ -68,7 +70,7 @@ describe('permission policy', () => {
   it('lists every permission it knows and nothing else', () => {
     expect([...PERMISSIONS].sort()).toEqual(Object.keys(expected).sort());
     expect(permissionsOf({ role: 'ADMIN' })).toEqual(PERMISSIONS);
-    expect(permissionsOf({ role: 'COMMUNITY_WORKER' })).toEqual(['person.view', 'review.view']);
+    expect(permissionsOf({ role: 'COMMUNITY_WORKER' })).toEqual(['person.view', 'review.view', 'progress.view']);
   });
 
   it('refuses a permission that is not in the table', () => {

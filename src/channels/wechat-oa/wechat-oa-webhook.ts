@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ConversationEngine, TurnResult } from '../../conversation/engine';
 import { renderAsText, type InboundMessage } from '../../conversation/messages';
 import type { Clock } from '../../lib/clock';
+import { stripControlCharsDeep } from '../../lib/control-chars';
 import type { Logger } from '../../lib/logger';
 import { utf8Bytes } from '../wechaty/split-text';
 import type { PassiveReplyLedger } from './passive-reply-ledger';
@@ -45,7 +46,7 @@ const ANSWER_TTL_MS = 60_000;
 
 /** What one push asks of the engine. */
 type Work =
-  | { kind: 'message'; text: string; messageId: string }
+  | { kind: 'message'; text: string; messageId: string; nonText?: boolean }
   | { kind: 'subscribe' }
   | { kind: 'unsubscribe'; messageId: string }
   | { kind: 'ignore' };
@@ -63,6 +64,8 @@ const first = (v: unknown): string | undefined => (Array.isArray(v) ? first(v[0]
  */
 export class WechatOaWebhook {
   private readonly answers = new Map<string, { answer: Promise<Answer>; until: number }>();
+  /** Plaintext mode: (timestamp, nonce) pairs seen within the timestamp window; a reused one is a replay. */
+  private readonly nonces = new Map<string, number>();
   private readonly log: Logger;
 
   constructor(private readonly opts: WechatOaWebhookOptions) {
@@ -92,6 +95,11 @@ export class WechatOaWebhook {
     }
     let fields = outer;
     const encrypted = first(query.encrypt_type) === 'aes' || outer.Encrypt !== undefined;
+    // In plaintext mode the signature does not cover the body: a captured query string must not be reusable.
+    if (!encrypted && !this.firstUseOfNonce(timestamp, nonce)) {
+      this.log.warn('official-account request with a reused nonce refused');
+      return UNAUTHORIZED;
+    }
     if (encrypted) {
       const { crypto } = this.opts;
       const cipherText = outer.Encrypt;
@@ -108,6 +116,8 @@ export class WechatOaWebhook {
       }
     }
 
+    // NUL and other control characters never reach the engine or the database (WeChat would retry a 500 forever).
+    fields = stripControlCharsDeep(fields);
     const openId = fields.FromUserName;
     if (!openId) return { status: 400, contentType: 'text/plain', body: 'no FromUserName' };
     const work = this.workFor(fields);
@@ -142,6 +152,16 @@ export class WechatOaWebhook {
     };
   }
 
+  private firstUseOfNonce(timestamp: string, nonce: string): boolean {
+    const now = Date.now();
+    const key = `${timestamp}:${nonce}`;
+    if ((this.nonces.get(key) ?? 0) > now) return false;
+    if (this.nonces.size > 10_000) for (const [k, until] of this.nonces) if (until <= now) this.nonces.delete(k);
+    // Remembered for twice the window: a timestamp is accepted up to maxAgeSeconds either side of now.
+    this.nonces.set(key, now + 2 * (this.opts.maxAgeSeconds ?? 300) * 1000);
+    return true;
+  }
+
   /** 401 when the signature is wrong or the timestamp is not within maxAgeSeconds of now. */
   private checkSignature(query: WebhookQuery): WebhookResponse | null {
     const signature = first(query.signature);
@@ -161,14 +181,14 @@ export class WechatOaWebhook {
       case 'text':
         return { kind: 'message', text: f.Content ?? '', messageId: f.MsgId ?? `t:${createTime}` };
       case 'voice':
-        // With speech recognition switched on, WeChat sends the words; otherwise the flow re-asks.
-        return { kind: 'message', text: f.Recognition ?? '', messageId: f.MsgId ?? `v:${createTime}` };
+        // With speech recognition switched on, WeChat sends the words; otherwise "please type".
+        return { kind: 'message', text: f.Recognition ?? '', messageId: f.MsgId ?? `v:${createTime}`, nonText: true };
       case 'image':
       case 'video':
       case 'shortvideo':
       case 'location':
       case 'link':
-        return { kind: 'message', text: '', messageId: f.MsgId ?? `m:${createTime}` };
+        return { kind: 'message', text: '', messageId: f.MsgId ?? `m:${createTime}`, nonText: true };
       case 'event': {
         const event = (f.Event ?? '').toLowerCase();
         if (event === 'subscribe') return { kind: 'subscribe' };
@@ -197,6 +217,7 @@ export class WechatOaWebhook {
           messageId: work.messageId,
           text: work.kind === 'unsubscribe' ? this.opts.stopText : work.text,
           receivedAt,
+          ...(work.kind === 'message' && work.nonText ? { nonText: true } : {}),
         };
         turn = this.opts.engine.handle(msg);
       }

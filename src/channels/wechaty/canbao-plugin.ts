@@ -37,7 +37,7 @@ const STALE_SLACK_MS = 10_000;
 /** One pointer per group in this time, however often the bot is mentioned. */
 const GROUP_POINTER_COOLDOWN_MS = 60_000;
 
-/** Message types that carry no text but deserve an answer (the flow re-asks its question). */
+/** Message types that carry no text but deserve an answer ("please type", then the question again). */
 const MEDIA_TYPES = new Set<types.Message>([
   types.Message.Audio,
   types.Message.Image,
@@ -80,7 +80,14 @@ export function canbaoPlugin(deps: CanbaoPluginDeps): CanbaoPlugin {
     if (type === types.Message.Text) text = msg.text();
     else if (MEDIA_TYPES.has(type)) text = '';
     else return; // recalled messages, system notes, transfers: nothing to answer
-    const result = await engine.handle({ channel: WECHATY_CHANNEL, endpoint: talker.id, messageId: msg.id, text, receivedAt: msg.date() });
+    const result = await engine.handle({
+      channel: WECHATY_CHANNEL,
+      endpoint: talker.id,
+      messageId: msg.id,
+      text,
+      receivedAt: msg.date(),
+      ...(type === types.Message.Text ? {} : { nonText: true }),
+    });
     if (result.duplicate) log.debug({ messageId: msg.id }, 'duplicate message ignored');
     kick();
   }

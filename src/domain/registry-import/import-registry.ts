@@ -12,6 +12,7 @@ import { type Rejection, type RowContext, buildSchemas, chinaToday, describeIssu
 import { type EnrolmentValues, type PersonValues, isConcurrentChange } from './sql';
 import { writeEnrolments, writePersons } from './batch-writers';
 import { type RejectWriter, openRejects } from './rejects';
+import { stripControlChars } from '../../lib/control-chars';
 
 /**
  * The data-matching import (数据比对): persons.csv and enrolments.csv from existing systems into the registry.
@@ -311,7 +312,7 @@ async function runFile<R extends { line: number }>(a: RunFileArgs<R>): Promise<v
           line: rec.line,
           reason: 'MALFORMED_ROW',
           message: `expected ${a.index.count} fields, got ${rec.fields.length}`,
-          idRaw: (rec.fields[idAt] ?? '').trim(),
+          idRaw: stripControlChars(rec.fields[idAt] ?? '').trim(),
         });
       } else {
         const v = a.validate(rec);

@@ -3,6 +3,7 @@ import { isEthnicityCode } from '../codes/ethnicity';
 import { parseIdNumber, type IdParseOk } from '../codes/id-number';
 import { INSURANCE_TYPES } from '../codes/insurance';
 import { EMPLOYMENT_STATUSES, type RejectReason } from './formats';
+import { stripControlChars } from '../../lib/control-chars';
 
 /** The zod schemas of a persons.csv and an enrolments.csv row, and the reject reason of a bad one. */
 // ------------------------------------------------------------------ row validation (zod)
@@ -106,7 +107,7 @@ export interface Rejection {
 export function toObject(fields: string[], index: Record<string, number>, columns: readonly string[], upper: readonly string[]) {
   const o: Record<string, string | undefined> = {};
   for (const c of columns) {
-    let v = (fields[index[c] as number] ?? '').trim();
+    let v = stripControlChars(fields[index[c] as number] ?? '').trim();
     if (upper.includes(c)) v = v.toUpperCase();
     o[c] = v === '' ? undefined : v;
   }

@@ -38,6 +38,10 @@ export const PERMISSION_POLICY = {
   'review.view': ALL_ROLES,
   /** Approve or reject change requests. */
   'review.decide': ['ADMIN', 'REVIEWER'],
+  /** Progress dispatch (issue 16): see the figures of one's region and the regions below it. */
+  'progress.view': ALL_ROLES,
+  /** Progress dispatch: set the annual targets of the regions below one's own. */
+  'progress.target': ['ADMIN'],
 } as const satisfies Record<string, readonly StaffRole[]>;
 
 export type Permission = keyof typeof PERMISSION_POLICY;

@@ -40,10 +40,19 @@ async function failuresSince(db: DbClient, idHash: string, endpointKey: string, 
   return Math.max(byId, byEndpoint);
 }
 
-async function padTo(startedAt: number, floorMs: number) {
-  const left = floorMs - (Date.now() - startedAt);
-  if (left > 0) await new Promise((r) => setTimeout(r, left));
+/**
+ * Serialises verification for one ID number and one chat identity until the caller's transaction ends, so
+ * counting failures and recording an attempt cannot interleave with a parallel guess (PostgreSQL advisory
+ * transaction locks, taken in a fixed order; on the embedded database they are granted at once).
+ */
+async function lockVerification(db: DbClient, idHash: string, endpointKey: string) {
+  for (const key of [`verify:id:${idHash}`, `verify:endpoint:${endpointKey}`]) {
+    await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
+  }
 }
+
+/** The channel name of one-time codes in the outbox; the SMS gateway is registered as its sender. */
+export const SMS_OUTBOX_CHANNEL = 'sms';
 
 /**
  * After ID number and name: decides the next question. Reveals nothing about whether the ID number exists:
@@ -55,10 +64,10 @@ export async function checkIdentity(
   db: DbClient,
   input: { idNumber: string; name: string; endpointKey: string; now: Date },
   policy: VerificationPolicy,
-  sms?: SmsSender,
 ): Promise<CheckIdentityResult> {
   const idHash = hashIdNumber(policy.secret, input.idNumber);
   const since = new Date(input.now.getTime() - policy.lockHours * 3600_000);
+  await lockVerification(db, idHash, input.endpointKey);
   if ((await failuresSince(db, idHash, input.endpointKey, since)) >= policy.maxFailures) return { next: 'LOCKED' };
   const person = await db.person.findUnique({ where: { idNumber: input.idNumber }, select: { id: true, name: true, phone: true } });
   const matches = person ? namesMatch(person.name, input.name) : namesMatch(input.name, `${input.name}\u0000`);
@@ -80,27 +89,28 @@ export async function checkIdentity(
         expiresAt: new Date(input.now.getTime() + policy.otpTtlMinutes * 60_000),
       },
     });
-    await sms?.sendCode(person.phone, code);
+    // Sent by the outbox dispatcher after the turn commits (never over the network inside the transaction).
+    await db.outboxMessage.create({
+      data: { channel: SMS_OUTBOX_CHANNEL, endpoint: person.phone, kind: 'otp', payload: { text: code }, nextAttemptAt: input.now, createdAt: input.now },
+    });
   }
   return { next: 'ASK_FACTOR', method: policy.method };
 }
 
 /**
- * Checks ID number, name and the second factor together. Every mismatch gives the same answer after the
- * same minimum time; failures count towards the lockout by ID number and by chat identity.
+ * Checks ID number, name and the second factor together; failures count towards the lockout by ID number and
+ * by chat identity, serialised per both. Every mismatch must be answered after the same minimum time
+ * (policy.failureFloorMs): the caller waits that out after its transaction has committed.
  */
 export async function verifyFactor(
   db: DbClient,
   input: { idNumber: string; name: string; factor: string; endpointKey: string; now: Date; source: string },
   policy: VerificationPolicy,
 ): Promise<VerifyFactorResult> {
-  const started = Date.now();
   const idHash = hashIdNumber(policy.secret, input.idNumber);
   const since = new Date(input.now.getTime() - policy.lockHours * 3600_000);
-  if ((await failuresSince(db, idHash, input.endpointKey, since)) >= policy.maxFailures) {
-    await padTo(started, policy.failureFloorMs);
-    return { ok: false, reason: 'LOCKED' };
-  }
+  await lockVerification(db, idHash, input.endpointKey);
+  if ((await failuresSince(db, idHash, input.endpointKey, since)) >= policy.maxFailures) return { ok: false, reason: 'LOCKED' };
   const person = await db.person.findUnique({ where: { idNumber: input.idNumber }, select: { id: true, name: true, phone: true } });
   let ok = false;
   if (person) {
@@ -136,6 +146,5 @@ export async function verifyFactor(
     return { ok: true, personId: person.id };
   }
   const failures = await failuresSince(db, idHash, input.endpointKey, since);
-  await padTo(started, policy.failureFloorMs);
   return { ok: false, reason: failures >= policy.maxFailures ? 'LOCKED' : 'MISMATCH' };
 }

@@ -72,6 +72,7 @@ export function layout(ctx: PageContext, title: string, body: SafeHtml, opts: { 
     ? html`<nav>
     <a href="/console/queue">${t('console.nav.queue')}</a>
     <a href="/console/persons">${t('console.nav.persons')}</a>
+    <a href="/console/progress">${t('progress.nav')}</a>
   </nav>
   <span class="who">${p.username} · ${t(`console.role.${p.role}`)} · ${p.regionCode}</span>`
     : ''}
