@@ -365,7 +365,7 @@ export function createReviewRouter(deps: AppDeps, registry: OpenAPIRegistry): Ro
       request: {
         params: IdParams,
         headers: z.object({ 'if-match': z.string().optional() }),
-        body: { content: { 'application/json': { schema: doc.schema ? action.input.openapi(doc.schema) : action.input } } },
+        body: { content: { 'application/json': { schema: doc.schema ? action.input.extend({}).openapi(doc.schema) : action.input } } },
       },
       responses: {
         200: { description: 'Done', content: { 'application/json': { schema: DecisionResponse } } },
