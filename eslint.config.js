@@ -3,7 +3,7 @@ const tseslint = require('typescript-eslint');
 const js = require('@eslint/js');
 const importX = require('eslint-plugin-import-x');
 
-/** The layering of DESIGN.md, enforced: flows are pure; domain knows no transport; channels know no database. */
+/** The layering of docs/architecture.md, enforced: flows are pure; domain knows no transport; channels know no database. */
 const layering = {
   'import-x/no-restricted-paths': [
     'error',
@@ -37,5 +37,16 @@ module.exports = tseslint.config(
     },
   },
   { files: ['src/lib/i18n.ts'], rules: { 'no-restricted-imports': 'off' } },
+  {
+    // http goes through the domain: no Prisma model calls in routers and pages (the client is only handed on).
+    files: ['src/http/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "MemberExpression[object.name='prisma'][property.name=/^[a-z]/]", message: 'src/http goes through src/domain: call a domain function, not Prisma.' },
+        { selector: "MemberExpression[object.property.name='prisma'][property.name=/^[a-z]/]", message: 'src/http goes through src/domain: call a domain function, not Prisma.' },
+      ],
+    },
+  },
   { files: ['**/*.js'], languageOptions: { globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' } }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
 );

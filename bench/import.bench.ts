@@ -10,7 +10,7 @@ import { openDatabase, type OpenDatabase } from '../src/db/open-database';
 import { normaliseIdNumber, parseIdNumber } from '../src/domain/codes/id-number';
 import { computeFlags, knownRegionFrom } from '../src/domain/registry/person-flags';
 import { loadRegionCodes, seedRegions } from '../src/domain/registry/region.service';
-import { ENROLMENT_COLUMNS, importRegistry, PERSON_COLUMNS, type ImportSummary } from '../src/domain/registry-import/registry-import.service';
+import { ENROLMENT_COLUMNS, importRegistry, PERSON_COLUMNS, type ImportSummary } from '../src/domain/registry-import';
 import { createCsvFileWriter, generateSyntheticPopulation } from '../src/domain/demo/synthetic-population';
 
 /**

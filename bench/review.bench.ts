@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { openDatabase } from '../src/db/open-database';
 import { PrismaClient } from '../src/generated/prisma/client';
-import { listRequests, type ListFilters, type ReviewActor, type ReviewEnv, reviewStats } from '../src/domain/review/review.service';
+import { listRequests, type ListFilters, type ReviewActor, type ReviewEnv, reviewStats } from '../src/domain/review';
 import { seedRegions } from '../src/domain/registry/region.service';
 import { createStaff } from '../src/domain/staff/staff.service';
 import { systemClock } from '../src/lib/clock';

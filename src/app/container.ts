@@ -37,7 +37,7 @@ export interface ContainerOptions {
   extraRouters?: ((deps: AppDeps, registry: OpenAPIRegistry) => Router)[];
 }
 
-/** Builds every concrete thing from config: the only place that does (DESIGN.md, composition root). */
+/** Builds every concrete thing from config: the only place that does (docs/architecture.md, the composition root). */
 export function createContainer(opts: ContainerOptions) {
   const { config, db, logger } = opts;
   const clock = opts.clock ?? systemClock;

@@ -9,7 +9,7 @@ import {
   importRegistry,
   type ImportProgress,
   type ImportSummary,
-} from '../domain/registry-import/registry-import.service';
+} from '../domain/registry-import';
 
 /**
  * npm run registry:import -- --persons persons.csv [--enrolments enrolments.csv] [--rejects rejects.csv]

@@ -102,7 +102,7 @@ export interface TurnResult {
 const IDLE_TIMER = 'idle';
 
 /**
- * The conversation engine owns the turn (DESIGN.md "The turn"): de-duplication, one turn at a time per
+ * The conversation engine owns the turn (docs/architecture.md "The turn"): de-duplication, one turn at a time per
  * conversation (in-process mutex, plus a row lock and a version so several processes on one PostgreSQL stay
  * safe), snapshot restore with flow versioning, global commands, and one transaction that saves the snapshot,
  * the transcript, the domain writes, the outbox rows and the idle timer. Sending happens after commit.

@@ -6,7 +6,7 @@ import { getCoverage, submitEmploymentReport } from '../domain/corrections/emplo
 import { requestHandoff, type ChannelRegions } from '../domain/handoff/handoff.service';
 import { checkMissingMember, getHouseholdView, reportMissingMember } from '../domain/corrections/household.service';
 import type { ResidentFlowPorts } from '../domain/ports';
-import { openQuestionsFor, recordResidentAnswer } from '../domain/review/review.service';
+import { openQuestionsFor, recordResidentAnswer } from '../domain/review';
 import { confirmRegistration } from '../domain/registry/registration.service';
 import { getEnrolmentStatusView, getMaskedDetails } from '../domain/registry/resident-view.service';
 import { checkIdentity, verifyFactor, type VerificationPolicy } from '../domain/verification/verification.service';

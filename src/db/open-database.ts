@@ -34,7 +34,7 @@ async function openPglite(dataDir: string | null) {
   return { pg, factory: new PrismaPGlite(pg) as unknown as SqlMigrationAwareDriverAdapterFactory };
 }
 
-/** Opens the registry database named by the target; see DESIGN.md "Data". */
+/** Opens the registry database named by the target; see docs/toolchain.md "The embedded database". */
 export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {}): Promise<OpenDatabase> {
   const closers: (() => Promise<void> | void)[] = [];
   let adapterFactory: SqlMigrationAwareDriverAdapterFactory;

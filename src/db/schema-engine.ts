@@ -8,7 +8,7 @@ import {
 /**
  * Prisma's schema engine compiled to WebAssembly (@prisma/schema-engine-wasm), so migrations are authored
  * and applied offline with a driver adapter, and recorded in the standard `_prisma_migrations` table.
- * See TOOLCHAIN.md. The package is ESM-only, so it is loaded with a real dynamic import() (jest runs with
+ * See docs/toolchain.md. The package is ESM-only, so it is loaded with a real dynamic import() (jest runs with
  * --experimental-vm-modules for this and for PGlite's own dynamic imports).
  */
 

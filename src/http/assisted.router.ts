@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { ConversationEngine } from '../conversation/engine';
 import type { ChannelSender } from '../conversation/messages';
+import { createAssistedSession, findAssistedSession, linkAssistedConversation } from '../domain/handoff/assisted-session.service';
 import { recordAudit } from '../domain/staff/audit.service';
 import { maskPhone } from '../domain/codes/masking';
 import type { StaffPrincipal } from '../domain/staff/staff.service';
@@ -47,9 +48,9 @@ const IdParams = z.object({ id: z.uuid() });
 /** Opens an assisted session for the agent (with the caller's number, if known); audited as assisted.start. */
 export async function startAssisted(deps: AppDeps, engine: ConversationEngine, staff: StaffPrincipal, callerNumber: string | undefined, source: string) {
   const id = randomUUID();
-  await deps.prisma.assistedSession.create({ data: { id, agentId: staff.id, callerNumber: callerNumber ?? null, createdAt: deps.clock.now() } });
+  await createAssistedSession(deps.prisma, { id, agentId: staff.id, callerNumber: callerNumber ?? null, now: deps.clock.now() });
   const r = await engine.start(ASSISTED_CHANNEL, id, { id: staff.id, username: staff.username });
-  await deps.prisma.assistedSession.update({ where: { id }, data: { conversationId: r.conversationId } });
+  await linkAssistedConversation(deps.prisma, id, r.conversationId);
   await recordAudit(deps.prisma, {
     actorType: 'STAFF',
     actorId: staff.id,
@@ -65,7 +66,7 @@ export async function startAssisted(deps: AppDeps, engine: ConversationEngine, s
 
 /** The agent's own assisted session, or null (another agent's looks missing; audited DENIED). */
 export async function ownAssistedSession(deps: AppDeps, staff: StaffPrincipal, id: string, source: string) {
-  const session = await deps.prisma.assistedSession.findUnique({ where: { id } });
+  const session = await findAssistedSession(deps.prisma, id);
   if (session && session.agentId === staff.id) return session;
   await recordAudit(deps.prisma, { actorType: 'STAFF', actorId: staff.id, source, action: 'assisted.message', targetType: 'assisted_session', targetId: id, outcome: 'DENIED', at: deps.clock.now() });
   return null;

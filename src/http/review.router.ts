@@ -1,23 +1,21 @@
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import {
-  approveRequest,
-  askResident,
   batchApprove,
   CHANGE_REQUEST_KINDS,
   CHANGE_REQUEST_STATUSES,
-  claimRequest,
   getRequest,
   listRequests,
-  recordAnswer,
-  rejectRequest,
-  releaseRequest,
+  REVIEW_ACTION_NAMES,
+  REVIEW_ACTIONS,
+  type ReviewAction,
+  type ReviewActionName,
   type ReviewActor,
   type ReviewEnv,
   type ReviewFailure,
   type ReviewFailureCode,
   reviewStats,
-} from '../domain/review/review.service';
+} from '../domain/review';
 import type { AppDeps } from './create-app';
 import { HttpError, parseOr400 } from './http-error';
 import { errorResponses, type OpenAPIRegistry } from './openapi';
@@ -66,15 +64,6 @@ const IdParams = z.object({ id: z.uuid().openapi({ description: 'Change request 
 const DetailQuery = z.object({
   reveal: booleanQuery.openapi({ description: 'Unmasked values (needs person.reveal; audited as review.reveal and person.reveal)' }),
 });
-const version = z.number().int().min(0).optional().openapi({ description: 'The version you saw (or send If-Match: "<version>")' });
-const ClaimBody = z.object({ version }).strict();
-const ApproveBody = z
-  .object({ version, force: z.boolean().optional().openapi({ description: 'Approve although the record changed since submission' }) })
-  .strict()
-  .openapi('ApproveRequest');
-const RejectBody = z.object({ version, reason: z.string().trim().min(1).max(500) }).strict().openapi('RejectRequest');
-const AskBody = z.object({ version, question: z.string().trim().min(1).max(500) }).strict().openapi('AskResident');
-const AnswerBody = z.object({ version, answer: z.string().trim().min(1).max(1000) }).strict().openapi('RecordAnswer');
 const BatchBody = z
   .object({
     ids: z.array(z.uuid()).min(1).max(100),
@@ -196,6 +185,29 @@ const StatsResponse = z
 const StatsQuery = z.object({
   days: z.coerce.number().int().min(1).max(366).optional().openapi({ description: 'Window for decided requests, in days (default 30)' }),
 });
+
+/** The OpenAPI words of each decision of REVIEW_ACTIONS (the table the console shares). */
+const DECISION_DOCS: Record<ReviewActionName, { summary: string; description: string; schema?: string; errors?: number[] }> = {
+  claim: { summary: 'Take a request to work on it', description: 'Others cannot decide it until it is released. Version optional.' },
+  release: { summary: 'Give a claimed request back', description: 'Its claimer or an admin. Version optional.' },
+  approve: {
+    summary: 'Approve a request',
+    description:
+      'Applies the change (or records the first of two approvals for an ID number or name). 409 VERSION_CONFLICT when the version ' +
+      'changed, 409 FORCE_REQUIRED when the record changed since submission (send force: true), 422 CHECKS_FAILED, 403 ' +
+      'SELF_SUBMITTED / SAME_REVIEWER (four eyes), 428 without a version.',
+    schema: 'ApproveRequest',
+    errors: [422, 428],
+  },
+  reject: { summary: 'Reject a request with a reason (the resident is told)', description: '428 without a version.', schema: 'RejectRequest', errors: [428] },
+  ask: { summary: 'Ask the resident a question in their chat (NEEDS_INFO)', description: '428 without a version.', schema: 'AskResident', errors: [428] },
+  answer: {
+    summary: "Record the resident's answer (taken by phone or at the counter) and put the request back in the queue",
+    description: 'Staff of the area (review.view). New due date: 3 working days from now. 428 without a version.',
+    schema: 'RecordAnswer',
+    errors: [428],
+  },
+};
 
 // ---------------------------------------------------------------- helpers
 
@@ -342,80 +354,35 @@ export function createReviewRouter(deps: AppDeps, registry: OpenAPIRegistry): Ro
     res.json(r.detail satisfies z.infer<typeof ReviewDetail>);
   });
 
-  type Handler = (req: Request, id: string) => Promise<{ ok: true; request: z.infer<typeof ReviewItem>; result: object } | ReviewFailure>;
-  const decision = (
-    path: string,
-    summary: string,
-    description: string,
-    schema: z.ZodType,
-    permission: typeof view,
-    run: Handler,
-    extraErrors: number[] = [],
-  ) => {
+  for (const name of REVIEW_ACTION_NAMES) {
+    const action = REVIEW_ACTIONS[name] as ReviewAction<{ version?: number | undefined }>;
+    const doc = DECISION_DOCS[name];
     registry.registerPath({
       ...secured,
       method: 'post',
-      path: `/api/review/requests/{id}/${path}`,
-      summary,
-      description,
-      request: { params: IdParams, headers: z.object({ 'if-match': z.string().optional() }), body: { content: { 'application/json': { schema } } } },
+      path: `/api/review/requests/{id}/${name}`,
+      summary: doc.summary,
+      description: doc.description,
+      request: {
+        params: IdParams,
+        headers: z.object({ 'if-match': z.string().optional() }),
+        body: { content: { 'application/json': { schema: doc.schema ? action.input.extend({}).openapi(doc.schema) : action.input } } },
+      },
       responses: {
         200: { description: 'Done', content: { 'application/json': { schema: DecisionResponse } } },
-        ...errorResponses(400, 401, 403, 404, 409, ...extraErrors),
+        ...errorResponses(400, 401, 403, 404, 409, ...(doc.errors ?? [])),
       },
     });
-    router.post(`/api/review/requests/:id/${path}`, auth, permission, async (req, res) => {
+    router.post(`/api/review/requests/:id/${name}`, auth, requirePermission(action.permission), async (req, res) => {
       const { id } = parseOr400(IdParams, req.params, 'path');
-      const r = await run(req, id);
+      const body = parseOr400(action.input, req.body ?? {});
+      const r = await action.run(env, actor(req), id, action.versionRequired ? requiredVersion(req, body) : versionOf(req, body), body);
       if (!r.ok) throw reviewHttpError(r);
       noStore(res);
       res.setHeader('ETag', `"${r.request.version}"`);
       res.json({ request: r.request, result: r.result as Record<string, unknown> } satisfies z.infer<typeof DecisionResponse>);
     });
-  };
-
-  decision('claim', 'Take a request to work on it', 'Others cannot decide it until it is released. Version optional.', ClaimBody, decide, (req, id) => {
-    const body = parseOr400(ClaimBody, req.body ?? {});
-    return claimRequest(env, actor(req), id, versionOf(req, body));
-  });
-  decision('release', 'Give a claimed request back', 'Its claimer or an admin. Version optional.', ClaimBody, decide, (req, id) => {
-    const body = parseOr400(ClaimBody, req.body ?? {});
-    return releaseRequest(env, actor(req), id, versionOf(req, body));
-  });
-  decision(
-    'approve',
-    'Approve a request',
-    'Applies the change (or records the first of two approvals for an ID number or name). 409 VERSION_CONFLICT when the version ' +
-      'changed, 409 FORCE_REQUIRED when the record changed since submission (send force: true), 422 CHECKS_FAILED, 403 ' +
-      'SELF_SUBMITTED / SAME_REVIEWER (four eyes), 428 without a version.',
-    ApproveBody,
-    decide,
-    (req, id) => {
-      const body = parseOr400(ApproveBody, req.body ?? {});
-      return approveRequest(env, actor(req), id, { version: requiredVersion(req, body), force: body.force === true });
-    },
-    [422, 428],
-  );
-  decision('reject', 'Reject a request with a reason (the resident is told)', '428 without a version.', RejectBody, decide, (req, id) => {
-    const body = parseOr400(RejectBody, req.body ?? {});
-    return rejectRequest(env, actor(req), id, { version: requiredVersion(req, body), reason: body.reason });
-  }, [428]);
-  decision('ask', 'Ask the resident a question in their chat (NEEDS_INFO)', '428 without a version.', AskBody, decide, (req, id) => {
-    const body = parseOr400(AskBody, req.body ?? {});
-    return askResident(env, actor(req), id, { version: requiredVersion(req, body), question: body.question });
-  }, [428]);
-  decision(
-    'answer',
-    "Record the resident's answer (taken by phone or at the counter) and put the request back in the queue",
-    'Staff of the area (review.view). New due date: 3 working days from now. 428 without a version.',
-    AnswerBody,
-    view,
-    (req, id) => {
-      const body = parseOr400(AnswerBody, req.body ?? {});
-      return recordAnswer(env, actor(req), id, { version: requiredVersion(req, body), answer: body.answer });
-    },
-    [428],
-  );
+  }
 
   return router;
 }

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import request from 'supertest';
 import { staffRouters } from '../../src/app/staff-routers';
-import { importRegistry, PERSON_COLUMNS } from '../../src/domain/registry-import/registry-import.service';
+import { importRegistry, PERSON_COLUMNS } from '../../src/domain/registry-import';
 import { seedRegions } from '../../src/domain/registry/region.service';
 import { authenticate, createStaff } from '../../src/domain/staff/staff.service';
 import { reviewDueAt } from '../../src/domain/calendar/working-days';

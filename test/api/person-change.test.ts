@@ -3,10 +3,10 @@ import type { OpenDatabase } from '../../src/db/open-database';
 import type { Person } from '../../src/generated/prisma/client';
 import { computeCheckChar } from '../../src/domain/codes/id-number';
 import { createChangeRequest, submitCorrection } from '../../src/domain/corrections/change-request.service';
-import { importRegistry, PERSON_COLUMNS } from '../../src/domain/registry-import/registry-import.service';
+import { importRegistry, PERSON_COLUMNS } from '../../src/domain/registry-import';
 import { planPersonChange, personState } from '../../src/domain/registry/person-change';
 import { seedRegions } from '../../src/domain/registry/region.service';
-import { approveRequest, planApproval } from '../../src/domain/review/review.service';
+import { approveRequest, planApproval } from '../../src/domain/review';
 import { fixedClock } from '../../src/lib/clock';
 import { createI18n } from '../../src/lib/i18n';
 import { createTestDatabase } from '../helpers/test-database';
@@ -22,7 +22,7 @@ const clock = fixedClock('2026-11-30T02:00:00Z');
 beforeAll(async () => {
   db = await createTestDatabase();
   await seedRegions(db.prisma);
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await db?.close();

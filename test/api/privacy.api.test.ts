@@ -6,7 +6,7 @@ import { createTestApp, type TestApp } from '../helpers/test-app';
 /**
  * Whole conversations in which residents type their full ID number and phone (in odd formats, in the wrong
  * place, in both languages): no reply, no transcript entry and no log line may carry either in full
- * (DOMAIN.md: mask on the server; the logger and the transcript redact).
+ * (docs/domain.md: mask on the server; the logger and the transcript redact).
  */
 let app: TestApp;
 let smsApp: TestApp;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { ENROLMENT_COLUMNS, PERSON_COLUMNS } from '../../src/domain/registry-import/registry-import.service';
+import { ENROLMENT_COLUMNS, PERSON_COLUMNS } from '../../src/domain/registry-import';
 
 /** `npm run registry:import` as a child process on an embedded database of its own (DATABASE_URL=pglite:<tmp>). */
 const ROOT = path.resolve(__dirname, '../..');

@@ -17,7 +17,7 @@ import {
   type ImportOptions,
   type ImportProgress,
   type PersonCsvRow,
-} from '../../src/domain/registry-import/registry-import.service';
+} from '../../src/domain/registry-import';
 import { createTestDatabase } from '../helpers/test-database';
 
 let db: OpenDatabase;

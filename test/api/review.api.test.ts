@@ -6,7 +6,7 @@ import type { Prisma } from '../../src/generated/prisma/client';
 import { computeCheckChar } from '../../src/domain/codes/id-number';
 import { seedRegions } from '../../src/domain/registry/region.service';
 import { authenticate, createStaff, type StaffRole } from '../../src/domain/staff/staff.service';
-import { openQuestionsFor, recordResidentAnswer } from '../../src/domain/review/review.service';
+import { openQuestionsFor, recordResidentAnswer } from '../../src/domain/review';
 import { reviewDueAt } from '../../src/domain/calendar/working-days';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 

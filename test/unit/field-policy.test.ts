@@ -125,7 +125,7 @@ describe('ethnicity (GB/T 3304)', () => {
     }
   });
 
-  it('uses the standard order, not population order (DOMAIN.md)', () => {
+  it('uses the standard order, not population order (docs/domain.md)', () => {
     expect(parseEthnicity('白族', ethnicityNames)).toBe('14');
     expect(parseEthnicity('哈尼族', ethnicityNames)).toBe('16');
     expect(parseEthnicity('傣族', ethnicityNames)).toBe('18');

@@ -5,7 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { parseIdNumber } from '../../src/domain/codes/id-number';
 import { computeFlags, knownRegionFrom, type DataQualityFlagName } from '../../src/domain/registry/person-flags';
 import { REGIONS_SEED } from '../../src/domain/registry/region.service';
-import { ENROLMENT_COLUMNS, PERSON_COLUMNS } from '../../src/domain/registry-import/registry-import.service';
+import { ENROLMENT_COLUMNS, PERSON_COLUMNS } from '../../src/domain/registry-import';
 import {
   generateSyntheticPopulation,
   writeSyntheticCsv,

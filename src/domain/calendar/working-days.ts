@@ -1,5 +1,5 @@
 /**
- * Working days for review deadlines (the county agency must answer within 3 working days, DOMAIN.md).
+ * Working days for review deadlines (the county agency must answer within 3 working days, docs/domain.md).
  *
  * Counting follows the usual rule for statutory periods (Civil Code arts. 201-203): the day of submission is
  * not counted, the period ends at 24:00 of its last day, and only working days count. Days are calendar days

@@ -1,4 +1,4 @@
-/** Insurance type codes (DOMAIN.md); configurable in a province's deployment, fixed here for Yunnan. */
+/** Insurance type codes (docs/domain.md); configurable in a province's deployment, fixed here for Yunnan. */
 export const INSURANCE_TYPES = ['110', '120', '170', '210', '310', '390', '410', '510'] as const;
 export type InsuranceType = (typeof INSURANCE_TYPES)[number];
 export const PENSION_TYPES: readonly string[] = ['110', '120', '170'];

@@ -1,5 +1,5 @@
 /**
- * Which corrections a resident may make directly and which need a reviewer (DOMAIN.md "Which changes need a
+ * Which corrections a resident may make directly and which need a reviewer (docs/domain.md "Which changes need a
  * person to review them"), as one table, plus the pure checks of a proposed value. Region fields are checked
  * against the region table by change-request.service.ts (they need the database); everything else is here.
  */

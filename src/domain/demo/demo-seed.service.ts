@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { PrismaClient } from '../../generated/prisma/client';
 import { computeFlags, knownRegionFrom, mergeFlags } from '../registry/person-flags';
 import { loadRegionCodes, seedRegions } from '../registry/region.service';
-import { importRegistry, type ImportSummary } from '../registry-import/registry-import.service';
+import { importRegistry, type ImportSummary } from '../registry-import';
 import { writeSyntheticCsv, type SyntheticRecord } from './synthetic-population';
 
 /**

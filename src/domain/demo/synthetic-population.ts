@@ -11,7 +11,7 @@ import {
   PERSON_COLUMNS,
   type EnrolmentCsvRow,
   type PersonCsvRow,
-} from '../registry-import/registry-import.service';
+} from '../registry-import';
 
 /**
  * A deterministic generator of clearly synthetic people across Yunnan, in the registry import's CSV format:

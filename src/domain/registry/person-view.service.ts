@@ -2,7 +2,7 @@ import type { DbClient } from '../../db/db-client';
 import type { Prisma } from '../../generated/prisma/client';
 import type { Clock } from '../../lib/clock';
 import { recordAudit } from '../staff/audit.service';
-import { type IdNumberError, parseIdNumber } from '../codes/id-number';
+import { type IdNumberError, normaliseIdNumber, parseIdNumber } from '../codes/id-number';
 import { INSURANCE_NAMES, isInsuranceType } from '../codes/insurance';
 import { maskAddress, maskIdNumberForStaff, maskName, maskPhone, redactSensitive } from '../codes/masking';
 import { isWithinRegion } from '../codes/region-scope';
@@ -318,4 +318,16 @@ export async function personAuditTrail(
       details: redactDeep(r.details ?? null),
     })),
   };
+}
+
+/** The id of the person with this ID number (any form), or null. For links between staff pages; not audited. */
+export async function personIdOf(db: DbClient, idNumber: string): Promise<string | null> {
+  const p = await db.person.findUnique({ where: { idNumber: normaliseIdNumber(idNumber) }, select: { id: true } });
+  return p?.id ?? null;
+}
+
+/** The ID number of the person with this id, or null (to look the person up again with viewPerson). */
+export async function idNumberOf(db: DbClient, personId: string): Promise<string | null> {
+  const p = await db.person.findUnique({ where: { id: personId }, select: { idNumber: true } });
+  return p?.idNumber ?? null;
 }

@@ -54,3 +54,14 @@ export async function regionPath(db: DbClient, code: string): Promise<{ code: st
   }
   return out;
 }
+
+/** The regions directly below a region (e.g. the prefectures of a province), by code. */
+export function childRegions(db: DbClient, parentCode: string): Promise<{ code: string; name: string }[]> {
+  return db.region.findMany({ where: { parentCode }, orderBy: { code: 'asc' }, select: { code: true, name: true } });
+}
+
+/** The region directly above a region, or null (a province, or an unknown code). */
+export async function parentRegion(db: DbClient, code: string): Promise<{ code: string; name: string } | null> {
+  const own = await db.region.findUnique({ where: { code }, select: { parentCode: true } });
+  return own?.parentCode ? db.region.findUnique({ where: { code: own.parentCode }, select: { code: true, name: true } }) : null;
+}

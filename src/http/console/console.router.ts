@@ -4,24 +4,21 @@ import express, { type Request, type RequestHandler, type Response, Router } fro
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { recordAudit } from '../../domain/staff/audit.service';
-import { normaliseIdNumber } from '../../domain/codes/id-number';
-import { type PersonLookupFailure, personAuditTrail, viewPerson } from '../../domain/registry/person-view.service';
+import { idNumberOf, type PersonLookupFailure, personAuditTrail, personIdOf, viewPerson } from '../../domain/registry/person-view.service';
+import { childRegions } from '../../domain/registry/region.service';
 import {
-  approveRequest,
-  askResident,
   batchApprove,
   CHANGE_REQUEST_KINDS,
   CHANGE_REQUEST_STATUSES,
-  claimRequest,
   getRequest,
+  isReviewActionName,
   listRequests,
-  recordAnswer,
-  rejectRequest,
-  releaseRequest,
+  REVIEW_ACTIONS,
+  REVIEW_FAILURE_CODES,
+  type ReviewAction,
   type ReviewActor,
-  type ReviewFailure,
   reviewStats,
-} from '../../domain/review/review.service';
+} from '../../domain/review';
 import { authenticate, can, resolveToken, revokeToken } from '../../domain/staff/staff.service';
 import type { AppDeps } from '../create-app';
 import type { OpenAPIRegistry } from '../openapi';
@@ -47,28 +44,8 @@ import { requestPage } from './request.page';
 
 const PUBLIC_DIR = path.resolve(__dirname, 'public');
 const UUID = z.uuid();
-const DECISIONS = ['claim', 'release', 'approve', 'reject', 'ask', 'answer'] as const;
-type Decision = (typeof DECISIONS)[number];
-/** Error codes the console explains (anything else is shown as a generic failure). */
-const KNOWN_ERRORS = new Set([
-  'NOT_FOUND',
-  'FORBIDDEN',
-  'OUT_OF_SCOPE',
-  'VERSION_CONFLICT',
-  'INVALID_STATE',
-  'CLAIMED_BY_OTHER',
-  'NOT_CLAIMED_BY_YOU',
-  'SELF_SUBMITTED',
-  'SAME_REVIEWER',
-  'CHECKS_FAILED',
-  'FORCE_REQUIRED',
-  'NOT_LOW_RISK',
-  'NEEDS_INDIVIDUAL_REVIEW',
-  'VALIDATION',
-  'NOTHING_SELECTED',
-  'BAD_FILTER',
-  'BAD_CURSOR',
-]);
+/** Error codes the console explains: the review service's, and the console's own (anything else: a generic failure). */
+const KNOWN_ERRORS = new Set<string>([...REVIEW_FAILURE_CODES, 'VALIDATION', 'NOTHING_SELECTED', 'BAD_FILTER']);
 const DONE = new Set(['claim', 'release', 'approve', 'first_approval', 'reject', 'ask', 'answer']);
 
 const QueueQuery = z.object({
@@ -246,7 +223,7 @@ export function createConsoleRouter(deps: AppDeps, _registry: OpenAPIRegistry): 
         limit: 50,
       });
       const stats = await reviewStats(env, actor(req));
-      const regions = await prisma.region.findMany({ where: { parentCode: principal.regionCode }, orderBy: { code: 'asc' }, select: { code: true, name: true } });
+      const regions = await childRegions(prisma, principal.regionCode);
 
       let flash: { kind: 'ok' | 'error' | 'info'; text: string } | undefined;
       const approved = Number(req.query.approved ?? NaN);
@@ -337,50 +314,24 @@ export function createConsoleRouter(deps: AppDeps, _registry: OpenAPIRegistry): 
     csrf,
     page(async (req, res) => {
       const id = UUID.safeParse(req.params.id);
-      const action = String(req.params.action) as Decision;
-      if (!id.success || !DECISIONS.includes(action)) {
+      const action = String(req.params.action);
+      if (!id.success || !isReviewActionName(action)) {
         errorPage(req, res, 404, errorText(req, res, 'NOT_FOUND'));
         return;
       }
       const body = (req.body ?? {}) as Record<string, unknown>;
       const version = typeof body.version === 'string' && /^\d{1,9}$/.test(body.version) ? Number(body.version) : undefined;
       const to = (q: string) => res.redirect(303, `/console/requests/${id.data}?${q}`);
-      const a = actor(req);
-      let r: { ok: true; result: unknown } | ReviewFailure;
-      if (version === undefined && action !== 'claim' && action !== 'release') {
+      const decision = REVIEW_ACTIONS[action] as ReviewAction<object>;
+      if (version === undefined && decision.versionRequired) {
         to('error=VERSION_CONFLICT');
         return;
       }
-      const v = version ?? 0;
-      switch (action) {
-        case 'claim':
-          r = await claimRequest(env, a, id.data, version);
-          break;
-        case 'release':
-          r = await releaseRequest(env, a, id.data, version);
-          break;
-        case 'approve':
-          r = await approveRequest(env, a, id.data, { version: v, force: body.force === '1' });
-          break;
-        case 'reject': {
-          const reason = formText(body.reason, 500);
-          if (!reason) return to('error=VALIDATION');
-          r = await rejectRequest(env, a, id.data, { version: v, reason });
-          break;
-        }
-        case 'ask': {
-          const question = formText(body.question, 500);
-          if (!question) return to('error=VALIDATION');
-          r = await askResident(env, a, id.data, { version: v, question });
-          break;
-        }
-        case 'answer': {
-          const answer = formText(body.answer, 1000);
-          if (!answer) return to('error=VALIDATION');
-          r = await recordAnswer(env, a, id.data, { version: v, answer });
-          break;
-        }
-      }
+      // The form's fields that the decision takes (a checkbox "1" is true).
+      const fields = Object.keys(decision.input.shape).filter((k) => k !== 'version' && body[k] !== undefined);
+      const input = decision.input.safeParse(Object.fromEntries(fields.map((k) => [k, k === 'force' ? body[k] === '1' : body[k]])));
+      if (!input.success) return to('error=VALIDATION');
+      const r = await decision.run(env, actor(req), id.data, version, input.data);
       if (!r.ok) {
         if (r.code === 'NOT_FOUND' || r.code === 'FORBIDDEN') {
           errorPage(req, res, r.code === 'FORBIDDEN' ? 403 : 404, errorText(req, res, r.code));
@@ -411,9 +362,9 @@ export function createConsoleRouter(deps: AppDeps, _registry: OpenAPIRegistry): 
       send(res, r.reason === 'FORBIDDEN' ? 403 : r.reason === 'NOT_FOUND' ? 404 : 400, personPage(ctxOf(req, res), { canReveal, error: lookupError(req, res, r) }));
       return;
     }
-    const found = await prisma.person.findUnique({ where: { idNumber: normaliseIdNumber(idNumber) }, select: { id: true } });
+    const personId = await personIdOf(prisma, idNumber);
     const trail = can(principal, 'person.audit_view') ? await personAuditTrail(prisma, principal, idNumber, { limit: 50, source: 'console' }, clock) : null;
-    send(res, 200, personPage(ctxOf(req, res), { view: r.view, personId: found?.id, audit: trail?.ok ? trail.events : undefined, canReveal }));
+    send(res, 200, personPage(ctxOf(req, res), { view: r.view, personId: personId ?? undefined, audit: trail?.ok ? trail.events : undefined, canReveal }));
   };
 
   router.get(
@@ -438,12 +389,12 @@ export function createConsoleRouter(deps: AppDeps, _registry: OpenAPIRegistry): 
     csrf,
     page(async (req, res) => {
       const id = UUID.safeParse((req.body as Record<string, unknown> | undefined)?.personId);
-      const person = id.success ? await prisma.person.findUnique({ where: { id: id.data }, select: { idNumber: true } }) : null;
-      if (!person) {
+      const idNumber = id.success ? await idNumberOf(prisma, id.data) : null;
+      if (!idNumber) {
         send(res, 404, personPage(ctxOf(req, res), { canReveal: false, error: ctxOf(req, res).t('console.person.notFound') }));
         return;
       }
-      await showPerson(req, res, person.idNumber, true);
+      await showPerson(req, res, idNumber, true);
     }),
   );
 

@@ -16,6 +16,7 @@ import { consoleLocale, csrfTokenFor, sessionToken } from './console-session';
 import { html } from './html';
 import { progressPage, segmentPage } from './progress.page';
 import { progressReportPage } from './progress-report.page';
+import { parentRegion } from '../../domain/registry/region.service';
 
 const ECHARTS = createRequire(__filename).resolve('echarts/dist/echarts.min.js');
 const Code = z.string().regex(/^\d{6}(\d{3})?$/);
@@ -77,8 +78,7 @@ export function createProgressConsoleRouter(deps: AppDeps, _registry: OpenAPIReg
       if (!r.ok) return fail(req, res, r);
       const trend = await getTrend(prisma, actor, { region: r.view.region.code, from: addDays(date, -29), to: date }, clock);
       if (!trend.ok) return fail(req, res, trend);
-      const own = await prisma.region.findUnique({ where: { code: r.view.region.code }, select: { parentCode: true } });
-      const parentRow = own?.parentCode && r.view.region.code !== actor.principal.regionCode ? await prisma.region.findUnique({ where: { code: own.parentCode }, select: { code: true, name: true } }) : null;
+      const parentRow = r.view.region.code !== actor.principal.regionCode ? await parentRegion(prisma, r.view.region.code) : null;
       const period = reportPeriod({ to: date }, date);
       res.type('html').send(progressPage(ctxOf(req, res), { view: r.view, date, parent: parentRow, trend: trend.trend, behind: rankBehind(r.view.rows), period }));
     }),

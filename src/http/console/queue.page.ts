@@ -1,4 +1,4 @@
-import type { ReviewItem, ReviewStats } from '../../domain/review/review.service';
+import type { ReviewItem, ReviewStats } from '../../domain/review';
 import { chinaDueDate, chinaTime, csrfField, layout, notice, type PageContext, select } from './console-layout';
 import { flag, html } from './html';
 

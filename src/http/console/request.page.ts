@@ -1,4 +1,4 @@
-import type { ReviewDetail } from '../../domain/review/review.service';
+import type { ReviewDetail } from '../../domain/review';
 import type { ReviewCheck } from '../../domain/review/review-checks';
 import { chinaDueDate, chinaTime, csrfField, layout, notice, type PageContext } from './console-layout';
 import { html, type SafeHtml } from './html';
