@@ -158,7 +158,7 @@ describe('call-centre desk in Chromium', () => {
     await answer('李秀红');
     await choose('submit');
     await answer('户口本上是这样写的');
-    const reference = /CR\d{6}[A-Z2-7]{6}/.exec((await page.textContent('#script')) ?? '')?.[0];
+    const reference = /CR-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}/.exec((await page.textContent('#script')) ?? '')?.[0];
     expect(reference).toBeDefined();
     await page.screenshot({ path: path.join(ARTIFACTS, 'desk-7-assisted-correction.png') });
 

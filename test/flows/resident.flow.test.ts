@@ -191,7 +191,7 @@ describe('identity verification', () => {
   it('says when the lock ends (China time), the commonest cause and where to fix it', async () => {
     const { flow } = await atFactor({ verifyFactor: async () => ({ ok: false, reason: 'LOCKED', lockedUntil: '2026-11-30T02:20:00.000Z' }) });
     const effects = await flow.send(text(GOOD_FACTOR));
-    expect(replyKeys(effects)).toEqual(['verify.locked.message', 'verify.locked.until', 'verify.locked.phoneChanged', 'common.offerHuman']);
+    expect(replyKeys(effects)).toEqual(['verify.locked.message', 'verify.locked.until', 'verify.locked.phoneChanged']);
     expect(effects.flatMap((e) => (e.type === 'reply' ? e.parts : [])).find((p) => p.key === 'verify.locked.until')?.params).toEqual({ time: '11-30 10:20' });
   });
 
@@ -202,9 +202,10 @@ describe('identity verification', () => {
     const { flow } = await atFactor(overrides);
     const effects = flow.state === 'verifying.locked' ? flow.effects.slice(-1) : await flow.send(text(GOOD_FACTOR));
     expect(flow.state).toBe('verifying.locked');
-    expect(replyKeys(effects)).toEqual(['verify.locked.message', 'verify.locked.phoneChanged', 'common.offerHuman']);
+    expect(replyKeys(effects)).toEqual(['verify.locked.message', 'verify.locked.phoneChanged']);
+    expect(effects.flatMap((e) => (e.type === 'reply' ? (e.options ?? []).map((o) => o.value) : []))).toEqual(['visit', 'human']);
     const again = await flow.send(text(ID));
-    expect(replyKeys(again)).toEqual(['verify.locked.message', 'verify.locked.phoneChanged', 'common.offerHuman']);
+    expect(replyKeys(again)).toEqual(['verify.locked.message', 'verify.locked.phoneChanged']);
     expect(flow.state).toBe('verifying.locked');
   });
 

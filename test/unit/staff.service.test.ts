@@ -59,6 +59,8 @@ describe('permission policy', () => {
     'review.decide': ['ADMIN', 'REVIEWER'],
     'progress.view': ['ADMIN', 'REVIEWER', 'AGENT', 'COMMUNITY_WORKER'],
     'progress.target': ['ADMIN'],
+    'handoff.work': ['ADMIN', 'REVIEWER', 'AGENT'],
+    'assisted.run': ['ADMIN', 'REVIEWER', 'AGENT'],
     'community.work': ['ADMIN', 'COMMUNITY_WORKER'],
   };
 
