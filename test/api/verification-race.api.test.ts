@@ -1,4 +1,4 @@
-import { hashIdNumber } from '../../src/domain/verification/verification.service';
+import { hashIdNumber, SMS_OUTBOX_CHANNEL } from '../../src/domain/verification/verification.service';
 import { seedRegions } from '../../src/domain/registry/region.service';
 import { ChatClient, createPerson } from '../helpers/chat-fixtures';
 import { createTestApp, type TestApp } from '../helpers/test-app';
@@ -127,7 +127,7 @@ it('sends the SMS code through the outbox after commit: a slow gateway does not 
     // The turn answers while the gateway has not accepted anything yet.
     expect((await s.send(p.name))[0]!.text).toContain('验证码');
     expect(sent).toHaveLength(0);
-    const row = await app.db.prisma.outboxMessage.findFirstOrThrow({ where: { channel: 'sms', endpoint: p.phone! } });
+    const row = await app.db.prisma.outboxMessage.findFirstOrThrow({ where: { channel: SMS_OUTBOX_CHANNEL, endpoint: p.phone! } });
     release();
     await smsApp.dispatcher.kick();
     expect(sent).toHaveLength(1);

@@ -71,8 +71,11 @@ async function lockVerification(db: DbClient, idHash: string, endpointKey: strin
   }
 }
 
-/** The channel name of one-time codes in the outbox; the SMS gateway is registered as its sender. */
-export const SMS_OUTBOX_CHANNEL = 'sms';
+/**
+ * The outbox channel of one-time codes; the SMS gateway's code sender is registered for it. It is not the
+ * campaign SMS channel ('sms'): codes have their own gateway template and are erased once sent.
+ */
+export const SMS_OUTBOX_CHANNEL = 'sms-code';
 
 /**
  * After ID number and name: decides the next question. Reveals nothing about whether the ID number exists:
