@@ -41,7 +41,7 @@ it('answers chat text with NUL and control characters normally, in both language
 
   const en = await ChatClient.start(app.app);
   await en.send('2');
-  expect((await en.send('1\u0000\u0001'))[0]!.text).toMatch(/citizen ID number/);
+  expect((await en.send('1\u0000\u0001'))[0]!.text).toMatch(/ID number/);
   // eslint-disable-next-line no-control-regex
   expect((await inboundTexts(en)).every((t) => !/[\u0000-\u0008\u000B-\u001F]/.test(t))).toBe(true);
 });

@@ -73,7 +73,7 @@ describe('visit requests from chat', () => {
 
     const kunming = await worker('530100');
     const mine = (await list(kunming.auth)).find((r) => r.person?.idNumber === `${p.idNumber.slice(0, 6)}********${p.idNumber.slice(-4)}`);
-    expect(mine).toMatchObject({ reason: 'NO_PHONE_ON_RECORD', contactPhone: '13912345678', details: '电话，周六上午在家', status: 'OPEN', region: { code: county } });
+    expect(mine).toMatchObject({ reason: 'NO_PHONE_ON_RECORD', contactPhone: '13912345678', details: '电话,周六上午在家', status: 'OPEN', region: { code: county } });
     expect(mine!.person!.name).toBe(`${p.name[0]}**`);
     expect((await prisma().person.findUniqueOrThrow({ where: { id: p.id } })).registrationStatus).toBe('NEEDS_VISIT');
 
