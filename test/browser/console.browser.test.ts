@@ -2,18 +2,18 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { staffRouters } from '../../src/app/staff-routers';
 import { computeCheckChar } from '../../src/domain/codes/id-number';
 import { seedRegions } from '../../src/domain/registry/region.service';
 import { createStaff } from '../../src/domain/staff/staff.service';
 import { reviewDueAt } from '../../src/domain/calendar/working-days';
+import { launchBrowser } from '../helpers/browser';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 
 /** The staff console in Debian's Chromium: sign in, filter, approve, reject, batch, person lookup, language. */
 const ARTIFACTS = path.resolve(__dirname, '../artifacts');
 const PASSWORD = 'correct horse battery';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 let app: TestApp;
 let server: Server;
@@ -137,7 +137,7 @@ beforeAll(async () => {
   server = app.app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchBrowser();
 });
 
 afterAll(async () => {

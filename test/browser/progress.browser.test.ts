@@ -2,17 +2,17 @@ import fs from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { staffRouters } from '../../src/app/staff-routers';
 import { runProgressJob } from '../../src/domain/progress/progress.job';
 import { seedRegions } from '../../src/domain/registry/region.service';
 import { createStaff } from '../../src/domain/staff/staff.service';
+import { launchBrowser } from '../helpers/browser';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 
 /** The progress page in Debian's Chromium: charts drawn by ECharts from node_modules, ranking, a data-quality link. */
 const ARTIFACTS = path.resolve(__dirname, '../artifacts');
 const PASSWORD = 'correct horse battery';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 let app: TestApp;
 let server: Server;
@@ -75,7 +75,7 @@ beforeAll(async () => {
   server = app.app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchBrowser();
 }, 180_000);
 
 afterAll(async () => {
