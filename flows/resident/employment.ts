@@ -1,14 +1,11 @@
 import { assign, emit } from 'xstate';
 import { parseCreditCode } from '../../src/domain/codes/credit-code';
-import type { EmploymentStatusCode, EnrolmentIntentionCode, NonEnrolmentReasonCode } from '../../src/domain/ports';
+import { EMPLOYMENT_STATUSES, ENROLMENT_INTENTIONS as INTENTIONS, NON_ENROLMENT_REASONS, type EmploymentStatusCode, type EnrolmentIntentionCode, type NonEnrolmentReasonCode } from '../../src/domain/ports';
 import { reply } from '../effects';
 import { askChoice, askText, each } from './ask';
 import { opt, says } from './prompts';
 import { parseSince, residentSetup, tidyText, type EmploymentDraft, type ResidentContext } from './setup';
 
-export const EMPLOYMENT_STATUSES: readonly EmploymentStatusCode[] = ['EMPLOYED', 'FLEXIBLE', 'SELF_EMPLOYED', 'FARMING', 'UNEMPLOYED', 'STUDENT', 'RETIRED', 'OTHER'];
-export const NON_ENROLMENT_REASONS: readonly NonEnrolmentReasonCode[] = ['CANNOT_AFFORD', 'NOT_AWARE', 'ENROLLED_ELSEWHERE', 'EMPLOYER_DID_NOT_ENROL', 'NOT_INTERESTED', 'OTHER'];
-const INTENTIONS: readonly EnrolmentIntentionCode[] = ['YES', 'NO', 'UNSURE'];
 
 const SKIP = [opt('skip', 'employment.optionSkip', 'employment.answers.skip')];
 /** The report so far with more answers (the status is always chosen first). */

@@ -25,7 +25,7 @@ export const RESIDENT_FLOW_VERSION = 3;
 
 export { MAX_FAILURES, PRIVACY_NOTICE_VERSION, parseSince, type ResidentContext, type ResidentInput } from './setup';
 export { CORRECTION_FIELDS } from './correct';
-export { EMPLOYMENT_STATUSES, NON_ENROLMENT_REASONS } from './employment';
+export { EMPLOYMENT_STATUSES, NON_ENROLMENT_REASONS } from '../../src/domain/ports';
 export { RELATIONSHIPS } from './household';
 
 export const residentMachine = residentSetup.createMachine({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseServiceHours } from '../domain/handoff/service-hours';
+import { REGION_CODE_PATTERN } from '../domain/vocabulary';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -66,7 +67,7 @@ export const configSchema = z.object({
   /** Region of a handoff whose resident is not verified, per channel: `web:530100,wechaty:530000`; `*` for any other. */
   HANDOFF_REGIONS: z
     .string()
-    .regex(/^\s*([\w*-]+:\d{6}(\d{3}){0,2})(\s*,\s*[\w*-]+:\d{6}(\d{3}){0,2})*\s*$/, 'must be channel:regionCode pairs separated by commas, e.g. web:530100,*:530000')
+    .regex(new RegExp(`^\\s*([\\w*-]+:${REGION_CODE_PATTERN})(\\s*,\\s*[\\w*-]+:${REGION_CODE_PATTERN})*\\s*$`), 'must be channel:regionCode pairs separated by commas, e.g. web:530100,*:530000')
     .default('*:530000')
     .transform((s) => Object.fromEntries(s.split(',').map((p) => p.trim().split(':') as [string, string]))),
   SCHEDULER_POLL_MS: int(100, 600000).default(5000),

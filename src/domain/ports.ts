@@ -1,6 +1,6 @@
 /**
- * The ports between the dialogue flows (flows/, pure statecharts) and the domain. Types (and the constant list
- * of correctable fields) only: flows import
+ * The ports between the dialogue flows (flows/, pure statecharts) and the domain. Types (and the constant lists
+ * of correctable fields and report answers) only: flows import
  * nothing else from src/. The conversation engine provides real implementations bound to the current turn's
  * transaction; flow tests provide fakes through machine.provide().
  */
@@ -178,9 +178,13 @@ export type SubmitCorrectionResult =
 
 // ---------------------------------------------------------------- employment report
 
-export type EmploymentStatusCode = 'EMPLOYED' | 'FLEXIBLE' | 'SELF_EMPLOYED' | 'FARMING' | 'UNEMPLOYED' | 'STUDENT' | 'RETIRED' | 'OTHER';
-export type NonEnrolmentReasonCode = 'CANNOT_AFFORD' | 'NOT_AWARE' | 'ENROLLED_ELSEWHERE' | 'EMPLOYER_DID_NOT_ENROL' | 'NOT_INTERESTED' | 'OTHER';
-export type EnrolmentIntentionCode = 'YES' | 'NO' | 'UNSURE';
+/** The employment statuses, in the order the bot offers them (src/domain/vocabulary.ts checks them against the schema). */
+export const EMPLOYMENT_STATUSES = ['EMPLOYED', 'FLEXIBLE', 'SELF_EMPLOYED', 'FARMING', 'UNEMPLOYED', 'STUDENT', 'RETIRED', 'OTHER'] as const;
+export type EmploymentStatusCode = (typeof EMPLOYMENT_STATUSES)[number];
+export const NON_ENROLMENT_REASONS = ['CANNOT_AFFORD', 'NOT_AWARE', 'ENROLLED_ELSEWHERE', 'EMPLOYER_DID_NOT_ENROL', 'NOT_INTERESTED', 'OTHER'] as const;
+export type NonEnrolmentReasonCode = (typeof NON_ENROLMENT_REASONS)[number];
+export const ENROLMENT_INTENTIONS = ['YES', 'NO', 'UNSURE'] as const;
+export type EnrolmentIntentionCode = (typeof ENROLMENT_INTENTIONS)[number];
 
 /** Whether the person pays into a pension (110/120/170) and a medical insurance (310/390) now. */
 export interface CoverageView {

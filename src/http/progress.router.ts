@@ -2,7 +2,8 @@ import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { type ProgressActor, type ProgressFailure, getPeriod, getProgress, getTrend, rankBehind, setTargets } from '../domain/progress/progress.service';
 import { buildReportWorkbook } from '../domain/progress/report.workbook';
-import { chinaDay } from '../domain/progress/rollup.service';
+import { chinaDate } from '../domain/calendar/china-time';
+import { AREA_CODE_RE } from '../domain/vocabulary';
 import { isLocale } from '../lib/i18n';
 import { chinaTime } from './console/console-layout';
 import type { AppDeps } from './create-app';
@@ -14,7 +15,7 @@ import { requirePermission, requireStaff, staffOf } from './staff-auth';
 
 const RegionCode = z
   .string()
-  .regex(/^\d{6}(\d{3})?$/, 'must be a region code of 6 or 9 digits')
+  .regex(AREA_CODE_RE, 'must be a region code of 6 or 9 digits')
   .openapi({ description: 'Region code (default: your own region)', example: '530102' });
 const Day = z.iso.date('must be a date YYYY-MM-DD');
 
@@ -169,7 +170,7 @@ export function createProgressRouter(deps: AppDeps, registry: OpenAPIRegistry): 
     const q = parseOr400(ProgressQuery, req.query, 'query');
     const r = await getProgress(prisma, actor(req), { ...q, by: 'child' }, clock);
     if (!r.ok) throw progressFailure(r);
-    const year = Number((q.date ?? chinaDay(clock.now())).slice(0, 4));
+    const year = Number((q.date ?? chinaDate(clock.now())).slice(0, 4));
     res.setHeader('Cache-Control', 'no-store');
     res.json(BehindResponse.parse({ region: r.view.region, year, regions: rankBehind(r.view.rows) }));
   });
@@ -203,7 +204,7 @@ export function createProgressRouter(deps: AppDeps, registry: OpenAPIRegistry): 
   );
   router.get('/api/progress/report.xlsx', ...auth, async (req, res) => {
     const q = parseOr400(ReportQuery, req.query, 'query');
-    const period = reportPeriod(q, chinaDay(clock.now()));
+    const period = reportPeriod(q, chinaDate(clock.now()));
     const r = await getPeriod(prisma, actor(req), { region: q.region, ...period }, clock);
     if (!r.ok) throw progressFailure(r);
     const t = i18n.getFixedT(isLocale(q.lang) ? q.lang : 'zh-CN');

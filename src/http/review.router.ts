@@ -16,6 +16,7 @@ import {
   type ReviewFailureCode,
   reviewStats,
 } from '../domain/review';
+import { REGION_CODE_RE } from '../domain/vocabulary';
 import type { AppDeps } from './create-app';
 import { HttpError, parseOr400 } from './http-error';
 import { errorResponses, type OpenAPIRegistry } from './openapi';
@@ -51,7 +52,7 @@ export const ReviewListQuery = z.object({
   kind: KindEnum.optional(),
   region: z
     .string()
-    .regex(/^\d{6}(\d{3}){0,2}$/, 'must be a region code of 6, 9 or 12 digits')
+    .regex(REGION_CODE_RE, 'must be a region code of 6, 9 or 12 digits')
     .optional()
     .openapi({ description: 'Only this region and below (must overlap your area)', example: '530102' }),
   overdue: booleanQuery.openapi({ description: 'Only PENDING requests past their due time' }),

@@ -1,15 +1,7 @@
 import pino, { type Logger } from 'pino';
-import { redactSensitive } from '../domain/codes/masking';
+import { redactDeep } from '../domain/codes/masking';
 
 export type { Logger };
-
-function redactDeep(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return redactSensitive(value);
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1));
-  if (value instanceof Error) return { type: value.name, message: redactSensitive(value.message), stack: redactSensitive(value.stack ?? '') };
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, depth + 1)]));
-}
 
 /**
  * Structured JSON logs in which every string (message and fields) passes through redactSensitive, so a

@@ -1,4 +1,5 @@
-import { addWorkingDays, chinaDate, isWorkingDay, reviewDueAt, workingDaysBetween } from '../../src/domain/calendar/working-days';
+import { chinaDate } from '../../src/domain/calendar/china-time';
+import { addWorkingDays, isWorkingDay, reviewDueAt, workingDaysBetween } from '../../src/domain/calendar/working-days';
 
 /** An instant given as China local time (UTC+8). */
 const cst = (local: string) => new Date(`${local}+08:00`);

@@ -7,25 +7,14 @@
  * list (config HOLIDAYS, YYYY-MM-DD). Weekend days that are made working days (调休上班) are not modelled.
  */
 
+import { addDays, chinaDate, chinaDayStart } from './china-time';
+
 /** Working days the reviewing agency has for a change request. */
 export const REVIEW_WORKING_DAYS = 3;
 
 const DAY_MS = 86_400_000;
-const CHINA_UTC_OFFSET_MS = 8 * 3_600_000;
 
-/** The calendar date in China (YYYY-MM-DD) at an instant. */
-export function chinaDate(at: Date): string {
-  return new Date(at.getTime() + CHINA_UTC_OFFSET_MS).toISOString().slice(0, 10);
-}
-
-/** 00:00 China time of a date YYYY-MM-DD, as an instant. */
-function startOfChinaDay(ymd: string): Date {
-  return new Date(Date.parse(`${ymd}T00:00:00Z`) - CHINA_UTC_OFFSET_MS);
-}
-
-function nextDate(ymd: string): string {
-  return new Date(Date.parse(`${ymd}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
-}
+const nextDate = (ymd: string): string => addDays(ymd, 1);
 
 function toSet(holidays: Iterable<string>): ReadonlySet<string> {
   return holidays instanceof Set ? (holidays as ReadonlySet<string>) : new Set(holidays);
@@ -52,7 +41,7 @@ export function addWorkingDays(from: Date, n: number, holidays: Iterable<string>
     day = nextDate(day);
     if (isWorkingDay(day, set)) counted++;
   }
-  return startOfChinaDay(nextDate(day));
+  return chinaDayStart(nextDate(day));
 }
 
 /** When a change request submitted at `submittedAt` must be decided (3 working days). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { chinaMinutes } from '../calendar/china-time';
 
 const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (China time)');
 
@@ -8,8 +9,6 @@ export type QuietHours = z.infer<typeof QuietHoursSchema>;
 export const DEFAULT_QUIET_HOURS: NonNullable<QuietHours> = { start: '21:00', end: '08:00' };
 
 const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
-/** Minutes since China midnight. */
-const chinaMinutes = (at: Date) => Math.floor(((at.getTime() + 8 * 3_600_000) % 86_400_000) / 60_000);
 
 /** True when `at` falls in the quiet hours (start inclusive, end exclusive). */
 export function isQuiet(q: QuietHours, at: Date): boolean {

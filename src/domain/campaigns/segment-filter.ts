@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { Prisma } from '../../generated/prisma/client';
 import { DataQualityFlag, EmploymentStatus, RegistrationStatus } from '../../generated/prisma/enums';
 import { INSURANCE_TYPES } from '../codes/insurance';
+import { chinaClock } from '../calendar/china-time';
 import { regionRange } from '../codes/region-scope';
+import { REGION_CODE_RE } from '../vocabulary';
 
 const days = z.number().int().min(1).max(3650);
 
@@ -13,7 +15,7 @@ const days = z.number().int().min(1).max(3650);
  */
 export const SegmentFilterSchema = z
   .object({
-    region: z.string().regex(/^\d{6}(\d{3}){0,2}$/, 'must be a region code of 6, 9 or 12 digits'),
+    region: z.string().regex(REGION_CODE_RE, 'must be a region code of 6, 9 or 12 digits'),
     registrationStatus: z.array(z.enum(RegistrationStatus)).min(1).optional(),
     flags: z.array(z.enum(DataQualityFlag)).min(1).optional(),
     /** Persons without a paying enrolment of at least one of these insurance types. */
@@ -36,11 +38,10 @@ export const SegmentFilterSchema = z
 export type SegmentFilter = z.infer<typeof SegmentFilterSchema>;
 
 const DAY_MS = 86_400_000;
-const CHINA_OFFSET_MS = 8 * 3_600_000;
 
 /** The China-calendar date `years` before `now`, as YYYY-MM-DD (ages are counted in China). */
 function yearsBefore(now: Date, years: number): string {
-  const d = new Date(now.getTime() + CHINA_OFFSET_MS);
+  const d = chinaClock(now);
   d.setUTCFullYear(d.getUTCFullYear() - years);
   return d.toISOString().slice(0, 10);
 }

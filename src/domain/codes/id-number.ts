@@ -11,8 +11,10 @@
  *   positions 15-17 sequence code; the 17th digit is odd for men, even for women
  *   position 18     check character (0-9 or X), see {@link computeCheckChar}
  *
- * Pure and dependency-free.
+ * Pure: its one import is the China-time calendar.
  */
+
+import { chinaDate } from '../calendar/china-time';
 
 /** Weights W_i for positions 1..17 (W_i = 2^(18-i) mod 11). */
 const CHECK_WEIGHTS: readonly number[] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -23,8 +25,6 @@ const CHECK_CHARS = '10X98765432';
 /** County-code prefixes used by HK / Macao / Taiwan residents' residence permits. */
 const PERMIT_PREFIXES: readonly string[] = ['810000', '820000', '830000'];
 
-/** China Standard Time offset; "today" is always evaluated as a date in China. */
-const CHINA_UTC_OFFSET_MS = 8 * 60 * 60 * 1000;
 
 /**
  * Every error {@link parseIdNumber} can return, in the order they are checked.
@@ -152,11 +152,7 @@ function daysInMonth(y: number, m: number): number {
 
 /** Today's date in China as a comparable YYYYMMDD string. */
 function chinaDateKey(now: Date): string {
-  const d = new Date(now.getTime() + CHINA_UTC_OFFSET_MS);
-  const y = String(d.getUTCFullYear()).padStart(4, '0');
-  const m = String(d.getUTCMonth() + 1).padStart(2, '0');
-  const day = String(d.getUTCDate()).padStart(2, '0');
-  return `${y}${m}${day}`;
+  return chinaDate(now).replaceAll('-', '');
 }
 
 /** True when `yyyymmdd` is a real calendar date between 1900-01-01 and today (in China). */

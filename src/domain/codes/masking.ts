@@ -122,3 +122,15 @@ export function redactSensitive(text: string): string {
     .replace(ID_IN_TEXT, (m) => maskIdNumber(m.replace(/[ -]/g, '').toUpperCase()))
     .replace(MOBILE_IN_TEXT, (m) => maskPhone(m));
 }
+
+/**
+ * {@link redactSensitive} applied to every string inside a value (objects, arrays, errors; six levels deep),
+ * for log fields, audit details and stored answers shown to staff.
+ */
+export function redactDeep(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactSensitive(value);
+  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1));
+  if (value instanceof Error) return { type: value.name, message: redactSensitive(value.message), stack: redactSensitive(value.stack ?? '') };
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, depth + 1)]));
+}

@@ -4,7 +4,9 @@ import type { Prisma } from '../../generated/prisma/client';
 import { currentActingAgent, recordAudit } from '../staff/audit.service';
 import { FIELD_POLICY, parseFieldValue } from './field-policy';
 import { applyPersonChange } from '../registry/person-change';
-import { chinaDate, reviewDueAt } from '../calendar/working-days';
+import { chinaDate } from '../calendar/china-time';
+import { reviewDueAt } from '../calendar/working-days';
+import { OPEN_STATUSES } from '../vocabulary';
 import { maskAddress, maskIdNumber, maskName, maskPhone } from '../codes/masking';
 import { matchPlaces } from '../registry/place-matcher';
 import type {
@@ -18,7 +20,6 @@ import type {
 } from '../ports';
 
 /** Change requests that still await a decision. */
-export const OPEN_STATUSES = ['PENDING', 'NEEDS_INFO'] as const;
 
 /** Characters of a reference: digits and capitals without the look-alikes 0/O, 1/I/L (and U/V, 5/S, 2/Z kept apart by font). */
 export const REFERENCE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';

@@ -3,7 +3,7 @@ import type { DataQualityFlag } from '../../generated/prisma/client';
 import { recordAudit } from '../staff/audit.service';
 import { MEDICAL_TYPES, PENSION_TYPES } from '../codes/insurance';
 import { FLAG_ORDER } from '../registry/person-flags';
-import { chinaDate } from '../calendar/working-days';
+import { chinaDate } from '../calendar/china-time';
 import type { CoverageView, EmploymentReportInput, EmploymentReportResult, EmploymentStatusCode } from '../ports';
 
 /** Employee pension schemes (enterprise 110, government and institution 120). */

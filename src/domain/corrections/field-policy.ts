@@ -7,7 +7,7 @@ import { parseEthnicity } from '../codes/ethnicity';
 import { parseIdNumber } from '../codes/id-number';
 import { parseMobilePhone } from '../codes/phone';
 import { CORRECTABLE_FIELDS, type CorrectableField, type CorrectionError, type FieldPolicyKind, type Sex } from '../ports';
-import { chinaDate } from '../calendar/working-days';
+import { chinaDate } from '../calendar/china-time';
 import { PERSON_FIELD_TABLE } from '../registry/person-change';
 import type { DataQualityFlagName } from '../registry/person-flags';
 

@@ -1,5 +1,6 @@
 import type { DbClient } from '../../db/db-client';
-import { createChangeRequest, dueDateOf, OPEN_STATUSES } from './change-request.service';
+import { createChangeRequest, dueDateOf } from './change-request.service';
+import { OPEN_STATUSES } from '../vocabulary';
 import { parseIdNumber } from '../codes/id-number';
 import { maskIdNumber, maskName } from '../codes/masking';
 import type { HouseholdView, MemberCheckResult, ReportMemberInput, ReportMemberResult } from '../ports';

@@ -3,7 +3,8 @@
  * `mon-fri 08:30-12:00,14:30-17:30` or `mon-fri 08:30-17:30; sat 09:00-12:00`, or `always`; the dates of
  * HOLIDAYS (YYYY-MM-DD) are closed all day.
  */
-const CHINA_OFFSET_MS = 8 * 3600_000;
+import { CHINA_OFFSET_MS, chinaClock } from '../calendar/china-time';
+
 const DAY_MS = 86400_000;
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 
@@ -111,6 +112,6 @@ export function serviceSecondsBetween(h: ServiceHours, from: Date, to: Date): nu
 
 /** "2026-12-02 08:30" in China time, for messages. */
 export function chinaTimeLabel(at: Date): { date: string; time: string; weekday: number } {
-  const local = new Date(at.getTime() + CHINA_OFFSET_MS);
+  const local = chinaClock(at);
   return { date: local.toISOString().slice(0, 10), time: local.toISOString().slice(11, 16), weekday: local.getUTCDay() };
 }

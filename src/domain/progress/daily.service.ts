@@ -2,7 +2,8 @@ import type { PrismaClient } from '../../generated/prisma/client';
 import type { Clock } from '../../lib/clock';
 import { ACTIVITY_SOURCES, bucketOf, DUPLICATES_CLEARED } from './activity-sources';
 import { LIVE_COUNTERS, REGISTRY_COUNTERS, workingAgeSql } from './counters';
-import { addDays, chinaDay, chinaDayStart, LONG_TX } from './rollup.service';
+import { addDays, chinaDate, chinaDayStart } from '../calendar/china-time';
+import { LONG_TX } from './rollup.service';
 
 const DAILY_LOCK = 16017;
 
@@ -50,7 +51,7 @@ function stateExpr(col: (typeof DAILY_STATE)[number]): string {
  */
 export async function refreshDaily(prisma: PrismaClient, clock: Clock): Promise<{ day: string; regions: number }> {
   const now = clock.now();
-  const today = chinaDay(now);
+  const today = chinaDate(now);
   const yesterday = addDays(today, -1);
   return prisma.$transaction(async (tx) => {
     await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${DAILY_LOCK})`);

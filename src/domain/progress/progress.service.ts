@@ -4,7 +4,7 @@ import { recordAudit } from '../staff/audit.service';
 import { isWithinRegion } from '../codes/region-scope';
 import { can, type StaffPrincipal } from '../staff/staff.service';
 import { dailyCountsOf, type Figures, figuresOf, periodFigures } from './figures';
-import { addDays, chinaDay } from './rollup.service';
+import { addDays, chinaDate } from '../calendar/china-time';
 
 /**
  * Reading the progress figures: region-scoped (a region outside the caller's answers NOT_FOUND like a
@@ -80,7 +80,7 @@ export async function getProgress(
   clock: Clock,
 ): Promise<Result<{ view: ProgressView }>> {
   const code = q.region ?? actor.principal.regionCode;
-  const day = q.date ?? chinaDay(clock.now());
+  const day = q.date ?? chinaDate(clock.now());
   // One round trip: the region, the regions below it, their figures of the day and their targets of the year.
   const found = isWithinRegion(actor.principal.regionCode, code)
     ? await prisma.$queryRawUnsafe<(Record<string, unknown> & { code: string; name: string; refreshed_at: Date | null; t_confirmed: number | null; t_cover: number | null })[]>(
@@ -154,7 +154,7 @@ export async function getTrend(
   clock: Clock,
 ): Promise<Result<{ trend: TrendView }>> {
   const code = q.region ?? actor.principal.regionCode;
-  const to = q.to ?? chinaDay(clock.now());
+  const to = q.to ?? chinaDate(clock.now());
   const from = q.from ?? addDays(to, -29);
   if (from > to) return { ok: false, code: 'VALIDATION', message: 'from must not be after to.' };
   if (Date.parse(to) - Date.parse(from) > (MAX_TREND_DAYS - 1) * 86_400_000) {

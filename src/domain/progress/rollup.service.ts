@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../../generated/prisma/client';
 import type { Clock } from '../../lib/clock';
+import { chinaDate } from '../calendar/china-time';
 import { DUPLICATES_CLEARED } from './activity-sources';
 import { bitOf, contributionSql, LIVE_COUNTERS, sumBitsSql } from './counters';
 
@@ -15,20 +16,6 @@ import { bitOf, contributionSql, LIVE_COUNTERS, sumBitsSql } from './counters';
 
 const BUILD_LOCK = 16016;
 export const LONG_TX = { timeout: 3_600_000, maxWait: 60_000 };
-
-/** The China-time calendar day (YYYY-MM-DD) of an instant. */
-export function chinaDay(at: Date): string {
-  return new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
-}
-
-/** The UTC instant at which a China-time day begins. */
-export function chinaDayStart(day: string): Date {
-  return new Date(`${day}T00:00:00+08:00`);
-}
-
-export function addDays(day: string, n: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
-}
 
 const liveCols = LIVE_COUNTERS.join(', ');
 
@@ -120,7 +107,7 @@ async function foldBatchOnce(prisma: PrismaClient, clock: Clock, limit: number):
          FROM old LEFT JOIN cur ON cur.person_id = old.person_id
         WHERE s.person_id = old.person_id`,
       ids,
-      chinaDay(clock.now()),
+      chinaDate(clock.now()),
     );
     await tx.$executeRawUnsafe('DELETE FROM progress_person WHERE person_id = ANY($1::uuid[]) AND bits = 0', ids);
     return claimed.reduce((s, r) => s + r.n, 0);

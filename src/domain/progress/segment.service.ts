@@ -5,7 +5,7 @@ import { maskIdNumberForStaff, maskName } from '../codes/masking';
 import { regionRange } from '../codes/region-scope';
 import { bitOf, FLAG_COUNTERS, type LiveCounter, workingAgeSql } from './counters';
 import { type ProgressActor, type RegionName, type Result, scopedRegion } from './progress.service';
-import { chinaDay } from './rollup.service';
+import { chinaDate } from '../calendar/china-time';
 
 /**
  * The people behind a figure ("38 missing phone in 新街镇"), read through the rollup's own shadow
@@ -42,7 +42,7 @@ export async function listSegment(
   if (!scoped.ok) return scoped;
   const range = regionRange(q.region);
   const where = `s.bucket >= $1 AND s.bucket < $2 AND (s.bits >> ${bitOf(seg.counter)}) & 1 = 1${seg.workingAge ? ` AND ${workingAgeSql('$3::date').replace(/birth_year/g, 's.birth_year').replace(/\bsex\b/g, 's.sex')}` : ''}`;
-  const params = [range.gte, range.lt, chinaDay(clock.now())];
+  const params = [range.gte, range.lt, chinaDate(clock.now())];
   const [countRow] = await prisma.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM progress_person s WHERE ${where} AND $3::date IS NOT NULL`, ...params);
   const rows = await prisma.$queryRawUnsafe<{ id_number: string; name: string; region_code: string | null; registration_status: string }[]>(
     `SELECT p.id_number, p.name, p.region_code, p.registration_status::text FROM progress_person s JOIN person p ON p.id = s.person_id

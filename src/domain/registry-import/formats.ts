@@ -38,16 +38,7 @@ export type EnrolmentCsvRow = Record<EnrolmentColumn, string>;
 export const REJECT_COLUMNS = ['file', 'line', 'reason', 'message', 'id_number_masked'] as const;
 
 export const ENROLMENT_STATUS_CODES = { '1': 'PAYING', '2': 'SUSPENDED', '3': 'TERMINATED' } as const;
-export const EMPLOYMENT_STATUSES = [
-  'EMPLOYED',
-  'FLEXIBLE',
-  'SELF_EMPLOYED',
-  'FARMING',
-  'UNEMPLOYED',
-  'STUDENT',
-  'RETIRED',
-  'OTHER',
-] as const;
+export { EMPLOYMENT_STATUSES } from '../vocabulary';
 
 /**
  * Why a row was rejected (stable codes, written to the rejects file). Messages name the column and the rule,

@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../../generated/prisma/client';
+import { chinaDate } from '../calendar/china-time';
 import { type IdParseOk } from '../codes/id-number';
 import { INSURANCE_TYPES } from '../codes/insurance';
 import { maskIdNumberForStaff } from '../codes/masking';
@@ -8,7 +9,7 @@ import { knownRegionFrom } from '../registry/person-flags';
 import { ENROLMENT_COLUMNS, ENROLMENT_STATUS_CODES, type EnrolmentColumn, type ImportCounts, ImportFileError, type ImportOptions, type ImportProgress, type ImportSummary, PERSON_COLUMNS, type RejectReason, type WarningKind } from './formats';
 import { IdKeyMap } from './id-key-map';
 import { type CsvRecord, type Source, closeSource, nextRecord, openSource, readHeader } from './csv-source';
-import { type Rejection, type RowContext, buildSchemas, chinaToday, describeIssues, toObject } from './row-schema';
+import { type Rejection, type RowContext, buildSchemas, describeIssues, toObject } from './row-schema';
 import { type EnrolmentValues, type PersonValues, isConcurrentChange } from './sql';
 import { writeEnrolments, writePersons } from './batch-writers';
 import { type RejectWriter, openRejects } from './rejects';
@@ -89,7 +90,7 @@ export async function importRegistry(db: PrismaClient, opts: ImportOptions): Pro
     const regionCodes = await loadRegionCodes(db);
     const knownRegion = knownRegionFrom(regionCodes);
     const now = clock();
-    const ctx: RowContext = { now, today: chinaToday(now), knownCounty: (c) => regionCodes.has(c) };
+    const ctx: RowContext = { now, today: chinaDate(now), knownCounty: (c) => regionCodes.has(c) };
     const schemas = buildSchemas(ctx);
 
     const writeRejects = async (source: Source, rejects: Rejection[], counts: ImportCounts) => {

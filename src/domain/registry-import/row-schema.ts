@@ -4,12 +4,11 @@ import { parseIdNumber, type IdParseOk } from '../codes/id-number';
 import { INSURANCE_TYPES } from '../codes/insurance';
 import { EMPLOYMENT_STATUSES, type RejectReason } from './formats';
 import { stripControlChars } from '../../lib/control-chars';
+import { REGION_CODE_RE } from '../vocabulary';
 
 /** The zod schemas of a persons.csv and an enrolments.csv row, and the reject reason of a bad one. */
 // ------------------------------------------------------------------ row validation (zod)
 
-const CHINA_OFFSET_MS = 8 * 3600 * 1000;
-export const chinaToday = (now: Date) => new Date(now.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 10);
 
 function isRealDate(s: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
@@ -22,7 +21,6 @@ function isRealDate(s: string): boolean {
   return d <= dim;
 }
 
-const REGION_RE = /^\d{6}(\d{3}){0,2}$/;
 
 export interface RowContext {
   today: string;
@@ -55,7 +53,7 @@ export function buildSchemas(ctx: RowContext) {
     (s) => /^\d{4}-(0[1-9]|1[0-2])$/.test(s) && Number(s.slice(0, 4)) >= 1950 && Number(s.slice(0, 4)) <= maxYear,
     { message: 'last_paid_month must be a month YYYY-MM' },
   );
-  const region = z.string().regex(REGION_RE, { message: 'must be a 6-, 9- or 12-digit region code' });
+  const region = z.string().regex(REGION_CODE_RE, { message: 'must be a 6-, 9- or 12-digit region code' });
   const text = (max: number) => z.string().max(max, { message: `longer than ${max} characters` });
 
   const person = z.object({

@@ -4,7 +4,7 @@ import type { Clock } from '../../lib/clock';
 import { recordAudit } from '../staff/audit.service';
 import { type IdNumberError, normaliseIdNumber, parseIdNumber } from '../codes/id-number';
 import { INSURANCE_NAMES, isInsuranceType } from '../codes/insurance';
-import { maskAddress, maskIdNumberForStaff, maskName, maskPhone, redactSensitive } from '../codes/masking';
+import { maskAddress, maskIdNumberForStaff, maskName, maskPhone, redactDeep, redactSensitive } from '../codes/masking';
 import { isWithinRegion } from '../codes/region-scope';
 import { can, type Permission, type StaffPrincipal } from '../staff/staff.service';
 
@@ -96,13 +96,6 @@ const orNull = <T, R>(v: T | null, f: (v: T) => R): R | null => (v === null || v
 /** The region a person is managed by, for staff scoping: the stored one, else residence, else hukou. */
 function scopeRegionOf(p: { regionCode: string | null; residenceRegion: string | null; hukouRegion: string | null }): string | null {
   return p.regionCode ?? p.residenceRegion ?? p.hukouRegion;
-}
-
-function redactDeep(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return redactSensitive(value);
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1));
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, depth + 1)]));
 }
 
 type Target = { id: string; regionCode: string | null; residenceRegion: string | null; hukouRegion: string | null };

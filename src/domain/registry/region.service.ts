@@ -3,14 +3,15 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import type { DbClient } from '../../db/db-client';
+import { REGION_CODE_RE } from '../vocabulary';
 
 export const REGIONS_SEED = path.resolve(__dirname, '../../../prisma/seed/yunnan-regions.csv');
 
 const regionRow = z.object({
-  code: z.string().regex(/^\d{6}(\d{3}){0,2}$/, 'code must be 6, 9 or 12 digits'),
+  code: z.string().regex(REGION_CODE_RE, 'code must be 6, 9 or 12 digits'),
   name: z.string().min(1),
   level: z.enum(['province', 'prefecture', 'county', 'township', 'village']),
-  parent_code: z.string().regex(/^(\d{6}(\d{3}){0,2})?$/),
+  parent_code: z.string().regex(REGION_CODE_RE).or(z.literal('')),
 });
 
 /** Loads (or refreshes) the region table from a CSV `code,name,level,parent_code`. Returns the row count. */

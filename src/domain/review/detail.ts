@@ -1,10 +1,10 @@
 import type { DbClient } from '../../db/db-client';
 import type { ChangeRequest, Person } from '../../generated/prisma/client';
-import { maskIdNumberForStaff, maskName, redactSensitive } from '../codes/masking';
+import { maskIdNumberForStaff, maskName, redactDeep, redactSensitive } from '../codes/masking';
 import { isWithinRegion } from '../codes/region-scope';
 import { type FieldValue, hasSeverity, isReviewField, REVIEW_FIELDS, type ReviewCheck, runChecks, sameValue, valuesOf } from './review-checks';
 import { can, type StaffPrincipal } from '../staff/staff.service';
-import { type DiffRow, OPEN_STATUSES, type ReviewActions, type ReviewActor, type ReviewDetail, type ReviewEnv, type ReviewFailure, audit, fail, permitted, redactDeep, regionNames, toItems, usernames } from './shared';
+import { type DiffRow, isOpenStatus, type ReviewActions, type ReviewActor, type ReviewDetail, type ReviewEnv, type ReviewFailure, audit, fail, permitted, regionNames, toItems, usernames } from './shared';
 
 /** One request in detail: the person's values side by side with the proposed ones, checks, history, actions. */
 
@@ -46,7 +46,7 @@ function diffOf(r: ChangeRequest, person: Person | null, reveal: boolean): DiffR
 }
 
 function actionsFor(principal: StaffPrincipal, r: ChangeRequest, checks: ReviewCheck[]): ReviewActions {
-  const open = OPEN_STATUSES.includes(r.status);
+  const open = isOpenStatus(r.status);
   const decide = can(principal, 'review.decide');
   const otherClaim = !!r.claimedBy && r.claimedBy !== principal.id;
   const free = decide && open && !otherClaim;

@@ -6,6 +6,7 @@ import { maskAddress, maskIdNumberForStaff, maskName, maskPhone } from '../codes
 import { parseMobilePhone } from '../codes/phone';
 import { isWithinRegion } from '../codes/region-scope';
 import type { StaffPrincipal } from '../staff/staff.service';
+import { EMPLOYMENT_STATUSES, OPEN_STATUSES, REGION_CODE_RE } from '../vocabulary';
 
 // ---------------------------------------------------------------- the fields a request can change
 
@@ -42,9 +43,7 @@ const date = (v: FieldValue): Parsed => {
   return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== v ? { ok: false } : ok(v, d);
 };
 const oneOf = (values: readonly string[]) => (v: FieldValue): Parsed => (v === null || values.includes(v) ? ok(v) : { ok: false });
-const regionCode = (v: FieldValue): Parsed => (v === null || /^\d{6}(\d{3}){0,2}$/.test(v) ? ok(v) : { ok: false });
-
-export const EMPLOYMENT_STATUSES = ['EMPLOYED', 'FLEXIBLE', 'SELF_EMPLOYED', 'FARMING', 'UNEMPLOYED', 'STUDENT', 'RETIRED', 'OTHER'] as const;
+const regionCode = (v: FieldValue): Parsed => (v === null || REGION_CODE_RE.test(v) ? ok(v) : { ok: false });
 
 /**
  * Every field a change request may name: how to read it from the record, validate a proposed value, write it
@@ -174,8 +173,6 @@ export interface CheckContext {
   principal: StaffPrincipal;
   now: Date;
 }
-
-const OPEN_STATUSES = ['PENDING', 'NEEDS_INFO'] as const;
 
 /** Sex and birth date a valid ID number encodes, compared with the values a person would have. */
 function consistencyChecks(idNumber: FieldValue, sex: FieldValue, birthDate: FieldValue, today: Date, field: string): ReviewCheck[] {

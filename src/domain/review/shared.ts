@@ -3,7 +3,7 @@ import type { DbClient } from '../../db/db-client';
 import type { ChangeRequest, ChangeRequestKind, ChangeRequestStatus, Person, Prisma, PrismaClient } from '../../generated/prisma/client';
 import type { Clock } from '../../lib/clock';
 import { recordAudit } from '../staff/audit.service';
-import { maskIdNumberForStaff, maskName, redactSensitive } from '../codes/masking';
+import { maskIdNumberForStaff, maskName, redactDeep } from '../codes/masking';
 import { isLowRiskKind, needsFourEyes, type ReviewCheck, valuesOf } from './review-checks';
 import { can, type Permission, type StaffPrincipal } from '../staff/staff.service';
 import { workingDaysBetween } from '../calendar/working-days';
@@ -32,7 +32,7 @@ export interface ReviewActor {
 
 export const CHANGE_REQUEST_STATUSES = ['PENDING', 'NEEDS_INFO', 'APPROVED', 'REJECTED'] as const satisfies readonly ChangeRequestStatus[];
 export const CHANGE_REQUEST_KINDS = ['FIELD_CHANGE', 'NEW_PERSON'] as const satisfies readonly ChangeRequestKind[];
-export const OPEN_STATUSES: readonly ChangeRequestStatus[] = ['PENDING', 'NEEDS_INFO'];
+export { OPEN_STATUSES, isOpenStatus } from '../vocabulary';
 
 /** Why a review action was refused (the staff API maps each to an HTTP status in one table). */
 export const REVIEW_FAILURE_CODES = [
@@ -185,13 +185,6 @@ export async function regionNames(db: DbClient, codes: (string | null | undefine
   if (!wanted.length) return new Map();
   const rows = await db.region.findMany({ where: { code: { in: wanted } }, select: { code: true, name: true } });
   return new Map(rows.map((r) => [r.code, r.name]));
-}
-
-export function redactDeep(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return redactSensitive(value);
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1));
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, depth + 1)]));
 }
 
 /** The subject of a request, masked: the person on record, or the reported new person. */

@@ -1,7 +1,7 @@
 
 import type { ChangeRequestKind, ChangeRequestStatus } from '../../generated/prisma/client';
 import { prefectureOf, regionRange } from '../codes/region-scope';
-import { CHANGE_REQUEST_KINDS, CHANGE_REQUEST_STATUSES, OPEN_STATUSES, type RegionRef, type ReviewActor, type ReviewEnv, type ReviewFailure, audit, permitted, regionNames } from './shared';
+import { CHANGE_REQUEST_KINDS, CHANGE_REQUEST_STATUSES, isOpenStatus, type RegionRef, type ReviewActor, type ReviewEnv, type ReviewFailure, audit, permitted, regionNames } from './shared';
 
 /** Statistics of the queue for a staff member's area. */
 
@@ -63,7 +63,7 @@ export async function reviewStats(env: ReviewEnv, actor: ReviewActor, opts: Stat
   let overdue = 0;
   for (const row of [...open, ...decided]) {
     const n = Number(row.n);
-    const isOpen = OPEN_STATUSES.includes(row.status);
+    const isOpen = isOpenStatus(row.status);
     total += n;
     byStatus[row.status] += n;
     byKind[row.kind] += n;

@@ -1,4 +1,5 @@
 import type { TFunction } from 'i18next';
+import { chinaDateTime } from '../../domain/calendar/china-time';
 import { can, type StaffPrincipal } from '../../domain/staff/staff.service';
 import type { Locale } from '../../lib/i18n';
 import { flag, html, type SafeHtml } from './html';
@@ -14,13 +15,10 @@ export interface PageContext {
   csrf?: string;
 }
 
-const CHINA_OFFSET_MS = 8 * 3_600_000;
-
 /** An ISO instant as China time, YYYY-MM-DD HH:mm. */
 export function chinaTime(iso: string | null | undefined): string {
   if (!iso) return '';
-  const d = new Date(new Date(iso).getTime() + CHINA_OFFSET_MS).toISOString();
-  return `${d.slice(0, 10)} ${d.slice(11, 16)}`;
+  return chinaDateTime(new Date(iso));
 }
 
 /**

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { recordAudit } from '../../domain/staff/audit.service';
 import { idNumberOf, type PersonLookupFailure, personAuditTrail, personIdOf, viewPerson } from '../../domain/registry/person-view.service';
 import { childRegions } from '../../domain/registry/region.service';
+import { REGION_CODE_RE } from '../../domain/vocabulary';
 import {
   batchApprove,
   CHANGE_REQUEST_KINDS,
@@ -51,7 +52,7 @@ const DONE = new Set(['claim', 'release', 'approve', 'first_approval', 'reject',
 const QueueQuery = z.object({
   status: z.enum(['open', 'all', ...CHANGE_REQUEST_STATUSES]).optional().default('open'),
   kind: z.union([z.enum(CHANGE_REQUEST_KINDS), z.literal('')]).optional().default(''),
-  region: z.union([z.string().regex(/^\d{6}(\d{3}){0,2}$/), z.literal('')]).optional().default(''),
+  region: z.union([z.string().regex(REGION_CODE_RE), z.literal('')]).optional().default(''),
   overdue: z.enum(['1', 'true', '']).optional(),
   q: z.string().trim().max(64).optional().default(''),
   cursor: z.string().max(200).optional(),

@@ -4,7 +4,7 @@ import { type Request, type RequestHandler, type Response, Router } from 'expres
 import { z } from 'zod';
 import { getPeriod, getProgress, getTrend, type ProgressActor, type ProgressFailure, rankBehind } from '../../domain/progress/progress.service';
 import { buildReportWorkbook } from '../../domain/progress/report.workbook';
-import { addDays, chinaDay } from '../../domain/progress/rollup.service';
+import { addDays, chinaDate } from '../../domain/calendar/china-time';
 import { listSegment, SEGMENT_KEYS } from '../../domain/progress/segment.service';
 import { resolveToken } from '../../domain/staff/staff.service';
 import type { AppDeps } from '../create-app';
@@ -17,9 +17,10 @@ import { html } from './html';
 import { progressPage, segmentPage } from './progress.page';
 import { progressReportPage } from './progress-report.page';
 import { parentRegion } from '../../domain/registry/region.service';
+import { AREA_CODE_RE } from '../../domain/vocabulary';
 
 const ECHARTS = createRequire(__filename).resolve('echarts/dist/echarts.min.js');
-const Code = z.string().regex(/^\d{6}(\d{3})?$/);
+const Code = z.string().regex(AREA_CODE_RE);
 const Day = z.iso.date();
 const PageQuery = z.object({ region: Code.optional(), date: Day.optional() });
 const ReportQuery = z.object({ region: Code.optional(), from: Day.optional(), to: Day.optional() });
@@ -73,7 +74,7 @@ export function createProgressConsoleRouter(deps: AppDeps, _registry: OpenAPIReg
     page(async (req, res, actor) => {
       const q = PageQuery.safeParse(req.query);
       if (!q.success) return fail(req, res, { code: 'VALIDATION' });
-      const date = q.data.date ?? chinaDay(clock.now());
+      const date = q.data.date ?? chinaDate(clock.now());
       const r = await getProgress(prisma, actor, { region: q.data.region, date, by: 'child' }, clock);
       if (!r.ok) return fail(req, res, r);
       const trend = await getTrend(prisma, actor, { region: r.view.region.code, from: addDays(date, -29), to: date }, clock);
@@ -103,7 +104,7 @@ export function createProgressConsoleRouter(deps: AppDeps, _registry: OpenAPIReg
       fail(req, res, { code: 'VALIDATION' });
       return null;
     }
-    const period = reportPeriod(q.data, chinaDay(clock.now()));
+    const period = reportPeriod(q.data, chinaDate(clock.now()));
     const r = await getPeriod(prisma, actor, { region: q.data.region, ...period }, clock);
     if (!r.ok) {
       fail(req, res, r);
