@@ -4,11 +4,16 @@ import { campaignRenderer } from '../../src/app/campaigns';
 import { staffRouters } from '../../src/app/staff-routers';
 import { CampaignDispatcher } from '../../src/domain/campaigns/campaign-dispatcher';
 import { runProgressJob } from '../../src/domain/progress/progress.job';
+import { communityFilterFor, SEGMENT_KEYS } from '../../src/domain/progress/segment.service';
 import { seedRegions } from '../../src/domain/registry/region.service';
+import { getBinary } from '../helpers/binary';
 import { addPerson, api, newTownship, staffToken } from '../helpers/community-fixtures';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 
-/** Progress activity from community work: campaign messages sent and visits done, per day and region. */
+/**
+ * Progress and community work: campaign messages sent and visits done per day and region; the segment filter
+ * a progress figure links to selects as many persons as the figure counts.
+ */
 let app: TestApp;
 beforeAll(async () => {
   app = await createTestApp(
@@ -22,19 +27,7 @@ afterAll(async () => {
 });
 const prisma = () => app.db.prisma;
 
-async function binary(auth: Record<string, string>, url: string): Promise<Buffer> {
-  const r = await request(app.app)
-    .get(url)
-    .set(auth)
-    .buffer(true)
-    .parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
-  expect(r.status).toBe(200);
-  return r.body as Buffer;
-}
+const binary = (auth: Record<string, string>, url: string) => getBinary(app.app, auth, url);
 
 /** A township of its own in the region table (so the progress API can be asked about it alone). */
 async function township(county: string): Promise<string> {
@@ -116,5 +109,60 @@ describe('activity: campaign messages sent and visits done', () => {
       const total = summary.getRow(7);
       expect([total.getCell(header.indexOf(sent)).value, total.getCell(header.indexOf(visits)).value]).toEqual([4, 5]);
     }
+  });
+});
+
+/** A progress figure by its segment key (as on the progress page's data-quality table). */
+const FIGURE: Record<string, (f: { unregistered: number; pendingReview: number; needsVisit: number; flags: Record<string, number> }) => number> = {
+  MISSING_PHONE: (f) => f.flags.missingPhone!,
+  MISSING_RESIDENCE: (f) => f.flags.missingResidence!,
+  DUPLICATE_MEDICAL: (f) => f.flags.duplicateMedical!,
+  DUPLICATE_PENSION: (f) => f.flags.duplicatePension!,
+  SEX_MISMATCH: (f) => f.flags.sexMismatch!,
+  UNKNOWN_REGION: (f) => f.flags.unknownRegion!,
+  UNREGISTERED: (f) => f.unregistered,
+  PENDING_REVIEW: (f) => f.pendingReview,
+  NEEDS_VISIT: (f) => f.needsVisit,
+};
+
+describe('the segment behind a progress figure', () => {
+  it('previews (POST /api/segments/preview) as many persons as the figure, for every segment and region level', async () => {
+    app.clock.set('2026-12-03T03:00:00Z');
+    const town = await township('530112');
+    const other = await township('530112');
+    const { auth, staff } = await staffToken(prisma(), app.clock, app.config, '530000', 'ADMIN');
+    await addPerson(prisma(), { region: town, flags: ['MISSING_PHONE'], phone: null });
+    await addPerson(prisma(), { region: town, status: 'NEEDS_VISIT', flags: ['MISSING_PHONE', 'DUPLICATE_MEDICAL'], optedOut: true });
+    const reviewed = await addPerson(prisma(), { region: town, status: 'PENDING_REVIEW', flags: ['MISSING_RESIDENCE'] });
+    await prisma().changeRequest.create({
+      data: { reference: `CRT${town}`, kind: 'FIELD_CHANGE', personId: reviewed.id, fields: ['phone'], currentValues: {}, proposedValues: {}, regionCode: town, channel: 'web', dueAt: app.clock.now() },
+    });
+    const dnc = await addPerson(prisma(), { region: town, flags: ['DUPLICATE_PENSION', 'SEX_MISMATCH'] });
+    await prisma().doNotContact.create({ data: { personId: dnc.id, reason: 'asked', setBy: staff.id } });
+    await addPerson(prisma(), { region: '530112', status: 'CONFIRMED', flags: ['UNKNOWN_REGION'] }); // known to the county only
+    await addPerson(prisma(), { region: other, status: 'CONFIRMED', flags: ['MISSING_PHONE'] });
+    await addPerson(prisma(), { region: `${other}001`, flags: ['MISSING_RESIDENCE'] }); // a village of the other township
+    await runProgressJob(prisma(), app.clock);
+
+    let compared = 0;
+    for (const region of [town, '530112', '530100', '530000']) {
+      const fig = await api(app.app, auth).get(`/api/progress?region=${region}`);
+      expect(fig.status).toBe(200);
+      for (const segment of SEGMENT_KEYS) {
+        const filter = communityFilterFor(region, segment);
+        if (!filter) {
+          expect(['gap', 'flexible', 'platform']).toContain(segment);
+          continue;
+        }
+        const preview = await api(app.app, auth).post('/api/segments/preview', { filter });
+        expect(preview.status).toBe(200);
+        expect([region, segment, (preview.body as { count: number }).count]).toEqual([region, segment, FIGURE[segment]!(fig.body.totals)]);
+        compared++;
+      }
+    }
+    expect(compared).toBe(4 * 9);
+    // The township's figures are not trivially zero: the comparison above covers real counts.
+    const t = (await api(app.app, auth).get(`/api/progress?region=${town}`)).body.totals;
+    expect([t.flags.missingPhone, t.needsVisit, t.pendingReview, t.flags.duplicatePension]).toEqual([2, 1, 1, 1]);
   });
 });
