@@ -10,11 +10,14 @@
  *   4. --changes random registry changes (status, flags, region moves, enrolments added and removed, new and
  *      deleted persons) through the triggers, folded by two concurrent workers, then the drift from a full
  *      recount (must be 0);
- *   5. peak RSS of this process.
+ *   5. peak RSS of this process, and where it was reached: per phase, the highest RSS sampled (every 20 ms)
+ *      with the V8 heap, external memory and array buffers at that moment (--mem-trace prints it).
  * DATABASE_URL: the PostgreSQL server (default postgresql://postgres@127.0.0.1:5432/postgres); the database
  * canbao_bench_progress_<random> is dropped at the end unless --keep.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
@@ -35,6 +38,25 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
   },
 });
+
+/** Peak memory per phase: RSS sampled every 20 ms, with the heap, external and array buffers at the peak. */
+const MB = (n: number) => Math.round(n / 1048576);
+const phases: { name: string; peak: NodeJS.MemoryUsage }[] = [];
+function phase(name: string) {
+  phases.push({ name, peak: process.memoryUsage() });
+}
+const sampler = setInterval(() => {
+  const cur = phases[phases.length - 1];
+  if (cur && process.memoryUsage.rss() > cur.peak.rss) cur.peak = process.memoryUsage();
+}, 20);
+sampler.unref();
+function memoryTable() {
+  console.log('phase'.padEnd(34), 'peak rss  heapTotal  heapUsed  external  arrayBuffers  other (MB)');
+  for (const p of phases) {
+    const m = p.peak;
+    console.log(p.name.padEnd(34), [m.rss, m.heapTotal, m.heapUsed, m.external, m.arrayBuffers, m.rss - m.heapTotal - m.external].map((x) => String(MB(x)).padStart(9)).join(' '));
+  }
+}
 const PERSONS = Number(values.persons);
 const CHANGES = Number(values.changes);
 const RUNS = Number(values.runs);
@@ -57,6 +79,7 @@ async function timed(runs: number, fn: () => Promise<unknown>): Promise<{ p50: n
 }
 
 async function main() {
+  phase('start (modules loaded)');
   const name = `canbao_bench_progress_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -65,12 +88,17 @@ async function main() {
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   console.log(`database ${name}; ${PERSONS.toLocaleString('en')} persons, ${CHANGES.toLocaleString('en')} changes, ${RUNS} runs per page`);
-  const db = await openDatabase({ kind: 'postgres', url: url.toString() }, { migrate: true, poolSize: 4 });
+  // Migrations in their own process, as `npm run db:deploy` before a server starts: the schema engine (WebAssembly)
+  // keeps about 110 MB once loaded, which is no part of what the figures cost.
+  phase('migrate (child process), open database');
+  execFileSync(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../src/cli/db-deploy.ts')], { env: { ...process.env, DATABASE_URL: url.toString() }, stdio: 'inherit' });
+  const db = await openDatabase({ kind: 'postgres', url: url.toString() }, { migrate: false, poolSize: 4 });
   const sql = new Client({ connectionString: url.toString() });
   await sql.connect();
   const clock = systemClock;
   try {
     await seedRegions(db.prisma);
+    phase('load synthetic population');
     let t0 = performance.now();
     await sql.query('SET session_replication_role = replica'); // no triggers: data that predates the rollup
     await sql.query(
@@ -97,6 +125,7 @@ async function main() {
     await sql.query('VACUUM ANALYZE');
     console.log(`synthetic population loaded in ${secs(t0)}`);
 
+    phase('rollup build, daily refresh');
     t0 = performance.now();
     const built = await buildRollup(db.prisma, clock);
     const buildTime = secs(t0);
@@ -105,6 +134,7 @@ async function main() {
     const refreshTime = secs(t0);
     console.log(`rollup build: ${built.persons.toLocaleString('en')} persons in ${buildTime}; daily refresh (${refreshed.regions} regions) in ${refreshTime}`);
 
+    phase('pages, trend, registry count');
     const province = await createStaff(db.prisma, { username: 'bench.province', role: 'ADMIN', regionCode: '530000', password: 'bench password 1' });
     const county = await createStaff(db.prisma, { username: 'bench.county', role: 'REVIEWER', regionCode: COUNTY, password: 'bench password 1' });
     const actor = (s: typeof province): ProgressActor => ({ principal: { id: s.id, username: s.username, role: s.role, regionCode: s.regionCode }, source: 'bench' });
@@ -122,6 +152,7 @@ async function main() {
     console.log(`ratio province page p99 / registry count p50: ${(provincePage.p99 / naive.p50).toFixed(4)}`);
 
     // Random changes through the triggers, in statements of 1,000 rows, then two folders at once.
+    phase('random changes (pg client)');
     t0 = performance.now();
     const kinds = [
       `UPDATE person SET registration_status = (ARRAY['UNREGISTERED','PENDING_REVIEW','CONFIRMED','NEEDS_VISIT'])[1 + floor(random() * 4)::int]::"RegistrationStatus" WHERE id IN (SELECT id FROM person TABLESAMPLE SYSTEM_ROWS(1000))`,
@@ -137,17 +168,21 @@ async function main() {
     for (let i = 0; i < CHANGES / 1000; i++) await sql.query(kinds[i % kinds.length] as string);
     const dirty = (await sql.query<{ n: string }>('SELECT count(*) AS n FROM progress_dirty')).rows[0]?.n;
     console.log(`${CHANGES.toLocaleString('en')} random changes applied in ${secs(t0)}; ${dirty} dirty rows queued`);
+    phase('fold (two folders)');
     t0 = performance.now();
     const folded = await Promise.all([foldChanges(db.prisma, clock), foldChanges(db.prisma, clock)]);
     console.log(`folded ${(folded[0] + folded[1]).toLocaleString('en')} dirty rows with two concurrent folders in ${secs(t0)}`);
+    phase('drift (full recount)');
     t0 = performance.now();
     const drift = await rollupDrift(db.prisma);
     console.log(`drift from a full recount: ${drift.cells} cells, ${drift.absolute} in absolute value (recount took ${secs(t0)})`);
     // The pages again, after the changes (a second sample of the same measurement, taken on a quieter database).
+    phase('refresh, pages after the changes');
     await refreshDaily(db.prisma, clock);
     row('province page, after the changes', await timed(RUNS, () => getProgress(db.prisma, actor(province), { by: 'child' }, clock)));
     row('county page, after the changes', await timed(RUNS, () => getProgress(db.prisma, actor(county), { by: 'child' }, clock)));
     console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+    memoryTable();
     if (drift.cells !== 0) process.exitCode = 1;
   } finally {
     await sql.end();

@@ -67,7 +67,7 @@ export const FiguresSchema = z
       platformWithoutCover: Count,
     }),
     review: z.object({ backlog: Count, overdue: Count }),
-    activity: z.record(z.string(), Count).openapi({ description: 'Work done on the day: conversations, verifications, confirmations, correctionsSubmitted, correctionsDecided, handoffs, notificationsSent' }),
+    activity: z.record(z.string(), Count).openapi({ description: 'Work done on the day: conversations, verifications, confirmations, correctionsSubmitted, correctionsDecided, handoffs, notificationsSent, campaignMessagesSent, visitsDone' }),
   })
   .openapi('ProgressFigures');
 const RegionName = z.object({ code: z.string(), name: z.string() });

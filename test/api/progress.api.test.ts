@@ -10,6 +10,7 @@ import { createProgressRouter } from '../../src/http/progress.router';
 import { fixedClock } from '../../src/lib/clock';
 import { createI18n } from '../../src/lib/i18n';
 import { createLogger } from '../../src/lib/logger';
+import { getBinary } from '../helpers/binary';
 import { createTestDatabase } from '../helpers/test-database';
 
 const PASSWORD = 'correct horse battery';
@@ -202,18 +203,9 @@ describe('targets and the ranking of regions behind target', () => {
 describe('GET /api/progress/report.xlsx', () => {
   it.each(['zh-CN', 'en'] as const)('opens as a workbook whose totals equal the API (%s)', async (lang) => {
     const { auth } = await tokenFor('ADMIN', '530000');
-    const res = await request(app)
-      .get(`/api/progress/report.xlsx?region=530100&from=2026-11-30&to=2026-12-01&lang=${lang}`)
-      .set(auth)
-      .buffer(true)
-      .parse((r, cb) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
-    expect(res.status).toBe(200);
+    const file = await getBinary(app, auth, `/api/progress/report.xlsx?region=530100&from=2026-11-30&to=2026-12-01&lang=${lang}`);
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load(res.body as never);
+    await wb.xlsx.load(file as never);
     const names = wb.worksheets.map((w) => w.name);
     expect(names).toEqual(lang === 'en' ? ['Summary', '五华区', '盘龙区'] : ['汇总', '五华区', '盘龙区']);
     const summary = wb.worksheets[0] as ExcelJS.Worksheet;

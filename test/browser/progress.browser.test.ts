@@ -113,6 +113,10 @@ describe('progress page in Chromium', () => {
     await Promise.all([page.waitForURL(/\/console\/progress\/people/), link.click()]);
     expect(await page.locator('#segment tbody tr').count()).toBe(10);
     expect(await page.textContent('#segment tbody tr td')).toMatch(/^B0{4}\d{3}\*+\d{4}$|^B\d{5}\*{8}\d{4}$/);
+    // ... and on to the community console's segment of the same people (campaign, visit list).
+    const href = new URL((await page.getAttribute('#segment-link', 'href'))!, base);
+    expect(href.pathname).toBe('/console/segments');
+    expect(JSON.parse(href.searchParams.get('filter')!)).toEqual({ region: '530103', flags: ['MISSING_PHONE'], excludeOptedOut: false, excludeOpenChangeRequest: false });
 
     // The printable report opens with a section per county of Kunming.
     await page.goto(`${base}/console/progress/report?region=530100&from=2026-11-28&to=2026-11-30&lang=${lang}`);

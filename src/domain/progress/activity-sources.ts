@@ -1,8 +1,8 @@
 /**
  * Activity per day and township bucket, counted from the tables that record it. Each source is one grouped
  * query over a time range [$1, $2) returning (day, bucket, n); the daily job recounts the recent days and the
- * figures carry one column per source (progress_daily.a_<key>). To add a source (campaign messages sent,
- * visits done once those tables exist): add an entry here and a column `a_<key>` to ProgressDaily.
+ * figures carry one column per source (progress_daily.a_<key>). To add a source: add an entry here and a column
+ * `a_<key>` to ProgressDaily (and its label in locales/<lng>/progress.json, its column in REPORT_COLUMNS).
  */
 
 /** The bucket (township or coarser managing region) of a region-code column, as in counters.ts. */
@@ -49,15 +49,29 @@ export const ACTIVITY_SOURCES: readonly ActivitySource[] = [
   {
     key: 'notificationsSent',
     column: 'a_notifications_sent',
-    // Pushed messages other than chat replies (review decisions today; campaign sends once they use the outbox).
+    // Pushed messages other than chat replies: review decisions, campaign sends (also counted on their own below).
     sql: `SELECT ${chinaDayOf('o.sent_at')} AS day, ${bucketOf('p.region_code')} AS bucket, count(*)::int AS n
   FROM outbox_message o LEFT JOIN conversation c ON c.id = o.conversation_id LEFT JOIN person p ON p.id = c.person_id
   WHERE o.status = 'SENT' AND o.kind <> 'reply' AND o.sent_at >= $1 AND o.sent_at < $2 GROUP BY 1, 2`,
+  },
+  // Campaign recipients the dispatcher marked sent (their message written to the outbox), by the recipient's
+  // region as materialised, on the day of sending.
+  byTime('campaignMessagesSent', 'a_campaign_messages_sent', 'campaign_recipient', 'sent_at'),
+  {
+    key: 'visitsDone',
+    column: 'a_visits_done',
+    // A visit-list row whose result was applied (visited, absent, moved or deceased: a worker went to the
+    // household; a row counts once, on the day its result was last applied), by the visited person's managing
+    // region; and a visit request closed as REGISTERED ("visited and registered"; phone contacts and persons
+    // not reached are not visits), by the request's region.
+    sql: `SELECT day, bucket, count(*)::int AS n FROM (
+    SELECT ${chinaDayOf('e.applied_at')} AS day, ${bucketOf('p.region_code')} AS bucket
+      FROM visit_list_entry e LEFT JOIN person p ON p.id = e.person_id WHERE e.applied_at >= $1 AND e.applied_at < $2
+    UNION ALL
+    SELECT ${chinaDayOf('v.closed_at')}, ${bucketOf('v.region_code')}
+      FROM visit_request v WHERE v.outcome = 'REGISTERED' AND v.closed_at >= $1 AND v.closed_at < $2) x GROUP BY 1, 2`,
   },
 ];
 
 /** Counted by the incremental job itself when a duplicate flag disappears from a person (not recounted). */
 export const DUPLICATES_CLEARED = { key: 'duplicatesCleared', column: 'a_duplicates_cleared', source: 'duplicates_cleared' } as const;
-
-/** Activity the plan asks for that has no table on main yet (added when campaigns and visits land). */
-export const MISSING_ACTIVITY_SOURCES = ['campaignMessagesSent', 'visitsDone'] as const;

@@ -82,9 +82,9 @@ export const BUCKET_SQL = `CASE WHEN p.region_code IS NULL THEN '' WHEN length(p
 
 /**
  * SELECT person_id, bucket, sex, birth_year, bits for persons. `scope` 'ids' reads the persons whose ids are
- * in the uuid[] parameter $1 (index lookups per person); 'all' reads every person with set-based joins.
+ * in the uuid[] expression `ids` (index lookups per person); 'all' reads every person with set-based joins.
  */
-export function contributionSql(scope: 'ids' | 'all'): string {
+export function contributionSql(scope: 'ids' | 'all', ids = '$1::uuid[]'): string {
   const pensionBits = PENSION_SCHEMES.map((s) => `WHEN '${s}' THEN ${b(`p${s}` as LiveCounter) | b('pension_paying')}`).join(' ');
   const medicalBits = MEDICAL_SCHEMES.map((s) => `WHEN '${s}' THEN ${b(`m${s}` as LiveCounter) | b('medical')}`).join(' ');
   const enrolAgg = `bit_or(CASE insurance_type ${pensionBits} ${medicalBits} ELSE 0 END) AS ebits`;
@@ -109,7 +109,7 @@ FROM person p`;
     return `${select}
 LEFT JOIN LATERAL (SELECT ${enrolAgg} FROM enrolment WHERE person_id = p.id AND status = 'PAYING') e ON true
 LEFT JOIN LATERAL (SELECT true AS platform FROM employment_report WHERE person_id = p.id AND platform_work IS NOT NULL LIMIT 1) r ON true
-WHERE p.id = ANY($1::uuid[])`;
+WHERE p.id = ANY(${ids})`;
   }
   return `${select}
 LEFT JOIN (SELECT person_id, ${enrolAgg} FROM enrolment WHERE status = 'PAYING' GROUP BY person_id) e ON e.person_id = p.id

@@ -78,6 +78,8 @@ export const EMPTY_DAILY: DailyCounts = {
   aCorrectionsDecided: 0,
   aHandoffs: 0,
   aNotificationsSent: 0,
+  aCampaignMessagesSent: 0,
+  aVisitsDone: 0,
   aDuplicatesCleared: 0,
 };
 

@@ -50,6 +50,8 @@ export const REPORT_COLUMNS: ReportColumn[] = [
   { key: 'correctionsDecided', value: (f) => f.activity.correctionsDecided ?? 0 },
   { key: 'handoffs', value: (f) => f.activity.handoffs ?? 0 },
   { key: 'notificationsSent', value: (f) => f.activity.notificationsSent ?? 0 },
+  { key: 'campaignMessagesSent', value: (f) => f.activity.campaignMessagesSent ?? 0 },
+  { key: 'visitsDone', value: (f) => f.activity.visitsDone ?? 0 },
 ];
 
 /** The translated words the workbook needs (the caller passes i18next's t for the reader's language). */

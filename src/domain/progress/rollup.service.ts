@@ -68,26 +68,33 @@ export async function foldBatch(prisma: PrismaClient, clock: Clock, limit = 5000
   }
 }
 
+/**
+ * The persons a batch claimed, kept in the database for the batch's statements (a session's temporary table,
+ * emptied at commit), so thousands of ids never travel to this process and back: the ids in a JavaScript array
+ * passed as a parameter to every statement cost the client far more memory than the work itself.
+ */
+const CLAIMED = 'ARRAY(SELECT person_id FROM progress_claim)';
+
 async function foldBatchOnce(prisma: PrismaClient, clock: Clock, limit: number): Promise<number> {
   return prisma.$transaction(async (tx) => {
-    const claimed = await tx.$queryRawUnsafe<{ person_id: string; n: number }[]>(
+    await tx.$executeRawUnsafe('CREATE TEMPORARY TABLE IF NOT EXISTS progress_claim (person_id uuid PRIMARY KEY, n int NOT NULL) ON COMMIT DELETE ROWS');
+    const persons = await tx.$executeRawUnsafe(
       `WITH c AS (DELETE FROM progress_dirty WHERE seq IN (SELECT seq FROM progress_dirty ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
          RETURNING person_id)
-       SELECT person_id::text, count(*)::int AS n FROM c GROUP BY 1 ORDER BY 1`,
+       INSERT INTO progress_claim (person_id, n) SELECT person_id, count(*)::int FROM c GROUP BY 1`,
       limit,
     );
-    if (!claimed.length) return 0;
-    const ids = claimed.map((r) => r.person_id);
+    if (!persons) return 0;
+    const [{ n: consumed } = { n: 0 }] = await tx.$queryRawUnsafe<{ n: number }[]>('SELECT sum(n)::int AS n FROM progress_claim');
     await tx.$executeRawUnsafe(
       `INSERT INTO progress_person (person_id, bucket, sex, birth_year, bits)
-       SELECT id, '', 'U', 0, 0 FROM unnest($1::uuid[]) AS id ORDER BY id ON CONFLICT DO NOTHING`,
-      ids,
+       SELECT person_id, '', 'U', 0, 0 FROM progress_claim ORDER BY person_id ON CONFLICT DO NOTHING`,
     );
-    await tx.$executeRawUnsafe(`SELECT 1 FROM (SELECT person_id FROM progress_person WHERE person_id = ANY($1::uuid[]) ORDER BY person_id FOR UPDATE) l`, ids);
+    await tx.$executeRawUnsafe(`SELECT 1 FROM (SELECT person_id FROM progress_person WHERE person_id = ANY(${CLAIMED}) ORDER BY person_id FOR UPDATE) l`);
     // One statement (one snapshot, taken after the locks): new contributions, old ones, the delta and the shadow.
     await tx.$executeRawUnsafe(
-      `WITH cur AS (${contributionSql('ids')}),
-       old AS (SELECT person_id, bucket, sex, birth_year, bits FROM progress_person WHERE person_id = ANY($1::uuid[])),
+      `WITH cur AS (${contributionSql('ids', CLAIMED)}),
+       old AS (SELECT person_id, bucket, sex, birth_year, bits FROM progress_person WHERE person_id = ANY(${CLAIMED})),
        d AS (SELECT bucket, sex, birth_year, 1 AS sign, bits FROM cur
              UNION ALL SELECT bucket, sex, birth_year, -1, bits FROM old WHERE bits <> 0),
        agg AS (SELECT bucket, sex, birth_year, ${sumBitsSql('bits', 'sign')} FROM d GROUP BY 1, 2, 3),
@@ -95,7 +102,7 @@ async function foldBatchOnce(prisma: PrismaClient, clock: Clock, limit: number):
               SELECT * FROM agg ORDER BY bucket, sex, birth_year
               ON CONFLICT (bucket, sex, birth_year) DO UPDATE SET ${LIVE_COUNTERS.map((c) => `${c} = progress_live.${c} + excluded.${c}`).join(', ')}),
        dup AS (INSERT INTO progress_activity (day, bucket, source, n)
-              SELECT $2::date, old.bucket, '${DUPLICATES_CLEARED.source}',
+              SELECT $1::date, old.bucket, '${DUPLICATES_CLEARED.source}',
                      sum(${[bitOf('f_duplicate_medical'), bitOf('f_duplicate_pension')]
                        .map((k) => `((old.bits >> ${k}) & 1) * (1 - ((COALESCE(cur.bits, 0) >> ${k}) & 1))`)
                        .join(' + ')})::int
@@ -106,11 +113,10 @@ async function foldBatchOnce(prisma: PrismaClient, clock: Clock, limit: number):
               birth_year = COALESCE(cur.birth_year, 0), bits = COALESCE(cur.bits, 0)
          FROM old LEFT JOIN cur ON cur.person_id = old.person_id
         WHERE s.person_id = old.person_id`,
-      ids,
       chinaDate(clock.now()),
     );
-    await tx.$executeRawUnsafe('DELETE FROM progress_person WHERE person_id = ANY($1::uuid[]) AND bits = 0', ids);
-    return claimed.reduce((s, r) => s + r.n, 0);
+    await tx.$executeRawUnsafe(`DELETE FROM progress_person WHERE person_id = ANY(${CLAIMED}) AND bits = 0`);
+    return consumed;
   }, LONG_TX).then(async (n) => {
     if (n) await prisma.$executeRawUnsafe('UPDATE progress_state SET folded_at = $1 WHERE id = 1', clock.now());
     return n;

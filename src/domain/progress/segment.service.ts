@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../../generated/prisma/client';
 import type { Clock } from '../../lib/clock';
+import type { SegmentFilter } from '../campaigns/segment-filter';
 import { recordAudit } from '../staff/audit.service';
 import { maskIdNumberForStaff, maskName } from '../codes/masking';
 import { regionRange } from '../codes/region-scope';
@@ -21,6 +22,24 @@ export const SEGMENTS = {
   platform: { counter: 'platform_no_cover', workingAge: true },
 } as Record<string, { counter: LiveCounter; workingAge: boolean }>;
 export const SEGMENT_KEYS = Object.keys(SEGMENTS);
+
+/**
+ * The community workers' segment filter (campaigns, visit lists: `/console/segments?filter=`) that selects the
+ * persons a progress segment counts, or null when that filter cannot express it. A flag or a registration status
+ * is the same test on the same person columns; the segment's region range (code prefix) is where the figure
+ * counts a person (managing region, up the code prefixes). The segment filter's default exclusions (opted out,
+ * do-not-contact, open change request) are turned off, because the figure counts everybody; a campaign
+ * still skips the opted-out when it sends. Not expressible: the cover segments (gap, flexible, platform), whose
+ * working age is by calendar year and sex and whose "no cover" is none of five schemes, while the filter has
+ * ages by birthday and "missing at least one of" the listed schemes.
+ * The filter counts the registry now; the figure is as of the progress job's last run.
+ */
+export function communityFilterFor(region: string, segment: string): SegmentFilter | null {
+  const all = { region, excludeOptedOut: false, excludeOpenChangeRequest: false };
+  if (segment in FLAG_COUNTERS) return { ...all, flags: [segment as keyof typeof FLAG_COUNTERS] };
+  if (segment === 'UNREGISTERED' || segment === 'PENDING_REVIEW' || segment === 'NEEDS_VISIT') return { ...all, registrationStatus: [segment] };
+  return null;
+}
 
 export interface SegmentPerson {
   idNumber: string;

@@ -1,7 +1,7 @@
 import type { Figures } from '../../domain/progress/figures';
 import type { ProgressView, RankedRegion, RegionName, TrendView } from '../../domain/progress/progress.service';
 import { REPORT_COLUMNS } from '../../domain/progress/report.workbook';
-import type { SegmentPerson } from '../../domain/progress/segment.service';
+import { communityFilterFor, type SegmentPerson } from '../../domain/progress/segment.service';
 import { chinaTime, layout, notice, type PageContext } from './console-layout';
 import { html, SafeHtml } from './html';
 
@@ -101,7 +101,17 @@ export function figuresTable(ctx: PageContext, rows: { label: string; figures: F
 ${rows.map((r) => html`<tr><th scope="row">${r.label}</th>${cells(r.figures)}</tr>`)}</tbody></table></div>`;
 }
 
-/** The people behind one figure (masked), linking back to the progress page. */
+/** The community console's segments page with the filter that selects the same persons (campaign, visit list). */
+function segmentLink(ctx: PageContext, region: string, segment: string): SafeHtml {
+  const { t } = ctx;
+  const filter = communityFilterFor(region, segment);
+  if (!filter) return html`<p class="muted" id="segment-none">${t('progress.people.noSegment')}</p>`;
+  const href = `/console/segments?filter=${encodeURIComponent(JSON.stringify(filter))}`;
+  return html`<p><a class="button" id="segment-link" href="${href}">${t('progress.people.toSegment')}</a></p>
+<p class="muted">${t('progress.people.segmentNote')}</p>`;
+}
+
+/** The people behind one figure (masked), linking back to the progress page and on to the same segment. */
 export function segmentPage(ctx: PageContext, v: { region: RegionName; segment: string; count: number; persons: SegmentPerson[] }): string {
   const { t } = ctx;
   const title = t('progress.people.title', { segment: `${v.region.name} · ${t(`progress.segment.${v.segment}`)}` });
@@ -112,6 +122,6 @@ ${v.persons.length
 <div class="table-wrap"><table id="segment"><thead><tr><th>${t('console.field.idNumber')}</th><th>${t('console.field.name')}</th><th>${t('progress.region')}</th><th>${t('console.request.registration')}</th></tr></thead>
 <tbody>${v.persons.map((p) => html`<tr><td>${p.idNumber}</td><td>${p.name}</td><td>${p.regionCode ?? ''}</td><td>${t(`console.registration.${p.registrationStatus}`)}</td></tr>`)}</tbody></table></div>`
     : html`<p class="empty">${t('progress.people.none')}</p>`}
-<p class="muted">${t('progress.people.campaignNote')}</p>`;
+${segmentLink(ctx, v.region.code, v.segment)}`;
   return layout(ctx, title, html`<link rel="stylesheet" href="/console/assets/progress.css">${body}`);
 }
