@@ -17,7 +17,7 @@ export const ASSISTED_CHANNEL = 'assisted';
 
 /**
  * The assisted channel's sender: its replies are returned in the HTTP response to the agent, so the outbox
- * has nothing further to deliver (DESIGN.md: a channel that answers in the response needs only the transcript).
+ * has nothing further to deliver (docs/architecture.md: a channel that answers in the response needs only the transcript).
  */
 export const assistedSender: ChannelSender = { channel: ASSISTED_CHANNEL, send: async () => {} };
 

@@ -75,7 +75,7 @@ export function createAuthRouter(deps: AppDeps, registry: OpenAPIRegistry): Rout
     const body = parseOr400(LoginRequest, req.body);
     const result = await authenticate(prisma, body.username, body.password, clock, config, { source: 'api', ip: req.ip });
     if (!result.ok) {
-      if (result.reason === 'LOCKED') {
+      if (result.code === 'LOCKED') {
         const seconds = Math.max(1, Math.ceil((result.retryAt.getTime() - clock.now().getTime()) / 1000));
         res.setHeader('Retry-After', String(seconds));
         throw new HttpError(423, 'ACCOUNT_LOCKED', `Too many failed sign-ins; try again after ${result.retryAt.toISOString()}.`, {

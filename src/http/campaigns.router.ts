@@ -6,7 +6,7 @@ import { DEFAULT_QUIET_HOURS, QuietHoursSchema } from '../domain/campaigns/quiet
 import { CAMPAIGN_CHANNELS } from '../domain/campaigns/reach';
 import { SegmentFilterSchema } from '../domain/campaigns/segment-filter';
 import type { AppDeps } from './create-app';
-import { HttpError, parseOr400 } from './http-error';
+import { HttpError, httpErrorOf, parseOr400 } from './http-error';
 import { errorResponses, type OpenAPIRegistry } from './openapi';
 import { requirePermission, requireStaff, staffOf } from './staff-auth';
 
@@ -61,9 +61,9 @@ const DncBody = z
   .openapi('DoNotContact');
 
 function failure(f: CampaignFailure): HttpError {
-  return f.reason === 'NOT_FOUND'
-    ? new HttpError(404, 'NOT_FOUND', 'No such campaign in your region.')
-    : new HttpError(409, 'INVALID_STATE', `Not possible while the campaign is ${f.status.toLowerCase()}.`, { status: f.status });
+  return f.code === 'NOT_FOUND'
+    ? httpErrorOf(f, 'No such campaign in your region.')
+    : httpErrorOf({ ...f, details: { status: f.status } }, `Not possible while the campaign is ${f.status.toLowerCase()}.`);
 }
 
 /** Campaigns: templates, create, start/pause/resume/cancel, the funnel; staff do-not-contact. Region-scoped, audited. */

@@ -7,7 +7,8 @@ import type { PrismaClient } from '../generated/prisma/client';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import { stripControlCharsDeep } from '../lib/control-chars';
-import { HttpError } from './http-error';
+import { HttpError, httpErrorOf } from './http-error';
+import { RefusalError } from '../domain/refusal';
 import { createOpenApiRegistry, generateOpenApiDocument, type OpenAPIRegistry } from './openapi';
 
 /** Everything the HTTP layer needs, built by the composition root (src/app) or by a test. */
@@ -94,6 +95,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use((req, _res, next) => next(new HttpError(404, 'NOT_FOUND', `No route for ${req.method} ${req.path}`)));
   const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
+    if (err instanceof RefusalError) err = httpErrorOf(err);
     if (err instanceof HttpError) {
       if (err.status >= 500) req.log.error({ err }, 'request failed');
       res.status(err.status).json({ error: { code: err.code, message: err.message, requestId: req.id, details: err.details } });

@@ -1,12 +1,12 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { HandoffDesk } from '../conversation/handoff-desk';
-import { HANDOFF_OUTCOMES, HANDOFF_STATUSES, HANDOFF_TASKS, type HandoffFailure, type HandoffFailureCode, type HandoffTask } from '../domain/handoff/handoff.service';
+import { HANDOFF_OUTCOMES, HANDOFF_STATUSES, HANDOFF_TASKS, type HandoffFailure, type HandoffTask } from '../domain/handoff/handoff.service';
 import type { HandoffBus } from '../domain/handoff/handoff-bus';
 import { isWithinRegion } from '../domain/codes/region-scope';
 import { isLocale } from '../lib/i18n';
 import type { AppDeps } from './create-app';
-import { HttpError, parseOr400 } from './http-error';
+import { HttpError, httpErrorOf, parseOr400 } from './http-error';
 import { errorResponses, type OpenAPIRegistry } from './openapi';
 import { requirePermission, requireStaff, staffOf } from './staff-auth';
 
@@ -15,15 +15,7 @@ export interface HandoffRouterDeps {
   bus: HandoffBus;
 }
 
-const STATUS_OF: Record<HandoffFailureCode, number> = {
-  NOT_FOUND: 404,
-  VERSION_CONFLICT: 409,
-  ALREADY_TAKEN: 409,
-  NOT_CLAIMED_BY_YOU: 409,
-  CLOSED: 409,
-  NOT_VERIFIED: 409,
-};
-const httpError = (f: HandoffFailure) => new HttpError(STATUS_OF[f.code], f.code, f.message);
+const httpError = (f: HandoffFailure) => httpErrorOf(f);
 
 const IdParams = z.object({ id: z.uuid().openapi({ description: 'Handoff id' }) });
 const ListQuery = z.object({ status: z.enum(HANDOFF_STATUSES).optional().openapi({ description: 'OPEN, TAKEN or CLOSED (default: OPEN and TAKEN)' }) });

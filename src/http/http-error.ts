@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Refusal } from '../domain/refusal';
 
 /** An error with an HTTP status and a stable machine-readable code (documented in the OpenAPI document). */
 export class HttpError extends Error {
@@ -25,4 +26,38 @@ export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, where
     );
   }
   return r.data;
+}
+
+/**
+ * The HTTP status of every domain refusal code (src/domain/refusal.ts), in one table: 404 for what is missing
+ * or outside the caller's region, 403 for who may do what, 409 for a state or version that does not allow it,
+ * 422 for a request the checks refuse, 400 for a value that cannot be taken. A code not listed answers 400.
+ */
+const STATUS_OF_REFUSAL: Record<string, number> = {
+  NOT_FOUND: 404,
+  FORBIDDEN: 403,
+  OUT_OF_SCOPE: 403,
+  SELF_SUBMITTED: 403,
+  SAME_REVIEWER: 403,
+  BAD_CURSOR: 400,
+  VALIDATION_FAILED: 400,
+  INVALID_ID_NUMBER: 400,
+  VERSION_CONFLICT: 409,
+  INVALID_STATE: 409,
+  CLAIMED_BY_OTHER: 409,
+  NOT_CLAIMED_BY_YOU: 409,
+  FORCE_REQUIRED: 409,
+  ALREADY_TAKEN: 409,
+  ALREADY_CLOSED: 409,
+  CLOSED: 409,
+  NOT_VERIFIED: 409,
+  USERNAME_TAKEN: 409,
+  CHECKS_FAILED: 422,
+  NOT_LOW_RISK: 422,
+  NEEDS_INDIVIDUAL_REVIEW: 422,
+};
+
+/** The HTTP error for a domain refusal; `message` is used when the refusal carries none. */
+export function httpErrorOf(r: Pick<Refusal, 'code' | 'message' | 'details'>, message?: string): HttpError {
+  return new HttpError(STATUS_OF_REFUSAL[r.code] ?? 400, r.code, r.message ?? message ?? r.code, r.details);
 }

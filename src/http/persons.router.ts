@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { type PersonLookupFailure, personAuditTrail, viewPerson } from '../domain/registry/person-view.service';
 import type { AppDeps } from './create-app';
-import { HttpError, parseOr400 } from './http-error';
+import { type HttpError, httpErrorOf, parseOr400 } from './http-error';
 import { errorResponses, type OpenAPIRegistry } from './openapi';
 import { requirePermission, requireStaff, staffOf } from './staff-auth';
 
@@ -95,13 +95,13 @@ export const PersonAuditResponse = z
   .openapi('PersonAuditTrail');
 
 function failure(f: PersonLookupFailure): HttpError {
-  switch (f.reason) {
+  switch (f.code) {
     case 'INVALID_ID_NUMBER':
-      return new HttpError(400, 'INVALID_ID_NUMBER', `Not a valid ID number (${f.error}).`, { reason: f.error });
+      return httpErrorOf({ ...f, details: { reason: f.error } }, `Not a valid ID number (${f.error}).`);
     case 'FORBIDDEN':
-      return new HttpError(403, 'FORBIDDEN', `Your role may not do this (${f.permission}).`);
+      return httpErrorOf(f, `Your role may not do this (${f.permission}).`);
     case 'NOT_FOUND':
-      return new HttpError(404, 'NOT_FOUND', 'No such person in your region.');
+      return httpErrorOf(f, 'No such person in your region.');
   }
 }
 

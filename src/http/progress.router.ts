@@ -7,7 +7,7 @@ import { AREA_CODE_RE } from '../domain/vocabulary';
 import { isLocale } from '../lib/i18n';
 import { chinaTime } from './console/console-layout';
 import type { AppDeps } from './create-app';
-import { HttpError, parseOr400 } from './http-error';
+import { type HttpError, httpErrorOf, parseOr400 } from './http-error';
 import { errorResponses, type OpenAPIRegistry } from './openapi';
 import { requirePermission, requireStaff, staffOf } from './staff-auth';
 
@@ -110,11 +110,7 @@ export const TargetsBody = z
 
 // ---------------------------------------------------------------- routes
 
-export function progressFailure(f: ProgressFailure): HttpError {
-  if (f.code === 'NOT_FOUND') return new HttpError(404, 'NOT_FOUND', f.message);
-  if (f.code === 'FORBIDDEN') return new HttpError(403, 'FORBIDDEN', f.message);
-  return new HttpError(400, 'VALIDATION_FAILED', f.message);
-}
+export const progressFailure = (f: ProgressFailure): HttpError => httpErrorOf(f);
 
 /** The period of a report: to defaults to today, from to the first day of to's month. */
 export function reportPeriod(q: { from?: string | undefined; to?: string | undefined }, today: string): { from: string; to: string } {

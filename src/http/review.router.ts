@@ -13,12 +13,11 @@ import {
   type ReviewActor,
   type ReviewEnv,
   type ReviewFailure,
-  type ReviewFailureCode,
   reviewStats,
 } from '../domain/review';
 import { REGION_CODE_RE } from '../domain/vocabulary';
 import type { AppDeps } from './create-app';
-import { HttpError, parseOr400 } from './http-error';
+import { HttpError, httpErrorOf, parseOr400 } from './http-error';
 import { errorResponses, type OpenAPIRegistry } from './openapi';
 import { requirePermission, requireStaff, staffOf } from './staff-auth';
 
@@ -212,27 +211,8 @@ const DECISION_DOCS: Record<ReviewActionName, { summary: string; description: st
 
 // ---------------------------------------------------------------- helpers
 
-const STATUS_OF: Record<ReviewFailureCode, number> = {
-  NOT_FOUND: 404,
-  FORBIDDEN: 403,
-  OUT_OF_SCOPE: 403,
-  BAD_CURSOR: 400,
-  VERSION_CONFLICT: 409,
-  INVALID_STATE: 409,
-  CLAIMED_BY_OTHER: 409,
-  NOT_CLAIMED_BY_YOU: 409,
-  SELF_SUBMITTED: 403,
-  SAME_REVIEWER: 403,
-  CHECKS_FAILED: 422,
-  FORCE_REQUIRED: 409,
-  NOT_LOW_RISK: 422,
-  NEEDS_INDIVIDUAL_REVIEW: 422,
-};
-
 /** The HTTP error for a refusal of the review service. */
-export function reviewHttpError(f: ReviewFailure): HttpError {
-  return new HttpError(STATUS_OF[f.code], f.code, f.message, f.details);
-}
+export const reviewHttpError = (f: ReviewFailure): HttpError => httpErrorOf(f);
 
 /** The version from If-Match ("3", W/"3" or 3) or the body; the header wins. */
 export function versionOf(req: Request, body: { version?: number | undefined }): number | undefined {

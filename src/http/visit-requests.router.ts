@@ -8,7 +8,7 @@ import {
   type VisitRequestFailure,
 } from '../domain/visits/visit-request.service';
 import type { AppDeps } from './create-app';
-import { HttpError, parseOr400 } from './http-error';
+import { type HttpError, httpErrorOf, parseOr400 } from './http-error';
 import { errorResponses, type OpenAPIRegistry } from './openapi';
 import { requirePermission, requireStaff, staffOf } from './staff-auth';
 
@@ -47,9 +47,7 @@ export const VisitRequestSchema = z
   .openapi('VisitRequest');
 
 function failure(f: VisitRequestFailure): HttpError {
-  return f.reason === 'NOT_FOUND'
-    ? new HttpError(404, 'NOT_FOUND', 'No such visit request in your region.')
-    : new HttpError(409, 'ALREADY_CLOSED', 'This visit request is already closed.');
+  return httpErrorOf(f, f.code === 'NOT_FOUND' ? 'No such visit request in your region.' : 'This visit request is already closed.');
 }
 
 /** Visit requests from chat for the community workers of a region: list, view, close with an outcome. */

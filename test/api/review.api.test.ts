@@ -498,9 +498,9 @@ describe('reject, ask and answer', () => {
     await http().post(`/api/review/requests/${r.id}/ask`).set(reviewer.auth).send({ version: 0, question: '请拍一张户口本照片' }).expect(200);
     expect(await openQuestionsFor(prisma(), p.id)).toEqual([expect.objectContaining({ requestId: r.id, reference: r.reference, question: '请拍一张户口本照片' })]);
     const base = { requestId: r.id, answer: '已经拍好了', channel: 'web', now: app.clock.now() };
-    expect(await recordResidentAnswer(prisma(), { ...base, personId: other.id })).toEqual({ ok: false, reason: 'NOT_FOUND' });
+    expect(await recordResidentAnswer(prisma(), { ...base, personId: other.id })).toEqual({ ok: false, code: 'NOT_FOUND' });
     expect(await recordResidentAnswer(prisma(), { ...base, personId: p.id })).toMatchObject({ ok: true, reference: r.reference });
-    expect(await recordResidentAnswer(prisma(), { ...base, personId: p.id })).toEqual({ ok: false, reason: 'INVALID_STATE' });
+    expect(await recordResidentAnswer(prisma(), { ...base, personId: p.id })).toEqual({ ok: false, code: 'INVALID_STATE' });
     expect(await prisma().changeRequest.findUniqueOrThrow({ where: { id: r.id } })).toMatchObject({ status: 'PENDING', answer: '已经拍好了', version: 2 });
     expect((await auditOf(r.id, 'review.answer'))[0]).toMatchObject({ actorType: 'RESIDENT', actorId: p.id });
     expect(await openQuestionsFor(prisma(), p.id)).toEqual([]);

@@ -159,7 +159,7 @@ describe('authenticate', () => {
     const wrong = await authenticate(db.prisma, s.username, 'not the password', clock, settings);
     const unknown = await authenticate(db.prisma, uniqueName('nobody'), PASSWORD, clock, settings);
     const disabled = await authenticate(db.prisma, d.username, PASSWORD, clock, settings);
-    expect(wrong).toEqual({ ok: false, reason: 'INVALID_CREDENTIALS' });
+    expect(wrong).toEqual({ ok: false, code: 'INVALID_CREDENTIALS' });
     expect(unknown).toEqual(wrong);
     expect(disabled).toEqual(wrong);
     const denied = await db.prisma.auditEvent.findMany({ where: { action: 'staff.login', outcome: 'DENIED', targetId: { in: [s.username, d.username] } } });
@@ -191,15 +191,15 @@ describe('authenticate', () => {
     const s = await newStaff();
     const clock = fixedClock('2026-11-30T03:00:00Z');
     for (let i = 1; i < 5; i++) {
-      expect(await authenticate(db.prisma, s.username, `wrong-${i}`, clock, settings)).toEqual({ ok: false, reason: 'INVALID_CREDENTIALS' });
+      expect(await authenticate(db.prisma, s.username, `wrong-${i}`, clock, settings)).toEqual({ ok: false, code: 'INVALID_CREDENTIALS' });
       clock.advance(MINUTE);
     }
     const lockedAt = clock.now().getTime();
     const fifth = await authenticate(db.prisma, s.username, 'wrong-5', clock, settings);
-    expect(fifth).toEqual({ ok: false, reason: 'LOCKED', retryAt: new Date(lockedAt + 15 * MINUTE) });
+    expect(fifth).toEqual({ ok: false, code: 'LOCKED', retryAt: new Date(lockedAt + 15 * MINUTE) });
 
     clock.advance(14 * MINUTE);
-    expect(await authenticate(db.prisma, s.username, PASSWORD, clock, settings)).toMatchObject({ ok: false, reason: 'LOCKED' });
+    expect(await authenticate(db.prisma, s.username, PASSWORD, clock, settings)).toMatchObject({ ok: false, code: 'LOCKED' });
     const lockedRows = await db.prisma.auditEvent.count({ where: { action: 'staff.login', actorId: s.id, details: { path: ['reason'], equals: 'locked' } } });
     expect(lockedRows).toBe(1);
 
@@ -216,7 +216,7 @@ describe('authenticate', () => {
     for (let i = 0; i < 4; i++) await authenticate(db.prisma, s.username, 'wrong', clock, settings);
     expect((await authenticate(db.prisma, s.username, PASSWORD, clock, settings)).ok).toBe(true);
     for (let i = 0; i < 4; i++) {
-      expect(await authenticate(db.prisma, s.username, 'wrong', clock, settings)).toEqual({ ok: false, reason: 'INVALID_CREDENTIALS' });
+      expect(await authenticate(db.prisma, s.username, 'wrong', clock, settings)).toEqual({ ok: false, code: 'INVALID_CREDENTIALS' });
     }
   });
 
@@ -226,9 +226,9 @@ describe('authenticate', () => {
     for (let i = 0; i < 5; i++) await authenticate(db.prisma, s.username, 'wrong', clock, settings);
     clock.advance(16 * MINUTE);
     for (let i = 1; i < 5; i++) {
-      expect(await authenticate(db.prisma, s.username, 'wrong', clock, settings)).toEqual({ ok: false, reason: 'INVALID_CREDENTIALS' });
+      expect(await authenticate(db.prisma, s.username, 'wrong', clock, settings)).toEqual({ ok: false, code: 'INVALID_CREDENTIALS' });
     }
-    expect(await authenticate(db.prisma, s.username, 'wrong', clock, settings)).toMatchObject({ reason: 'LOCKED' });
+    expect(await authenticate(db.prisma, s.username, 'wrong', clock, settings)).toMatchObject({ code: 'LOCKED' });
   });
 
   it('locks an unknown username the same way, so a lock does not reveal that an account exists', async () => {
@@ -244,11 +244,11 @@ describe('authenticate', () => {
     const realAnswers = await answers(real.username);
     expect(ghostAnswers).toEqual(realAnswers);
     expect(ghostAnswers.slice(4)).toEqual([
-      { ok: false, reason: 'LOCKED', retryAt: new Date('2026-11-30T06:15:00Z') },
-      { ok: false, reason: 'LOCKED', retryAt: new Date('2026-11-30T06:15:00Z') },
+      { ok: false, code: 'LOCKED', retryAt: new Date('2026-11-30T06:15:00Z') },
+      { ok: false, code: 'LOCKED', retryAt: new Date('2026-11-30T06:15:00Z') },
     ]);
     clock.advance(15 * MINUTE);
-    expect(await authenticate(db.prisma, ghost, 'wrong', clock, settings)).toEqual({ ok: false, reason: 'INVALID_CREDENTIALS' });
+    expect(await authenticate(db.prisma, ghost, 'wrong', clock, settings)).toEqual({ ok: false, code: 'INVALID_CREDENTIALS' });
   });
 });
 

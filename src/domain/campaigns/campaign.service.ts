@@ -39,7 +39,7 @@ const FROM: Record<CampaignAction, CampaignStatus[]> = {
   cancel: ['DRAFT', 'SCHEDULED', 'RUNNING', 'PAUSED'],
 };
 
-export type CampaignFailure = { ok: false; reason: 'NOT_FOUND' } | { ok: false; reason: 'INVALID_STATE'; status: CampaignStatus };
+export type CampaignFailure = { ok: false; code: 'NOT_FOUND' } | { ok: false; code: 'INVALID_STATE'; status: CampaignStatus };
 
 export interface FunnelCounts {
   queued: number;
@@ -85,8 +85,8 @@ async function load(db: DbClient, ctx: StaffContext, id: string, action: string)
 }
 
 /** Creates a draft campaign inside the staff member's region. Audited. */
-export async function createCampaign(db: DbClient, ctx: StaffContext, a: CampaignInput): Promise<{ ok: true; id: string } | { ok: false; reason: 'NOT_FOUND' }> {
-  if (!(await checkFilterScope(db, ctx, a.filter, 'campaign.create'))) return { ok: false, reason: 'NOT_FOUND' };
+export async function createCampaign(db: DbClient, ctx: StaffContext, a: CampaignInput): Promise<{ ok: true; id: string } | { ok: false; code: 'NOT_FOUND' }> {
+  if (!(await checkFilterScope(db, ctx, a.filter, 'campaign.create'))) return { ok: false, code: 'NOT_FOUND' };
   const row = await db.campaign.create({
     data: {
       name: a.name,
@@ -109,15 +109,15 @@ export async function createCampaign(db: DbClient, ctx: StaffContext, a: Campaig
 /** start, pause, resume or cancel; a stale state answers INVALID_STATE. Cancelling skips what is still queued. Audited. */
 export async function changeCampaignState(db: DbClient, ctx: StaffContext, id: string, action: CampaignAction): Promise<{ ok: true; status: CampaignStatus } | CampaignFailure> {
   const row = await load(db, ctx, id, `campaign.${action}`);
-  if (!row) return { ok: false, reason: 'NOT_FOUND' };
-  if (!FROM[action].includes(row.status)) return { ok: false, reason: 'INVALID_STATE', status: row.status };
+  if (!row) return { ok: false, code: 'NOT_FOUND' };
+  if (!FROM[action].includes(row.status)) return { ok: false, code: 'INVALID_STATE', status: row.status };
   const future = row.startAt && row.startAt > ctx.now;
   const next: CampaignStatus = action === 'pause' ? 'PAUSED' : action === 'cancel' ? 'FINISHED' : future ? 'SCHEDULED' : 'RUNNING';
   const n = await db.campaign.updateMany({
     where: { id, version: row.version },
     data: { status: next, version: { increment: 1 }, ...(action === 'cancel' ? { cancelled: true, finishedAt: ctx.now } : {}) },
   });
-  if (n.count !== 1) return { ok: false, reason: 'INVALID_STATE', status: row.status };
+  if (n.count !== 1) return { ok: false, code: 'INVALID_STATE', status: row.status };
   if (action === 'cancel') await db.campaignRecipient.updateMany({ where: { campaignId: id, status: 'QUEUED' }, data: { status: 'SKIPPED', skipReason: 'CANCELLED', lockedUntil: null } });
   await audit(db, ctx, `campaign.${action}`, id, { from: row.status, to: next });
   return { ok: true, status: next };
@@ -152,7 +152,7 @@ const toCounts = (r: CountRow | undefined): FunnelCounts & { recipients: number 
 /** The campaign with its funnel (sent -> opened -> verified -> confirmed or corrected), overall and per township. Audited. */
 export async function getCampaign(db: DbClient, ctx: StaffContext, id: string): Promise<{ ok: true; campaign: CampaignView } | CampaignFailure> {
   const row = await load(db, ctx, id, 'campaign.view');
-  if (!row) return { ok: false, reason: 'NOT_FOUND' };
+  if (!row) return { ok: false, code: 'NOT_FOUND' };
   const rows = await db.$queryRaw<CountRow[]>`
     SELECT left(region_code, 9) AS township, GROUPING(left(region_code, 9)) AS grand, count(*) AS recipients,
       count(*) FILTER (WHERE status = 'QUEUED') AS queued,

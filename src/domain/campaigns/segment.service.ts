@@ -28,7 +28,7 @@ export interface SegmentPreview {
   estimatedHours: number;
 }
 
-export type ScopeFailure = { ok: false; reason: 'NOT_FOUND' };
+export type ScopeFailure = { ok: false; code: 'NOT_FOUND' };
 
 /** A filter's region must lie inside the staff member's; a refusal is audited and answered like a missing thing. */
 export async function checkFilterScope(db: DbClient, ctx: StaffContext, filter: SegmentFilter, action: string): Promise<boolean> {
@@ -60,7 +60,7 @@ export async function previewSegment(
   filter: SegmentFilter,
   opts: { channels: readonly CampaignChannel[]; quietHours: QuietHours; rates: SendRates; sampleSize?: number },
 ): Promise<{ ok: true; preview: SegmentPreview } | ScopeFailure> {
-  if (!(await checkFilterScope(db, ctx, filter, 'segment.preview'))) return { ok: false, reason: 'NOT_FOUND' };
+  if (!(await checkFilterScope(db, ctx, filter, 'segment.preview'))) return { ok: false, code: 'NOT_FOUND' };
   const where = segmentWhere(filter, ctx.now);
   const reach = reachSql(opts.channels);
   const [counts] = await db.$queryRaw<{ total: bigint; wechat: bigint; sms: bigint }[]>`
@@ -118,7 +118,7 @@ const toView = (s: { id: string; name: string; regionCode: string; filter: unkno
 
 /** Saves a named filter (inside the staff member's region). Audited. */
 export async function saveSegment(db: DbClient, ctx: StaffContext, a: { name: string; filter: SegmentFilter }): Promise<{ ok: true; segment: SegmentView } | ScopeFailure> {
-  if (!(await checkFilterScope(db, ctx, a.filter, 'segment.create'))) return { ok: false, reason: 'NOT_FOUND' };
+  if (!(await checkFilterScope(db, ctx, a.filter, 'segment.create'))) return { ok: false, code: 'NOT_FOUND' };
   const row = await db.segment.create({
     data: { name: a.name, regionCode: a.filter.region, filter: a.filter as Prisma.InputJsonValue, createdBy: ctx.staff.id, createdAt: ctx.now },
   });
@@ -147,5 +147,5 @@ export async function getSegment(db: DbClient, ctx: StaffContext, id: string): P
     at: ctx.now,
     details: { reason: row ? 'out_of_region' : 'not_found' },
   });
-  return { ok: false, reason: 'NOT_FOUND' };
+  return { ok: false, code: 'NOT_FOUND' };
 }

@@ -1,6 +1,7 @@
 /** Insurance type codes (docs/domain.md); configurable in a province's deployment, fixed here for Yunnan. */
 export const INSURANCE_TYPES = ['110', '120', '170', '210', '310', '390', '410', '510'] as const;
 export type InsuranceType = (typeof INSURANCE_TYPES)[number];
+/** Basic pension schemes (paying one counts as covered) and basic medical schemes. */
 export const PENSION_TYPES: readonly string[] = ['110', '120', '170'];
 export const MEDICAL_TYPES: readonly string[] = ['310', '390'];
 export const INSURANCE_NAMES: Record<InsuranceType, { zh: string; en: string }> = {

@@ -7,6 +7,7 @@ import { applyPersonChange } from '../registry/person-change';
 import { chinaDate } from '../calendar/china-time';
 import { reviewDueAt } from '../calendar/working-days';
 import { OPEN_STATUSES } from '../vocabulary';
+import { RefusalError } from '../refusal';
 import { maskAddress, maskIdNumber, maskName, maskPhone } from '../codes/masking';
 import { matchPlaces } from '../registry/place-matcher';
 import type {
@@ -231,7 +232,7 @@ async function checkValue(db: DbClient, p: PersonRow, field: CorrectableField, r
  */
 export async function checkCorrection(db: DbClient, input: CheckCorrectionInput, opts: CorrectionOptions): Promise<CheckCorrectionResult> {
   const p = await loadPerson(db, input.personId);
-  if (!p) throw new Error('person not found');
+  if (!p) throw new RefusalError('NOT_FOUND', 'person not found');
   const rule = FIELD_POLICY[input.field];
   if (rule.policy === 'REVIEWED') {
     const open = await openRequestFor(db, p.id, input.field);
@@ -263,7 +264,7 @@ export interface SubmitOptions extends CorrectionOptions {
  */
 export async function submitCorrection(db: DbClient, input: SubmitCorrectionInput, opts: SubmitOptions): Promise<SubmitCorrectionResult> {
   const p = await loadPerson(db, input.personId);
-  if (!p) throw new Error('person not found');
+  if (!p) throw new RefusalError('NOT_FOUND', 'person not found');
   const { field } = input;
   const rule = FIELD_POLICY[field];
 

@@ -1,6 +1,7 @@
 import type { DbClient } from '../../db/db-client';
 import { createChangeRequest, dueDateOf } from './change-request.service';
 import { OPEN_STATUSES } from '../vocabulary';
+import { RefusalError } from '../refusal';
 import { parseIdNumber } from '../codes/id-number';
 import { maskIdNumber, maskName } from '../codes/masking';
 import type { HouseholdView, MemberCheckResult, ReportMemberInput, ReportMemberResult } from '../ports';
@@ -24,7 +25,7 @@ export async function getHouseholdView(db: DbClient, personId: string): Promise<
 
 function normalise(idNumber: string): string {
   const r = parseIdNumber(idNumber);
-  if (!r.ok) throw new Error('invalid ID number');
+  if (!r.ok) throw new RefusalError('INVALID_ID_NUMBER', 'invalid ID number');
   return r.idNumber;
 }
 
@@ -65,7 +66,7 @@ export interface ReportContext {
  */
 export async function reportMissingMember(db: DbClient, input: ReportMemberInput, ctx: ReportContext): Promise<ReportMemberResult> {
   const id = parseIdNumber(input.idNumber);
-  if (!id.ok) throw new Error('invalid ID number');
+  if (!id.ok) throw new RefusalError('INVALID_ID_NUMBER', 'invalid ID number');
   const check = await checkMissingMember(db, { idNumber: id.idNumber });
   if (check.status === 'IN_REGISTRY') return { outcome: 'IN_REGISTRY', maskedIdNumber: check.maskedIdNumber };
   if (check.status === 'ALREADY_REPORTED') return { outcome: 'ALREADY_REPORTED', reference: check.reference, maskedIdNumber: check.maskedIdNumber };

@@ -5,6 +5,7 @@ import { maskIdNumberForStaff, maskName, redactSensitive } from '../codes/maskin
 import { isWithinRegion } from '../codes/region-scope';
 import type { StaffPrincipal } from '../staff/staff.service';
 import { serviceSecondsBetween, type ServiceHours } from './service-hours';
+import type { Refusal } from '../refusal';
 
 export const HANDOFF_STATUSES = ['OPEN', 'TAKEN', 'CLOSED'] as const;
 export type HandoffStatusCode = (typeof HANDOFF_STATUSES)[number];
@@ -118,11 +119,7 @@ export interface HandoffItem {
 }
 
 export type HandoffFailureCode = 'NOT_FOUND' | 'VERSION_CONFLICT' | 'ALREADY_TAKEN' | 'NOT_CLAIMED_BY_YOU' | 'CLOSED' | 'NOT_VERIFIED';
-export interface HandoffFailure {
-  ok: false;
-  code: HandoffFailureCode;
-  message: string;
-}
+export type HandoffFailure = Refusal<HandoffFailureCode> & { message: string };
 const fail = (code: HandoffFailureCode, message: string): HandoffFailure => ({ ok: false, code, message });
 
 type Row = HandoffRequest & { conversation: { channel: string; locale: string; personId: string | null } };

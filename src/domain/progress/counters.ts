@@ -1,3 +1,5 @@
+import { MEDICAL_TYPES, PENSION_TYPES } from '../codes/insurance';
+
 /**
  * What one person contributes to the progress figures, as one bit per counter. The incremental job and the
  * full recount compute the same bits with the same SQL ({@link contributionSql}), so the rollup equals a
@@ -49,9 +51,6 @@ export const FLAG_COUNTERS = {
 export type ProgressFlag = keyof typeof FLAG_COUNTERS;
 export const PROGRESS_FLAGS = Object.keys(FLAG_COUNTERS) as ProgressFlag[];
 
-/** Basic pension schemes (paying counts as covered) and basic medical schemes (DOMAIN.md insurance codes). */
-export const PENSION_SCHEMES = ['110', '120', '170'] as const;
-export const MEDICAL_SCHEMES = ['310', '390'] as const;
 
 /**
  * Working age, the rule the figures use: a man whose age reached in the calendar year of the day is 16 to 59,
@@ -85,8 +84,8 @@ export const BUCKET_SQL = `CASE WHEN p.region_code IS NULL THEN '' WHEN length(p
  * in the uuid[] expression `ids` (index lookups per person); 'all' reads every person with set-based joins.
  */
 export function contributionSql(scope: 'ids' | 'all', ids = '$1::uuid[]'): string {
-  const pensionBits = PENSION_SCHEMES.map((s) => `WHEN '${s}' THEN ${b(`p${s}` as LiveCounter) | b('pension_paying')}`).join(' ');
-  const medicalBits = MEDICAL_SCHEMES.map((s) => `WHEN '${s}' THEN ${b(`m${s}` as LiveCounter) | b('medical')}`).join(' ');
+  const pensionBits = PENSION_TYPES.map((s) => `WHEN '${s}' THEN ${b(`p${s}` as LiveCounter) | b('pension_paying')}`).join(' ');
+  const medicalBits = MEDICAL_TYPES.map((s) => `WHEN '${s}' THEN ${b(`m${s}` as LiveCounter) | b('medical')}`).join(' ');
   const enrolAgg = `bit_or(CASE insurance_type ${pensionBits} ${medicalBits} ELSE 0 END) AS ebits`;
   const covered = b('pension_paying') | b('medical');
   const flagBits = Object.entries(FLAG_COUNTERS)

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../../generated/prisma/client';
 import type { Clock } from '../../lib/clock';
+import type { Refusal } from '../refusal';
 import { recordAudit } from '../staff/audit.service';
 import { isWithinRegion } from '../codes/region-scope';
 import { can, type StaffPrincipal } from '../staff/staff.service';
@@ -34,7 +35,7 @@ export interface ProgressView {
   rows: ProgressRow[];
 }
 
-export type ProgressFailure = { ok: false; code: 'NOT_FOUND' | 'FORBIDDEN' | 'VALIDATION'; message: string };
+export type ProgressFailure = Refusal<'NOT_FOUND' | 'FORBIDDEN' | 'VALIDATION_FAILED'> & { message: string };
 export type Result<T> = ({ ok: true } & T) | ProgressFailure;
 
 export interface ProgressActor {
@@ -156,9 +157,9 @@ export async function getTrend(
   const code = q.region ?? actor.principal.regionCode;
   const to = q.to ?? chinaDate(clock.now());
   const from = q.from ?? addDays(to, -29);
-  if (from > to) return { ok: false, code: 'VALIDATION', message: 'from must not be after to.' };
+  if (from > to) return { ok: false, code: 'VALIDATION_FAILED', message: 'from must not be after to.' };
   if (Date.parse(to) - Date.parse(from) > (MAX_TREND_DAYS - 1) * 86_400_000) {
-    return { ok: false, code: 'VALIDATION', message: `A period is at most ${MAX_TREND_DAYS} days.` };
+    return { ok: false, code: 'VALIDATION_FAILED', message: `A period is at most ${MAX_TREND_DAYS} days.` };
   }
   const scoped = await scopedRegion(prisma, actor, code, 'progress.view', clock);
   if (!scoped.ok) return scoped;

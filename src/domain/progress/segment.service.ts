@@ -56,7 +56,7 @@ export async function listSegment(
   clock: Clock,
 ): Promise<Result<{ region: RegionName; count: number; persons: SegmentPerson[] }>> {
   const seg = SEGMENTS[q.segment];
-  if (!seg) return { ok: false, code: 'VALIDATION', message: 'Unknown segment.' };
+  if (!seg) return { ok: false, code: 'VALIDATION_FAILED', message: 'Unknown segment.' };
   const scoped = await scopedRegion(prisma, actor, q.region, 'progress.segment_view', clock);
   if (!scoped.ok) return scoped;
   const range = regionRange(q.region);

@@ -80,9 +80,9 @@ export interface AuditEntryView {
 }
 
 export type PersonLookupFailure =
-  | { ok: false; reason: 'INVALID_ID_NUMBER'; error: IdNumberError }
-  | { ok: false; reason: 'NOT_FOUND' }
-  | { ok: false; reason: 'FORBIDDEN'; permission: Permission };
+  | { ok: false; code: 'INVALID_ID_NUMBER'; error: IdNumberError }
+  | { ok: false; code: 'NOT_FOUND' }
+  | { ok: false; code: 'FORBIDDEN'; permission: Permission };
 
 export interface ViewOptions {
   reveal?: boolean;
@@ -116,23 +116,23 @@ async function locate<P extends Target>(
   find: (idNumber: string) => Promise<P | null>,
 ): Promise<{ ok: true; person: P } | PersonLookupFailure> {
   const parsed = parseIdNumber(rawIdNumber, { today: clock.now() });
-  if (!parsed.ok) return { ok: false, reason: 'INVALID_ID_NUMBER', error: parsed.error };
+  if (!parsed.ok) return { ok: false, code: 'INVALID_ID_NUMBER', error: parsed.error };
   const audit = (outcome: 'OK' | 'DENIED' | 'FAILED', targetId: string | undefined, details: Prisma.InputJsonValue) =>
     recordAudit(db, { actorType: 'STAFF', actorId: principal.id, source, action, targetType: 'person', targetId, outcome, details, at: clock.now() });
 
   if (!can(principal, permission)) {
     await audit('DENIED', undefined, { reason: 'permission', permission, idNumber: maskIdNumberForStaff(parsed.idNumber) });
-    return { ok: false, reason: 'FORBIDDEN', permission };
+    return { ok: false, code: 'FORBIDDEN', permission };
   }
   const person = await find(parsed.idNumber);
   if (!person) {
     await audit('FAILED', undefined, { reason: 'not_found', idNumber: maskIdNumberForStaff(parsed.idNumber) });
-    return { ok: false, reason: 'NOT_FOUND' };
+    return { ok: false, code: 'NOT_FOUND' };
   }
   const personRegion = scopeRegionOf(person);
   if (!isWithinRegion(principal.regionCode, personRegion)) {
     await audit('DENIED', person.id, { reason: 'out_of_scope', staffRegion: principal.regionCode, personRegion });
-    return { ok: false, reason: 'NOT_FOUND' };
+    return { ok: false, code: 'NOT_FOUND' };
   }
   return { ok: true, person };
 }
@@ -159,7 +159,7 @@ export async function viewPerson(
   const reveal = opts.reveal === true;
   if (reveal && !can(principal, 'person.reveal')) {
     const parsed = parseIdNumber(rawIdNumber, { today: clock.now() });
-    if (!parsed.ok) return { ok: false, reason: 'INVALID_ID_NUMBER', error: parsed.error };
+    if (!parsed.ok) return { ok: false, code: 'INVALID_ID_NUMBER', error: parsed.error };
     await recordAudit(db, {
       actorType: 'STAFF',
       actorId: principal.id,
@@ -170,7 +170,7 @@ export async function viewPerson(
       details: { reason: 'permission', permission: 'person.reveal', idNumber: maskIdNumberForStaff(parsed.idNumber) },
       at: clock.now(),
     });
-    return { ok: false, reason: 'FORBIDDEN', permission: 'person.reveal' };
+    return { ok: false, code: 'FORBIDDEN', permission: 'person.reveal' };
   }
 
   const found = await locate(db, principal, rawIdNumber, 'person.view', 'person.view', source, clock, (idNumber) =>

@@ -59,17 +59,17 @@ export interface ResidentAnswer {
  * goes back to PENDING with a new due date, audited as review.answer by the resident. The resident flow's
  * `questions` state calls it; staff record answers taken by phone with recordAnswer.
  */
-export async function recordResidentAnswer(db: DbClient, a: ResidentAnswer): Promise<{ ok: true; reference: string; dueAt: Date } | { ok: false; reason: 'NOT_FOUND' | 'INVALID_STATE' }> {
+export async function recordResidentAnswer(db: DbClient, a: ResidentAnswer): Promise<{ ok: true; reference: string; dueAt: Date } | { ok: false; code: 'NOT_FOUND' | 'INVALID_STATE' }> {
   const r = await db.changeRequest.findUnique({ where: { id: a.requestId } });
-  if (!r || residentOf(r) !== a.personId) return { ok: false, reason: 'NOT_FOUND' };
-  if (r.status !== 'NEEDS_INFO') return { ok: false, reason: 'INVALID_STATE' };
+  if (!r || residentOf(r) !== a.personId) return { ok: false, code: 'NOT_FOUND' };
+  if (r.status !== 'NEEDS_INFO') return { ok: false, code: 'INVALID_STATE' };
   const answer = a.answer.trim().slice(0, 1000);
   const dueAt = reviewDueAt(a.now, a.holidays ?? []);
   const n = await db.changeRequest.updateMany({
     where: { id: r.id, version: r.version, status: 'NEEDS_INFO' },
     data: { ...backInQueue(answer, dueAt), version: { increment: 1 } },
   });
-  if (n.count !== 1) return { ok: false, reason: 'INVALID_STATE' };
+  if (n.count !== 1) return { ok: false, code: 'INVALID_STATE' };
   await recordAudit(db, {
     actorType: 'RESIDENT',
     actorId: a.personId,

@@ -3,6 +3,7 @@ import type { DbClient } from '../../db/db-client';
 import type { ChangeRequest, ChangeRequestKind, ChangeRequestStatus, Person, Prisma, PrismaClient } from '../../generated/prisma/client';
 import type { Clock } from '../../lib/clock';
 import { recordAudit } from '../staff/audit.service';
+import { type Refusal, refuse } from '../refusal';
 import { maskIdNumberForStaff, maskName, redactDeep } from '../codes/masking';
 import { isLowRiskKind, needsFourEyes, type ReviewCheck, valuesOf } from './review-checks';
 import { can, type Permission, type StaffPrincipal } from '../staff/staff.service';
@@ -53,19 +54,9 @@ export const REVIEW_FAILURE_CODES = [
 ] as const;
 export type ReviewFailureCode = (typeof REVIEW_FAILURE_CODES)[number];
 
-export interface ReviewFailure {
-  ok: false;
-  code: ReviewFailureCode;
-  message: string;
-  details?: Record<string, unknown>;
-}
+export type ReviewFailure = Refusal<ReviewFailureCode> & { message: string };
 
-export const fail = (code: ReviewFailureCode, message: string, details?: Record<string, unknown>): ReviewFailure => ({
-  ok: false,
-  code,
-  message,
-  ...(details ? { details } : {}),
-});
+export const fail = (code: ReviewFailureCode, message: string, details?: Record<string, unknown>): ReviewFailure => refuse(code, message, details) as ReviewFailure;
 
 /** Audit outcome of a refusal: DENIED for who-may-do-what, FAILED for everything else. */
 const DENIED_CODES: readonly ReviewFailureCode[] = ['NOT_FOUND', 'FORBIDDEN', 'OUT_OF_SCOPE', 'SELF_SUBMITTED', 'SAME_REVIEWER'];

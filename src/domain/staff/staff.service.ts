@@ -5,6 +5,7 @@ import type { StaffRole } from '../../generated/prisma/client';
 import { type Clock, systemClock } from '../../lib/clock';
 import { recordAudit } from './audit.service';
 import { regionRange } from '../codes/region-scope';
+import { RefusalError } from '../refusal';
 
 // ---------------------------------------------------------------- principal and policy
 
@@ -68,13 +69,10 @@ export function permissionsOf(principal: Pick<StaffPrincipal, 'role'>): Permissi
 
 export type StaffErrorCode = 'INVALID_USERNAME' | 'INVALID_ROLE' | 'UNKNOWN_REGION' | 'WEAK_PASSWORD' | 'USERNAME_TAKEN' | 'NOT_FOUND';
 
-/** A validation or lookup failure the caller can fix (the CLI maps it to exit code 2). */
-export class StaffError extends Error {
-  constructor(
-    public readonly code: StaffErrorCode,
-    message: string,
-  ) {
-    super(message);
+/** A validation or lookup failure the caller can fix: a domain refusal (the CLI maps it to exit code 2). */
+export class StaffError extends RefusalError<StaffErrorCode> {
+  constructor(code: StaffErrorCode, message: string) {
+    super(code, message);
     this.name = 'StaffError';
   }
 }
@@ -306,8 +304,8 @@ export async function resetPassword(
 
 export type AuthResult =
   | { ok: true; token: string; expiresAt: Date; principal: StaffPrincipal }
-  | { ok: false; reason: 'INVALID_CREDENTIALS' }
-  | { ok: false; reason: 'LOCKED'; retryAt: Date };
+  | { ok: false; code: 'INVALID_CREDENTIALS' }
+  | { ok: false; code: 'LOCKED'; retryAt: Date };
 
 export interface AuthContext {
   /** Where the attempt came from (api, console). Default api. */
@@ -417,17 +415,17 @@ export async function authenticate(
     const phantom = wellFormed ? await phantomLockState(db, username, now, settings) : { failures: 0, lockedUntil: null };
     if (phantom.lockedUntil && phantom.lockedUntil > now) {
       await auditLogin(db, wellFormed ? username : null, null, 'DENIED', 'locked', ctx, now);
-      return { ok: false, reason: 'LOCKED', retryAt: phantom.lockedUntil };
+      return { ok: false, code: 'LOCKED', retryAt: phantom.lockedUntil };
     }
     await verifyPassword(await getDummyHash(), password);
     await auditLogin(db, wellFormed ? username : null, null, 'DENIED', 'unknown_user', ctx, now);
-    if (wellFormed && phantom.failures + 1 >= settings.STAFF_MAX_LOGIN_FAILURES) return { ok: false, reason: 'LOCKED', retryAt: lockFor() };
-    return { ok: false, reason: 'INVALID_CREDENTIALS' };
+    if (wellFormed && phantom.failures + 1 >= settings.STAFF_MAX_LOGIN_FAILURES) return { ok: false, code: 'LOCKED', retryAt: lockFor() };
+    return { ok: false, code: 'INVALID_CREDENTIALS' };
   }
 
   if (user.lockedUntil && user.lockedUntil > now) {
     await auditLogin(db, username, user.id, 'DENIED', 'locked', ctx, now);
-    return { ok: false, reason: 'LOCKED', retryAt: user.lockedUntil };
+    return { ok: false, code: 'LOCKED', retryAt: user.lockedUntil };
   }
 
   const passwordOk = await verifyPassword(user.passwordHash, password);
@@ -451,9 +449,9 @@ export async function authenticate(
   if (counted.failedLogins >= settings.STAFF_MAX_LOGIN_FAILURES) {
     const retryAt = lockFor();
     await db.staffUser.update({ where: { id: user.id }, data: { lockedUntil: retryAt, failedLogins: 0 } });
-    return { ok: false, reason: 'LOCKED', retryAt };
+    return { ok: false, code: 'LOCKED', retryAt };
   }
-  return { ok: false, reason: 'INVALID_CREDENTIALS' };
+  return { ok: false, code: 'INVALID_CREDENTIALS' };
 }
 
 /** The principal a bearer token stands for, or null when it is unknown, expired, revoked or its account disabled. */

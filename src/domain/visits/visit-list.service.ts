@@ -18,7 +18,7 @@ type VisitResult = (typeof VISIT_RESULTS)[number];
 /** Results as a worker may type them in Chinese. */
 const RESULT_WORDS: Record<string, VisitResult> = { 已走访: 'visited', 走访: 'visited', 不在家: 'absent', 已迁出: 'moved', 迁出: 'moved', 已死亡: 'deceased', 死亡: 'deceased' };
 
-export type VisitListFailure = { ok: false; reason: 'NOT_FOUND' };
+export type VisitListFailure = { ok: false; code: 'NOT_FOUND' };
 type Label = (key: string) => string;
 
 /**
@@ -29,7 +29,7 @@ export async function createVisitList(db: DbClient, ctx: StaffContext, src: { fi
   let select: Prisma.Sql;
   let regionCode: string;
   if ('filter' in src) {
-    if (!(await checkFilterScope(db, ctx, src.filter, 'visit_list.create'))) return { ok: false, reason: 'NOT_FOUND' };
+    if (!(await checkFilterScope(db, ctx, src.filter, 'visit_list.create'))) return { ok: false, code: 'NOT_FOUND' };
     const f = { excludeOptedOut: false, excludeOpenChangeRequest: false, ...src.filter };
     select = Prisma.sql`SELECT p.id, p.region_code FROM person p WHERE ${segmentWhere(f, ctx.now)}`;
     regionCode = src.filter.region;
@@ -37,7 +37,7 @@ export async function createVisitList(db: DbClient, ctx: StaffContext, src: { fi
     const c = await db.campaign.findUnique({ where: { id: src.campaignId } });
     if (!c || !isWithinRegion(ctx.staff.regionCode, c.regionCode)) {
       await recordAudit(db, { actorType: 'STAFF', actorId: ctx.staff.id, source: ctx.source, action: 'visit_list.create', targetType: 'campaign', targetId: src.campaignId, outcome: 'DENIED', at: ctx.now });
-      return { ok: false, reason: 'NOT_FOUND' };
+      return { ok: false, code: 'NOT_FOUND' };
     }
     select = Prisma.sql`SELECT p.id, p.region_code FROM campaign_recipient r JOIN person p ON p.id = r.person_id
       WHERE r.campaign_id = ${c.id}::uuid AND (r.status IN ('SKIPPED', 'FAILED') OR (r.sent_at IS NOT NULL AND r.outcome IS NULL))`;
@@ -93,7 +93,7 @@ function rowValues(r: EntryRow, t: Label): string[] {
 /** The list as an xlsx workbook, one sheet per village or community (of one township when asked). Audited. */
 export async function visitListWorkbook(db: DbClient, ctx: StaffContext, id: string, t: Label, township?: string): Promise<{ ok: true; buffer: Buffer } | VisitListFailure> {
   const list = await loadList(db, ctx, id, 'visit_list.download');
-  if (!list) return { ok: false, reason: 'NOT_FOUND' };
+  if (!list) return { ok: false, code: 'NOT_FOUND' };
   const rows = await entries(db, id, township);
   const wb = new ExcelJS.Workbook();
   const sheets = new Map<string, ExcelJS.Worksheet>();
@@ -116,7 +116,7 @@ export async function visitListWorkbook(db: DbClient, ctx: StaffContext, id: str
 /** The same list as CSV rows (header first). Audited. */
 export async function visitListCsv(db: DbClient, ctx: StaffContext, id: string, t: Label): Promise<{ ok: true; rows: string[][] } | VisitListFailure> {
   const list = await loadList(db, ctx, id, 'visit_list.download');
-  if (!list) return { ok: false, reason: 'NOT_FOUND' };
+  if (!list) return { ok: false, code: 'NOT_FOUND' };
   const rows = await entries(db, id);
   await recordAudit(db, { actorType: 'STAFF', actorId: ctx.staff.id, source: ctx.source, action: 'visit_list.download', targetType: 'visit_list', targetId: id, at: ctx.now, details: { format: 'csv', rows: rows.length } });
   return { ok: true, rows: [['township', ...VISIT_COLUMNS.map((c) => t(`community.visitList.columns.${c}`))], ...rows.map((r) => [r.township, ...rowValues(r, t)])] };
@@ -142,7 +142,7 @@ const cell = (row: ExcelJS.Row, i: number) => {
  */
 export async function applyVisitResults(db: DbClient, ctx: StaffContext & { holidays?: readonly string[] }, id: string, file: Buffer): Promise<{ ok: true; report: ResultsReport } | VisitListFailure> {
   const list = await loadList(db, ctx, id, 'visit_list.results');
-  if (!list) return { ok: false, reason: 'NOT_FOUND' };
+  if (!list) return { ok: false, code: 'NOT_FOUND' };
   const wb = new ExcelJS.Workbook();
   const report: ResultsReport = { applied: 0, unchanged: 0, changeRequests: 0, rejects: [] };
   try {

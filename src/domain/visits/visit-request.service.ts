@@ -161,7 +161,7 @@ export async function listVisitRequests(
   return { requests: await toViews(db, page), nextCursor: rows.length > limit && last ? `${last.createdAt.toISOString()}|${last.id}` : null };
 }
 
-export type VisitRequestFailure = { ok: false; reason: 'NOT_FOUND' } | { ok: false; reason: 'ALREADY_CLOSED' };
+export type VisitRequestFailure = { ok: false; code: 'NOT_FOUND' } | { ok: false; code: 'ALREADY_CLOSED' };
 
 async function inScope(db: DbClient, staff: StaffPrincipal, id: string, ctx: { source: string; now: Date }, action: string): Promise<Row | null> {
   const row = await db.visitRequest.findUnique({ where: { id } });
@@ -188,7 +188,7 @@ export async function getVisitRequest(
   ctx: { source: string; now: Date },
 ): Promise<{ ok: true; request: VisitRequestView } | VisitRequestFailure> {
   const row = await inScope(db, staff, id, ctx, 'visit_request.view');
-  if (!row) return { ok: false, reason: 'NOT_FOUND' };
+  if (!row) return { ok: false, code: 'NOT_FOUND' };
   await recordAudit(db, { actorType: 'STAFF', actorId: staff.id, source: ctx.source, action: 'visit_request.view', targetType: 'visit_request', targetId: id, at: ctx.now });
   const [view] = await toViews(db, [row]);
   return { ok: true, request: view! };
@@ -203,12 +203,12 @@ export async function closeVisitRequest(
   ctx: { source: string; now: Date },
 ): Promise<{ ok: true; request: VisitRequestView } | VisitRequestFailure> {
   const row = await inScope(db, staff, id, ctx, 'visit_request.close');
-  if (!row) return { ok: false, reason: 'NOT_FOUND' };
+  if (!row) return { ok: false, code: 'NOT_FOUND' };
   const n = await db.visitRequest.updateMany({
     where: { id, status: 'OPEN' },
     data: { status: 'CLOSED', outcome: a.outcome, outcomeNote: a.note ?? null, closedBy: staff.id, closedAt: ctx.now },
   });
-  if (n.count !== 1) return { ok: false, reason: 'ALREADY_CLOSED' };
+  if (n.count !== 1) return { ok: false, code: 'ALREADY_CLOSED' };
   await recordAudit(db, {
     actorType: 'STAFF',
     actorId: staff.id,

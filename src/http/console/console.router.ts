@@ -177,7 +177,7 @@ export function createConsoleRouter(deps: AppDeps, _registry: OpenAPIRegistry): 
       const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
       const r = await authenticate(prisma, username, password, clock, config, { source: 'console', ...(req.ip ? { ip: req.ip } : {}) });
       if (!r.ok) {
-        const error = r.reason === 'LOCKED' ? t('console.login.locked') : t('console.login.failed');
+        const error = r.code === 'LOCKED' ? t('console.login.locked') : t('console.login.failed');
         // The form comes back with the message (200: a form page, not an API; the audit has the failure).
         renderLogin(req, res, 200, { next, error, username });
         return;
@@ -350,8 +350,8 @@ export function createConsoleRouter(deps: AppDeps, _registry: OpenAPIRegistry): 
 
   const lookupError = (req: Request, res: Response, f: PersonLookupFailure): string => {
     const { t } = ctxOf(req, res);
-    if (f.reason === 'INVALID_ID_NUMBER') return t('console.person.invalid');
-    if (f.reason === 'FORBIDDEN') return t('console.error.FORBIDDEN');
+    if (f.code === 'INVALID_ID_NUMBER') return t('console.person.invalid');
+    if (f.code === 'FORBIDDEN') return t('console.error.FORBIDDEN');
     return t('console.person.notFound');
   };
 
@@ -360,7 +360,7 @@ export function createConsoleRouter(deps: AppDeps, _registry: OpenAPIRegistry): 
     const canReveal = can(principal, 'person.reveal');
     const r = await viewPerson(prisma, principal, idNumber, { reveal, source: 'console' }, clock);
     if (!r.ok) {
-      send(res, r.reason === 'FORBIDDEN' ? 403 : r.reason === 'NOT_FOUND' ? 404 : 400, personPage(ctxOf(req, res), { canReveal, error: lookupError(req, res, r) }));
+      send(res, r.code === 'FORBIDDEN' ? 403 : r.code === 'NOT_FOUND' ? 404 : 400, personPage(ctxOf(req, res), { canReveal, error: lookupError(req, res, r) }));
       return;
     }
     const personId = await personIdOf(prisma, idNumber);
