@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { createServer } from 'node:http';
 import { parseDatabaseUrl } from '../db/database-target';
 import { openDatabase } from '../db/open-database';
@@ -24,7 +25,9 @@ async function main() {
     }
     throw e;
   }
-  const logger = createLogger({ level: config.LOG_LEVEL });
+  // Buffered, asynchronous writes to stdout (issue 11: a synchronous write per log line showed in profiles);
+  // pino flushes the buffer when the process exits.
+  const logger = createLogger({ level: config.LOG_LEVEL, destination: pino.destination({ dest: 1, sync: false, minLength: 4096 }) });
   const db = await openDatabase(parseDatabaseUrl(config.DATABASE_URL), { migrate: true, command: 'canbao server' });
   logger.info({ database: db.description }, 'database ready (migrations applied)');
   if ((await db.prisma.region.count()) === 0) logger.info({ regions: await seedRegions(db.prisma) }, 'regions loaded');
