@@ -1,54 +1,37 @@
 /**
- * npm run bench:chat -- [--residents 200] [--seconds N]
+ * npm run bench:chat -- [--residents 1,50,200] [--workers 1,2] [--seconds 10] [--realistic] [--cpu-prof DIR]
  *
- * Chat throughput on a real PostgreSQL server: a fresh database (DATABASE_URL as admin, default
- * postgresql://postgres@127.0.0.1:5432/postgres) with the regions and <residents> synthetic persons, the real
- * app (createContainer, outbox dispatcher and scheduler running) on a loopback port, and <residents>
- * concurrent simulated residents, each going through a whole conversation over HTTP: create session, agree
- * to the notice, ID number, name, last 4 phone digits, status, confirm, "all correct". Without --seconds each
- * resident does one conversation; with it, residents start new conversations until the time is up.
- * Then a bare express JSON echo endpoint gets the same concurrency and the same number of requests, as the
- * ceiling of this machine's HTTP stack: the ratio says how much of it the chat turn keeps.
+ * Chat throughput on a real PostgreSQL server (issue 11). A fresh database (DATABASE_URL as admin, default
+ * postgresql://postgres@127.0.0.1:5432/postgres) gets the regions and synthetic persons; then, for each worker
+ * count and each number of residents, the real server (`node --import tsx src/app/main.ts`, WORKERS=N,
+ * LOG_LEVEL=info with stdout to /dev/null) runs in its own process(es) and a load generator in another
+ * (bench/chat-load.ts) drives concurrent residents through whole conversations for --seconds: create session,
+ * agree to the notice, ID number, name, last 4 phone digits, status, confirm, "all correct". The echo
+ * baseline (bench/echo-server.ts, a bare express JSON echo with the same WORKERS) goes through the same
+ * generator with the same concurrency and duration. Reported: turns/s, p50/p90/p99 latency, errors, and the
+ * peak RSS (VmHWM) of the largest server process. --realistic adds 2,000 residents with 3-8 s think time
+ * between messages (latency only). --cpu-prof DIR writes a V8 CPU profile of each server process.
  * The database is dropped at the end.
  */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import express from 'express';
 import { Client } from 'pg';
-import { loadConfig } from '../src/app/config';
-import { createContainer } from '../src/app/container';
 import { parseDatabaseUrl } from '../src/db/database-target';
 import { openDatabase, type OpenDatabase } from '../src/db/open-database';
 import { computeCheckChar } from '../src/domain/codes/id-number';
 import { seedRegions } from '../src/domain/registry/region.service';
-import { createLogger } from '../src/lib/logger';
+import type { LoadJob, LoadResult, Resident } from './chat-load';
+
+const ROOT = path.resolve(__dirname, '..');
 
 const DEFAULT_ADMIN = 'postgresql://postgres@127.0.0.1:5432/postgres';
 const SURNAMES = '王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤';
 const GIVEN = '秀英桂兰玉珍芳丽建华国强明军志伟红梅文杰海燕德顺春花永福金凤光荣家和小平';
-
-interface Resident {
-  idNumber: string;
-  name: string;
-  phone: string;
-}
-
-function options() {
-  const { values } = parseArgs({
-    options: { residents: { type: 'string', default: '200' }, seconds: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help) {
-    console.log('npm run bench:chat -- [--residents 200] [--seconds N]');
-    process.exit(0);
-  }
-  const residents = Number(values.residents);
-  const seconds = values.seconds === undefined ? undefined : Number(values.seconds);
-  if (!Number.isInteger(residents) || residents < 1 || residents > 5000) throw new Error('--residents must be a whole number from 1 to 5000');
-  if (seconds !== undefined && !(seconds > 0 && seconds <= 3600)) throw new Error('--seconds must be between 1 and 3600');
-  return { residents, seconds };
-}
 
 /** N synthetic residents with valid, distinct ID numbers (a distinct birth date each) and phones. */
 function makeResidents(n: number): Resident[] {
@@ -92,67 +75,115 @@ async function seedResidents(db: OpenDatabase, residents: Resident[]) {
   }
 }
 
-/** A minimal JSON-over-HTTP client on a keep-alive agent. */
-function jsonClient(port: number, maxSockets: number) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets });
-  return {
-    agent,
-    request(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      return new Promise((resolve, reject) => {
-        const req = http.request(
-          {
-            host: '127.0.0.1',
-            port,
-            method,
-            path,
-            agent,
-            headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => {
-              const text = Buffer.concat(chunks).toString('utf8');
-              let parsed: unknown = text;
-              try {
-                parsed = JSON.parse(text);
-              } catch {
-                // not JSON
-              }
-              resolve({ status: res.statusCode ?? 0, body: parsed });
-            });
-          },
-        );
-        req.on('error', reject);
-        req.end(payload);
-      });
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      residents: { type: 'string', default: '1,50,200' },
+      workers: { type: 'string', default: '1,2' },
+      seconds: { type: 'string', default: '10' },
+      realistic: { type: 'boolean', default: false },
+      'realistic-residents': { type: 'string', default: '2000' },
+      'realistic-seconds': { type: 'string', default: '60' },
+      'realistic-workers': { type: 'string', default: '2' },
+      'cpu-prof': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
+  });
+  if (values.help) {
+    console.log('npm run bench:chat -- [--residents 1,50,200] [--workers 1,2] [--seconds 10] [--realistic] [--realistic-residents 2000] [--realistic-seconds 60] [--cpu-prof DIR]');
+    process.exit(0);
+  }
+  const list = (v: string, name: string) => {
+    const xs = v.split(',').filter(Boolean).map(Number);
+    if (!xs.length || xs.some((x) => !Number.isInteger(x) || x < 1 || x > 5000)) throw new Error(`--${name} must be whole numbers from 1 to 5000, comma-separated`);
+    return xs;
+  };
+  const seconds = Number(values.seconds);
+  if (!(seconds > 0 && seconds <= 3600)) throw new Error('--seconds must be between 1 and 3600');
+  return {
+    residents: list(values.residents, 'residents'),
+    workers: list(values.workers, 'workers'),
+    seconds,
+    realistic: values.realistic ? { residents: list(values['realistic-residents'], 'realistic-residents')[0]!, seconds: Number(values['realistic-seconds']), workers: list(values['realistic-workers'], 'realistic-workers')[0]! } : null,
+    cpuProf: values['cpu-prof'],
   };
 }
 
-function listen(app: express.Express): Promise<http.Server> {
-  return new Promise((resolve) => {
-    const server = http.createServer(app);
-    server.keepAliveTimeout = 30_000;
-    server.listen(0, '127.0.0.1', () => resolve(server));
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
   });
 }
 
-const portOf = (s: http.Server) => (s.address() as AddressInfo).port;
-const closeServer = (s: http.Server) =>
-  new Promise<void>((resolve) => {
-    s.closeAllConnections();
-    s.close(() => resolve());
+/** A server in its own process tree (`node --import tsx <script>`), ready when GET /readyz answers 200. */
+async function startProcess(script: string, env: Record<string, string>, cpuProf?: string): Promise<{ child: ChildProcess; port: number }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...(cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : []), '--import', 'tsx', script], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_OPTIONS: '', PORT: String(port), HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${script} exited: ${err}`);
+    if (Date.now() > deadline) throw new Error(`${script} not ready after 120 s: ${err}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { child, port };
+}
 
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+/** The largest peak RSS (VmHWM) of a process and its descendants (cluster workers), in bytes. */
+function peakRss(pid: number): number {
+  let max = 0;
+  const visit = (p: number) => {
+    try {
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (hwm) max = Math.max(max, Number(hwm[1]) * 1024);
+      for (const t of fs.readdirSync(`/proc/${p}/task`)) {
+        for (const c of fs.readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').split(' ').filter(Boolean)) visit(Number(c));
+      }
+    } catch {
+      // gone
+    }
+  };
+  visit(pid);
+  return max;
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+/** Runs one load job in a generator process of its own. */
+function generate(job: LoadJob): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const g = fork(path.join(__dirname, 'chat-load.ts'), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, NODE_OPTIONS: '' } });
+    g.once('message', (r) => resolve(r as LoadResult));
+    g.once('exit', (code) => (code ? reject(new Error(`load generator exited with ${code}`)) : undefined));
+    g.send(job);
+  });
 }
 
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 const mb = (bytes: number) => `${Math.round(bytes / 1048576)} MB`;
+const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
 async function main() {
   const opts = options();
@@ -170,14 +201,17 @@ async function main() {
   };
   const url = new URL(adminUrl);
   url.pathname = `/${dbName}`;
+  const children: ChildProcess[] = [];
 
-  console.log(`bench:chat · ${opts.residents} residents${opts.seconds ? ` for ${opts.seconds} s` : ', one conversation each'} · database ${dbName}`);
+  console.log(`bench:chat · residents ${opts.residents.join('/')} · WORKERS ${opts.workers.join('/')} · ${opts.seconds} s each · ${os.cpus().length} cores · database ${dbName}`);
+  console.log(`load average before: ${load()}`);
   await admin(`CREATE DATABASE "${dbName}"`);
   let db: OpenDatabase | undefined;
   let dropped = false;
   const drop = async () => {
     if (dropped) return;
     dropped = true;
+    for (const c of children) await stopProcess(c);
     await db?.close().catch(() => undefined);
     await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
   };
@@ -188,122 +222,57 @@ async function main() {
   }
 
   try {
-    const poolSize = Math.min(20, Math.max(4, Math.ceil(opts.residents / 10)));
-    db = await openDatabase({ kind: 'postgres', url: url.toString() }, { migrate: true, poolSize });
+    db = await openDatabase({ kind: 'postgres', url: url.toString() }, { migrate: true, poolSize: 4 });
     await seedRegions(db.prisma);
-    const residents = makeResidents(opts.residents);
+    const residents = makeResidents(Math.max(...opts.residents, opts.realistic?.residents ?? 0));
     const seedStart = Date.now();
     await seedResidents(db, residents);
-    console.log(`seeded ${residents.length} persons in ${((Date.now() - seedStart) / 1000).toFixed(1)} s; database pool ${poolSize}`);
-
-    const config = loadConfig({
+    await db.close();
+    db = undefined;
+    console.log(`seeded ${residents.length} persons in ${((Date.now() - seedStart) / 1000).toFixed(1)} s`);
+    const serverEnv = {
       NODE_ENV: 'development',
-      LOG_LEVEL: 'silent',
+      LOG_LEVEL: 'info',
       CHAT_RATE_LIMIT_PER_MINUTE: '100000',
       DEMO_SEED: 'false',
       DATABASE_URL: url.toString(),
-    });
-    const c = createContainer({ config, db, logger: createLogger({ level: 'silent' }) });
-    c.startBackground();
-    const chatServer = await listen(c.app);
-    const chat = jsonClient(portOf(chatServer), opts.residents);
+    };
+    let failed = false;
 
-    // ---------------------------------------------------------------- chat
-    const latencies: number[] = [];
-    let errors = 0;
-    let conversations = 0;
-    const deadline = opts.seconds ? Date.now() + opts.seconds * 1000 : Infinity;
-    const timed = async (method: string, path: string, body?: unknown) => {
-      const t0 = process.hrtime.bigint();
-      const r = await chat.request(method, path, body);
-      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      return r;
+    const run = async (script: string, env: Record<string, string>, job: Omit<LoadJob, 'port'>) => {
+      const prof = opts.cpuProf && script.includes('main') ? path.resolve(opts.cpuProf) : undefined;
+      const server = await startProcess(script, env, prof);
+      children.push(server.child);
+      const r = await generate({ ...job, port: server.port });
+      const rss = peakRss(server.child.pid!);
+      await stopProcess(server.child);
+      if (r.errors) {
+        failed = true;
+        for (const e of r.errorSamples) console.error(`  error: ${e}`);
+      }
+      return { ...r, rate: r.requests / r.seconds, rss };
     };
 
-    /** One whole conversation: 'done', 'cut' by the deadline, or 'failed' (an unexpected answer). */
-    async function converse(r: Resident): Promise<'done' | 'cut' | 'failed'> {
-      const created = await timed('POST', '/api/chat/sessions');
-      if (created.status !== 201) {
-        errors++;
-        return 'failed';
+    console.log('\n| WORKERS | residents | chat turns/s | p50 | p90 | p99 | errors | peak RSS | echo req/s | echo p50 | ratio |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const workers of opts.workers) {
+      for (const n of opts.residents) {
+        const chat = await run('src/app/main.ts', { ...serverEnv, WORKERS: String(workers) }, { mode: 'chat', residents: residents.slice(0, n), seconds: opts.seconds });
+        const echo = await run('bench/echo-server.ts', { WORKERS: String(workers) }, { mode: 'echo', residents: residents.slice(0, n), seconds: opts.seconds });
+        console.log(
+          `| ${workers} | ${n} | ${chat.rate.toFixed(1)} | ${ms(chat.p50)} | ${ms(chat.p90)} | ${ms(chat.p99)} | ${chat.errors} | ${mb(chat.rss)} | ${echo.rate.toFixed(0)} | ${ms(echo.p50)} | ${(chat.rate / echo.rate).toFixed(3)} |`,
+        );
       }
-      const id = (created.body as { sessionId: string }).sessionId;
-      const steps: [string, RegExp][] = [
-        ['1', /身份证号码/],
-        [r.idNumber, /姓名/],
-        [r.name, /后4位/],
-        [r.phone.slice(-4), /身份核对成功/],
-        ['1', /的参保情况/],
-        ['1', /这些信息对吗/],
-        ['1', /已确认/],
-      ];
-      for (const [text, expected] of steps) {
-        if (Date.now() > deadline) return 'cut';
-        const res = await timed('POST', `/api/chat/sessions/${id}/messages`, { text });
-        const replies = (res.body as { replies?: { text: string }[] }).replies ?? [];
-        if (res.status !== 200 || !replies.some((m) => expected.test(m.text))) {
-          if (errors++ < 3) console.error(`unexpected answer to "${text.length > 10 ? '…' : text}": ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
-          return 'failed';
-        }
-      }
-      return 'done';
     }
-
-    const started = process.hrtime.bigint();
-    await Promise.all(
-      residents.map(async (r) => {
-        do {
-          const outcome = await converse(r);
-          if (outcome !== 'done') break;
-          conversations++;
-        } while (opts.seconds && Date.now() < deadline);
-      }),
-    );
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    await c.dispatcher.kick();
-    const confirmed = await db.prisma.person.count({ where: { registrationStatus: 'CONFIRMED', confirmedChannel: 'web' } });
-    const pendingOutbox = await db.prisma.outboxMessage.count({ where: { status: { not: 'SENT' } } });
-    await c.stop();
-    await closeServer(chatServer);
-    chat.agent.destroy();
-
-    const sorted = [...latencies].sort((a, b) => a - b);
-    const turns = latencies.length;
-    const chatRate = turns / seconds;
-    const peakRss = process.resourceUsage().maxRSS * 1024;
-    console.log(
-      `chat: ${turns} turns (${conversations} conversations, ${confirmed} persons CONFIRMED, ${errors} errors, ${pendingOutbox} outbox rows not yet SENT) in ${seconds.toFixed(1)} s`,
-    );
-    console.log(`chat: ${chatRate.toFixed(1)} turns/s · latency p50 ${ms(percentile(sorted, 50))}, p90 ${ms(percentile(sorted, 90))}, p99 ${ms(percentile(sorted, 99))}, max ${ms(sorted.at(-1) ?? NaN)}`);
-    console.log(`chat: peak RSS ${mb(peakRss)} (one process: app, PostgreSQL client pool and the ${opts.residents} simulated residents)`);
-
-    // ---------------------------------------------------------------- echo baseline
-    const echoApp = express();
-    echoApp.use(express.json());
-    echoApp.post('/echo', (req, res) => {
-      res.json({ echo: req.body as unknown });
-    });
-    const echoServer = await listen(echoApp);
-    const echo = jsonClient(portOf(echoServer), opts.residents);
-    let remaining = turns;
-    let echoErrors = 0;
-    const echoStart = process.hrtime.bigint();
-    await Promise.all(
-      Array.from({ length: opts.residents }, async () => {
-        while (remaining > 0) {
-          remaining--;
-          const r = await echo.request('POST', '/echo', { text: '1' });
-          if (r.status !== 200) echoErrors++;
-        }
-      }),
-    );
-    const echoSeconds = Number(process.hrtime.bigint() - echoStart) / 1e9;
-    await closeServer(echoServer);
-    echo.agent.destroy();
-    const echoRate = turns / echoSeconds;
-    console.log(`echo: ${turns} requests (${echoErrors} errors) in ${echoSeconds.toFixed(2)} s → ${echoRate.toFixed(0)} req/s (bare express JSON echo, same concurrency)`);
-    console.log(`ratio: chat turns/s ÷ echo req/s = ${(chatRate / echoRate).toFixed(3)}`);
-    if (errors || echoErrors) process.exitCode = 1;
+    if (opts.realistic) {
+      const { residents: n, seconds, workers } = opts.realistic;
+      const r = await run('src/app/main.ts', { ...serverEnv, WORKERS: String(workers) }, { mode: 'chat', residents: residents.slice(0, n), seconds, thinkMs: [3000, 8000] });
+      console.log(
+        `\nrealistic: ${n} residents, 3-8 s think time, WORKERS=${workers}, ${seconds} s: ${r.requests} turns (${r.rate.toFixed(1)}/s), p50 ${ms(r.p50)}, p90 ${ms(r.p90)}, p99 ${ms(r.p99)}, max ${ms(r.max)}, ${r.errors} errors, peak RSS ${mb(r.rss)}`,
+      );
+    }
+    console.log(`\nload average after: ${load()}`);
+    if (failed) process.exitCode = 1;
   } finally {
     await drop();
   }

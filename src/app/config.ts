@@ -50,6 +50,11 @@ export const configSchema = z.object({
     .transform((s) => s.split(',').map((d) => d.trim()).filter(Boolean))
     .pipe(z.array(z.iso.date('must be dates YYYY-MM-DD separated by commas'))),
   OUTBOX_POLL_MS: int(10, 60000).default(500),
+  /**
+   * Server processes on one port (issue 11). Default: the number of cores with PostgreSQL, 1 with the embedded
+   * database (which is one process; more is refused there).
+   */
+  WORKERS: int(1, 64).optional(),
   // ---- issue 13: handoff desk
   /** When agents answer handoffs (China time): `mon-fri 08:30-12:00,14:30-17:30` (default) or `always`. */
   HANDOFF_HOURS: z

@@ -48,6 +48,7 @@ export function createContainer(opts: ContainerOptions) {
   const handoffHours = parseServiceHours(config.HANDOFF_HOURS, config.HOLIDAYS);
   const handoffBus = new HandoffBus();
   const dispatcher = new OutboxDispatcher(db.prisma, clock, logger, { pollMs: config.OUTBOX_POLL_MS });
+  const hub = new WebChatHub();
   const engine = new ConversationEngine({
     prisma: db.prisma,
     i18n,
@@ -56,6 +57,7 @@ export function createContainer(opts: ContainerOptions) {
     defaultLocale: config.DEFAULT_LOCALE,
     idleMinutes: config.SESSION_IDLE_MINUTES,
     onOutbox: () => void dispatcher.kick(),
+    onTranscript: (channel, endpoint) => channel === hub.channel && hub.wake(endpoint),
     handoff: createHandoffGate({ hours: handoffHours, bus: handoffBus }),
     flow: residentFlowBinding({
       i18n,
@@ -72,7 +74,6 @@ export function createContainer(opts: ContainerOptions) {
       },
     }),
   });
-  const hub = new WebChatHub();
   const handoffDesk = new HandoffDesk({ prisma: db.prisma, engine, bus: handoffBus, clock, hours: handoffHours, escalateMinutes: config.HANDOFF_ESCALATE_MINUTES });
   dispatcher.register(hub);
   dispatcher.register(new SmsOutboxSender(sms));

@@ -1,9 +1,12 @@
+import pino from 'pino';
+import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import { parseDatabaseUrl } from '../db/database-target';
-import { openDatabase } from '../db/open-database';
+import { openDatabase, type OpenDatabase } from '../db/open-database';
 import { seedRegions } from '../domain/registry/region.service';
-import { createLogger } from '../lib/logger';
-import { ConfigError, loadConfig } from './config';
+import { createLogger, type Logger } from '../lib/logger';
+import { joinWorkers, runPrimary, workerCount, workerIndex } from './cluster';
+import { ConfigError, loadConfig, type Config } from './config';
 import { createContainer } from './container';
 import { staffRouters } from './staff-routers';
 import { seedDemo } from './demo';
@@ -24,18 +27,31 @@ async function main() {
     }
     throw e;
   }
-  const logger = createLogger({ level: config.LOG_LEVEL });
-  const db = await openDatabase(parseDatabaseUrl(config.DATABASE_URL), { migrate: true, command: 'canbao server' });
-  logger.info({ database: db.description }, 'database ready (migrations applied)');
-  if ((await db.prisma.region.count()) === 0) logger.info({ regions: await seedRegions(db.prisma) }, 'regions loaded');
-  if (config.DEMO_SEED) await seedDemo(db.prisma, config, logger);
+  // Buffered, asynchronous writes to stdout (issue 11: a synchronous write per log line showed in profiles);
+  // pino flushes the buffer when the process exits.
+  const logger = createLogger({ level: config.LOG_LEVEL, destination: pino.destination({ dest: 1, sync: false }) });
+  const target = parseDatabaseUrl(config.DATABASE_URL);
+  const workers = workerCount(config.WORKERS, target);
+  if (workers > 1 && cluster.isPrimary) {
+    // Migrations and seeds once, then the workers.
+    const db = await openDatabase(target, { migrate: true, command: 'canbao server' });
+    await prepare(db, config, logger);
+    await db.close();
+    runPrimary(workers, logger);
+    return;
+  }
+  const db = await openDatabase(target, { migrate: !cluster.isWorker, command: 'canbao server' });
+  if (!cluster.isWorker) await prepare(db, config, logger);
 
   const c = createContainer({ config, db, logger, extraRouters: staffRouters() });
-  c.startBackground();
-  const wechat = await startWechatChannels(c, wechatConfig);
+  // The background loops and the Wechaty bot run in one process (worker 0); see src/app/cluster.ts.
+  const elected = workerIndex() === 0;
+  if (elected) c.startBackground();
+  const wechat = await startWechatChannels(c, elected ? wechatConfig : { ...wechatConfig, WECHATY_PUPPET: undefined });
   const server = createServer(wechat.wrap(c.app));
   server.listen(config.PORT, config.HOST, () => {
-    logger.info({ port: config.PORT }, 'Canbao is listening');
+    logger.info({ port: config.PORT, worker: cluster.isWorker ? workerIndex() : undefined }, 'Canbao is listening');
+    if (!elected) return;
     console.log(`\nCanbao is running: web chat at http://localhost:${config.PORT}/chat , staff API at /api (OpenAPI: /api/openapi.json)\n`);
   });
 
@@ -51,8 +67,16 @@ async function main() {
     await db.close();
     process.exit(0);
   };
+  joinWorkers(c.hub, () => void shutdown('disconnect'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/** Migrations are applied by openDatabase; regions and the demo population go into an empty database. */
+async function prepare(db: OpenDatabase, config: Config, logger: Logger) {
+  logger.info({ database: db.description }, 'database ready (migrations applied)');
+  if ((await db.prisma.region.count()) === 0) logger.info({ regions: await seedRegions(db.prisma) }, 'regions loaded');
+  if (config.DEMO_SEED) await seedDemo(db.prisma, config, logger);
 }
 
 main().catch((e: unknown) => {

@@ -9,12 +9,13 @@ import { isLocale, type Locale } from '../lib/i18n';
 import type { Logger } from '../lib/logger';
 import { stripControlChars } from '../lib/control-chars';
 import { KeyedMutex } from './keyed-mutex';
-import { toOutbound, type InboundMessage, type OutboundMessage } from './messages';
+import type { InboundMessage, OutboundMessage } from './messages';
 import { renderReply } from './render';
 import { detectCommand, type GlobalCommand } from './text-matching';
 import { canResume, nextSteps, promptOnly, resumableOf, taskOf, welcomeBack, type StepBack, type StoredPrompt } from './step-memory';
 import { leafState, type FlowContextView } from './understanding/expectations';
 import { understand } from './understanding/understand';
+import { closeTurn, earlierReplies, openTurn, saveOutbound } from './turn-store';
 
 type Tx = Prisma.TransactionClient;
 
@@ -67,11 +68,13 @@ export class StaffTurnRefused extends Error {
   }
 }
 
-/** A flow plugged into the engine: its statechart with ports bound to the turn, and its start input. */
+/** A flow plugged into the engine: its statechart (made once), the ports bound to a turn, its start input. */
 export interface FlowBinding {
   id: string;
   version: number;
-  machine(turn: TurnContext): AnyStateMachine;
+  machine: AnyStateMachine;
+  /** Runs the flow's part of a turn with the machine's ports bound to that turn. */
+  bind<T>(turn: TurnContext, run: () => T): T;
   input(turn: TurnContext & { noticeAcknowledged: boolean }): unknown;
   noticeVersion: string;
 }
@@ -90,6 +93,10 @@ export interface EngineDeps {
   turnTimeoutMs?: number;
   /** The handoff desk (issue 13); without it handoffs are recorded but the bot carries on. */
   handoff?: HandoffGate;
+  /** Channels whose turn replies are the HTTP response: no outbox row (default web and assisted). */
+  pullChannels?: readonly string[];
+  /** Called after a commit that added to a conversation's transcript (live views read it from there). */
+  onTranscript?: (channel: string, endpoint: string) => void;
 }
 
 export interface TurnResult {
@@ -100,6 +107,7 @@ export interface TurnResult {
 }
 
 const IDLE_TIMER = 'idle';
+const DEFAULT_PULL_CHANNELS = ['web', 'assisted'];
 
 /**
  * The conversation engine owns the turn (docs/architecture.md "The turn"): de-duplication, one turn at a time per
@@ -139,7 +147,7 @@ export class ConversationEngine {
     const out = await this.mutex.run(`${conv.channel}\u0000${conv.endpoint}`, () =>
       this.deps.prisma.$transaction(async (tx) => {
         await check?.(tx);
-        const [m] = await this.saveOutbound(tx, conversationId, conv.channel, conv.endpoint, null, [{ text }], 'agent', staffId);
+        const [m] = await this.saveOutbound(tx, conversationId, conv.channel, conv.endpoint, [{ text }], 'agent', staffId);
         return m!;
       }),
     );
@@ -169,7 +177,7 @@ export class ConversationEngine {
           data: { snapshot: Prisma.DbNull, lastPrompt: this.idlePrompt(row.snapshot, row.last_prompt as StoredPrompt | null), version: { increment: 1 } },
         });
         const out = renderReply(this.deps.i18n, locale, { type: 'reply', parts: [{ key: 'common.sessionEnded' }] });
-        await this.saveOutbound(tx, conversationId, conv.channel, conv.endpoint, null, [out], 'notification');
+        await this.saveOutbound(tx, conversationId, conv.channel, conv.endpoint, [out], 'notification');
         return true;
       });
       if (done) this.deps.onOutbox?.();
@@ -184,32 +192,20 @@ export class ConversationEngine {
     const afterCommit: (() => void)[] = [];
     const result = await prisma.$transaction(
       async (tx) => {
-        await tx.conversation.upsert({
-          where: { channel_endpoint: { channel, endpoint } },
-          create: { channel, endpoint, flowId: flow.id, flowVersion: flow.version, locale: this.deps.defaultLocale },
-          update: {},
+        // 1. Lock-or-create and read the conversation, and store the message unless it is a retry (one statement).
+        const conv = await openTurn(tx, {
+          channel,
+          endpoint,
+          flowId: flow.id,
+          flowVersion: flow.version,
+          locale: this.deps.defaultLocale,
+          noticeVersion: flow.noticeVersion,
+          now,
+          inbound: msg ? { externalId: msg.messageId ?? null, text: redactSensitive(msg.text) } : null,
         });
-        const locked = await tx.$queryRaw<{ id: string }[]>`
-          SELECT id FROM conversation WHERE channel = ${channel} AND endpoint = ${endpoint} FOR UPDATE`;
-        const conv = await tx.conversation.findUniqueOrThrow({ where: { id: locked[0]!.id } });
-
-        // 1. De-duplicate: a retried message gets the answer it got the first time.
-        let inboundSeq: bigint | null = null;
-        if (msg) {
-          if (msg.messageId) {
-            const seen = await tx.message.findUnique({
-              where: { conversationId_direction_externalId: { conversationId: conv.id, direction: 'IN', externalId: msg.messageId } },
-            });
-            if (seen) {
-              const earlier = await tx.message.findMany({ where: { inReplyTo: seen.seq }, orderBy: { seq: 'asc' } });
-              return { conversationId: conv.id, duplicate: true, replies: earlier.map(toOutbound), queued: false };
-            }
-          }
-          const inbound = await tx.message.create({
-            data: { conversationId: conv.id, direction: 'IN', externalId: msg.messageId ?? null, text: redactSensitive(msg.text), createdAt: now },
-          });
-          inboundSeq = inbound.seq;
-        }
+        // A retried message gets the answer it got the first time.
+        if (conv.duplicate) return { conversationId: conv.id, duplicate: true, replies: await earlierReplies(tx, conv.id, msg!.messageId!), queued: false };
+        const inboundSeq = conv.inboundSeq;
 
         let locale: Locale = isLocale(conv.locale) ? conv.locale : this.deps.defaultLocale;
         const bound = conv.personId && conv.boundUntil && conv.boundUntil > now ? conv.personId : null;
@@ -352,37 +348,8 @@ export class ConversationEngine {
         let persisted: unknown = conv.snapshot;
         if (runFlow) {
           // The input only matters for a fresh start; a restored snapshot carries its own context.
-          const noticeAcknowledged = snapshot ? true : await this.noticeAcknowledged(tx, conv.id);
-          const machine = flow.machine(turn);
-          const actor = createActor(machine, {
-            ...(snapshot ? { snapshot } : {}),
-            input: flow.input({ ...turn, noticeAcknowledged }),
-          });
-          actor.on('*', (e) => effects.push(e as FlowEffect));
-          let failure: unknown;
-          actor.subscribe({ error: (err) => (failure = err) });
-          actor.start();
-          if (event && snapshot) actor.send(event);
-          else if (event && !snapshot && event.type === 'user.human') {
-            // A first message of "human": hand over at once instead of greeting and then greeting again.
-            effects.length = 0;
-            actor.send(event);
-          }
-          const settle = () => waitFor(actor, (s) => s.hasTag('awaitingInput') || s.status !== 'active', { timeout: this.deps.turnTimeoutMs ?? 15_000 });
-          await settle();
-          for (const [i, ev] of staffEvents.entries()) {
-            if (i === staffEvents.length - 1 && expectOption) {
-              // A task: only its own prompt is shown, and only if the flow offered it (a verified resident's menu).
-              const offered = effects.some((e) => e.type === 'reply' && e.options?.some((o) => o.value === expectOption));
-              if (!offered) throw new StaffTurnRefused('NOT_VERIFIED');
-              effects.length = 0;
-            }
-            actor.send(ev);
-            await settle();
-          }
-          if (failure) throw failure;
-          persisted = actor.getPersistedSnapshot();
-          actor.stop();
+          const noticeAcknowledged = snapshot ? true : conv.noticeAcknowledged;
+          persisted = await flow.bind(turn, () => this.runFlow(turn, { snapshot, event, staffEvents, expectOption, noticeAcknowledged }, effects));
         }
         if (backTo) persisted = backTo.snapshot;
 
@@ -410,35 +377,76 @@ export class ConversationEngine {
           const steps = nextSteps(snapshot, promptBefore, persisted);
           if (steps.length) lastPrompt = { ...lastPrompt, steps };
         }
-        const nextVersion = conv.version + 1;
-        const updated = await tx.conversation.updateMany({
-          where: { id: conv.id, version: conv.version },
-          data: {
-            snapshot: persisted as Prisma.InputJsonValue,
-            flowId: flow.id,
-            flowVersion: flow.version,
-            locale,
-            version: nextVersion,
-            lastPrompt: lastPrompt ? (lastPrompt as unknown as Prisma.InputJsonValue) : Prisma.DbNull,
-            ...(msg ? { lastInboundAt: now } : {}),
-          },
+        const pushed = !this.pulls(channel);
+        const saved = await closeTurn(tx, {
+          conversationId: conv.id,
+          version: conv.version,
+          snapshot: persisted,
+          flowId: flow.id,
+          flowVersion: flow.version,
+          locale,
+          lastPrompt,
+          lastInboundAt: msg ? now : null,
+          idleTimer: { kind: IDLE_TIMER, dueAt: new Date(now.getTime() + this.deps.idleMinutes * 60_000) },
+          channel,
+          endpoint,
+          inReplyTo: inboundSeq,
+          messages: replies,
+          outbox: pushed ? 'reply' : null,
+          staffId: null,
+          now: this.deps.clock.now(),
         });
-        if (updated.count !== 1) throw new Error('conversation changed during the turn (version conflict)');
-        const saved = await this.saveOutbound(tx, conv.id, channel, endpoint, inboundSeq, replies, 'reply');
-        await tx.timer.upsert({
-          where: { conversationId_kind: { conversationId: conv.id, kind: IDLE_TIMER } },
-          create: { conversationId: conv.id, kind: IDLE_TIMER, dueAt: new Date(now.getTime() + this.deps.idleMinutes * 60_000), token: nextVersion },
-          update: { dueAt: new Date(now.getTime() + this.deps.idleMinutes * 60_000), token: nextVersion, status: 'PENDING' },
-        });
-        return { conversationId: conv.id, duplicate: false, replies: saved, queued: saved.length > 0 };
+        if (!saved) throw new Error('conversation changed during the turn (version conflict)');
+        return { conversationId: conv.id, duplicate: false, replies: saved, queued: pushed && saved.length > 0 };
       },
       { timeout: (this.deps.turnTimeoutMs ?? 15_000) + 5_000, maxWait: 10_000 },
     );
     const hold = repliesNotBefore - Date.now();
     if (hold > 0) await new Promise((r) => setTimeout(r, hold));
     if (result.queued) this.deps.onOutbox?.();
+    if (!result.duplicate) this.deps.onTranscript?.(channel, endpoint);
     for (const fn of afterCommit) fn();
     return { conversationId: result.conversationId, duplicate: result.duplicate, replies: result.replies };
+  }
+
+  /** Runs the flow until it waits for the user again; its effects go to `effects`. Returns the snapshot to save. */
+  private async runFlow(
+    turn: TurnContext,
+    run: { snapshot: Snapshot<unknown> | undefined; event: FlowEvent | null; staffEvents: FlowEvent[]; expectOption: string | undefined; noticeAcknowledged: boolean },
+    effects: FlowEffect[],
+  ): Promise<unknown> {
+    const { event } = run;
+    const { flow } = this.deps;
+    const actor = createActor(flow.machine, {
+      ...(run.snapshot ? { snapshot: run.snapshot } : {}),
+      input: flow.input({ ...turn, noticeAcknowledged: run.noticeAcknowledged }),
+    });
+    actor.on('*', (e) => effects.push(e as FlowEffect));
+    let failure: unknown;
+    actor.subscribe({ error: (err) => (failure = err) });
+    actor.start();
+    if (event && run.snapshot) actor.send(event);
+    else if (event && !run.snapshot && event.type === 'user.human') {
+      // A first message of "human": hand over at once instead of greeting and then greeting again.
+      effects.length = 0;
+      actor.send(event);
+    }
+    const settle = () => waitFor(actor, (s) => s.hasTag('awaitingInput') || s.status !== 'active', { timeout: this.deps.turnTimeoutMs ?? 15_000 });
+    await settle();
+    for (const [i, ev] of run.staffEvents.entries()) {
+      if (i === run.staffEvents.length - 1 && run.expectOption) {
+        // A task: only its own prompt is shown, and only if the flow offered it (a verified resident's menu).
+        const offered = effects.some((e) => e.type === 'reply' && e.options?.some((o) => o.value === run.expectOption));
+        if (!offered) throw new StaffTurnRefused('NOT_VERIFIED');
+        effects.length = 0;
+      }
+      actor.send(ev);
+      await settle();
+    }
+    if (failure) throw failure;
+    const persisted = actor.getPersistedSnapshot();
+    actor.stop();
+    return persisted;
   }
 
   /** The open question of a conversation that went idle: nothing, or the unfinished task to resume. */
@@ -447,50 +455,13 @@ export class ConversationEngine {
     return resume ? ({ parts: [], resume } as unknown as Prisma.InputJsonValue) : Prisma.DbNull;
   }
 
-  private async noticeAcknowledged(tx: Tx, conversationId: string): Promise<boolean> {
-    const n = await tx.noticeAcknowledgement.count({ where: { conversationId, noticeVersion: this.deps.flow.noticeVersion } });
-    return n > 0;
+  /** Transcript rows and outbox rows for outgoing messages, in the caller's transaction (one statement). */
+  private saveOutbound(tx: Tx, conversationId: string, channel: string, endpoint: string, messages: OutboundMessage[], kind: 'notification' | 'agent', staffId?: string) {
+    return saveOutbound(tx, { conversationId, channel, endpoint, inReplyTo: null, messages, outbox: kind, staffId: staffId ?? null, now: this.deps.clock.now() });
   }
 
-  /** Transcript rows and outbox rows for outgoing messages, in the caller's transaction. */
-  async saveOutbound(
-    tx: Tx,
-    conversationId: string,
-    channel: string,
-    endpoint: string,
-    inReplyTo: bigint | null,
-    messages: OutboundMessage[],
-    kind: 'reply' | 'notification' | 'agent',
-    staffId?: string,
-  ): Promise<OutboundMessage[]> {
-    const out: OutboundMessage[] = [];
-    for (const m of messages) {
-      const row = await tx.message.create({
-        data: {
-          conversationId,
-          direction: 'OUT',
-          text: m.text,
-          options: (m.options ?? undefined) as Prisma.InputJsonValue | undefined,
-          inReplyTo,
-          staffId: staffId ?? null,
-          createdAt: this.deps.clock.now(),
-        },
-      });
-      const withId = { ...m, id: row.seq.toString() };
-      await tx.outboxMessage.create({
-        data: {
-          conversationId,
-          messageSeq: row.seq,
-          channel,
-          endpoint,
-          kind,
-          payload: withId as unknown as Prisma.InputJsonValue,
-          nextAttemptAt: this.deps.clock.now(),
-          createdAt: this.deps.clock.now(),
-        },
-      });
-      out.push(withId);
-    }
-    return out;
+  /** A channel whose replies are the HTTP response (web chat, assisted): transcript only, no outbox row. */
+  private pulls(channel: string): boolean {
+    return (this.deps.pullChannels ?? DEFAULT_PULL_CHANNELS).includes(channel);
   }
 }

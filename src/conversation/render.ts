@@ -3,6 +3,7 @@ import type { ReplyEffect, TextPart } from '../../flows/effects';
 import { redactSensitive } from '../domain/codes/masking';
 import type { Locale } from '../lib/i18n';
 import type { OutboundMessage } from './messages';
+import { phrase } from './phrases';
 
 const NESTED = /^\$t\(([\w.-]+)\)$/;
 
@@ -10,9 +11,9 @@ function renderPart(i18n: i18n, lng: Locale, part: TextPart): string {
   const params: Record<string, string | number> = {};
   for (const [k, v] of Object.entries(part.params ?? {})) {
     const m = typeof v === 'string' ? NESTED.exec(v) : null;
-    params[k] = m?.[1] ? i18n.t(m[1], { lng }) : v;
+    params[k] = m?.[1] ? phrase(i18n, lng, m[1]) : v;
   }
-  return i18n.t(part.key, { lng, ...params });
+  return part.params ? i18n.t(part.key, { lng, ...params }) : phrase(i18n, lng, part.key);
 }
 
 /**
@@ -24,6 +25,6 @@ export function renderReply(i18n: i18n, lng: Locale, r: ReplyEffect): OutboundMe
   const text = redactSensitive(r.parts.map((p) => renderPart(i18n, lng, p)).join('\n'));
   return {
     text,
-    ...(r.options?.length ? { options: r.options.map((o) => ({ value: o.value, label: i18n.t(o.labelKey, { lng }) })) } : {}),
+    ...(r.options?.length ? { options: r.options.map((o) => ({ value: o.value, label: phrase(i18n, lng, o.labelKey) })) } : {}),
   };
 }

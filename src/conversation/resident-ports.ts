@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { i18n } from 'i18next';
 import { provideResidentPorts, PRIVACY_NOTICE_VERSION, RESIDENT_FLOW_ID, RESIDENT_FLOW_VERSION, type ResidentInput } from '../../flows/resident';
 import { campaignTaskAfterVerification, recordCampaignOutcome } from '../domain/campaigns/campaign-funnel.service';
@@ -112,13 +113,21 @@ export function createResidentPorts(turn: TurnContext, deps: ResidentPortDeps): 
   };
 }
 
-/** The resident flow as the engine runs it. */
+/**
+ * The resident flow as the engine runs it. The machine is made once per process (issue 11); its ports look up
+ * the running turn's ports, which `bind` sets for the turn's flow run (async context, so concurrent turns of
+ * different conversations each see their own).
+ */
 export function residentFlowBinding(deps: ResidentPortDeps): FlowBinding {
+  const current = new AsyncLocalStorage<ResidentFlowPorts>();
+  const turnPorts = new Proxy({} as ResidentFlowPorts, { get: (_t, name) => (current.getStore() as Record<string | symbol, unknown> | undefined)?.[name] });
+  const machine = provideResidentPorts(turnPorts);
   return {
     id: RESIDENT_FLOW_ID,
     version: RESIDENT_FLOW_VERSION,
     noticeVersion: PRIVACY_NOTICE_VERSION,
-    machine: (turn) => provideResidentPorts(createResidentPorts(turn, deps)),
+    machine,
+    bind: (turn, run) => current.run(createResidentPorts(turn, deps), run),
     input: (turn): ResidentInput => ({
       noticeAcknowledged: turn.noticeAcknowledged,
       ...(turn.personId ? { personId: turn.personId } : {}),

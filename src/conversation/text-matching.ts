@@ -1,6 +1,7 @@
 import type { i18n } from 'i18next';
 import type { ChoiceOption } from '../../flows/effects';
-import { LOCALES, synonyms, type Locale } from '../lib/i18n';
+import { LOCALES, type Locale } from '../lib/i18n';
+import { derived, phrase, phraseList } from './phrases';
 
 export type GlobalCommand = 'menu' | 'back' | 'human' | 'english' | 'chinese' | 'stop' | 'subscribe' | 'restart';
 const COMMANDS: GlobalCommand[] = ['menu', 'back', 'human', 'english', 'chinese', 'stop', 'subscribe', 'restart'];
@@ -22,10 +23,16 @@ export function normaliseAnswer(text: string): string {
 export function detectCommand(i18n: i18n, text: string): GlobalCommand | null {
   const t = normaliseAnswer(text);
   if (!t) return null;
-  for (const cmd of COMMANDS) {
-    for (const lng of LOCALES) if (synonyms(i18n, lng, `commands.${cmd}`).includes(t)) return cmd;
-  }
-  return null;
+  return commandTable(i18n).get(t) ?? null;
+}
+
+/** Every command synonym of every language → its command (the first command that lists it), made once. */
+function commandTable(i18n: i18n): Map<string, GlobalCommand> {
+  return derived(i18n, 'commands', () => {
+    const table = new Map<string, GlobalCommand>();
+    for (const cmd of COMMANDS) for (const lng of LOCALES) for (const s of phraseList(i18n, lng, `commands.${cmd}`)) if (!table.has(s)) table.set(s, cmd);
+    return table;
+  });
 }
 
 /** Maps "2", a label or a synonym to an option's value; null when the text is no choice. */
@@ -38,8 +45,8 @@ export function matchChoice(i18n: i18n, locale: Locale, options: ChoiceOption[],
   }
   for (const o of options) {
     for (const lng of [locale, ...LOCALES.filter((l) => l !== locale)]) {
-      if (normaliseAnswer(i18n.t(o.labelKey, { lng })) === t) return o.value;
-      if (o.synonymsKey && synonyms(i18n, lng, o.synonymsKey).includes(t)) return o.value;
+      if (normaliseAnswer(phrase(i18n, lng, o.labelKey)) === t) return o.value;
+      if (o.synonymsKey && phraseList(i18n, lng, o.synonymsKey).includes(t)) return o.value;
     }
   }
   return null;

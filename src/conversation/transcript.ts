@@ -11,6 +11,12 @@ export async function findConversation(prisma: PrismaClient, channel: string, en
   return prisma.conversation.findUnique({ where: { channel_endpoint: { channel, endpoint } }, select: { id: true, locale: true } });
 }
 
+/** The newest transcript seq of a conversation (0 when it has none): a live stream's starting cursor. */
+export async function latestSeq(prisma: PrismaClient, conversationId: string): Promise<bigint> {
+  const last = await prisma.message.findFirst({ where: { conversationId }, orderBy: { seq: 'desc' }, select: { seq: true } });
+  return last?.seq ?? 0n;
+}
+
 /** The transcript after a cursor (sequence number), oldest first, including later notifications. */
 export async function readTranscript(prisma: PrismaClient, conversationId: string, after: bigint, limit = 200): Promise<TranscriptEntry[]> {
   const rows = await prisma.message.findMany({

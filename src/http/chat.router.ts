@@ -5,7 +5,7 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import type { WebChatHub } from '../channels/web/web-chat-hub';
 import type { ConversationEngine } from '../conversation/engine';
-import { findConversation, readTranscript } from '../conversation/transcript';
+import { findConversation, latestSeq, readTranscript } from '../conversation/transcript';
 import { isLocale, type Locale } from '../lib/i18n';
 import { openCampaignLink } from '../domain/campaigns/campaign-funnel.service';
 import type { AppDeps } from './create-app';
@@ -39,6 +39,32 @@ export interface ChatRouterDeps {
   /** Open event streams allowed per session and per client address (beyond: 429). Defaults 3 and 50. */
   maxStreamsPerSession?: number;
   maxStreamsPerAddress?: number;
+}
+
+/**
+ * One run at a time: a call while one runs makes it run once more afterwards (calls in between coalesce).
+ */
+function serialised(task: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  let again = false;
+  const run = (): Promise<void> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      try {
+        do {
+          again = false;
+          await task();
+        } while (again);
+      } finally {
+        running = undefined;
+      }
+    })();
+    return running;
+  };
+  return run;
 }
 
 /** Seconds a refused event stream is told to wait before trying again. */
@@ -178,19 +204,31 @@ export function createChatRouter(chat: ChatRouterDeps) {
       // Send the headers now: otherwise the browser's EventSource stays "connecting" until the first message.
       res.flushHeaders();
       const write = (m: { id?: string }) => res.write(`id: ${m.id ?? ''}\ndata: ${JSON.stringify(m)}\n\n`);
-      // Subscribe before replaying, so nothing sent in between is lost (clients de-duplicate by id).
-      const unsubscribe = chat.hub.subscribe(sessionId, write);
+      // The stream reads the transcript after its cursor whenever the session's transcript grows: from
+      // Last-Event-ID (a reconnect replays what was missed), else from the newest message now.
+      const lastId = req.get('last-event-id');
+      let cursor = lastId && /^\d{1,18}$/.test(lastId) ? BigInt(lastId) : null;
+      let closed = false;
+      const pump = serialised(async () => {
+        cursor ??= await latestSeq(deps.prisma, conv.id);
+        for (;;) {
+          const rows = await readTranscript(deps.prisma, conv.id, cursor);
+          if (closed || !rows.length) return;
+          for (const m of rows) if (m.direction === 'out') write(m);
+          cursor = BigInt(rows.at(-1)!.id);
+        }
+      });
+      // Subscribe before reading, so nothing committed in between is lost (clients de-duplicate by id).
+      const unsubscribe = chat.hub.subscribe(sessionId, () => void pump().catch((err: unknown) => deps.logger.warn({ err }, 'event stream read failed')));
       const ping = setInterval(() => res.write(': ping\n\n'), 25_000);
       req.on('close', () => {
+        closed = true;
         clearInterval(ping);
         unsubscribe();
         closeSession();
         closeAddress();
       });
-      const lastId = req.get('last-event-id');
-      if (lastId && /^\d{1,18}$/.test(lastId)) {
-        for (const m of await readTranscript(deps.prisma, conv.id, BigInt(lastId))) if (m.direction === 'out') write(m);
-      }
+      await pump();
     });
 
     const pub = path.resolve(__dirname, 'public');

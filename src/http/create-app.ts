@@ -57,6 +57,8 @@ export function createApp(deps: AppDeps): express.Express {
     res.setHeader('x-request-id', req.id);
     req.log = deps.logger.child({ reqId: req.id });
     const start = process.hrtime.bigint();
+    // One access-log line per request (issue 11), none for the health probe.
+    if (req.path === '/healthz') return next();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       // The route pattern, never the raw path (a chat session id in the path grants its transcript).

@@ -366,14 +366,26 @@ describe('delivery: de-duplication, rate limit, outbox', () => {
     expect((await c.send('hello')).at(-1)!.text).toContain('身份证号码');
   });
 
-  it('marks the outbox rows of replies SENT after dispatch', async () => {
+  it('keeps web replies in the transcript only, and marks the outbox rows of a pushing channel SENT after dispatch', async () => {
     const c = await ChatClient.start(app.app);
     await c.send('1');
     await app.dispatcher.kick();
     const conv = await conversationOf(c);
-    const rows = await prisma().outboxMessage.findMany({ where: { conversationId: conv.id } });
+    // The web chat's answer is the HTTP response and the transcript row (issue 11): no outbox row.
+    expect(await prisma().outboxMessage.count({ where: { conversationId: conv.id } })).toBe(0);
+    expect((await c.transcript()).filter((m) => m.direction === 'out')).toHaveLength(2);
+
+    const sent: OutboundMessage[] = [];
+    app.dispatcher.register({ channel: 'test-push', send: async (_endpoint, m) => void sent.push(m) });
+    const endpoint = `push-${randomBytes(4).toString('hex')}`;
+    await app.engine.start('test-push', endpoint);
+    const turn = await app.engine.handle({ channel: 'test-push', endpoint, text: '1', receivedAt: app.clock.now() });
+    await app.dispatcher.kick();
+    const rows = await prisma().outboxMessage.findMany({ where: { conversationId: turn.conversationId }, orderBy: { messageSeq: 'asc' } });
     expect(rows).toHaveLength(2);
-    for (const r of rows) expect(r).toMatchObject({ channel: 'web', endpoint: c.sessionId, kind: 'reply', status: 'SENT', attempts: 1 });
+    for (const r of rows) expect(r).toMatchObject({ channel: 'test-push', endpoint, kind: 'reply', status: 'SENT', attempts: 1 });
+    expect(sent.map((m) => m.id)).toEqual(rows.map((r) => r.messageSeq!.toString()));
+    expect(sent.slice(1)).toEqual(turn.replies);
   });
 
   it('answers 429 RATE_LIMITED beyond CHAT_RATE_LIMIT_PER_MINUTE, per session and per address', async () => {
@@ -449,10 +461,10 @@ describe('the outbox follows the application clock', () => {
     // the outbox rows are due by the engine's clock, not by the database's now().
     const behind = await createTestApp({}, { db: app.db, start: new Date(Date.now() - 3600_000).toISOString() });
     try {
-      const c = await ChatClient.start(behind.app);
+      behind.dispatcher.register({ channel: 'test-behind', send: async () => {} });
+      const turn = await behind.engine.start('test-behind', `behind-${randomBytes(4).toString('hex')}`);
       await behind.dispatcher.kick();
-      const conv = await conversationOf(c);
-      const row = await prisma().outboxMessage.findFirstOrThrow({ where: { conversationId: conv.id } });
+      const row = await prisma().outboxMessage.findFirstOrThrow({ where: { conversationId: turn.conversationId } });
       expect(row.status).toBe('SENT');
     } finally {
       await behind.close();

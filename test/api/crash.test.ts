@@ -1,80 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
-import path from 'node:path';
 import { seedRegions } from '../../src/domain/registry/region.service';
 import { createPerson, randomMessageId, type ChatReply, type TestPerson, type TranscriptEntry } from '../helpers/chat-fixtures';
 import { createFreshDatabase, type FreshDatabase } from '../helpers/fresh-database';
+import { freePort, startServerProcess } from '../helpers/server-process';
 
 /**
  * The real server (src/app/main.ts) in a child process, killed with SIGKILL in the middle of a conversation
  * and started again on the same data: the conversation resumes where it was and no accepted message is lost.
  */
-const ROOT = path.resolve(__dirname, '../..');
 let fresh: FreshDatabase;
 let person: TestPerson;
 let port: number;
 
 jest.setTimeout(300_000);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port: p } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(p));
-    });
-  });
-}
-
-interface Server {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** Starts `node --import tsx src/app/main.ts` (one process, so its pid is the server's) and waits until ready. */
-async function startServer(): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/app/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      NODE_OPTIONS: '',
-      NODE_ENV: 'development',
-      DATABASE_URL: fresh.url,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DEMO_SEED: 'false',
-      LOG_LEVEL: 'info',
-      OUTBOX_POLL_MS: '200',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const deadline = Date.now() + 180_000;
-  let gone = false;
-  void exited.then(() => (gone = true));
-  for (;;) {
-    if (gone) throw new Error(`server exited before it was ready:\n${out}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server not ready after 180 s:\n${out}`);
-    }
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
-      if (res.ok) break;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { child, output: () => out, exited };
-}
+const startServer = () => startServerProcess(fresh.url, port);
 
 const base = () => `http://127.0.0.1:${port}`;
 

@@ -126,6 +126,13 @@ describe('request ids and log lines', () => {
     expect(app.logs.lines.some((l) => l.includes(id))).toBe(false);
   });
 
+  it('writes one access-log line per request, and none for /healthz', async () => {
+    await request(app.app).get('/healthz').set('x-request-id', 'probe-healthz-1');
+    await request(app.app).get('/readyz').set('x-request-id', 'probe-readyz-1');
+    expect(app.logs.lines.filter((l) => l.includes('probe-healthz-1'))).toEqual([]);
+    expect(app.logs.lines.filter((l) => l.includes('probe-readyz-1'))).toEqual([expect.stringContaining('"msg":"request"')]);
+  });
+
   it('logs the route pattern, never the raw path with a session id, also when the body fails to parse', async () => {
     const s = await ChatClient.start(app.app);
     await s.send('1');
