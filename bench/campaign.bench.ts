@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { campaignRenderer } from '../src/app/campaigns';
-import { CampaignSmsOutbox } from '../src/channels/sms/campaign-sms-outbox';
+import { CampaignSmsOutbox } from '../src/conversation/campaign-sms-outbox';
 import { SmsCampaignSender } from '../src/channels/sms/sms-campaign-sender';
 import { openDatabase } from '../src/db/open-database';
 import { CampaignDispatcher } from '../src/domain/campaigns/campaign-dispatcher';

@@ -1,6 +1,6 @@
 import type { i18n } from 'i18next';
 import { httpSmsPost, SmsCampaignSender, type SmsPost } from '../channels/sms/sms-campaign-sender';
-import { CampaignSmsOutbox } from '../channels/sms/campaign-sms-outbox';
+import { CampaignSmsOutbox } from '../conversation/campaign-sms-outbox';
 import { CampaignDispatcher, type CampaignRenderer } from '../domain/campaigns/campaign-dispatcher';
 import { maskPhone } from '../domain/codes/masking';
 import type { PrismaClient } from '../generated/prisma/client';

@@ -1,4 +1,4 @@
-import { CampaignSmsOutbox } from '../../src/channels/sms/campaign-sms-outbox';
+import { CampaignSmsOutbox } from '../../src/conversation/campaign-sms-outbox';
 import { SmsCampaignSender } from '../../src/channels/sms/sms-campaign-sender';
 import type { OpenDatabase } from '../../src/db/open-database';
 import { fixedClock } from '../../src/lib/clock';

@@ -1,7 +1,7 @@
-import type { PrismaClient } from '../../generated/prisma/client';
-import type { ChannelSender, OutboundMessage } from '../../conversation/messages';
-import type { Clock } from '../../lib/clock';
-import type { Logger } from '../../lib/logger';
+import type { PrismaClient } from '../generated/prisma/client';
+import type { ChannelSender, OutboundMessage } from './messages';
+import type { Clock } from '../lib/clock';
+import type { Logger } from '../lib/logger';
 
 export interface CampaignSmsOutboxOptions {
   /** Rows claimed per batch. */
