@@ -5,18 +5,19 @@
  * - the segment preview (count, reach per channel, sample, estimate) through the real service, 5 runs;
  * - recipients materialised by CampaignDispatcher.materialiseBatch (batches of CAMPAIGN_BATCH, default 5000)
  *   against one INSERT ... SELECT of the same rows into a scratch table in the same run (the ratio);
- * - dispatch with pacing off and a fake SMS channel that accepts at once: campaign dispatcher (claim,
- *   re-check, outbox rows, audit) and then the outbox dispatcher sending every row; messages/s of the whole;
+ * - dispatch with pacing off and a fake SMS gateway that accepts at once: campaign dispatcher (claim,
+ *   re-check, outbox rows, audit) and then the campaign SMS outbox sending every row; messages/s of the whole;
  * - peak RSS sampled every 50 ms.
  * DATABASE_URL: a PostgreSQL server (default postgresql://postgres@127.0.0.1:5432/postgres); a database
- * canbao_bench_campaign_<random> is created and dropped at the end (BENCH_KEEP=1 keeps it).
+ * <BENCH_DB_PREFIX, default canbao_bench_campaign>_<random> is created and dropped at the end (BENCH_KEEP=1 keeps it).
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { campaignRenderer } from '../src/app/campaigns';
+import { CampaignSmsOutbox } from '../src/conversation/campaign-sms-outbox';
 import { SmsCampaignSender } from '../src/channels/sms/sms-campaign-sender';
-import { OutboxDispatcher } from '../src/conversation/outbox-dispatcher';
 import { openDatabase } from '../src/db/open-database';
 import { CampaignDispatcher } from '../src/domain/campaigns/campaign-dispatcher';
 import { previewSegment } from '../src/domain/campaigns/segment.service';
@@ -38,7 +39,10 @@ const PREFECTURE = '530100';
 async function main() {
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
-  const name = `canbao_bench_campaign_${randomBytes(4).toString('hex')}`;
+  /** RSS now and the peak so far, to tell which phase holds memory. */
+  const phase = () => `RSS ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB (peak ${(peak / 1048576).toFixed(0)} MB)`;
+  console.log(`start: ${phase()}`);
+  const name = `${process.env.BENCH_DB_PREFIX ?? 'canbao_bench_campaign'}_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: ADMIN_URL });
   await admin.connect();
   await admin.query(`CREATE DATABASE "${name}"`);
@@ -46,7 +50,10 @@ async function main() {
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   console.log(`database ${name}; ${N.toLocaleString()} persons; batch ${BATCH}`);
-  const db = await openDatabase({ kind: 'postgres', url: url.toString() }, { migrate: true, poolSize: 4 });
+  // Migrations in a child process (npm run db:deploy): the schema engine's WASM would otherwise stay in this
+  // process's RSS, which is meant to show what dispatch holds.
+  execFileSync(process.execPath, [require.resolve('tsx/cli'), 'src/cli/db-deploy.ts'], { env: { ...process.env, DATABASE_URL: url.toString() }, stdio: 'inherit' });
+  const db = await openDatabase({ kind: 'postgres', url: url.toString() }, { poolSize: 4 });
   const sql = new Client({ connectionString: url.toString() });
   await sql.connect();
   const logger = createLogger({ level: 'warn' });
@@ -70,7 +77,7 @@ async function main() {
        SELECT gen_random_uuid(), 'wechaty', 'wx' || p.id, 'resident', 3, p.id, now() + interval '30 days' FROM person p WHERE p.id_number LIKE '%21'`,
     );
     await sql.query('ANALYZE');
-    console.log(`generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(`generated in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${phase()}`);
 
     const staff = await createStaff(db.prisma, { username: 'bench-worker', role: 'COMMUNITY_WORKER', regionCode: PREFECTURE, password: 'bench password 123' });
     const ctx = { staff: { id: staff.id, username: staff.username, role: staff.role, regionCode: staff.regionCode }, source: 'bench', now: new Date() };
@@ -87,14 +94,13 @@ async function main() {
       }
     }
     times.sort((a, b) => a - b);
-    console.log(`preview of ${count.toLocaleString()} persons in scope: median ${times[2]!.toFixed(0)} ms, max ${times[4]!.toFixed(0)} ms`);
+    console.log(`preview of ${count.toLocaleString()} persons in scope: median ${times[2]!.toFixed(0)} ms, max ${times[4]!.toFixed(0)} ms; ${phase()}`);
 
     const campaign = await db.prisma.campaign.create({
       data: { name: 'bench', regionCode: PREFECTURE, filter, template: 'reminder.unregistered', channels: ['sms'], status: 'RUNNING', createdBy: staff.id },
     });
     let fakeSent = 0;
-    const outbox = new OutboxDispatcher(db.prisma, systemClock, logger, { batchSize: 500 });
-    outbox.register(new SmsCampaignSender(async () => ({ status: 200, body: (fakeSent++).toString() })));
+    const outbox = new CampaignSmsOutbox(db.prisma, systemClock, logger, new SmsCampaignSender(async () => ({ status: 200, body: (fakeSent++).toString() })), { batchSize: BATCH });
     const dispatcher = new CampaignDispatcher({
       prisma: db.prisma,
       clock: systemClock,
@@ -129,7 +135,7 @@ async function main() {
     const bMs = performance.now() - b0;
     const mRate = materialised / (mMs / 1000);
     const bRate = materialised / (bMs / 1000);
-    console.log(`materialised ${materialised.toLocaleString()} recipients: ${mRate.toFixed(0)} rows/s; INSERT ... SELECT ${bRate.toFixed(0)} rows/s; ratio ${(mRate / bRate).toFixed(2)}`);
+    console.log(`materialised ${materialised.toLocaleString()} recipients: ${mRate.toFixed(0)} rows/s; INSERT ... SELECT ${bRate.toFixed(0)} rows/s; ratio ${(mRate / bRate).toFixed(2)}; ${phase()}`);
 
     const d0 = performance.now();
     let sent = 0;
@@ -141,7 +147,7 @@ async function main() {
     const enqMs = performance.now() - d0;
     await outbox.kick();
     const dMs = performance.now() - d0;
-    console.log(`campaign dispatcher: ${sent.toLocaleString()} messages to the outbox in ${(enqMs / 1000).toFixed(1)} s = ${(sent / (enqMs / 1000)).toFixed(0)} msg/s`);
+    console.log(`campaign dispatcher: ${sent.toLocaleString()} messages to the outbox in ${(enqMs / 1000).toFixed(1)} s = ${(sent / (enqMs / 1000)).toFixed(0)} msg/s; ${phase()}`);
     console.log(`through the outbox to the fake channel: ${fakeSent.toLocaleString()} sent, end to end ${(fakeSent / (dMs / 1000)).toFixed(0)} msg/s`);
   } finally {
     clearInterval(sampler);

@@ -1,6 +1,6 @@
 import type { i18n } from 'i18next';
 import { httpSmsPost, SmsCampaignSender, type SmsPost } from '../channels/sms/sms-campaign-sender';
-import type { OutboxDispatcher } from '../conversation/outbox-dispatcher';
+import { CampaignSmsOutbox } from '../conversation/campaign-sms-outbox';
 import { CampaignDispatcher, type CampaignRenderer } from '../domain/campaigns/campaign-dispatcher';
 import { maskPhone } from '../domain/codes/masking';
 import type { PrismaClient } from '../generated/prisma/client';
@@ -28,15 +28,25 @@ const devSmsPost =
     return { status: 200, body: 'ok' };
   };
 
-/** The campaign dispatcher and the SMS channel of the outbox, from config. */
-export function createCampaignRuntime(a: { config: Config; prisma: PrismaClient; i18n: i18n; clock: Clock; logger: Logger; outbox: OutboxDispatcher; smsPost?: SmsPost }) {
+/** The campaign dispatcher and the campaign SMS outbox, started and stopped together. */
+export interface CampaignRuntime {
+  dispatcher: CampaignDispatcher;
+  /** Sends the campaign SMS rows of the outbox in batches (the chat outbox dispatcher leaves channel `sms` to it). */
+  smsOutbox: CampaignSmsOutbox;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** The campaign dispatcher and the campaign SMS outbox, from config. */
+export function createCampaignRuntime(a: { config: Config; prisma: PrismaClient; i18n: i18n; clock: Clock; logger: Logger; smsPost?: SmsPost }): CampaignRuntime {
   const { config } = a;
+  const logger = a.logger.child({ component: 'campaigns' });
   const post = a.smsPost ?? (config.SMS_GATEWAY === 'http' && config.SMS_HTTP_URL ? httpSmsPost(config.SMS_HTTP_URL, config.SMS_HTTP_TOKEN) : devSmsPost(a.logger));
-  a.outbox.register(new SmsCampaignSender(post));
-  return new CampaignDispatcher({
+  const smsOutbox = new CampaignSmsOutbox(a.prisma, a.clock, logger, new SmsCampaignSender(post), { batchSize: config.CAMPAIGN_BATCH });
+  const dispatcher = new CampaignDispatcher({
     prisma: a.prisma,
     clock: a.clock,
-    logger: a.logger.child({ component: 'campaigns' }),
+    logger,
     render: campaignRenderer(a.i18n),
     linkBase: config.CAMPAIGN_LINK_BASE,
     linkDays: config.CAMPAIGN_LINK_DAYS,
@@ -44,6 +54,18 @@ export function createCampaignRuntime(a: { config: Config; prisma: PrismaClient;
     rates: { smsPerMinute: config.CAMPAIGN_SMS_PER_MINUTE, wechatPerMinute: config.CAMPAIGN_WECHAT_PER_MINUTE },
     oaTemplateId: config.WECHAT_OA_TEMPLATE_ID,
     pollMs: config.CAMPAIGN_POLL_MS,
-    onOutbox: () => void a.outbox.kick(),
+    onOutbox: () => void smsOutbox.kick(),
   });
+  return {
+    dispatcher,
+    smsOutbox,
+    start() {
+      smsOutbox.start();
+      dispatcher.start();
+    },
+    async stop() {
+      await dispatcher.stop();
+      await smsOutbox.stop();
+    },
+  };
 }

@@ -78,8 +78,8 @@ export function createContainer(opts: ContainerOptions) {
   dispatcher.register(hub);
   dispatcher.register(new SmsOutboxSender(sms));
   dispatcher.register(assistedSender);
-  // Community workers' campaigns (issue 15): SMS channel of the outbox and the campaign dispatcher.
-  const campaigns = createCampaignRuntime({ config, prisma: db.prisma, i18n, clock, logger, outbox: dispatcher, ...(opts.smsPost ? { smsPost: opts.smsPost } : {}) });
+  // Community workers' campaigns (issue 15): the campaign dispatcher and its own batched SMS outbox (channel sms).
+  const campaigns = createCampaignRuntime({ config, prisma: db.prisma, i18n, clock, logger, ...(opts.smsPost ? { smsPost: opts.smsPost } : {}) });
   const scheduler = new Scheduler(db.prisma, engine, clock, logger, { pollMs: config.SCHEDULER_POLL_MS, retentionDays: config.TRANSCRIPT_RETENTION_DAYS });
   // Progress dispatch (issue 16): the rollup job.
   const progressJob = new ProgressJob(db.prisma, clock, logger, config.PROGRESS_JOB_MS);

@@ -2,14 +2,17 @@ import { stringify } from 'csv-stringify/sync';
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { SegmentFilterSchema } from '../domain/campaigns/segment-filter';
-import { applyVisitResults, createVisitList, visitListCsv, visitListWorkbook } from '../domain/visits/visit-list.service';
+import type { StaffContext } from '../domain/campaigns/segment.service';
+import { applyVisitResults, createVisitList, visitListCsv, visitListTownshipWorkbooks, visitListWorkbook } from '../domain/visits/visit-list.service';
+import { visitListSummary } from '../domain/visits/visit-list-summary.service';
+import { zipStore } from '../lib/zip-store';
 import type { AppDeps } from './create-app';
 import { HttpError, parseOr400 } from './http-error';
 import { errorResponses, type OpenAPIRegistry } from './openapi';
 import { requirePermission, requireStaff, staffOf } from './staff-auth';
 
 const CreateBody = z.union([z.object({ filter: SegmentFilterSchema }).strict(), z.object({ campaignId: z.uuid() }).strict()]).openapi('CreateVisitList');
-const FileParams = z.object({ id: z.uuid(), format: z.enum(['xlsx', 'csv']) });
+const FileParams = z.object({ id: z.uuid(), format: z.enum(['xlsx', 'csv', 'zip']) });
 const IdParams = z.object({ id: z.uuid() });
 const FileQuery = z.object({ township: z.string().regex(/^\d{9}$/).optional(), lang: z.enum(['zh-CN', 'en']).optional() });
 const Report = z
@@ -17,6 +20,40 @@ const Report = z
   .openapi('VisitResultsReport');
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const notFound = () => new HttpError(404, 'NOT_FOUND', 'No such visit list in your region.');
+const Townships = z
+  .object({ id: z.string(), rows: z.number(), townships: z.array(z.object({ code: z.string(), name: z.string().nullable(), rows: z.number(), villages: z.number(), xlsx: z.string() })) })
+  .openapi('VisitListTownships');
+
+/**
+ * Sends a visit list as a file: xlsx (the whole list, or one township with `township`), csv, or zip (one xlsx per
+ * township). False when the list is not in the staff member's region. Shared by the API and the console.
+ */
+export async function sendVisitListFile(
+  db: AppDeps['prisma'],
+  ctx: StaffContext,
+  res: express.Response,
+  a: { id: string; format: 'xlsx' | 'csv' | 'zip'; township?: string | undefined; t: (key: string) => string },
+): Promise<boolean> {
+  const base = `visit-list-${a.id.slice(0, 8)}`;
+  const attach = (type: string, name: string, body: Buffer | string) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.type(type).setHeader('Content-Disposition', `attachment; filename="${name}"`);
+    res.send(body);
+  };
+  if (a.format === 'xlsx') {
+    const r = await visitListWorkbook(db, ctx, a.id, a.t, a.township);
+    if (r.ok) attach(XLSX, `${base}${a.township ? `-${a.township}` : ''}.xlsx`, r.buffer);
+    return r.ok;
+  }
+  if (a.format === 'zip') {
+    const r = await visitListTownshipWorkbooks(db, ctx, a.id, a.t);
+    if (r.ok) attach('application/zip', `${base}.zip`, zipStore(r.workbooks.map((w) => ({ name: `${w.township}${w.name ? `-${w.name}` : ''}.xlsx`, data: w.buffer })), ctx.now));
+    return r.ok;
+  }
+  const r = await visitListCsv(db, ctx, a.id, a.t);
+  if (r.ok) attach('text/csv; charset=utf-8', `${base}.csv`, `\uFEFF${stringify(r.rows)}`);
+  return r.ok;
+}
 
 /** Household-visit lists: create from a filter or a campaign, download as xlsx/csv, upload the results. */
 export function createVisitListsRouter(deps: AppDeps, registry: OpenAPIRegistry): Router {
@@ -46,7 +83,7 @@ export function createVisitListsRouter(deps: AppDeps, registry: OpenAPIRegistry)
     method: 'get',
     path: '/api/visit-lists/{id}.{format}',
     tags: ['visits'],
-    summary: 'The list as an Excel workbook (one sheet per village or community) or CSV',
+    summary: 'The list as an Excel workbook (one sheet per village or community; one township with ?township=), CSV, or zip (one workbook per township)',
     security,
     request: { params: FileParams, query: FileQuery },
     responses: { 200: { description: 'The file' }, ...errorResponses(400, 401, 403, 404) },
@@ -55,18 +92,24 @@ export function createVisitListsRouter(deps: AppDeps, registry: OpenAPIRegistry)
     const { id, format } = parseOr400(FileParams, req.params, 'path');
     const q = parseOr400(FileQuery, req.query, 'query');
     const t = i18n.getFixedT(q.lang ?? deps.config.DEFAULT_LOCALE);
-    res.setHeader('Cache-Control', 'no-store');
-    if (format === 'xlsx') {
-      const r = await visitListWorkbook(prisma, ctx(req), id, (k) => t(k), q.township);
-      if (!r.ok) throw notFound();
-      res.type(XLSX).setHeader('Content-Disposition', `attachment; filename="visit-list-${id.slice(0, 8)}${q.township ? `-${q.township}` : ''}.xlsx"`);
-      res.send(r.buffer);
-      return;
-    }
-    const r = await visitListCsv(prisma, ctx(req), id, (k) => t(k));
+    if (!(await sendVisitListFile(prisma, ctx(req), res, { id, format, township: q.township, t: (k) => t(k) }))) throw notFound();
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/api/visit-lists/{id}/townships',
+    tags: ['visits'],
+    summary: 'The townships of a list, each with its rows, villages and the link to its own workbook (one sheet per village or community)',
+    security,
+    request: { params: IdParams },
+    responses: { 200: { description: 'Townships', content: { 'application/json': { schema: Townships } } }, ...errorResponses(400, 401, 403, 404) },
+  });
+  router.get('/api/visit-lists/:id/townships', ...guard, async (req, res) => {
+    const { id } = parseOr400(IdParams, req.params, 'path');
+    const r = await visitListSummary(prisma, ctx(req), id);
     if (!r.ok) throw notFound();
-    res.type('text/csv; charset=utf-8').setHeader('Content-Disposition', `attachment; filename="visit-list-${id.slice(0, 8)}.csv"`);
-    res.send(`\uFEFF${stringify(r.rows)}`);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ id, rows: r.list.rows, townships: r.list.townships.map((tw) => ({ ...tw, xlsx: `/api/visit-lists/${id}.xlsx?township=${tw.code}` })) });
   });
 
   registry.registerPath({

@@ -120,7 +120,7 @@ describe('dispatch', () => {
     const counts = await outboxOf([wechaty.id, oaRecent.id, oaOld.id, smsOnly.id]);
     expect(counts.map((c) => Number(c.n))).toEqual([1, 1, 1, 1]);
     sms.length = 0;
-    await app.dispatcher.kick();
+    await app.campaigns.smsOutbox.kick();
     const phones = sms.map((s) => s.phone).sort();
     expect(phones).toEqual([oaOld.phone, smsOnly.phone].sort());
     expect(sms[0]).toMatchObject({ template: 'campaign' });
@@ -245,7 +245,7 @@ describe('dispatch', () => {
     await start(auth, id);
     sms.length = 0;
     await dispatcher(prisma()).runOnce();
-    await app.dispatcher.kick();
+    await app.campaigns.smsOutbox.kick();
     const tokenOf = (phone: string | null) => /c=([\w-]{16})/.exec(sms.find((s) => s.phone === phone)!.text)![1]!;
 
     const chat = async (token: string) => {

@@ -30,7 +30,57 @@ async function download(auth: Record<string, string>, url: string): Promise<Buff
   return r.body as Buffer;
 }
 
+/** The files of a stored (uncompressed) zip, read from its local headers. */
+function unzipStored(zip: Buffer): { name: string; data: Buffer }[] {
+  const files: { name: string; data: Buffer }[] = [];
+  let at = 0;
+  while (zip.readUInt32LE(at) === 0x04034b50) {
+    expect(zip.readUInt16LE(at + 8)).toBe(0);
+    const size = zip.readUInt32LE(at + 18);
+    const nameLength = zip.readUInt16LE(at + 26);
+    const start = at + 30 + nameLength + zip.readUInt16LE(at + 28);
+    files.push({ name: zip.subarray(at + 30, at + 30 + nameLength).toString('utf8'), data: zip.subarray(start, start + size) });
+    at = start + size;
+  }
+  return files;
+}
+
 describe('visit lists', () => {
+  it('one workbook per township (zip, or a link each from /townships), each with one sheet per village; the single workbook still works', async () => {
+    const [t1, t2] = [newTownship('530102'), newTownship('530102')];
+    const { auth } = await staffToken(prisma(), app.clock, app.config, '530102');
+    for (const region of [`${t1}001`, `${t1}002`, `${t1}002`, `${t2}001`]) await addPerson(prisma(), { region, status: 'UNREGISTERED' });
+    const other = await staffToken(prisma(), app.clock, app.config, '530103');
+    const { id } = (await api(app.app, auth).post('/api/visit-lists', { filter: { region: t1.slice(0, 6), registrationStatus: ['UNREGISTERED'] } })).body as { id: string };
+
+    const listed = await api(app.app, auth).get(`/api/visit-lists/${id}/townships`);
+    expect(listed.status).toBe(200);
+    const mine = (listed.body as { townships: { code: string; rows: number; villages: number; xlsx: string }[] }).townships.filter((t) => t.code === t1 || t.code === t2);
+    expect(mine).toEqual([
+      { code: t1, name: null, rows: 3, villages: 2, xlsx: `/api/visit-lists/${id}.xlsx?township=${t1}` },
+      { code: t2, name: null, rows: 1, villages: 1, xlsx: `/api/visit-lists/${id}.xlsx?township=${t2}` },
+    ]);
+    const one = new ExcelJS.Workbook();
+    await one.xlsx.load((await download(auth, mine[0]!.xlsx)) as unknown as ArrayBuffer);
+    expect(one.worksheets.map((w) => w.name.split(' ').pop())).toEqual([`${t1}001`, `${t1}002`]);
+
+    const files = unzipStored(await download(auth, `/api/visit-lists/${id}.zip`));
+    const byName = new Map(files.map((f) => [f.name, f.data]));
+    expect(byName.has(`${t1}.xlsx`) && byName.has(`${t2}.xlsx`)).toBe(true);
+    const zipped = new ExcelJS.Workbook();
+    await zipped.xlsx.load(byName.get(`${t1}.xlsx`) as unknown as ArrayBuffer);
+    expect(zipped.worksheets.map((w) => [w.name.split(' ').pop(), w.rowCount])).toEqual([
+      [`${t1}001`, 2],
+      [`${t1}002`, 3],
+    ]);
+    // The single workbook and the CSV still hold the whole list; another county's worker gets 404.
+    const all = new ExcelJS.Workbook();
+    await all.xlsx.load((await download(auth, `/api/visit-lists/${id}.xlsx`)) as unknown as ArrayBuffer);
+    expect(all.worksheets.map((w) => w.name.split(' ').pop())).toEqual(expect.arrayContaining([`${t1}001`, `${t1}002`, `${t2}001`]));
+    await api(app.app, other.auth).get(`/api/visit-lists/${id}/townships`).expect(404);
+    await api(app.app, other.auth).get(`/api/visit-lists/${id}.zip`).expect(404);
+  });
+
   it('workbook round trip: sheets per village, direct and reviewed fields, NEEDS_VISIT, deceased for review, rejects, second upload changes nothing', async () => {
     const town = newTownship('530102');
     const v1 = `${town}001`;

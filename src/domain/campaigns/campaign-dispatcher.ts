@@ -292,38 +292,33 @@ export class CampaignDispatcher {
     release: string[],
   ): Promise<number> {
     const expires = new Date(now.getTime() + this.o.linkDays * DAY_MS);
-    const outboxIds = sends.map(() => randomUUID());
-    // Only rows still queued under this claim are marked: a stale claim sends nobody.
-    const marked = sends.length
-      ? await tx.$queryRaw<{ id: string }[]>`
-          UPDATE campaign_recipient r SET status = 'SENT', channel = u.channel, sent_at = ${now}, token_hash = u.token_hash,
-            token_expires_at = ${expires}, outbox_id = u.outbox_id, locked_until = NULL
-          FROM unnest(${sends.map((s) => s.rid)}::uuid[], ${sends.map((s) => s.channel)}::text[], ${sends.map((s) => s.tokenHash)}::text[], ${outboxIds}::uuid[])
-            AS u(id, channel, token_hash, outbox_id)
-          WHERE r.id = u.id AND r.status = 'QUEUED' AND r.locked_until = ${lease}
-          RETURNING r.id::text`
+    // One statement for the batch: recipients still queued under this claim are marked sent (a stale claim sends
+    // nobody), and for exactly those rows the outbox messages and the campaign.send audit events are written.
+    const col = <K extends keyof Send>(k: K) => sends.map((s) => s[k]);
+    const payloads = sends.map((s) => JSON.stringify({ text: s.text, ...(s.template ? { wechatTemplate: { templateId: this.o.oaTemplateId ?? '', url: s.link } } : {}) }));
+    const [done] = sends.length
+      ? await tx.$queryRaw<{ sent: bigint }[]>`
+          WITH u AS (
+            SELECT * FROM unnest(${col('rid')}::uuid[], ${col('personId')}::text[], ${col('channel')}::text[], ${col('endpoint')}::text[],
+              ${sends.map((s) => s.conversationId ?? '')}::text[], ${col('tokenHash')}::text[], ${payloads}::text[], ${sends.map(() => randomUUID())}::uuid[])
+              AS u(rid, person_id, channel, endpoint, conversation_id, token_hash, payload, outbox_id)),
+          marked AS (
+            UPDATE campaign_recipient r SET status = 'SENT', channel = u.channel, sent_at = ${now}, token_hash = u.token_hash,
+              token_expires_at = ${expires}, outbox_id = u.outbox_id, locked_until = NULL
+            FROM u WHERE r.id = u.rid AND r.status = 'QUEUED' AND r.locked_until = ${lease}
+            RETURNING u.*),
+          outbox AS (
+            INSERT INTO outbox_message (id, conversation_id, channel, endpoint, kind, payload, next_attempt_at, created_at)
+            SELECT outbox_id, NULLIF(conversation_id, '')::uuid, channel, endpoint, 'campaign', payload::jsonb, ${now}, ${now} FROM marked
+            RETURNING 1),
+          audit AS (
+            INSERT INTO audit_event (at, actor_type, source, action, target_type, target_id, details)
+            SELECT ${now}, 'SYSTEM'::"ActorType", 'campaign', 'campaign.send', 'person', person_id,
+              jsonb_build_object('campaignId', ${campaignId}::text, 'channel', channel, 'recipientId', rid::text) FROM marked
+            RETURNING 1)
+          SELECT (SELECT count(*) FROM outbox) AS sent, (SELECT count(*) FROM audit) AS audited`
       : [];
-    const ok = new Set(marked.map((m) => m.id));
-    const data: Prisma.OutboxMessageCreateManyInput[] = [];
-    const audits: Prisma.AuditEventCreateManyInput[] = [];
-    sends.forEach((s, i) => {
-      if (!ok.has(s.rid)) return;
-      data.push({
-        id: outboxIds[i]!,
-        conversationId: s.conversationId,
-        channel: s.channel,
-        endpoint: s.endpoint,
-        kind: 'campaign',
-        payload: { text: s.text, ...(s.template ? { wechatTemplate: { templateId: this.o.oaTemplateId ?? '', url: s.link } } : {}) },
-        nextAttemptAt: now,
-        createdAt: now,
-      });
-      audits.push({ actorType: 'SYSTEM', source: 'campaign', action: 'campaign.send', targetType: 'person', targetId: s.personId, at: now, details: { campaignId, channel: s.channel, recipientId: s.rid } });
-    });
-    if (data.length) {
-      await tx.outboxMessage.createMany({ data });
-      await tx.auditEvent.createMany({ data: audits });
-    }
+    const sent = Number(done?.sent ?? 0);
     if (skips.length) {
       await tx.$executeRaw`
         UPDATE campaign_recipient r SET status = 'SKIPPED', skip_reason = u.reason, locked_until = NULL
@@ -333,7 +328,7 @@ export class CampaignDispatcher {
     if (release.length) {
       await tx.$executeRaw`UPDATE campaign_recipient SET locked_until = NULL WHERE id = ANY(${release}::uuid[]) AND locked_until = ${lease}`;
     }
-    if (data.length < sends.length) this.o.logger.warn({ campaignId, stale: sends.length - data.length }, 'campaign claim expired before commit; not sent');
-    return data.length;
+    if (sent < sends.length) this.o.logger.warn({ campaignId, stale: sends.length - sent }, 'campaign claim expired before commit; not sent');
+    return sent;
   }
 }

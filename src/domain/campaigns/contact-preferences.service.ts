@@ -12,12 +12,12 @@ export async function setDoNotContact(
   db: DbClient,
   ctx: StaffContext,
   a: { idNumber: string; on: boolean; reason?: string },
-): Promise<{ ok: true } | { ok: false; reason: 'NOT_FOUND' }> {
+): Promise<{ ok: true } | { ok: false; code: 'NOT_FOUND' }> {
   const p = await db.person.findUnique({ where: { idNumber: normaliseIdNumber(a.idNumber) }, select: { id: true, regionCode: true } });
   const action = a.on ? 'contact.do_not_contact' : 'contact.allow';
   if (!p || !isWithinRegion(ctx.staff.regionCode, p.regionCode)) {
     await recordAudit(db, { actorType: 'STAFF', actorId: ctx.staff.id, source: ctx.source, action, targetType: 'person', targetId: p?.id ?? 'unknown', outcome: 'DENIED', at: ctx.now });
-    return { ok: false, reason: 'NOT_FOUND' };
+    return { ok: false, code: 'NOT_FOUND' };
   }
   if (a.on) {
     await db.doNotContact.upsert({

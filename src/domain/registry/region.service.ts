@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import type { DbClient } from '../../db/db-client';
+import { regionRange } from '../codes/region-scope';
 import { REGION_CODE_RE } from '../vocabulary';
 
 export const REGIONS_SEED = path.resolve(__dirname, '../../../prisma/seed/yunnan-regions.csv');
@@ -65,4 +66,12 @@ export function childRegions(db: DbClient, parentCode: string): Promise<{ code: 
 export async function parentRegion(db: DbClient, code: string): Promise<{ code: string; name: string } | null> {
   const own = await db.region.findUnique({ where: { code }, select: { parentCode: true } });
   return own?.parentCode ? db.region.findUnique({ where: { code: own.parentCode }, select: { code: true, name: true } }) : null;
+}
+
+/** The regions of a scope down to township level (codes of 6 and 9 digits), in code order: the scope's own first. */
+export function regionsWithin(db: DbClient, scopeCode: string): Promise<{ code: string; name: string; level: string }[]> {
+  return db.$queryRaw<{ code: string; name: string; level: string }[]>`
+    SELECT code, name, level::text AS level FROM region
+    WHERE code >= ${regionRange(scopeCode).gte} AND code < ${regionRange(scopeCode).lt} AND length(code) <= 9
+    ORDER BY code`;
 }

@@ -90,11 +90,8 @@ function rowValues(r: EntryRow, t: Label): string[] {
   return [r.row_key, maskIdNumberForStaff(r.id_number), maskName(r.name), r.address ?? '', missingOf(r, t), (r.members ?? []).map(maskName).join('、'), '', '', '', '', ''];
 }
 
-/** The list as an xlsx workbook, one sheet per village or community (of one township when asked). Audited. */
-export async function visitListWorkbook(db: DbClient, ctx: StaffContext, id: string, t: Label, township?: string): Promise<{ ok: true; buffer: Buffer } | VisitListFailure> {
-  const list = await loadList(db, ctx, id, 'visit_list.download');
-  if (!list) return { ok: false, code: 'NOT_FOUND' };
-  const rows = await entries(db, id, township);
+/** A workbook of entry rows, one sheet per village or community. */
+async function buildWorkbook(rows: EntryRow[], t: Label): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
   const sheets = new Map<string, ExcelJS.Worksheet>();
   for (const r of rows) {
@@ -109,8 +106,40 @@ export async function visitListWorkbook(db: DbClient, ctx: StaffContext, id: str
     ws.addRow(rowValues(r, t));
   }
   if (!rows.length) wb.addWorksheet('-').addRow(VISIT_COLUMNS.map((c) => t(`community.visitList.columns.${c}`)));
-  await recordAudit(db, { actorType: 'STAFF', actorId: ctx.staff.id, source: ctx.source, action: 'visit_list.download', targetType: 'visit_list', targetId: id, at: ctx.now, details: { format: 'xlsx', rows: rows.length } });
-  return { ok: true, buffer: Buffer.from(await wb.xlsx.writeBuffer()) };
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
+const auditDownload = (db: DbClient, ctx: StaffContext, id: string, details: Prisma.InputJsonValue) =>
+  recordAudit(db, { actorType: 'STAFF', actorId: ctx.staff.id, source: ctx.source, action: 'visit_list.download', targetType: 'visit_list', targetId: id, at: ctx.now, details });
+
+/** The list as an xlsx workbook, one sheet per village or community (of one township when asked). Audited. */
+export async function visitListWorkbook(db: DbClient, ctx: StaffContext, id: string, t: Label, township?: string): Promise<{ ok: true; buffer: Buffer } | VisitListFailure> {
+  const list = await loadList(db, ctx, id, 'visit_list.download');
+  if (!list) return { ok: false, code: 'NOT_FOUND' };
+  const rows = await entries(db, id, township);
+  const buffer = await buildWorkbook(rows, t);
+  await auditDownload(db, ctx, id, { format: 'xlsx', rows: rows.length, ...(township ? { township } : {}) });
+  return { ok: true, buffer };
+}
+
+/**
+ * One workbook per township (each with one sheet per village or community), built one township at a time.
+ * Audited once.
+ */
+export async function visitListTownshipWorkbooks(db: DbClient, ctx: StaffContext, id: string, t: Label): Promise<{ ok: true; workbooks: { township: string; name: string | null; buffer: Buffer }[] } | VisitListFailure> {
+  const list = await loadList(db, ctx, id, 'visit_list.download');
+  if (!list) return { ok: false, code: 'NOT_FOUND' };
+  const towns = await db.$queryRaw<{ township: string; name: string | null }[]>`
+    SELECT DISTINCT e.township, (SELECT g.name FROM region g WHERE g.code = e.township) AS name FROM visit_list_entry e WHERE e.visit_list_id = ${id}::uuid ORDER BY e.township`;
+  const workbooks: { township: string; name: string | null; buffer: Buffer }[] = [];
+  let rows = 0;
+  for (const town of towns) {
+    const r = await entries(db, id, town.township);
+    rows += r.length;
+    workbooks.push({ ...town, buffer: await buildWorkbook(r, t) });
+  }
+  await auditDownload(db, ctx, id, { format: 'zip', rows, townships: towns.length });
+  return { ok: true, workbooks };
 }
 
 /** The same list as CSV rows (header first). Audited. */
@@ -118,7 +147,7 @@ export async function visitListCsv(db: DbClient, ctx: StaffContext, id: string, 
   const list = await loadList(db, ctx, id, 'visit_list.download');
   if (!list) return { ok: false, code: 'NOT_FOUND' };
   const rows = await entries(db, id);
-  await recordAudit(db, { actorType: 'STAFF', actorId: ctx.staff.id, source: ctx.source, action: 'visit_list.download', targetType: 'visit_list', targetId: id, at: ctx.now, details: { format: 'csv', rows: rows.length } });
+  await auditDownload(db, ctx, id, { format: 'csv', rows: rows.length });
   return { ok: true, rows: [['township', ...VISIT_COLUMNS.map((c) => t(`community.visitList.columns.${c}`))], ...rows.map((r) => [r.township, ...rowValues(r, t)])] };
 }
 

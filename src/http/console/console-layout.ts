@@ -73,7 +73,12 @@ export function layout(ctx: PageContext, title: string, body: SafeHtml, opts: { 
     <a href="/console/progress">${t('progress.nav')}</a>
     <a href="/console/handoffs">${t('handoff.console.nav.handoffs')}</a>
     <a href="/console/assisted/new">${t('handoff.console.nav.assisted')}</a>
-    ${can(p, 'community.work') ? html`<a href="/console/visit-requests">${t('community.nav.visitRequests')}</a>` : ''}
+    ${can(p, 'community.work')
+      ? html`<a href="/console/visit-requests">${t('community.nav.visitRequests')}</a>
+    <a href="/console/segments">${t('community.nav.segments')}</a>
+    <a href="/console/campaigns">${t('community.nav.campaigns')}</a>
+    <a href="/console/visit-lists">${t('community.nav.visitLists')}</a>`
+      : ''}
   </nav>
   <span class="who">${p.username} · ${t(`console.role.${p.role}`)} · ${p.regionCode}</span>`
     : ''}

@@ -1,13 +1,11 @@
-import { type Request, type RequestHandler, type Response, Router } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
-import { can } from '../../../domain/staff/staff.service';
 import { closeVisitRequest, listVisitRequests, VISIT_REQUEST_OUTCOMES } from '../../../domain/visits/visit-request.service';
 import type { AppDeps } from '../../create-app';
 import type { OpenAPIRegistry } from '../../openapi';
 import { staffOf } from '../../staff-auth';
-import { consoleAuth } from '../console-auth';
-import { layout, notice, type PageContext } from '../console-layout';
-import { html } from '../html';
+import { communityKit } from './community-kit';
+import { createCommunityWorkRouter } from './community-work.router';
 import { visitRequestsPage } from './visit-requests.page';
 
 const ListQuery = z.object({
@@ -20,34 +18,11 @@ const ListQuery = z.object({
 });
 const CloseForm = z.object({ outcome: z.enum(VISIT_REQUEST_OUTCOMES), note: z.string().trim().max(500).optional() });
 
-/** Console pages for community workers (visit requests; segments, campaigns and visit lists as they land). */
+/** Console pages for community workers: visit requests here; segments, campaigns and visit lists in community-work.router. */
 export function createCommunityConsoleRouter(deps: AppDeps, _registry: OpenAPIRegistry): Router {
   const router = Router();
-  const { prisma, clock, i18n } = deps;
-  const { signedIn, csrfOk } = consoleAuth(deps);
-
-  const ctxOf = (req: Request, res: Response): PageContext => {
-    const lng = (res.locals.lng as PageContext['lng'] | undefined) ?? deps.config.DEFAULT_LOCALE;
-    return { t: i18n.getFixedT(lng), lng, url: req.originalUrl, ...(req.staff ? { principal: req.staff } : {}), ...(typeof res.locals.csrf === 'string' ? { csrf: res.locals.csrf } : {}) };
-  };
-  const errorPage = (req: Request, res: Response, status: number, message: string) => {
-    const ctx = ctxOf(req, res);
-    res.status(status).type('html').send(layout(ctx, ctx.t('console.error.title'), html`<h1>${ctx.t('console.error.title')}</h1>${notice('error', message)}`));
-  };
-  /** Signed in and allowed to do community work; async failures become an HTML error page. */
-  const page = (fn: (req: Request, res: Response) => Promise<void>, post = false): RequestHandler[] => [
-    signedIn,
-    async (req, res) => {
-      try {
-        if (!can(staffOf(req), 'community.work')) return errorPage(req, res, 403, ctxOf(req, res).t('console.error.FORBIDDEN'));
-        if (post && !csrfOk(req, res)) return errorPage(req, res, 403, ctxOf(req, res).t('console.error.CSRF'));
-        await fn(req, res);
-      } catch (e) {
-        req.log.error({ err: e }, 'console page failed');
-        if (!res.headersSent) errorPage(req, res, 500, ctxOf(req, res).t('console.error.internal'));
-      }
-    },
-  ];
+  const { prisma, clock } = deps;
+  const { ctxOf, errorPage, page } = communityKit(deps);
   const source = () => ({ source: 'console', now: clock.now() });
 
   router.get(
@@ -74,5 +49,6 @@ export function createCommunityConsoleRouter(deps: AppDeps, _registry: OpenAPIRe
     }, true),
   );
 
+  router.use(createCommunityWorkRouter(deps));
   return router;
 }

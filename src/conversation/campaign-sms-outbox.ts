@@ -1,0 +1,136 @@
+import type { PrismaClient } from '../generated/prisma/client';
+import type { ChannelSender, OutboundMessage } from './messages';
+import type { Clock } from '../lib/clock';
+import type { Logger } from '../lib/logger';
+
+export interface CampaignSmsOutboxOptions {
+  /** Rows claimed per batch. */
+  batchSize?: number;
+  /** Requests to the gateway in flight at once. */
+  concurrency?: number;
+  /** A claimed row not finished within this time is claimed again (its sender died). */
+  claimMs?: number;
+  maxAttempts?: number;
+  pollMs?: number;
+}
+
+interface Claimed {
+  id: string;
+  endpoint: string;
+  payload: OutboundMessage;
+  attempts: number;
+}
+
+/**
+ * Sends the campaign SMS rows of the outbox (channel `sms`; one-time codes have their own channel `sms-code`) in
+ * batches: one claim per batch (FOR UPDATE SKIP LOCKED, so several processes can share the work), the gateway
+ * called `concurrency` at a time, then one UPDATE for the batch's sent rows and one for its failures, each only
+ * for rows still held under this batch's claim. Delivery is at least once like the rest of the outbox: a process
+ * that dies between the gateway's answer and the UPDATE leaves the row to be claimed again after `claimMs`.
+ * Failures are retried with exponential backoff; a 4xx (permanent) or the last attempt is recorded as such.
+ */
+export class CampaignSmsOutbox {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+  private again = false;
+  private stopped = true;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly sender: ChannelSender,
+    private readonly opts: CampaignSmsOutboxOptions = {},
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    const loop = () => {
+      if (this.stopped) return;
+      void this.kick().finally(() => {
+        if (!this.stopped) this.timer = setTimeout(loop, this.opts.pollMs ?? 1000);
+      });
+    };
+    loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Sends everything due now; concurrent calls coalesce. Resolves with the number of rows handled. */
+  kick(): Promise<number> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      let total = 0;
+      try {
+        do {
+          this.again = false;
+          for (let n = await this.batch(); n > 0; n = await this.batch()) total += n;
+        } while (this.again);
+      } catch (err) {
+        this.logger.error({ err }, 'campaign SMS dispatch failed');
+      } finally {
+        this.running = undefined;
+      }
+      return total;
+    })();
+    return this.running;
+  }
+
+  private async batch(): Promise<number> {
+    const now = this.clock.now();
+    const lease = new Date(now.getTime() + (this.opts.claimMs ?? 60_000));
+    const channel = this.sender.channel;
+    // Rows whose sender died mid-batch go back to the queue.
+    await this.prisma.$executeRaw`
+      UPDATE outbox_message SET status = 'PENDING' WHERE status = 'SENDING' AND channel = ${channel} AND locked_until < ${now}`;
+    const rows = await this.prisma.$queryRaw<Claimed[]>`
+      UPDATE outbox_message SET status = 'SENDING', locked_until = ${lease}, attempts = attempts + 1
+      WHERE id IN (
+        SELECT id FROM outbox_message
+        WHERE status = 'PENDING' AND next_attempt_at <= ${now} AND channel = ${channel}
+        ORDER BY next_attempt_at LIMIT ${this.opts.batchSize ?? 500}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id::text, endpoint, payload, attempts`;
+    if (!rows.length) return 0;
+    const sent: string[] = [];
+    const failed: { id: string; status: string; error: string; next: Date }[] = [];
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < rows.length; i = next++) {
+        const row = rows[i]!;
+        try {
+          await this.sender.send(row.endpoint, row.payload);
+          sent.push(row.id);
+        } catch (err) {
+          const e = err as Error & { permanent?: boolean };
+          const status = e.permanent ? 'UNDELIVERABLE' : row.attempts >= (this.opts.maxAttempts ?? 8) ? 'FAILED' : 'PENDING';
+          const backoffMs = Math.min(3_600_000, 1000 * 2 ** Math.max(0, row.attempts - 1));
+          failed.push({ id: row.id, status, error: String(e.message ?? e).slice(0, 500), next: new Date(this.clock.now().getTime() + backoffMs) });
+          this.logger.warn({ outboxId: row.id, attempts: row.attempts, status, err: e.message }, 'campaign SMS failed');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(rows.length, this.opts.concurrency ?? 16) }, worker));
+    const at = this.clock.now();
+    if (sent.length) {
+      await this.prisma.$executeRaw`
+        UPDATE outbox_message SET status = 'SENT', sent_at = ${at}, locked_until = NULL, last_error = NULL
+        WHERE id = ANY(${sent}::uuid[]) AND status = 'SENDING' AND locked_until = ${lease}`;
+    }
+    if (failed.length) {
+      await this.prisma.$executeRaw`
+        UPDATE outbox_message o SET status = u.status::"OutboxStatus", last_error = u.error, locked_until = NULL, next_attempt_at = u.next::timestamptz AT TIME ZONE 'UTC'
+        FROM unnest(${failed.map((f) => f.id)}::uuid[], ${failed.map((f) => f.status)}::text[], ${failed.map((f) => f.error)}::text[], ${failed.map((f) => f.next.toISOString())}::text[])
+          AS u(id, status, error, next)
+        WHERE o.id = u.id AND o.status = 'SENDING' AND o.locked_until = ${lease}`;
+    }
+    return rows.length;
+  }
+}
