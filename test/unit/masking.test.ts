@@ -1,9 +1,11 @@
 import {
   maskAddress,
+  maskFieldForStaff,
   maskIdNumber,
   maskIdNumberForStaff,
   maskName,
   maskPhone,
+  redactDeep,
   redactSensitive,
 } from '../../src/domain/codes/masking';
 
@@ -144,5 +146,33 @@ describe('redactSensitive', () => {
   test('is idempotent', () => {
     const once = redactSensitive('id 530102199003071238 phone 13812341234');
     expect(redactSensitive(once)).toBe(once);
+  });
+});
+
+describe('maskFieldForStaff (person view and review detail)', () => {
+  test.each([
+    ['idNumber', '530102199003071238', '530102********1238'],
+    ['name', '张三丰', '张**'],
+    ['birthDate', '1990-03-07', '1990-**-**'],
+    ['phone', '13812341234', '138****1234'],
+    ['residenceAddress', '云南省昆明市五华区华山街道12号3栋201', '云南省昆明市五华区******'],
+    ['hukouAddress', '云南省昆明市五华区华山街道12号3栋201', '云南省昆明市五华区******'],
+    ['sex', 'FEMALE', 'FEMALE'],
+    ['residenceRegion', '530102', '530102'],
+  ])('%s: %s -> %s', (field, value, masked) => {
+    expect(maskFieldForStaff(field, value)).toBe(masked);
+  });
+});
+
+describe('redactDeep', () => {
+  it('redacts every string inside objects, arrays and errors', () => {
+    const out = redactDeep({ a: ['身份证 530102199003071238'], b: { c: '电话13812341234' }, e: new Error('id 530102199003071238') }) as {
+      a: string[];
+      b: { c: string };
+      e: { type: string; message: string };
+    };
+    expect(out.a[0]).toBe('身份证 5***************38');
+    expect(out.b.c).toBe('电话138****1234');
+    expect(out.e).toMatchObject({ type: 'Error', message: 'id 5***************38' });
   });
 });

@@ -4,7 +4,7 @@ import type { Clock } from '../../lib/clock';
 import { recordAudit } from '../staff/audit.service';
 import { type IdNumberError, normaliseIdNumber, parseIdNumber } from '../codes/id-number';
 import { INSURANCE_NAMES, isInsuranceType } from '../codes/insurance';
-import { maskAddress, maskIdNumberForStaff, maskName, maskPhone, redactDeep, redactSensitive } from '../codes/masking';
+import { maskFieldForStaff, maskIdNumberForStaff, redactDeep, redactSensitive } from '../codes/masking';
 import { isWithinRegion } from '../codes/region-scope';
 import { can, type Permission, type StaffPrincipal } from '../staff/staff.service';
 
@@ -204,21 +204,21 @@ export async function viewPerson(
 
   const names = await regionNames(db, [p.regionCode, p.hukouRegion, p.residenceRegion, ...p.enrolments.map((e) => e.regionCode)]);
   const region = (code: string | null): RegionRef | null => orNull(code, (c) => ({ code: c, name: names.get(c) ?? null }));
-  const show = <T>(v: T | null, mask: (v: T) => string): string | T | null => orNull(v, (x) => (reveal ? x : mask(x)));
+  const show = (field: string, v: string | null): string | null => orNull(v, (x) => (reveal ? x : maskFieldForStaff(field, x)));
 
   const view: PersonView = {
     revealed: reveal,
     person: {
-      idNumber: reveal ? p.idNumber : maskIdNumberForStaff(p.idNumber),
-      name: reveal ? p.name : maskName(p.name),
+      idNumber: show('idNumber', p.idNumber)!,
+      name: show('name', p.name)!,
       sex: p.sex,
       ethnicity: p.ethnicity,
-      birthDate: orNull(ymd(p.birthDate), (d) => (reveal ? d : `${d.slice(0, 4)}-**-**`)),
-      phone: show(p.phone, maskPhone),
+      birthDate: show('birthDate', ymd(p.birthDate)),
+      phone: show('phone', p.phone),
       hukouRegion: region(p.hukouRegion),
-      hukouAddress: show(p.hukouAddress, maskAddress),
+      hukouAddress: show('hukouAddress', p.hukouAddress),
       residenceRegion: region(p.residenceRegion),
-      residenceAddress: show(p.residenceAddress, maskAddress),
+      residenceAddress: show('residenceAddress', p.residenceAddress),
       region: region(p.regionCode),
       householdId: p.householdId,
       employmentStatus: p.employmentStatus,
@@ -228,7 +228,7 @@ export async function viewPerson(
       registrationStatus: p.registrationStatus,
       confirmedAt: p.confirmedAt?.toISOString() ?? null,
       confirmedChannel: p.confirmedChannel,
-      needsVisitReason: show(p.needsVisitReason, redactSensitive),
+      needsVisitReason: orNull(p.needsVisitReason, (x) => (reveal ? x : redactSensitive(x))),
       flags: [...p.flags],
       updatedAt: p.updatedAt.toISOString(),
     },

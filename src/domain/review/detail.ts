@@ -1,6 +1,6 @@
 import type { DbClient } from '../../db/db-client';
 import type { ChangeRequest, Person } from '../../generated/prisma/client';
-import { maskIdNumberForStaff, maskName, redactDeep, redactSensitive } from '../codes/masking';
+import { maskFieldForStaff, maskIdNumberForStaff, maskName, redactDeep, redactSensitive } from '../codes/masking';
 import { isWithinRegion } from '../codes/region-scope';
 import { type FieldValue, hasSeverity, isReviewField, REVIEW_FIELDS, type ReviewCheck, runChecks, sameValue, valuesOf } from './review-checks';
 import { can, type StaffPrincipal } from '../staff/staff.service';
@@ -33,7 +33,7 @@ function diffOf(r: ChangeRequest, person: Person | null, reveal: boolean): DiffR
   const fields = r.kind === 'NEW_PERSON' ? [...new Set([...r.fields, ...Object.keys(proposed)])] : r.fields;
   return fields.map((field) => {
     const spec = isReviewField(field) ? REVIEW_FIELDS[field] : null;
-    const show = (v: FieldValue | undefined): string | null => (v === null || v === undefined ? null : reveal || !spec ? v : spec.mask(v));
+    const show = (v: FieldValue | undefined): string | null => (v === null || v === undefined ? null : reveal || !spec ? v : maskFieldForStaff(field, v));
     const onRecord = person && r.kind === 'FIELD_CHANGE' && spec?.writable ? spec.read(person) : null;
     return {
       field,

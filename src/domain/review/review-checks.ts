@@ -2,10 +2,10 @@ import type { DbClient } from '../../db/db-client';
 import type { ChangeRequest, Person, Prisma } from '../../generated/prisma/client';
 import { parseIdNumber } from '../codes/id-number';
 import { MEDICAL_TYPES, PENSION_TYPES } from '../codes/insurance';
-import { maskAddress, maskIdNumberForStaff, maskName, maskPhone } from '../codes/masking';
 import { parseMobilePhone } from '../codes/phone';
 import { isWithinRegion } from '../codes/region-scope';
 import type { StaffPrincipal } from '../staff/staff.service';
+import { isPlausibleAddress, isPlausiblePersonName } from '../corrections/field-policy';
 import { EMPLOYMENT_STATUSES, OPEN_STATUSES, REGION_CODE_RE } from '../vocabulary';
 
 // ---------------------------------------------------------------- the fields a request can change
@@ -20,14 +20,11 @@ export interface FieldSpec {
   read(p: Person): FieldValue;
   /** Validates a proposed value; `write` is what goes into the Person column. */
   parse(v: FieldValue, today: Date): Parsed;
-  /** How a staff screen shows it unless revealed. */
-  mask(v: string): string;
   /** Part of the person record (false for facts only recorded on the request, like a relationship). */
   writable: boolean;
 }
 
 const ymd = (d: Date | null): FieldValue => (d ? d.toISOString().slice(0, 10) : null);
-const keep = (v: string) => v;
 const ok = (value: FieldValue, write: unknown = value): Parsed => ({ ok: true, value, write });
 
 const text = (max: number) => (v: FieldValue): Parsed => {
@@ -43,11 +40,14 @@ const date = (v: FieldValue): Parsed => {
   return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== v ? { ok: false } : ok(v, d);
 };
 const oneOf = (values: readonly string[]) => (v: FieldValue): Parsed => (v === null || values.includes(v) ? ok(v) : { ok: false });
+/** The rules of the field policy (corrections/field-policy.ts): a name 2-40 letters, an address 4-100 characters. */
+const address = (v: FieldValue): Parsed => (v === null || v.trim() === '' ? ok(null) : isPlausibleAddress(v) ? ok(v.trim()) : { ok: false });
 const regionCode = (v: FieldValue): Parsed => (v === null || REGION_CODE_RE.test(v) ? ok(v) : { ok: false });
 
 /**
- * Every field a change request may name: how to read it from the record, validate a proposed value, write it
- * and mask it. One table, so the review screen, the checks and the apply step agree.
+ * Every field a change request may name: how to read it from the record, validate a proposed value and write
+ * it (staff screens mask it with maskFieldForStaff, the rule the person view uses). One table, so the review
+ * screen, the checks and the apply step agree.
  */
 const FIELDS = {
   idNumber: {
@@ -57,13 +57,12 @@ const FIELDS = {
       const r = parseIdNumber(v, { today });
       return r.ok ? ok(r.idNumber) : { ok: false };
     },
-    mask: maskIdNumberForStaff,
     writable: true,
   },
-  name: { read: (p) => p.name, parse: (v) => (v === null ? { ok: false } : text(50)(v)), mask: maskName, writable: true },
-  sex: { read: (p) => p.sex, parse: oneOf(['MALE', 'FEMALE']), mask: keep, writable: true },
-  birthDate: { read: (p) => ymd(p.birthDate), parse: date, mask: (v) => `${v.slice(0, 4)}-**-**`, writable: true },
-  ethnicity: { read: (p) => p.ethnicity, parse: (v) => (v === null || /^\d{2}$/.test(v) ? ok(v) : { ok: false }), mask: keep, writable: true },
+  name: { read: (p) => p.name, parse: (v) => (v !== null && isPlausiblePersonName(v) ? ok(v.trim()) : { ok: false }), writable: true },
+  sex: { read: (p) => p.sex, parse: oneOf(['MALE', 'FEMALE']), writable: true },
+  birthDate: { read: (p) => ymd(p.birthDate), parse: date, writable: true },
+  ethnicity: { read: (p) => p.ethnicity, parse: (v) => (v === null || /^\d{2}$/.test(v) ? ok(v) : { ok: false }), writable: true },
   phone: {
     read: (p) => p.phone,
     parse: (v) => {
@@ -71,19 +70,18 @@ const FIELDS = {
       const r = parseMobilePhone(v);
       return r.ok ? ok(r.phone) : { ok: false };
     },
-    mask: maskPhone,
     writable: true,
   },
-  hukouRegion: { read: (p) => p.hukouRegion, parse: regionCode, mask: keep, writable: true },
-  hukouAddress: { read: (p) => p.hukouAddress, parse: optionalText(200), mask: maskAddress, writable: true },
-  residenceRegion: { read: (p) => p.residenceRegion, parse: regionCode, mask: keep, writable: true },
-  residenceAddress: { read: (p) => p.residenceAddress, parse: optionalText(200), mask: maskAddress, writable: true },
-  employmentStatus: { read: (p) => p.employmentStatus, parse: oneOf(EMPLOYMENT_STATUSES), mask: keep, writable: true },
-  employer: { read: (p) => p.employer, parse: optionalText(100), mask: keep, writable: true },
-  employerCreditCode: { read: (p) => p.employerCreditCode, parse: optionalText(18), mask: keep, writable: true },
-  employmentSince: { read: (p) => ymd(p.employmentSince), parse: date, mask: keep, writable: true },
+  hukouRegion: { read: (p) => p.hukouRegion, parse: regionCode, writable: true },
+  hukouAddress: { read: (p) => p.hukouAddress, parse: address, writable: true },
+  residenceRegion: { read: (p) => p.residenceRegion, parse: regionCode, writable: true },
+  residenceAddress: { read: (p) => p.residenceAddress, parse: address, writable: true },
+  employmentStatus: { read: (p) => p.employmentStatus, parse: oneOf(EMPLOYMENT_STATUSES), writable: true },
+  employer: { read: (p) => p.employer, parse: optionalText(100), writable: true },
+  employerCreditCode: { read: (p) => p.employerCreditCode, parse: optionalText(18), writable: true },
+  employmentSince: { read: (p) => ymd(p.employmentSince), parse: date, writable: true },
   /** NEW_PERSON only: how the reported person relates to the reporter. */
-  relationship: { read: () => null, parse: optionalText(20), mask: keep, writable: false },
+  relationship: { read: () => null, parse: optionalText(20), writable: false },
 } satisfies Record<string, FieldSpec>;
 
 export type ReviewField = keyof typeof FIELDS;
