@@ -11,9 +11,10 @@
  *      deleted persons) through the triggers, folded by two concurrent workers, then the drift from a full
  *      recount (must be 0);
  *   5. peak RSS of this process, and where it was reached: per phase, the highest RSS sampled (every 20 ms)
- *      with the V8 heap, external memory and array buffers at that moment (--mem-trace prints it).
+ *      with the V8 heap, external memory and array buffers at that moment, and the kernel's high-water mark.
  * DATABASE_URL: the PostgreSQL server (default postgresql://postgres@127.0.0.1:5432/postgres); the database
- * canbao_bench_progress_<random> is dropped at the end unless --keep.
+ * canbao_bench_progress_<random> is dropped at the end unless --keep. Migrations and the region seed run in a
+ * child process (this file with --setup), so the peak RSS is that of the progress work.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
