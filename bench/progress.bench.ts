@@ -11,13 +11,13 @@
  *      deleted persons) through the triggers, folded by two concurrent workers, then the drift from a full
  *      recount (must be 0);
  *   5. peak RSS of this process, and where it was reached: per phase, the highest RSS sampled (every 20 ms)
- *      with the V8 heap, external memory and array buffers at that moment (--mem-trace prints it).
+ *      with the V8 heap, external memory and array buffers at that moment, and the kernel's high-water mark.
  * DATABASE_URL: the PostgreSQL server (default postgresql://postgres@127.0.0.1:5432/postgres); the database
- * canbao_bench_progress_<random> is dropped at the end unless --keep.
+ * canbao_bench_progress_<random> is dropped at the end unless --keep. Migrations and the region seed run in a
+ * child process (this file with --setup), so the peak RSS is that of the progress work.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
@@ -36,14 +36,20 @@ const { values } = parseArgs({
     changes: { type: 'string', default: '100000' },
     runs: { type: 'string', default: '200' },
     keep: { type: 'boolean', default: false },
+    /** Internal: migrate and seed the regions of this database URL, then exit (run as a child process). */
+    setup: { type: 'string' },
   },
 });
 
 /** Peak memory per phase: RSS sampled every 20 ms, with the heap, external and array buffers at the peak. */
 const MB = (n: number) => Math.round(n / 1048576);
-const phases: { name: string; peak: NodeJS.MemoryUsage }[] = [];
+const phases: { name: string; peak: NodeJS.MemoryUsage; maxRss: number }[] = [];
+/** The kernel's high-water mark (KB), which also sees peaks between samples. */
+const maxRss = () => process.resourceUsage().maxRSS * 1024;
 function phase(name: string) {
-  phases.push({ name, peak: process.memoryUsage() });
+  const prev = phases[phases.length - 1];
+  if (prev) prev.maxRss = maxRss();
+  phases.push({ name, peak: process.memoryUsage(), maxRss: 0 });
 }
 const sampler = setInterval(() => {
   const cur = phases[phases.length - 1];
@@ -51,10 +57,11 @@ const sampler = setInterval(() => {
 }, 20);
 sampler.unref();
 function memoryTable() {
-  console.log('phase'.padEnd(34), 'peak rss  heapTotal  heapUsed  external  arrayBuffers  other (MB)');
-  for (const p of phases) {
+  phase('end');
+  console.log('phase (MB)'.padEnd(40), ' max rss  sampled:  rss  heapTotal  heapUsed  external  arrayBuffers  other');
+  for (const p of phases.slice(0, -1)) {
     const m = p.peak;
-    console.log(p.name.padEnd(34), [m.rss, m.heapTotal, m.heapUsed, m.external, m.arrayBuffers, m.rss - m.heapTotal - m.external].map((x) => String(MB(x)).padStart(9)).join(' '));
+    console.log(p.name.padEnd(40), [p.maxRss, m.rss, m.heapTotal, m.heapUsed, m.external, m.arrayBuffers, m.rss - m.heapTotal - m.external].map((x) => String(MB(x)).padStart(9)).join(' '));
   }
 }
 const PERSONS = Number(values.persons);
@@ -88,17 +95,17 @@ async function main() {
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   console.log(`database ${name}; ${PERSONS.toLocaleString('en')} persons, ${CHANGES.toLocaleString('en')} changes, ${RUNS} runs per page`);
-  // Migrations in their own process, as `npm run db:deploy` before a server starts: the schema engine (WebAssembly)
-  // keeps about 110 MB once loaded, which is no part of what the figures cost.
-  phase('migrate (child process), open database');
-  execFileSync(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../src/cli/db-deploy.ts')], { env: { ...process.env, DATABASE_URL: url.toString() }, stdio: 'inherit' });
+  // Set-up in a process of its own, as `npm run db:deploy` and a region import run before a server starts: the
+  // schema engine (WebAssembly) keeps about 110 MB once loaded, and seeding 1,607 regions through Prisma's query
+  // compiler (one deleteMany with 1,607 codes, one createMany) peaks 75 MB above it; neither is what the figures cost.
+  phase('migrate, seed regions (child process)');
+  execFileSync(process.execPath, ['--import', 'tsx', __filename, '--setup', url.toString()], { stdio: 'inherit' });
   const db = await openDatabase({ kind: 'postgres', url: url.toString() }, { migrate: false, poolSize: 4 });
   const sql = new Client({ connectionString: url.toString() });
   await sql.connect();
   const clock = systemClock;
   try {
-    await seedRegions(db.prisma);
-    phase('load synthetic population');
+    phase('load synthetic population (pg)');
     let t0 = performance.now();
     await sql.query('SET session_replication_role = replica'); // no triggers: data that predates the rollup
     await sql.query(
@@ -196,7 +203,16 @@ async function main() {
   }
 }
 
-main().catch((e: unknown) => {
+async function setup(url: string) {
+  const db = await openDatabase({ kind: 'postgres', url }, { migrate: true, poolSize: 1 });
+  try {
+    console.log(`${await seedRegions(db.prisma)} regions`);
+  } finally {
+    await db.close();
+  }
+}
+
+(values.setup ? setup(values.setup) : main()).catch((e: unknown) => {
   console.error(e);
   process.exit(1);
 });

@@ -49,10 +49,10 @@ export const ACTIVITY_SOURCES: readonly ActivitySource[] = [
   {
     key: 'notificationsSent',
     column: 'a_notifications_sent',
-    // Pushed messages other than chat replies: review decisions, campaign sends (also counted on their own below).
+    // Pushed messages other than chat replies and campaign messages (counted on their own below): review decisions.
     sql: `SELECT ${chinaDayOf('o.sent_at')} AS day, ${bucketOf('p.region_code')} AS bucket, count(*)::int AS n
   FROM outbox_message o LEFT JOIN conversation c ON c.id = o.conversation_id LEFT JOIN person p ON p.id = c.person_id
-  WHERE o.status = 'SENT' AND o.kind <> 'reply' AND o.sent_at >= $1 AND o.sent_at < $2 GROUP BY 1, 2`,
+  WHERE o.status = 'SENT' AND o.kind NOT IN ('reply', 'campaign') AND o.sent_at >= $1 AND o.sent_at < $2 GROUP BY 1, 2`,
   },
   // Campaign recipients the dispatcher marked sent (their message written to the outbox), by the recipient's
   // region as materialised, on the day of sending.
