@@ -3,6 +3,7 @@ import { parseDatabaseUrl } from '../db/database-target';
 import { openDatabase } from '../db/open-database';
 import { seedRegions } from '../domain/registry/region.service';
 import { createLogger } from '../lib/logger';
+import { startupBanner } from './banner';
 import { ConfigError, loadConfig } from './config';
 import { createContainer } from './container';
 import { staffRouters } from './staff-routers';
@@ -36,7 +37,7 @@ async function main() {
   const server = createServer(wechat.wrap(c.app));
   server.listen(config.PORT, config.HOST, () => {
     logger.info({ port: config.PORT }, 'Canbao is listening');
-    console.log(`\nCanbao is running: web chat at http://localhost:${config.PORT}/chat , staff API at /api (OpenAPI: /api/openapi.json)\n`);
+    console.log(`\n${startupBanner(config.PORT)}\n`);
   });
 
   let stopping = false;

@@ -2,6 +2,7 @@ import type { TFunction } from 'i18next';
 import { can, type StaffPrincipal } from '../../domain/staff/staff.service';
 import type { Locale } from '../../lib/i18n';
 import { flag, html, type SafeHtml } from './html';
+import { labelsFor } from './labels';
 
 /** What every console page is rendered with. */
 export interface PageContext {
@@ -76,8 +77,9 @@ export function layout(ctx: PageContext, title: string, body: SafeHtml, opts: { 
     <a href="/console/handoffs">${t('handoff.console.nav.handoffs')}</a>
     <a href="/console/assisted/new">${t('handoff.console.nav.assisted')}</a>
     ${can(p, 'community.work') ? html`<a href="/console/visit-requests">${t('community.nav.visitRequests')}</a>` : ''}
+    ${can(p, 'audit.search') ? html`<a href="/console/audit">${t('auditLog.nav')}</a>` : ''}
   </nav>
-  <span class="who">${p.username} · ${t(`console.role.${p.role}`)} · ${p.regionCode}</span>`
+  <span class="who" title="${p.regionCode}">${p.username} · ${t(`console.role.${p.role}`)} · ${labelsFor(t).region(p.regionCode)}</span>`
     : ''}
   <a class="lang" href="${toggle.href}" lang="${toggle.label === 'English' ? 'en' : 'zh-CN'}">${toggle.label}</a>
   ${p
