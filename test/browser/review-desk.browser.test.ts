@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import path from 'node:path';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { staffRouters } from '../../src/app/staff-routers';
@@ -8,7 +6,7 @@ import { reviewDueAt } from '../../src/domain/calendar/working-days';
 import { approveRequest } from '../../src/domain/review';
 import { seedRegions } from '../../src/domain/registry/region.service';
 import { createStaff } from '../../src/domain/staff/staff.service';
-import { launchBrowser } from '../helpers/browser';
+import { launchBrowser, serveApp, watchedPage } from '../helpers/browser';
 import { ChatClient, type ChatReply, createPerson, numberOf } from '../helpers/chat-fixtures';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 
@@ -25,7 +23,7 @@ const TUESDAY_10 = '2026-12-01T02:00:00.000Z';
 const LAPTOP = { width: 1366, height: 900 };
 
 let app: TestApp;
-let server: Server;
+let server: Awaited<ReturnType<typeof serveApp>> | undefined;
 let base: string;
 let browser: Browser;
 const problems: string[] = [];
@@ -33,20 +31,8 @@ let chatRef: { id: string; reference: string };
 let closedRef: { id: string; reference: string };
 const other: Record<'overdue' | 'waiting', { id: string; reference: string }> = {} as never;
 
-async function watchedPage(context: BrowserContext): Promise<Page> {
-  const page = await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`${m.type()} ${page.url()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`pageerror ${page.url()}: ${e.message}`));
-  page.on('response', (r) => {
-    if (r.status() >= 500) problems.push(`HTTP ${r.status()} ${r.url()}`);
-  });
-  return page;
-}
-
 async function signIn(context: BrowserContext, username: string, lang: 'zh-CN' | 'en'): Promise<Page> {
-  const page = await watchedPage(context);
+  const page = await watchedPage(context, problems);
   await page.goto(`${base}/console/queue?lang=${lang}`);
   await page.waitForURL(/\/console\/login/);
   await page.fill('#username', username);
@@ -135,15 +121,14 @@ beforeAll(async () => {
     data: Array.from({ length: 60 }, (_, i) => ({ actorType: 'STAFF' as const, actorId: lisi.id, source: 'console', action: 'staff.login', targetType: 'staff', targetId: lisi.id, at: new Date(Date.parse('2026-11-30T01:00:00Z') + i * 60_000) })),
   });
 
-  server = app.app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await serveApp(app.app);
+  base = server.base;
   browser = await launchBrowser();
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await server?.close();
   await app?.close();
 });
 
@@ -288,7 +273,7 @@ describe('review desk in Chromium (issue 14)', () => {
     // 7: the web chat in English, on a laptop and on a phone: the placeholder fits, the bar is one line.
     for (const [viewport, name] of [[LAPTOP, 'laptop'], [{ width: 390, height: 800 }, 'phone']] as const) {
       const ctx = await browser.newContext({ viewport, locale: 'en' });
-      const chat = await watchedPage(ctx);
+      const chat = await watchedPage(ctx, problems);
       await chat.goto(`${base}/chat`);
       await chat.waitForSelector('#log .msg');
       const before = await chat.locator('#log .msg').count();
