@@ -114,8 +114,11 @@ export async function getRequest(env: ReviewEnv, actor: ReviewActor, id: string,
     await audit(db, actor, 'person.reveal', person.id, now, { via: 'change_request', requestId: r.id }, 'OK', 'person');
   }
 
+  // A first approval given before its time was stored: the time of its audit event.
+  const firstApprovalAt = item.firstApprovalAt ?? ([...events].reverse().find((e) => e.action === 'review.first_approval' && e.outcome === 'OK')?.at.toISOString() ?? null);
   const detail: ReviewDetail = {
     ...item,
+    firstApprovalAt: item.firstApprovalBy ? firstApprovalAt : null,
     revealed: reveal,
     person: person
       ? {
