@@ -5,6 +5,7 @@ import { parseDatabaseUrl } from '../db/database-target';
 import { openDatabase, type OpenDatabase } from '../db/open-database';
 import { seedRegions } from '../domain/registry/region.service';
 import { createLogger, type Logger } from '../lib/logger';
+import { startupBanner } from './banner';
 import { joinWorkers, runPrimary, workerCount, workerIndex } from './cluster';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createContainer } from './container';
@@ -52,7 +53,7 @@ async function main() {
   server.listen(config.PORT, config.HOST, () => {
     logger.info({ port: config.PORT, worker: cluster.isWorker ? workerIndex() : undefined }, 'Canbao is listening');
     if (!elected) return;
-    console.log(`\nCanbao is running: web chat at http://localhost:${config.PORT}/chat , staff API at /api (OpenAPI: /api/openapi.json)\n`);
+    console.log(`\n${startupBanner(config.PORT)}\n`);
   });
 
   let stopping = false;

@@ -94,9 +94,11 @@ const ReviewItem = z
     ageHours: z.number().int(),
     ageWorkingDays: z.number().int(),
     overdue: z.boolean(),
+    overdueWorkingDays: z.number().int().openapi({ description: 'Working days past the last due day (0 unless overdue)' }),
     claimedBy: z.string().nullable(),
     claimedAt: z.string().nullable(),
     firstApprovalBy: z.string().nullable(),
+    firstApprovalAt: z.string().nullable(),
     needsFourEyes: z.boolean(),
     lowRisk: z.boolean(),
     submittedByStaff: z.string().nullable(),
@@ -134,9 +136,14 @@ const ReviewDetail = ReviewItem.extend({
   answer: z.string().nullable(),
   decisionReason: z.string().nullable(),
   checks: z.array(Check),
+  checksAsOf: z.enum(['live', 'decision', 'unknown']).openapi({ description: 'live while open; a closed request shows the checks stored with its decision' }),
   conversation: z
-    .object({ channel: z.string(), messages: z.array(z.object({ direction: z.enum(['in', 'out']), text: z.string(), at: z.string() })) })
-    .nullable(),
+    .object({
+      channel: z.string(),
+      messages: z.array(z.object({ direction: z.enum(['in', 'out']), text: z.string(), at: z.string(), choice: z.string().optional().openapi({ description: 'The option a numeric answer chose' }) })),
+    })
+    .nullable()
+    .openapi({ description: 'The conversation up to the submission' }),
   history: z.array(
     z.object({
       id: z.string(),
@@ -147,6 +154,7 @@ const ReviewDetail = ReviewItem.extend({
       actorUsername: z.string().nullable(),
       source: z.string(),
       details: z.unknown(),
+      count: z.number().int().optional().openapi({ description: 'Plain views folded into this row (same person, same day)' }),
     }),
   ),
   actions: z.object({

@@ -225,8 +225,10 @@ describe('GET /api/review/requests/:id', () => {
   it('shows the values side by side (masked), the checks, the conversation excerpt and the history', async () => {
     const p = await newPerson();
     const { conversationId } = await chatSession(p.id);
-    const r = await fieldChange(p, 'phone', '13812345678', '13900004444', { conversationId, evidence: '居民本人在线申请，旧号码 13812345678 已停用' });
-    await prisma().message.create({ data: { conversationId, direction: 'IN', text: `我的身份证是${p.idNumber}` } });
+    // The excerpt is the conversation up to the submission: the greeting and the resident's line, not what came after.
+    await prisma().message.create({ data: { conversationId, direction: 'IN', text: `我的身份证是${p.idNumber}`, createdAt: new Date(app.clock.now().getTime() + 60_000) } });
+    const r = await fieldChange(p, 'phone', '13812345678', '13900004444', { conversationId, evidence: '居民本人在线申请，旧号码 13812345678 已停用', createdAt: new Date(app.clock.now().getTime() + 120_000) });
+    await prisma().message.create({ data: { conversationId, direction: 'IN', text: '菜单', createdAt: new Date(app.clock.now().getTime() + 180_000) } });
     const res = await http().get(`/api/review/requests/${r.id}`).set(reviewer.auth).expect(200);
     expect(res.headers.etag).toBe('"0"');
     expect(res.body.diff).toEqual([{ field: 'phone', atSubmission: '138****5678', onRecord: '138****5678', proposed: '139****4444', changedSinceSubmission: false }]);
@@ -238,6 +240,7 @@ describe('GET /api/review/requests/:id', () => {
     expect(lines.length).toBeGreaterThanOrEqual(2);
     expect(lines.length).toBeLessThanOrEqual(10);
     expect(lines[lines.length - 1]).toMatchObject({ direction: 'in' });
+    expect(lines.map((l) => l.text)).not.toContain('菜单');
     expect(JSON.stringify(res.body)).not.toContain(p.idNumber);
     expect(JSON.stringify(res.body)).not.toContain('13900004444');
 

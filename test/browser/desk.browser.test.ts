@@ -170,7 +170,7 @@ describe('call-centre desk in Chromium', () => {
     await Promise.all([other.waitForURL(/\/console\/queue/), other.click('button[type="submit"].primary')]);
     await Promise.all([other.waitForURL(/\/console\/requests\//), other.click(`text=${reference}`)]);
     const body = await other.textContent('main');
-    expect(body).toContain('assisted');
+    expect(body).toContain('Assisted call');
     expect(body).toContain(agent);
     await other.screenshot({ path: path.join(ARTIFACTS, 'desk-8-review-shows-agent.png') });
     expect(problems).toEqual([]);

@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { chromium, type Browser } from 'playwright-core';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /** Debian's Chromium with the flags that work offline and as root on the test machines. */
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -20,4 +22,27 @@ export function missingScreenshotFonts(): string[] {
 export async function launchBrowser(): Promise<Browser> {
   expect(missingScreenshotFonts()).toEqual([]);
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+/** An express app listening on a free local port, with its base URL and a close function. */
+export async function serveApp(app: { listen(port: number, host: string): Server }): Promise<{ base: string; close(): Promise<void> }> {
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A new page whose console errors, page errors and 5xx responses are pushed to `problems`. */
+export async function watchedPage(context: BrowserContext, problems: string[]): Promise<Page> {
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`${m.type()} ${page.url()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror ${page.url()}: ${e.message}`));
+  page.on('response', (r) => {
+    if (r.status() >= 500) problems.push(`HTTP ${r.status()} ${r.url()}`);
+  });
+  return page;
 }

@@ -61,6 +61,7 @@ describe('permission policy', () => {
     'progress.target': ['ADMIN'],
     'handoff.work': ['ADMIN', 'REVIEWER', 'AGENT'],
     'assisted.run': ['ADMIN', 'REVIEWER', 'AGENT'],
+    'audit.search': ['ADMIN'],
     'community.work': ['ADMIN', 'COMMUNITY_WORKER'],
   };
 

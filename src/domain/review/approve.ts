@@ -2,7 +2,7 @@
 import type { ChangeRequest, Person } from '../../generated/prisma/client';
 import { parseIdNumber } from '../codes/id-number';
 import { type NotificationPart } from '../notification/notification.service';
-import { type FieldValue, hasSeverity, isLowRiskKind, isReviewField, needsFourEyes, REVIEW_FIELDS, runChecks, valuesOf } from './review-checks';
+import { checksAsJson, type FieldValue, hasSeverity, isLowRiskKind, isReviewField, needsFourEyes, REVIEW_FIELDS, runChecks, valuesOf } from './review-checks';
 import { applyPersonChange, isPersonField, type PersonChanges } from '../registry/person-change';
 import { OPEN_STATUSES, type ReviewActor, type ReviewEnv, audit, fail } from './shared';
 import { Refusal, fieldsParam, mutate, notify, residentOf, save, settleRegistration, uniqueOrRefuse } from './decide';
@@ -70,7 +70,7 @@ export function approveRequest(env: ReviewEnv, actor: ReviewActor, id: string, o
     }
 
     if (needsFourEyes(r) && !r.firstApprovalBy) {
-      await save(tx, r, { firstApprovalBy: actor.principal.id, claimedBy: null, claimedAt: null });
+      await save(tx, r, { firstApprovalBy: actor.principal.id, firstApprovalAt: now, claimedBy: null, claimedAt: null });
       await audit(tx, actor, 'review.first_approval', r.id, now, { reference: r.reference, fields: r.fields, forced: conflicts.length > 0 });
       return { outcome: 'FIRST_APPROVAL' };
     }
@@ -124,7 +124,7 @@ export function approveRequest(env: ReviewEnv, actor: ReviewActor, id: string, o
       );
     }
 
-    await save(tx, r, { status: 'APPROVED', decidedBy: actor.principal.id, decidedAt: now, claimedBy: null, claimedAt: null, ...(r.kind === 'NEW_PERSON' ? { personId } : {}) });
+    await save(tx, r, { status: 'APPROVED', decidedBy: actor.principal.id, decidedAt: now, decisionChecks: checksAsJson(checks), claimedBy: null, claimedAt: null, ...(r.kind === 'NEW_PERSON' ? { personId } : {}) });
     const registrationStatus = r.kind === 'NEW_PERSON' ? 'UNREGISTERED' : await settleRegistration(tx, actor, r, personId, now, 'approved');
     const parts: NotificationPart[] =
       r.kind === 'NEW_PERSON'

@@ -3,7 +3,7 @@ import type { ChangeRequest, ChangeRequestStatus, Person, Prisma } from '../../g
 import { redactSensitive } from '../codes/masking';
 import { queueResidentNotification, type NotificationPart } from '../notification/notification.service';
 import { isWithinRegion } from '../codes/region-scope';
-import { isReviewField, valuesOf } from './review-checks';
+import { checksAsJson, isReviewField, runChecks, valuesOf } from './review-checks';
 import { type Permission } from '../staff/staff.service';
 import { OPEN_STATUSES, type ReviewActor, type ReviewEnv, type ReviewFailure, type ReviewItem, audit, auditFailure, fail, permitted, toItems, usernames } from './shared';
 
@@ -163,7 +163,9 @@ export async function settleRegistration(tx: Prisma.TransactionClient, actor: Re
 export function rejectRequest(env: ReviewEnv, actor: ReviewActor, id: string, opts: { version: number; reason: string }) {
   return mutate(env, actor, id, 'review.reject', { version: opts.version, permission: 'review.decide', from: OPEN_STATUSES }, async (tx, r, now) => {
     const reason = opts.reason.trim();
-    await save(tx, r, { status: 'REJECTED', decisionReason: reason, decidedBy: actor.principal.id, decidedAt: now, claimedBy: null, claimedAt: null });
+    const person = r.kind === 'FIELD_CHANGE' && r.personId ? await tx.person.findUnique({ where: { id: r.personId } }) : null;
+    const checks = await runChecks(tx, r, person, { principal: actor.principal, now });
+    await save(tx, r, { status: 'REJECTED', decisionReason: reason, decisionChecks: checksAsJson(checks), decidedBy: actor.principal.id, decidedAt: now, claimedBy: null, claimedAt: null });
     const registrationStatus = r.kind === 'FIELD_CHANGE' && r.personId ? await settleRegistration(tx, actor, r, r.personId, now, 'rejected') : null;
     const key = r.kind === 'NEW_PERSON' ? 'review.notify.rejectedNewPerson' : 'review.notify.rejected';
     const notification = await notify(env, tx, r, residentOf(r), [

@@ -2,7 +2,9 @@ import type { DbClient } from '../../db/db-client';
 import type { ChangeRequest, Person } from '../../generated/prisma/client';
 import { maskFieldForStaff, maskIdNumberForStaff, maskName, redactDeep, redactSensitive } from '../codes/masking';
 import { isWithinRegion } from '../codes/region-scope';
-import { type FieldValue, hasSeverity, isReviewField, REVIEW_FIELDS, type ReviewCheck, runChecks, sameValue, valuesOf } from './review-checks';
+import { type FieldValue, hasSeverity, isReviewField, REVIEW_FIELDS, type ReviewCheck, runChecks, sameValue, storedChecks, valuesOf } from './review-checks';
+import { transcriptBeforeSubmission } from './request-transcript';
+import { foldViews } from '../staff/audit-fold';
 import { can, type StaffPrincipal } from '../staff/staff.service';
 import { type DiffRow, isOpenStatus, type ReviewActions, type ReviewActor, type ReviewDetail, type ReviewEnv, type ReviewFailure, audit, fail, permitted, regionNames, toItems, usernames } from './shared';
 
@@ -53,7 +55,8 @@ function actionsFor(principal: StaffPrincipal, r: ChangeRequest, checks: ReviewC
   return {
     claim: decide && open && !r.claimedBy,
     release: open && !!r.claimedBy && (r.claimedBy === principal.id || principal.role === 'ADMIN'),
-    approve: free && !hasSeverity(checks, 'error'),
+    // The first approver of a four-eyes change waits for a second reviewer.
+    approve: free && !hasSeverity(checks, 'error') && !checks.some((c) => c.code === 'FIRST_APPROVAL_BY_YOU'),
     reject: free,
     ask: free,
     answer: r.status === 'NEEDS_INFO' && can(principal, 'review.view'),
@@ -64,7 +67,7 @@ function actionsFor(principal: StaffPrincipal, r: ChangeRequest, checks: ReviewC
 export interface DetailOptions {
   /** Show the values unmasked (needs person.reveal; audited as review.reveal). */
   reveal?: boolean;
-  /** Transcript lines to include (default 10). */
+  /** Transcript lines to include (default 12). */
   excerpt?: number;
 }
 
@@ -89,26 +92,14 @@ export async function getRequest(env: ReviewEnv, actor: ReviewActor, id: string,
   // For NEW_PERSON the linked person is the reporter until approval, the created person after it.
   const ownPerson = r.kind === 'FIELD_CHANGE' || r.status === 'APPROVED';
   const person = r.personId && ownPerson ? await db.person.findUnique({ where: { id: r.personId } }) : null;
-  const checks = await runChecks(db, r, person, { principal: actor.principal, now });
+  // Open: checked now. Closed: as they were when decided (the record has moved on since).
+  const open = isOpenStatus(r.status);
+  const stored = open ? null : storedChecks(r.decisionChecks);
+  const checks = open ? await runChecks(db, r, person, { principal: actor.principal, now }) : (stored ?? []);
   const [item] = await toItems(env, db, [r]);
   if (!item) throw new Error('unreachable');
 
-  let conversation: ReviewDetail['conversation'] = null;
-  if (r.conversationId) {
-    const conv = await db.conversation.findUnique({ where: { id: r.conversationId }, select: { channel: true } });
-    const msgs = await db.message.findMany({
-      where: { conversationId: r.conversationId },
-      orderBy: { seq: 'desc' },
-      take: Math.min(Math.max(opts.excerpt ?? 10, 1), 50),
-      select: { direction: true, text: true, createdAt: true },
-    });
-    if (conv) {
-      conversation = {
-        channel: conv.channel,
-        messages: msgs.reverse().map((m) => ({ direction: m.direction === 'IN' ? 'in' : 'out', text: redactSensitive(m.text), at: m.createdAt.toISOString() })),
-      };
-    }
-  }
+  const conversation = await transcriptBeforeSubmission(db, r, Math.min(Math.max(opts.excerpt ?? 12, 1), 50));
 
   const events = await db.auditEvent.findMany({
     where: { targetType: 'change_request', targetId: r.id },
@@ -123,8 +114,11 @@ export async function getRequest(env: ReviewEnv, actor: ReviewActor, id: string,
     await audit(db, actor, 'person.reveal', person.id, now, { via: 'change_request', requestId: r.id }, 'OK', 'person');
   }
 
+  // A first approval given before its time was stored: the time of its audit event.
+  const firstApprovalAt = item.firstApprovalAt ?? ([...events].reverse().find((e) => e.action === 'review.first_approval' && e.outcome === 'OK')?.at.toISOString() ?? null);
   const detail: ReviewDetail = {
     ...item,
+    firstApprovalAt: item.firstApprovalBy ? firstApprovalAt : null,
     revealed: reveal,
     person: person
       ? {
@@ -142,8 +136,9 @@ export async function getRequest(env: ReviewEnv, actor: ReviewActor, id: string,
     answer: r.answer === null ? null : redactSensitive(r.answer),
     decisionReason: r.decisionReason,
     checks,
+    checksAsOf: open ? 'live' : stored ? 'decision' : 'unknown',
     conversation,
-    history: events.map((e) => ({
+    history: foldViews(events.map((e) => ({
       id: e.id.toString(),
       at: e.at.toISOString(),
       action: e.action,
@@ -152,7 +147,7 @@ export async function getRequest(env: ReviewEnv, actor: ReviewActor, id: string,
       actorUsername: e.actorId ? (names.get(e.actorId) ?? null) : null,
       source: e.source,
       details: redactDeep(e.details ?? null),
-    })),
+    }))),
     actions: actionsFor(actor.principal, r, checks),
   };
   return { ok: true, detail };

@@ -18,6 +18,8 @@ export interface ListFilters {
   region?: string;
   /** Only PENDING requests past their due time. */
   overdue?: boolean;
+  /** Only four-eyes changes with their first approval given, waiting for the second reviewer. */
+  firstApproved?: boolean;
   /** A reference (or its beginning), or a full ID number of the person or the reported new person. */
   q?: string;
   cursor?: string;
@@ -78,6 +80,7 @@ export async function listRequests(env: ReviewEnv, actor: ReviewActor, filters: 
   const and: Prisma.ChangeRequestWhereInput[] = [{ regionCode: range }];
   if (filters.kind) and.push({ kind: filters.kind });
   if (filters.overdue) and.push({ dueAt: { lt: now } });
+  if (filters.firstApproved) and.push({ firstApprovalBy: { not: null } });
   if (filters.q?.trim()) and.push(searchFilter(filters.q, now));
   if (cursor) {
     // The lower bound is what the index uses; the OR only breaks ties on the same instant.
@@ -109,6 +112,7 @@ export async function listRequests(env: ReviewEnv, actor: ReviewActor, filters: 
       ...(filters.kind ? { kind: filters.kind } : {}),
       ...(filters.region ? { region: filters.region } : {}),
       ...(filters.overdue ? { overdue: true } : {}),
+      ...(filters.firstApproved ? { firstApproved: true } : {}),
       ...(q ? { q: redactSensitive(parseIdNumber(q, { today: now }).ok ? maskIdNumberForStaff(q) : q) } : {}),
     },
     returned: page.length,

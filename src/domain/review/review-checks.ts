@@ -195,7 +195,7 @@ function reviewerChecks(r: CheckedRequest, ctx: CheckContext): ReviewCheck[] {
   if (r.submittedByStaff && r.submittedByStaff === ctx.principal.id) out.push({ code: 'SUBMITTED_BY_YOU', severity: 'error' });
   if (needsFourEyes(r)) {
     if (!r.firstApprovalBy) out.push({ code: 'NEEDS_SECOND_APPROVAL', severity: 'info' });
-    else if (r.firstApprovalBy === ctx.principal.id) out.push({ code: 'FIRST_APPROVAL_BY_YOU', severity: 'error' });
+    else if (r.firstApprovalBy === ctx.principal.id) out.push({ code: 'FIRST_APPROVAL_BY_YOU', severity: 'info' });
     else out.push({ code: 'AWAITING_SECOND_APPROVAL', severity: 'info' });
   }
   return out;
@@ -342,3 +342,16 @@ export async function runChecks(db: DbClient, r: CheckedRequest, person: Person 
 }
 
 export const hasSeverity = (checks: readonly ReviewCheck[], s: CheckSeverity) => checks.some((c) => c.severity === s);
+
+/** The checks as stored with a decision (ChangeRequest.decisionChecks), so a closed request shows them as they were. */
+export const checksAsJson = (checks: readonly ReviewCheck[]): Prisma.InputJsonValue => checks.map((c) => ({ ...c })) as Prisma.InputJsonValue;
+
+const SEVERITIES: readonly string[] = ['error', 'conflict', 'warning', 'info'];
+
+/** The checks stored with a decision, or null when none were stored (decided before they were kept). */
+export function storedChecks(v: unknown): ReviewCheck[] | null {
+  if (!Array.isArray(v)) return null;
+  return v.filter(
+    (c): c is ReviewCheck => !!c && typeof c === 'object' && typeof (c as ReviewCheck).code === 'string' && SEVERITIES.includes((c as ReviewCheck).severity),
+  );
+}

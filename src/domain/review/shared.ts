@@ -88,10 +88,14 @@ export interface ReviewItem {
   ageWorkingDays: number;
   /** PENDING and past its due time. */
   overdue: boolean;
+  /** Working days past the last due day (at least 1 when overdue, else 0). */
+  overdueWorkingDays: number;
   claimedBy: string | null;
   claimedAt: string | null;
   /** Username of the first of two reviewers (four eyes). */
   firstApprovalBy: string | null;
+  /** When the first approval was given (null for one given before this was recorded). */
+  firstApprovalAt: string | null;
   needsFourEyes: boolean;
   /** Eligible for batch approval by kind and fields (its checks must be clean too). */
   lowRisk: boolean;
@@ -122,12 +126,16 @@ export interface HistoryEntry {
   actorUsername: string | null;
   source: string;
   details: unknown;
+  /** Views folded into this row (same person, same action, same China day): how many there were. */
+  count?: number;
 }
 
 export interface TranscriptLine {
   direction: 'in' | 'out';
   text: string;
   at: string;
+  /** A numeric answer's option label, read from the bot's menu before it. */
+  choice?: string;
 }
 
 export interface ReviewActions {
@@ -151,7 +159,9 @@ export interface ReviewDetail extends ReviewItem {
   answer: string | null;
   decisionReason: string | null;
   checks: ReviewCheck[];
-  /** The last messages of the resident's conversation (ID numbers and phones masked). */
+  /** live: run now (open request); decision: stored with the decision; unknown: decided before checks were stored. */
+  checksAsOf: 'live' | 'decision' | 'unknown';
+  /** The resident's turns that led to the request, up to its submission (ID numbers and phones masked). */
   conversation: { channel: string; messages: TranscriptLine[] } | null;
   history: HistoryEntry[];
   actions: ReviewActions;
@@ -215,9 +225,11 @@ export async function toItems(env: ReviewEnv, db: DbClient, rows: ChangeRequest[
     ageHours: Math.max(0, Math.floor((now.getTime() - r.createdAt.getTime()) / HOUR_MS)),
     ageWorkingDays: workingDaysBetween(r.createdAt, now, env.holidays),
     overdue: isOverdue(r, now),
+    overdueWorkingDays: isOverdue(r, now) ? Math.max(1, workingDaysBetween(new Date(r.dueAt.getTime() - 1), now, env.holidays)) : 0,
     claimedBy: user(r.claimedBy),
     claimedAt: iso(r.claimedAt),
     firstApprovalBy: user(r.firstApprovalBy),
+    firstApprovalAt: iso(r.firstApprovalAt),
     needsFourEyes: needsFourEyes(r),
     lowRisk: isLowRiskKind(r),
     submittedByStaff: user(r.submittedByStaff),

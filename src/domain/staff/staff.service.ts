@@ -47,6 +47,8 @@ export const PERMISSION_POLICY = {
   'handoff.work': ['ADMIN', 'REVIEWER', 'AGENT'],
   /** Run an assisted conversation for a caller on the phone (issue 13). */
   'assisted.run': ['ADMIN', 'REVIEWER', 'AGENT'],
+  /** Search and export the audit log of one's area (issue 14). */
+  'audit.search': ['ADMIN'],
   /** Community work (issue 15): visit requests, segments, campaigns, household-visit lists of their region. */
   'community.work': ['ADMIN', 'COMMUNITY_WORKER'],
 } as const satisfies Record<string, readonly StaffRole[]>;

@@ -3,6 +3,7 @@ import { chinaDateTime } from '../../domain/calendar/china-time';
 import { can, type StaffPrincipal } from '../../domain/staff/staff.service';
 import type { Locale } from '../../lib/i18n';
 import { flag, html, type SafeHtml } from './html';
+import { labelsFor } from './labels';
 
 /** What every console page is rendered with. */
 export interface PageContext {
@@ -79,8 +80,9 @@ export function layout(ctx: PageContext, title: string, body: SafeHtml, opts: { 
     <a href="/console/campaigns">${t('community.nav.campaigns')}</a>
     <a href="/console/visit-lists">${t('community.nav.visitLists')}</a>`
       : ''}
+    ${can(p, 'audit.search') ? html`<a href="/console/audit">${t('auditLog.nav')}</a>` : ''}
   </nav>
-  <span class="who">${p.username} · ${t(`console.role.${p.role}`)} · ${p.regionCode}</span>`
+  <span class="who" title="${p.regionCode}">${p.username} · ${t(`console.role.${p.role}`)} · ${labelsFor(t).region(p.regionCode)}</span>`
     : ''}
   <a class="lang" href="${toggle.href}" lang="${toggle.label === 'English' ? 'en' : 'zh-CN'}">${toggle.label}</a>
   ${p

@@ -50,7 +50,7 @@ const KNOWN_ERRORS = new Set<string>([...REVIEW_FAILURE_CODES, 'VALIDATION', 'NO
 const DONE = new Set(['claim', 'release', 'approve', 'first_approval', 'reject', 'ask', 'answer']);
 
 const QueueQuery = z.object({
-  status: z.enum(['open', 'all', ...CHANGE_REQUEST_STATUSES]).optional().default('open'),
+  status: z.enum(['open', 'all', 'FIRST_APPROVED', ...CHANGE_REQUEST_STATUSES]).optional().default('open'),
   kind: z.union([z.enum(CHANGE_REQUEST_KINDS), z.literal('')]).optional().default(''),
   region: z.union([z.string().regex(REGION_CODE_RE), z.literal('')]).optional().default(''),
   overdue: z.enum(['1', 'true', '']).optional(),
@@ -215,7 +215,7 @@ export function createConsoleRouter(deps: AppDeps, _registry: OpenAPIRegistry): 
       const q = parsed.success ? parsed.data : QueueQuery.parse({});
       const filters: QueueFilters = { status: q.status, kind: q.kind, region: q.region, overdue: q.overdue === '1' || q.overdue === 'true', q: q.q };
       const list = await listRequests(env, actor(req), {
-        ...(q.status === 'all' ? { status: [...CHANGE_REQUEST_STATUSES] } : q.status !== 'open' ? { status: [q.status] } : {}),
+        ...(q.status === 'all' ? { status: [...CHANGE_REQUEST_STATUSES] } : q.status === 'FIRST_APPROVED' ? { status: ['PENDING' as const], firstApproved: true } : q.status !== 'open' ? { status: [q.status] } : {}),
         ...(q.kind ? { kind: q.kind } : {}),
         ...(q.region ? { region: q.region } : {}),
         ...(filters.overdue ? { overdue: true } : {}),
@@ -245,6 +245,7 @@ export function createConsoleRouter(deps: AppDeps, _registry: OpenAPIRegistry): 
           stats: stats.ok ? stats.stats : null,
           regions,
           canDecide: can(principal, 'review.decide'),
+          now: clock.now(),
           flash,
         }),
       );
@@ -305,7 +306,7 @@ export function createConsoleRouter(deps: AppDeps, _registry: OpenAPIRegistry): 
       let flash: { kind: 'ok' | 'error'; text: string } | undefined;
       if (typeof req.query.done === 'string' && DONE.has(req.query.done)) flash = { kind: 'ok', text: ctx.t(`console.done.${req.query.done}`) };
       else if (typeof req.query.error === 'string') flash = { kind: 'error', text: errorText(req, res, req.query.error) };
-      send(res, 200, requestPage(ctx, { detail: r.detail, canReveal: can(staffOf(req), 'person.reveal'), flash }));
+      send(res, 200, requestPage(ctx, { detail: r.detail, canReveal: can(staffOf(req), 'person.reveal'), now: clock.now(), flash }));
     }),
   );
 

@@ -2,6 +2,7 @@ import type { HandoffDetail, HandoffItem } from '../../domain/handoff/handoff.se
 import { HANDOFF_OUTCOMES, HANDOFF_TASKS } from '../../domain/handoff/handoff.service';
 import { chinaTime, csrfField, layout, notice, type PageContext } from './console-layout';
 import { html, type SafeHtml } from './html';
+import { labelsFor } from './labels';
 
 export type Flash = { kind: 'ok' | 'error' | 'info'; text: string } | undefined;
 
@@ -15,10 +16,10 @@ export function handoffRows(ctx: PageContext, items: HandoffItem[]): SafeHtml {
     (i) => html`<tr class="${i.escalated ? 'overdue' : ''}" data-id="${i.id}">
   <td><a href="/console/handoffs/${i.id}">${chinaTime(i.createdAt)}</a></td>
   <td>${t('handoff.console.waitingMinutes', { count: minutes(i.waitingSeconds) })}${i.escalated ? html` <strong class="badge bad">${t('handoff.console.escalated')}</strong>` : ''}</td>
-  <td>${i.channel}</td>
+  <td>${labelsFor(t).channel(i.channel)}</td>
   <td>${t(`handoff.console.reason.${i.reason}`, { defaultValue: i.reason })}</td>
   <td>${i.person ? html`${i.person.name} <span class="mono">${i.person.idNumber}</span>` : html`<span class="muted">${t('handoff.console.unverified')}</span>`}</td>
-  <td>${i.regionCode ?? ''}</td>
+  <td>${labelsFor(t).region(i.regionCode)}</td>
   <td>${t(`handoff.console.status.${i.status}`)}${i.claimedBy ? html` · ${i.claimedBy}` : ''}</td>
   <td>${i.status === 'OPEN'
       ? html`<form method="post" action="/console/handoffs/${i.id}/claim">${csrfField(ctx)}<input type="hidden" name="version" value="${i.version}"><button type="submit">${t('handoff.console.claim')}</button></form>`
@@ -63,7 +64,7 @@ export function handoffPage(ctx: PageContext, d: HandoffDetail & { cannedReplies
   <dt>${t('handoff.console.person.name')}</dt><dd>${d.person.name}</dd>
   <dt>${t('handoff.console.person.idNumber')}</dt><dd class="mono">${d.person.idNumber}</dd>
   <dt>${t('handoff.console.person.status')}</dt><dd>${d.person.registrationStatus}</dd>
-  <dt>${t('handoff.console.col.region')}</dt><dd>${d.person.regionCode ?? ''}</dd>
+  <dt>${t('handoff.console.col.region')}</dt><dd>${labelsFor(t).region(d.person.regionCode)}</dd>
 </dl>
 <p><a href="/console/persons/${d.person.id}">${t('handoff.console.person.record')}</a></p>
 <h3>${t('handoff.console.person.openRequests')}</h3>
@@ -95,7 +96,7 @@ ${d.openRequests.length
     ctx,
     t('handoff.console.conversationTitle'),
     html`<p><a href="/console/handoffs">${t('handoff.console.back')}</a></p>
-<h1>${t('handoff.console.conversationTitle')} <small>${d.channel} · ${t(`handoff.console.reason.${d.reason}`, { defaultValue: d.reason })} · ${t(`handoff.console.status.${d.status}`)}</small></h1>
+<h1>${t('handoff.console.conversationTitle')} <small>${labelsFor(t).channel(d.channel)} · ${t(`handoff.console.reason.${d.reason}`, { defaultValue: d.reason })} · ${t(`handoff.console.status.${d.status}`)}</small></h1>
 ${notice(flash?.kind ?? 'info', flash?.text)}
 <div class="columns">
 <section class="card wide">

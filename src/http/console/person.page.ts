@@ -1,6 +1,9 @@
 import type { AuditEntryView, PersonView } from '../../domain/registry/person-view.service';
-import { chinaTime, csrfField, layout, notice, type PageContext } from './console-layout';
+import { foldViews } from '../../domain/staff/audit-fold';
+import { auditTable } from './audit-table';
+import { csrfField, layout, notice, type PageContext } from './console-layout';
 import { html } from './html';
+import { labelsFor } from './labels';
 
 export interface PersonPageView {
   view?: PersonView | undefined;
@@ -16,7 +19,8 @@ export function personPage(ctx: PageContext, v: PersonPageView): string {
   const { t } = ctx;
   const p = v.view?.person;
   const row = (label: string, value: string | null | undefined) => html`<tr><th scope="row">${label}</th><td>${value ?? t('console.request.none')}</td></tr>`;
-  const region = (r: { code: string; name: string | null } | null) => (r ? `${r.name ?? ''} ${r.code}` : null);
+  const l = labelsFor(t);
+  const region = (r: { code: string; name: string | null } | null) => (r ? `${l.region(r.code)} (${r.code})` : null);
 
   const result = p
     ? html`<section class="card">
@@ -34,7 +38,7 @@ export function personPage(ctx: PageContext, v: PersonPageView): string {
   ${row(t('console.field.residenceAddress'), p.residenceAddress)}
   ${row(t('console.field.employmentStatus'), p.employmentStatus ? t(`reference.employment.${p.employmentStatus}`, { defaultValue: p.employmentStatus }) : null)}
   ${row(t('console.field.employer'), p.employer)}
-  ${row(t('console.request.registration'), t(`console.registration.${p.registrationStatus}`))}
+  ${row(t('console.request.registration'), l.registration(p.registrationStatus))}
   ${row(t('console.person.household'), p.householdId)}
   </tbody></table></div>
   ${v.canReveal && !v.view?.revealed && v.personId
@@ -52,10 +56,7 @@ export function personPage(ctx: PageContext, v: PersonPageView): string {
 
   const audit = v.audit
     ? html`<section><h2>${t('console.person.audit')}</h2>
-<div class="table-wrap"><table class="history"><thead><tr><th>${t('console.audit.at')}</th><th>${t('console.audit.actor')}</th><th>${t('console.audit.action')}</th><th>${t('console.audit.outcome')}</th><th>${t('console.audit.source')}</th></tr></thead>
-<tbody>${v.audit.map(
-    (e) => html`<tr class="${e.outcome !== 'OK' ? 'denied' : ''}"><td>${chinaTime(e.at)}</td><td>${e.actorUsername ?? e.actorType}</td><td>${t(`console.action.${e.action.replace('.', '_')}`, { defaultValue: e.action })}</td><td>${e.outcome}</td><td>${e.source}</td></tr>`,
-  )}</tbody></table></div></section>`
+${auditTable(ctx, foldViews(v.audit), { empty: t('console.request.noHistory') })}</section>`
     : '';
 
   return layout(

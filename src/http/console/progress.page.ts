@@ -4,6 +4,7 @@ import { REPORT_COLUMNS } from '../../domain/progress/report.workbook';
 import { communityFilterFor, type SegmentPerson } from '../../domain/progress/segment.service';
 import { chinaTime, layout, notice, type PageContext } from './console-layout';
 import { html, SafeHtml } from './html';
+import { labelsFor } from './labels';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const DATA_QUALITY: { segment: string; value: (f: Figures) => number }[] = [
@@ -120,7 +121,7 @@ export function segmentPage(ctx: PageContext, v: { region: RegionName; segment: 
 ${v.persons.length
     ? html`<p id="segment-count">${t('progress.people.count', { count: String(v.count), shown: String(v.persons.length) })}</p>
 <div class="table-wrap"><table id="segment"><thead><tr><th>${t('console.field.idNumber')}</th><th>${t('console.field.name')}</th><th>${t('progress.region')}</th><th>${t('console.request.registration')}</th></tr></thead>
-<tbody>${v.persons.map((p) => html`<tr><td>${p.idNumber}</td><td>${p.name}</td><td>${p.regionCode ?? ''}</td><td>${t(`console.registration.${p.registrationStatus}`)}</td></tr>`)}</tbody></table></div>`
+<tbody>${v.persons.map((p) => html`<tr><td>${p.idNumber}</td><td>${p.name}</td><td>${labelsFor(t).region(p.regionCode)}</td><td>${labelsFor(t).registration(p.registrationStatus)}</td></tr>`)}</tbody></table></div>`
     : html`<p class="empty">${t('progress.people.none')}</p>`}
 ${segmentLink(ctx, v.region.code, v.segment)}`;
   return layout(ctx, title, html`<link rel="stylesheet" href="/console/assets/progress.css">${body}`);

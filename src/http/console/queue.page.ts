@@ -1,6 +1,7 @@
 import type { ReviewItem, ReviewStats } from '../../domain/review';
 import { chinaDueDate, chinaTime, csrfField, layout, notice, type PageContext, select } from './console-layout';
 import { flag, html } from './html';
+import { ageText, labelsFor, reviewStatusOf } from './labels';
 
 export interface QueueFilters {
   status: string;
@@ -18,6 +19,7 @@ export interface QueueView {
   /** Regions to filter by (the caller's area and the level below it). */
   regions: { code: string; name: string }[];
   canDecide: boolean;
+  now: Date;
   flash?: { kind: 'ok' | 'error' | 'info'; text: string } | undefined;
 }
 
@@ -37,11 +39,12 @@ function queryOf(f: QueueFilters, extra: Record<string, string> = {}): string {
 export function queuePage(ctx: PageContext, v: QueueView): string {
   const { t } = ctx;
   const f = v.filters;
+  const l = labelsFor(t);
   const fieldList = (fields: string[]) => fields.map((x) => t(`console.field.${x}`, { defaultValue: x })).join(t('console.listSeparator'));
   const stats = v.stats
     ? html`<section class="stats" aria-label="${t('console.queue.stats')}">
-  <div class="stat"><span class="n">${v.stats.byStatus.PENDING}</span><span>${t('console.status.PENDING')}</span></div>
-  <div class="stat"><span class="n">${v.stats.byStatus.NEEDS_INFO}</span><span>${t('console.status.NEEDS_INFO')}</span></div>
+  <div class="stat"><span class="n">${v.stats.byStatus.PENDING}</span><span>${l.status('PENDING')}</span></div>
+  <div class="stat"><span class="n">${v.stats.byStatus.NEEDS_INFO}</span><span>${l.status('NEEDS_INFO')}</span></div>
   <div class="stat ${v.stats.overdue ? 'alert' : ''}"><span class="n">${v.stats.overdue}</span><span>${t('console.queue.overdue')}</span></div>
   <div class="stat"><span class="n">${v.stats.byStatus.APPROVED}</span><span>${t('console.queue.recentApproved')}</span></div>
   <div class="stat"><span class="n">${v.stats.byStatus.REJECTED}</span><span>${t('console.queue.recentRejected')}</span></div>
@@ -50,7 +53,7 @@ ${v.stats.byPrefecture.length > 1
   ? html`<details class="prefectures"><summary>${t('console.queue.byPrefecture')}</summary>
   <table><thead><tr><th>${t('console.queue.region')}</th><th>${t('console.queue.open')}</th><th>${t('console.queue.overdue')}</th><th>${t('console.queue.recentDecided')}</th></tr></thead>
   <tbody>${v.stats.byPrefecture.map(
-    (p) => html`<tr><td>${p.region.name ?? p.region.code}</td><td>${p.open}</td><td class="${p.overdue ? 'late' : ''}">${p.overdue}</td><td>${p.decided}</td></tr>`,
+    (p) => html`<tr><td>${l.region(p.region.code)}</td><td>${p.open}</td><td class="${p.overdue ? 'late' : ''}">${p.overdue}</td><td>${p.decided}</td></tr>`,
   )}</tbody></table></details>`
   : ''}`
     : html``;
@@ -59,10 +62,7 @@ ${v.stats.byPrefecture.length > 1
   <div><label for="f-status">${t('console.queue.status')}</label>
   ${select('status', f.status, [
     { value: 'open', label: t('console.queue.statusOpen') },
-    { value: 'PENDING', label: t('console.status.PENDING') },
-    { value: 'NEEDS_INFO', label: t('console.status.NEEDS_INFO') },
-    { value: 'APPROVED', label: t('console.status.APPROVED') },
-    { value: 'REJECTED', label: t('console.status.REJECTED') },
+    ...['PENDING', 'FIRST_APPROVED', 'NEEDS_INFO', 'APPROVED', 'REJECTED'].map((s) => ({ value: s, label: l.status(s) })),
     { value: 'all', label: t('console.queue.statusAll') },
   ])}</div>
   <div><label for="f-kind">${t('console.queue.kind')}</label>
@@ -72,7 +72,7 @@ ${v.stats.byPrefecture.length > 1
     { value: 'NEW_PERSON', label: t('console.kind.NEW_PERSON') },
   ])}</div>
   <div><label for="f-region">${t('console.queue.region')}</label>
-  ${select('region', f.region, [{ value: '', label: t('console.queue.regionAll') }, ...v.regions.map((r) => ({ value: r.code, label: `${r.name} (${r.code})` }))])}</div>
+  ${select('region', f.region, [{ value: '', label: t('console.queue.regionAll') }, ...v.regions.map((r) => ({ value: r.code, label: `${l.region(r.code)} (${r.code})` }))])}</div>
   <div class="check"><input type="checkbox" id="f-overdue" name="overdue" value="1"${flag('checked', f.overdue)}><label for="f-overdue">${t('console.queue.overdueOnly')}</label></div>
   <div><label for="f-q">${t('console.queue.search')}</label>
   <input id="f-q" name="q" value="${f.q}" maxlength="64" placeholder="${t('console.queue.searchHint')}"></div>
@@ -89,10 +89,10 @@ ${v.stats.byPrefecture.length > 1
   <td>${t(`console.kind.${i.kind}`)}</td>
   <td>${fieldList(i.fields)}</td>
   <td>${i.subject.name ?? ''}<br><span class="mono">${i.subject.idNumber ?? ''}</span></td>
-  <td>${i.region?.name ?? i.region?.code ?? ''}</td>
-  <td>${chinaTime(i.createdAt)}<br><span class="muted">${t('console.queue.age', { count: i.ageWorkingDays })}</span></td>
+  <td>${i.region ? l.region(i.region.code) : ''}</td>
+  <td>${chinaTime(i.createdAt)}<br><span class="muted age">${ageText(t, i, v.now)}</span></td>
   <td>${chinaDueDate(i.dueAt)}${i.overdue ? html` <span class="badge late">${t('console.queue.overdueBadge')}</span>` : ''}</td>
-  <td><span class="badge s-${i.status}">${t(`console.status.${i.status}`)}</span>${i.firstApprovalBy ? html`<br><span class="muted">${t('console.queue.firstApproved')}</span>` : ''}</td>
+  <td><span class="badge s-${reviewStatusOf(i)}">${l.status(reviewStatusOf(i))}</span>${i.firstApprovalBy ? html`<br><span class="muted">${i.firstApprovalBy}${i.firstApprovalAt ? ` ${chinaTime(i.firstApprovalAt).slice(5)}` : ''}</span>` : ''}</td>
   <td>${i.claimedBy ?? ''}</td>
 </tr>`;
   });

@@ -1,11 +1,15 @@
 import type { ReviewDetail } from '../../domain/review';
 import type { ReviewCheck } from '../../domain/review/review-checks';
 import { chinaDueDate, chinaTime, csrfField, layout, notice, type PageContext } from './console-layout';
+import { auditTable } from './audit-table';
 import { html, type SafeHtml } from './html';
+import { ageText, labelsFor, reviewStatusOf } from './labels';
 
 export interface RequestView {
   detail: ReviewDetail;
   canReveal: boolean;
+  /** The page's clock (for "submitted today"). */
+  now: Date;
   flash?: { kind: 'ok' | 'error' | 'info'; text: string } | undefined;
 }
 
@@ -14,7 +18,7 @@ export function checkText(ctx: PageContext, c: ReviewCheck): string {
   const { t } = ctx;
   const params: Record<string, string | number | boolean> = { ...(c.params ?? {}) };
   if (c.field) params.field = t(`console.field.${c.field}`, { defaultValue: c.field });
-  if (typeof params.status === 'string') params.status = t(`console.status.${params.status}`, { defaultValue: params.status });
+  if (typeof params.status === 'string') params.status = labelsFor(t).status(params.status);
   if (typeof params.fromIdNumber === 'string') params.fromIdNumber = t(`console.sex.${params.fromIdNumber}`, { defaultValue: params.fromIdNumber });
   return t(`console.check.${c.code}`, { ...params, defaultValue: c.code });
 }
@@ -40,17 +44,19 @@ export function requestPage(ctx: PageContext, v: RequestView): string {
   const d = v.detail;
   const a = d.actions;
   const fieldName = (f: string) => t(`console.field.${f}`, { defaultValue: f });
+  const l = labelsFor(t);
+  const status = reviewStatusOf(d);
 
   const facts = html`<dl class="facts">
   <dt>${t('console.queue.kind')}</dt><dd>${t(`console.kind.${d.kind}`)}</dd>
   <dt>${t('console.queue.subject')}</dt><dd>${d.subject.name ?? ''} <span class="mono">${d.subject.idNumber ?? ''}</span></dd>
-  <dt>${t('console.queue.region')}</dt><dd>${d.region?.name ?? ''} ${d.region?.code ?? ''}</dd>
-  <dt>${t('console.request.channel')}</dt><dd>${d.channel}${d.submittedByStaff ? html` · ${t('console.request.submittedBy', { username: d.submittedByStaff })}` : ''}</dd>
-  <dt>${t('console.queue.submitted')}</dt><dd>${chinaTime(d.createdAt)} · ${t('console.queue.age', { count: d.ageWorkingDays })}</dd>
+  <dt>${t('console.queue.region')}</dt><dd>${d.region ? html`${l.region(d.region.code)} <span class="muted">${d.region.code}</span>` : ''}</dd>
+  <dt>${t('console.request.channel')}</dt><dd>${l.channel(d.channel)}${d.submittedByStaff ? html` · ${t('console.request.submittedBy', { username: d.submittedByStaff })}` : ''}</dd>
+  <dt>${t('console.queue.submitted')}</dt><dd>${chinaTime(d.createdAt)} · <span class="age">${ageText(t, d, v.now)}</span></dd>
   <dt>${t('console.queue.due')}</dt><dd class="${d.overdue ? 'late' : ''}">${chinaDueDate(d.dueAt)}${d.overdue ? html` <span class="badge late">${t('console.queue.overdueBadge')}</span>` : ''}</dd>
-  ${d.person ? html`<dt>${t('console.request.registration')}</dt><dd>${t(`console.registration.${d.person.registrationStatus}`)}</dd>` : ''}
+  ${d.person ? html`<dt>${t('console.request.registration')}</dt><dd>${l.registration(d.person.registrationStatus)}</dd>` : ''}
   ${d.claimedBy ? html`<dt>${t('console.queue.claimedBy')}</dt><dd>${d.claimedBy}</dd>` : ''}
-  ${d.firstApprovalBy ? html`<dt>${t('console.request.firstApproval')}</dt><dd>${d.firstApprovalBy}</dd>` : ''}
+  ${d.firstApprovalBy ? html`<dt>${t('console.request.firstApproval')}</dt><dd>${d.firstApprovalBy}${d.firstApprovalAt ? ` · ${chinaTime(d.firstApprovalAt)}` : ''}</dd>` : ''}
   ${d.decidedBy ? html`<dt>${t('console.request.decided')}</dt><dd>${d.decidedBy} · ${chinaTime(d.decidedAt)}</dd>` : ''}
   ${d.decisionReason ? html`<dt>${t('console.request.reason')}</dt><dd>${d.decisionReason}</dd>` : ''}
   ${d.question ? html`<dt>${t('console.request.question')}</dt><dd>${d.question}</dd>` : ''}
@@ -71,13 +77,14 @@ export function requestPage(ctx: PageContext, v: RequestView): string {
   )}</tbody></table></div>
 ${v.canReveal && !d.revealed ? html`<p><a class="button" id="reveal" href="/console/requests/${d.id}?reveal=1">${t('console.request.reveal')}</a> <span class="muted">${t('console.request.revealHint')}</span></p>` : ''}
 ${d.revealed ? html`<p class="muted">${t('console.request.revealed')}</p>` : ''}
-${d.evidence ? html`<h3>${t('console.request.evidence')}</h3><p class="evidence">${d.evidence}</p>` : ''}
+${d.evidence ? html`<h3>${t('reviewDesk.reasonLabel')}</h3><p class="evidence">${d.evidence}</p>` : ''}
 </section>`;
 
-  const checks = html`<section><h2>${t('console.request.checks')}</h2>
-${d.checks.length
+  const checks = html`<section class="checks-section" data-as-of="${d.checksAsOf}"><h2>${t('console.request.checks')}</h2>
+${d.checksAsOf === 'decision' ? html`<p class="muted as-of">${t('reviewDesk.checks.asOfDecision', { when: chinaTime(d.decidedAt) })}</p>` : ''}
+${d.checksAsOf === 'unknown' ? html`<p class="muted as-of">${t('reviewDesk.checks.unknown')}</p>` : html`${d.checks.length
     ? html`<ul class="checks">${d.checks.map((c) => html`<li class="sev-${c.severity}" data-code="${c.code}"><span class="sev">${t(`console.severity.${c.severity}`)}</span> ${checkText(ctx, c)}</li>`)}</ul>`
-    : html`<p class="muted">${t('console.request.noChecks')}</p>`}
+    : html`<p class="muted">${t('console.request.noChecks')}</p>`}`}
 </section>`;
 
   const firstOfTwo = d.needsFourEyes && !d.firstApprovalBy;
@@ -127,22 +134,24 @@ ${!a.claim && !a.release && !a.approve && !a.reject && !a.ask && !a.answer ? htm
 </section>`;
 
   const conversation = d.conversation
-    ? html`<section><h2>${t('console.request.conversation')}</h2>
-<ol class="chat">${d.conversation.messages.map((m) => html`<li class="${m.direction}"><span class="when">${chinaTime(m.at)}</span> ${m.text}</li>`)}</ol></section>`
+    ? html`<section><h2>${t('reviewDesk.conversation')}</h2>
+<ol class="chat">${d.conversation.messages.map(
+        (m) => html`<li class="${m.direction}"><span class="when">${chinaTime(m.at)}</span> ${m.text}${m.choice ? html` <span class="choice">→ ${m.choice}</span>` : ''}</li>`,
+      )}</ol></section>`
     : '';
 
   const history = html`<section><h2>${t('console.request.history')}</h2>
-<div class="table-wrap"><table class="history"><thead><tr><th>${t('console.audit.at')}</th><th>${t('console.audit.actor')}</th><th>${t('console.audit.action')}</th><th>${t('console.audit.outcome')}</th><th>${t('console.audit.source')}</th></tr></thead>
-<tbody>${d.history.length ? '' : html`<tr><td colspan="5" class="muted">${t('console.request.noHistory')}</td></tr>`}${d.history.map(
-    (h) => html`<tr class="${h.outcome !== 'OK' ? 'denied' : ''}"><td>${chinaTime(h.at)}</td><td>${h.actorUsername ?? h.actorType}</td><td>${t(`console.action.${h.action.replace('.', '_')}`, { defaultValue: h.action })}</td><td>${h.outcome}</td><td>${h.source}</td></tr>`,
-  )}</tbody></table></div></section>`;
+${auditTable(ctx, d.history, { empty: t('console.request.noHistory') })}</section>`;
 
   return layout(
     ctx,
     d.reference,
     html`<p><a href="/console/queue">← ${t('console.request.back')}</a></p>
-<h1>${d.reference} <span class="badge s-${d.status}">${t(`console.status.${d.status}`)}</span></h1>
+<h1>${d.reference} <span class="badge s-${status}">${l.status(status)}</span></h1>
 ${v.flash ? notice(v.flash.kind, v.flash.text) : ''}
+${status === 'FIRST_APPROVED'
+    ? notice('info', t('reviewDesk.fourEyes.state', { who: d.firstApprovalBy, when: d.firstApprovalAt ? chinaTime(d.firstApprovalAt).slice(5) : '' }))
+    : ''}
 <div class="cols">
 <div class="main-col">${facts}${diff}${checks}</div>
 <div class="side-col">${decide}</div>

@@ -39,7 +39,7 @@
       newChat: 'Start over',
       confirmNewChat: 'End this conversation and start again?',
       inputLabel: 'Type your reply',
-      placeholder: 'Type here, then tap Send',
+      placeholder: 'Type your reply',
       send: 'Send',
       retry: 'Try again',
       bot: 'Assistant: ',

@@ -2,6 +2,7 @@ import type { VisitRequestView } from '../../../domain/visits/visit-request.serv
 import { VISIT_REQUEST_OUTCOMES } from '../../../domain/visits/visit-request.service';
 import { chinaTime, csrfField, layout, notice, type PageContext, select } from '../console-layout';
 import { html } from '../html';
+import { labelsFor } from '../labels';
 
 export interface VisitRequestsPageView {
   status: 'OPEN' | 'CLOSED' | 'ALL';
@@ -18,7 +19,7 @@ export function visitRequestsPage(ctx: PageContext, v: VisitRequestsPageView): s
     (r) => html`<tr data-id="${r.id}">
   <td>${chinaTime(r.createdAt)}</td>
   <td>${t(`community.visitRequests.reason.${r.reason}`, { defaultValue: r.reason })}</td>
-  <td>${r.region ? `${r.region.name ?? ''} ${r.region.code}` : ''}</td>
+  <td>${r.region ? labelsFor(t).region(r.region.code) : ''}</td>
   <td>${r.person ? html`${r.person.name}<br><span class="mono">${r.person.idNumber}</span><br><span class="muted">${r.person.address ?? ''}</span>` : html`<span class="muted">${t('community.visitRequests.unknownPerson')}</span>`}</td>
   <td class="mono contact">${r.contactPhone ?? t('console.request.none')}</td>
   <td class="details">${r.details || t('console.request.none')}</td>
