@@ -1,4 +1,5 @@
 import { assign, emit } from 'xstate';
+import { chinaDateTime } from '../../src/domain/calendar/china-time';
 import { parseIdNumber } from '../../src/domain/codes/id-number';
 import { reply } from '../effects';
 import { askChoice, askText } from './ask';
@@ -7,8 +8,8 @@ import { residentSetup, type ResidentContext } from './setup';
 
 /** The error sentence for a second factor in the wrong format (last 4 phone digits, or a 6-digit SMS code). */
 const factorError = (c: ResidentContext) => ({ key: c.verifyMethod === 'sms' ? 'verify.awaitingFactor.errorSms' : 'verify.awaitingFactor.errorPhone' });
-/** China time (UTC+8) of an ISO instant, as MM-DD HH:mm. */
-const chinaTime = (iso: string) => new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(5, 16).replace('T', ' ');
+/** China time of an ISO instant, as MM-DD HH:mm. */
+const chinaTime = (iso: string) => chinaDateTime(new Date(iso)).slice(5);
 
 const VISIT = opt('visit', 'verify.offeringVisit.optionVisit', 'answers.visit');
 const HUMAN = opt('human', 'verify.offeringVisit.optionHuman', 'answers.human');

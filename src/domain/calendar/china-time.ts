@@ -21,6 +21,9 @@ export function chinaDateTime(at: Date): string {
 /** Minutes since midnight in China at an instant. */
 export const chinaMinutes = (at: Date): number => Math.floor(((at.getTime() + CHINA_OFFSET_MS) % DAY_MS) / 60_000);
 
+/** A China wall-clock time "YYYY-MM-DDTHH:mm" (a form's datetime-local value), as an instant. */
+export const fromChinaLocal = (local: string): Date => new Date(Date.parse(`${local}:00Z`) - CHINA_OFFSET_MS);
+
 /** 00:00 China time of a date YYYY-MM-DD, as an instant. */
 export const chinaDayStart = (day: string): Date => new Date(Date.parse(`${day}T00:00:00Z`) - CHINA_OFFSET_MS);
 

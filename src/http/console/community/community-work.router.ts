@@ -16,6 +16,7 @@ import { communityKit } from './community-kit';
 import { filterFromQuery, sendingFromQuery } from './segment-form';
 import { previewBlock, segmentsPage } from './segments.page';
 import { resultsReportBlock, visitListPage, visitListsPage } from './visit-lists.page';
+import { fromChinaLocal } from '../../../domain/calendar/china-time';
 
 const Id = z.uuid();
 const ACTIONS = ['start', 'pause', 'resume', 'cancel'] as const;
@@ -26,7 +27,7 @@ const FileQuery = z.object({ township: z.string().regex(/^\d{9}$/).optional() })
 const ChinaLocal = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/)
-  .transform((v) => new Date(`${v}:00+08:00`));
+  .transform(fromChinaLocal);
 const CampaignForm = z.object({
   name: z.string().trim().min(1).max(100),
   message: z.enum(TEMPLATE_NAMES),
