@@ -90,6 +90,8 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
     const t0 = process.hrtime.bigint();
     try {
       return await http1.request(method, path, body);
+    } catch (e) {
+      return { status: 0, body: (e as Error).message };
     } finally {
       latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
