@@ -22,6 +22,6 @@ if (workers > 1 && cluster.isPrimary) {
     res.json({ status: 'ready' });
   });
   const server = app.listen(Number(process.env.PORT), '127.0.0.1');
-  server.keepAliveTimeout = 30_000;
+  server.keepAliveTimeout = 65_000;
   process.on('SIGTERM', () => process.exit(0));
 }

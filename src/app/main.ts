@@ -50,6 +50,9 @@ async function main() {
   if (elected) c.startBackground();
   const wechat = await startWechatChannels(c, elected ? wechatConfig : { ...wechatConfig, WECHATY_PUPPET: undefined });
   const server = createServer(wechat.wrap(c.app));
+  // Idle keep-alive connections stay open longer than clients (and proxies) keep them, so a client never
+  // sends on a connection the server is closing at that moment.
+  server.keepAliveTimeout = 65_000;
   server.listen(config.PORT, config.HOST, () => {
     logger.info({ port: config.PORT, worker: cluster.isWorker ? workerIndex() : undefined }, 'Canbao is listening');
     if (!elected) return;

@@ -1,6 +1,7 @@
 import type { RequestListener } from 'node:http';
 import express from 'express';
-import { WechatyBuilder, type PuppetModuleName, type Wechaty } from 'wechaty';
+import type { PuppetModuleName, Wechaty } from 'wechaty';
+import type * as WechatyModule from 'wechaty';
 import { AccessTokenCache } from '../channels/wechat-oa/access-token';
 import { PassiveReplyLedger } from '../channels/wechat-oa/passive-reply-ledger';
 import { FetchWechatApi, type WechatApi } from '../channels/wechat-oa/wechat-api';
@@ -98,9 +99,9 @@ export async function startWechatChannels(container: Container, config: WechatCo
       pacing: { minGapMs: config.WECHATY_MIN_GAP_MS, perMinute: config.WECHATY_SENDS_PER_MINUTE, perDay: config.WECHATY_SENDS_PER_DAY },
       groupPointer: i18n.t('channel.wechaty.groupPointer', { lng: container.config.DEFAULT_LOCALE, defaultValue: DEFAULT_GROUP_POINTER }),
     });
-    const build =
-      opts.buildWechaty ??
-      (() => WechatyBuilder.build({ name: config.WECHATY_NAME, puppet: config.WECHATY_PUPPET as PuppetModuleName }));
+    // Wechaty itself is loaded only when the channel is on (~75 MB of RSS in every process otherwise).
+    const { WechatyBuilder } = opts.buildWechaty ? { WechatyBuilder: null } : ((await import('wechaty')) as unknown as typeof WechatyModule);
+    const build = opts.buildWechaty ?? (() => WechatyBuilder!.build({ name: config.WECHATY_NAME, puppet: config.WECHATY_PUPPET as PuppetModuleName }));
     const runner = new WechatyRunner({ build, plugin, logger, ...(opts.print ? { print: opts.print } : {}) });
     channels.wechaty = {
       runner,

@@ -61,6 +61,13 @@ export interface StaffTurn {
   prepare(tx: Tx, turn: TurnContext): Promise<{ events: FlowEvent[]; lead: ReplyEffect[]; expectOption?: string }>;
 }
 
+/** `handle(…, { existingOnly: true })` for a conversation that was never started. */
+export class ConversationNotFound extends Error {
+  constructor() {
+    super('No such conversation.');
+  }
+}
+
 /** The flow did not offer what a staff turn expected (e.g. a task before the resident is verified). */
 export class StaffTurnRefused extends Error {
   constructor(public readonly code: 'NOT_VERIFIED') {
@@ -120,11 +127,16 @@ export class ConversationEngine {
 
   constructor(private readonly deps: EngineDeps) {}
 
-  /** Handles one inbound message and returns the replies (already committed and queued for sending). */
-  handle(raw: InboundMessage): Promise<TurnResult> {
+  /**
+   * Handles one inbound message and returns the replies (already committed and queued for sending).
+   * `existingOnly`: the conversation must exist already (a web chat session); otherwise ConversationNotFound.
+   */
+  handle(raw: InboundMessage, opts: { existingOnly?: boolean } = {}): Promise<TurnResult> {
     // Every channel's text is stored and matched without NUL and other control characters.
     const msg = { ...raw, text: stripControlChars(raw.text) };
-    return this.mutex.run(`${msg.channel}\u0000${msg.endpoint}`, () => withActingAgent(msg.agent, () => this.turn(msg.channel, msg.endpoint, msg)));
+    return this.mutex.run(`${msg.channel}\u0000${msg.endpoint}`, () =>
+      withActingAgent(msg.agent, () => this.turn(msg.channel, msg.endpoint, msg, null, undefined, opts.existingOnly)),
+    );
   }
 
   /** Starts (or resumes) a conversation without a user message: the greeting of a new web chat session. */
@@ -185,7 +197,14 @@ export class ConversationEngine {
     });
   }
 
-  private async turn(channel: string, endpoint: string, msg: InboundMessage | null, staff: StaffTurn | null = null, agent?: ActingAgent): Promise<TurnResult> {
+  private async turn(
+    channel: string,
+    endpoint: string,
+    msg: InboundMessage | null,
+    staff: StaffTurn | null = null,
+    agent?: ActingAgent,
+    existingOnly = false,
+  ): Promise<TurnResult> {
     const { prisma, flow } = this.deps;
     const now = this.deps.clock.now();
     let repliesNotBefore = 0;
@@ -202,7 +221,9 @@ export class ConversationEngine {
           noticeVersion: flow.noticeVersion,
           now,
           inbound: msg ? { externalId: msg.messageId ?? null, text: redactSensitive(msg.text) } : null,
+          existingOnly,
         });
+        if (!conv) throw new ConversationNotFound();
         // A retried message gets the answer it got the first time.
         if (conv.duplicate) return { conversationId: conv.id, duplicate: true, replies: await earlierReplies(tx, conv.id, msg!.messageId!), queued: false };
         const inboundSeq = conv.inboundSeq;

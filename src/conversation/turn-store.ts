@@ -46,7 +46,7 @@ interface OpenRow {
 }
 
 /**
- * Lock-or-create the conversation of (channel, endpoint) and read it, check the notice, and store the inbound
+ * Lock-or-create (or with `existingOnly`, lock) the conversation of (channel, endpoint) and read it, check the notice, and store the inbound
  * message unless its external id was seen before, in one statement. ON CONFLICT DO UPDATE returns the
  * newest version of the row and holds its lock until the transaction ends (per-conversation order across
  * processes); the inbound insert runs after it in the same statement.
@@ -62,8 +62,10 @@ export async function openTurn(
     noticeVersion: string;
     now: Date;
     inbound: { externalId: string | null; text: string } | null;
+    /** Only lock an existing conversation (a web chat session must have been started): null when none. */
+    existingOnly?: boolean;
   },
-): Promise<OpenedTurn> {
+): Promise<OpenedTurn | null> {
   const inbound = a.inbound
     ? Prisma.sql`, inbound AS (
         INSERT INTO message (conversation_id, direction, external_id, text, created_at)
@@ -71,17 +73,22 @@ export async function openTurn(
         ON CONFLICT (conversation_id, direction, external_id) DO NOTHING
         RETURNING seq)`
     : Prisma.empty;
-  const rows = await tx.$queryRaw<OpenRow[]>`
-    WITH c AS (
+  const columns = Prisma.sql`k.id, k.flow_id, k.flow_version, k.snapshot, k.locale, k.version, k.person_id, k.bound_until,
+    k.handoff::text AS handoff, k.last_prompt, k.last_inbound_at`;
+  const conversation = a.existingOnly
+    ? Prisma.sql`SELECT ${columns} FROM conversation k WHERE k.channel = ${a.channel} AND k.endpoint = ${a.endpoint} FOR UPDATE`
+    : Prisma.sql`
       INSERT INTO conversation AS k (channel, endpoint, flow_id, flow_version, locale, updated_at)
       VALUES (${a.channel}, ${a.endpoint}, ${a.flowId}, ${a.flowVersion}::int, ${a.locale}, ${a.now}::timestamp(3))
       ON CONFLICT (channel, endpoint) DO UPDATE SET channel = k.channel
-      RETURNING k.id, k.flow_id, k.flow_version, k.snapshot, k.locale, k.version, k.person_id, k.bound_until,
-        k.handoff::text AS handoff, k.last_prompt, k.last_inbound_at)${inbound}
+      RETURNING ${columns}`;
+  const rows = await tx.$queryRaw<OpenRow[]>`
+    WITH c AS (${conversation})${inbound}
     SELECT c.*, ${a.inbound ? Prisma.sql`(SELECT seq FROM inbound)` : Prisma.sql`NULL::bigint`} AS inbound_seq,
       EXISTS (SELECT 1 FROM notice_acknowledgement n WHERE n.conversation_id = c.id AND n.notice_version = ${a.noticeVersion}) AS notice_acknowledged
     FROM c`;
-  const r = rows[0]!;
+  const r = rows[0];
+  if (!r) return null;
   return {
     id: r.id,
     flowId: r.flow_id,

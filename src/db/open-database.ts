@@ -1,7 +1,7 @@
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import { PGlite } from '@electric-sql/pglite';
+import type * as PGliteModule from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type * as PGliteAdapterModule from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client';
 import { type DatabaseTarget, describeTarget } from './database-target';
 import { acquireOwnership, socketAnswers, socketPath, SOCKET_PORT } from './embedded-owner';
@@ -30,6 +30,9 @@ export interface OpenOptions {
 }
 
 async function openPglite(dataDir: string | null) {
+  // Loaded only for the embedded database (issue 11: PGlite is some 40 MB of RSS in a PostgreSQL server process).
+  const { PGlite } = (await import('@electric-sql/pglite')) as unknown as typeof PGliteModule;
+  const { PrismaPGlite } = (await import('pglite-prisma-adapter')) as unknown as typeof PGliteAdapterModule;
   const pg = dataDir ? await PGlite.create({ dataDir }) : await PGlite.create();
   return { pg, factory: new PrismaPGlite(pg) as unknown as SqlMigrationAwareDriverAdapterFactory };
 }

@@ -4,7 +4,7 @@ import express, { Router } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import type { WebChatHub } from '../channels/web/web-chat-hub';
-import type { ConversationEngine } from '../conversation/engine';
+import { ConversationNotFound, type ConversationEngine } from '../conversation/engine';
 import { findConversation, latestSeq, readTranscript } from '../conversation/transcript';
 import { isLocale, type Locale } from '../lib/i18n';
 import { openCampaignLink } from '../domain/campaigns/campaign-funnel.service';
@@ -66,6 +66,8 @@ function serialised(task: () => Promise<void>): () => Promise<void> {
   };
   return run;
 }
+
+const sessionNotFound = () => new HttpError(404, 'SESSION_NOT_FOUND', 'No such chat session; start a new one.');
 
 /** Seconds a refused event stream is told to wait before trying again. */
 const STREAM_RETRY_SECONDS = 30;
@@ -131,7 +133,7 @@ export function createChatRouter(chat: ChatRouterDeps) {
     async function sessionConversation(id: unknown) {
       const sessionId = parseOr400(SessionId, id, 'session id');
       const conv = await findConversation(deps.prisma, CHANNEL, sessionId);
-      if (!conv) throw new HttpError(404, 'SESSION_NOT_FOUND', 'No such chat session; start a new one.');
+      if (!conv) throw sessionNotFound();
       return { sessionId, conv };
     }
 
@@ -159,15 +161,14 @@ export function createChatRouter(chat: ChatRouterDeps) {
       responses: { 200: { description: 'Replies', content: { 'application/json': { schema: SendMessageResponse } } }, ...errorResponses(400, 404, 429) },
     });
     router.post('/api/chat/sessions/:id/messages', bySession, async (req, res) => {
-      const { sessionId } = await sessionConversation(req.params.id);
+      const sessionId = parseOr400(SessionId, req.params.id, 'session id');
       const body = parseOr400(SendMessageBody, req.body);
-      const r = await chat.engine.handle({
-        channel: CHANNEL,
-        endpoint: sessionId,
-        ...(body.messageId ? { messageId: body.messageId } : {}),
-        text: body.text,
-        receivedAt: deps.clock.now(),
-      });
+      // The session's existence is checked in the turn's first statement (issue 11: no extra round trip).
+      const r = await chat.engine
+        .handle({ channel: CHANNEL, endpoint: sessionId, ...(body.messageId ? { messageId: body.messageId } : {}), text: body.text, receivedAt: deps.clock.now() }, { existingOnly: true })
+        .catch((e: unknown) => {
+          throw e instanceof ConversationNotFound ? sessionNotFound() : e;
+        });
       res.json({ replies: r.replies, duplicate: r.duplicate });
     });
 

@@ -1,4 +1,6 @@
-import { types, type Friendship, type Message, type Wechaty, type WechatyPlugin } from 'wechaty';
+import type { Friendship, Message, Wechaty, WechatyPlugin } from 'wechaty';
+// The enums only (the same module wechaty re-exports as `types`): importing wechaty itself costs ~75 MB of RSS.
+import * as types from 'wechaty-puppet/types';
 import type { ConversationEngine } from '../../conversation/engine';
 import type { ChannelSender } from '../../conversation/messages';
 import type { Logger } from '../../lib/logger';

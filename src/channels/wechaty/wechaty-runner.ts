@@ -1,5 +1,7 @@
 import QRCode from 'qrcode';
-import { types, type Contact, type Wechaty, type WechatyPlugin } from 'wechaty';
+import type { Contact, Wechaty, WechatyPlugin } from 'wechaty';
+// The enums only (the same module wechaty re-exports as `types`): importing wechaty itself costs ~75 MB of RSS.
+import * as types from 'wechaty-puppet/types';
 import type { Logger } from '../../lib/logger';
 
 export type WechatyState = 'stopped' | 'starting' | 'scanning' | 'logged-in' | 'logged-out' | 'error';
