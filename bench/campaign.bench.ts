@@ -40,7 +40,11 @@ async function main() {
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   /** RSS now and the peak so far, to tell which phase holds memory. */
-  const phase = () => `RSS ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB (peak ${(peak / 1048576).toFixed(0)} MB)`;
+  const phase = () => {
+    const m = process.memoryUsage();
+    const mb = (n: number) => (n / 1048576).toFixed(0);
+    return `RSS ${mb(m.rss)} MB (peak ${mb(peak)} MB; V8 heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MB, external ${mb(m.external)} MB, array buffers ${mb(m.arrayBuffers)} MB)`;
+  };
   console.log(`start: ${phase()}`);
   const name = `${process.env.BENCH_DB_PREFIX ?? 'canbao_bench_campaign'}_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: ADMIN_URL });

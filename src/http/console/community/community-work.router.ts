@@ -44,11 +44,11 @@ export function createCommunityWorkRouter(deps: AppDeps): Router {
   const notFound = (req: Request, res: express.Response) => errorPage(req, res, 404, ctxOf(req, res).t('community.error.NOT_FOUND'));
 
   /** The preview of a query's filter (and, on the campaign form, its channels and quiet hours). */
-  const preview = async (req: Request, res: express.Response) => {
+  const preview = async (req: Request, res: express.Response, q: Record<string, unknown> = req.query) => {
     const t = ctxOf(req, res).t;
-    const f = filterFromQuery(req.query, staffOf(req).regionCode);
+    const f = filterFromQuery(q, staffOf(req).regionCode);
     if (!f.ok) return { filter: null, preview: null, error: t('communityConsole.segments.invalid', { detail: f.detail }) };
-    const sending = sendingFromQuery(req.query);
+    const sending = sendingFromQuery(q);
     if (!sending.ok) return { filter: f.filter, preview: null, error: t('communityConsole.segments.invalid', { detail: sending.detail }) };
     const r = await previewSegment(prisma, staffCtx(req), f.filter, { channels: sending.channels, quietHours: sending.quietHours, rates: ratesOf(deps) });
     return r.ok ? { filter: f.filter, preview: r.preview, error: undefined } : { filter: f.filter, preview: null, error: t('communityConsole.segments.outOfScope') };
@@ -86,8 +86,8 @@ export function createCommunityWorkRouter(deps: AppDeps): Router {
       label: i18n.t(`campaign.templateNames.${name}`, { lng }),
       text: i18n.t(`campaign.templates.${name}`, { lng, name: '杨*', township: '…', missing: '…', link: 'https://…/chat?c=…' }),
     }));
-  const newCampaign = async (req: Request, res: express.Response, status = 200, error?: string) => {
-    const p = await preview(req, res);
+  const newCampaign = async (req: Request, res: express.Response, status = 200, error?: string, q: Record<string, unknown> = req.query) => {
+    const p = await preview(req, res, q);
     if (!p.filter || !p.preview) return errorPage(req, res, 400, p.error ?? '');
     const ctx = ctxOf(req, res);
     res.status(status).type('html').send(newCampaignPage(ctx, { filter: p.filter, preview: p.preview, templates: templates(ctx.lng), error }));
@@ -103,8 +103,7 @@ export function createCommunityWorkRouter(deps: AppDeps): Router {
       const t = ctxOf(req, res).t;
       if (!f.ok || !sending.ok || !form.success) {
         const detail = !f.ok ? f.detail : !sending.ok ? sending.detail : (form.error?.issues.map((i) => i.path.join('.')).join(', ') ?? '');
-        req.query = { ...req.query, filter: typeof body.filter === 'string' ? body.filter : '' };
-        return f.ok ? newCampaign(req, res, 400, t('communityConsole.campaigns.formInvalid', { detail })) : errorPage(req, res, 400, t('communityConsole.segments.invalid', { detail }));
+        return f.ok ? newCampaign(req, res, 400, t('communityConsole.campaigns.formInvalid', { detail }), { filter: body.filter }) : errorPage(req, res, 400, t('communityConsole.segments.invalid', { detail }));
       }
       const { startAt, endAt } = form.data;
       const r = await createCampaign(prisma, staffCtx(req), {
