@@ -109,7 +109,8 @@ describe('console labels', () => {
     expect(regionChainName('530102001')).toBe('昆明市五华区华山街道');
     expect(regionChainName('530102001001')).toBe('昆明市五华区华山街道 530102001001');
     const i18n = createI18n();
-    expect(labelsFor(i18n.getFixedT('en')).region('530100')).toBe('昆明市');
+    expect(labelsFor(i18n.getFixedT('en')).region('530100')).toBe('Kunming City');
+    expect(labelsFor(i18n.getFixedT('zh-CN')).region('530100')).toBe('昆明市');
     expect(labelsFor(i18n.getFixedT('en')).action('change_request.submit')).toBe('Submitted a change request');
     expect(labelsFor(i18n.getFixedT('zh-CN')).actor({ actorType: 'RESIDENT' })).toBe('居民');
   });

@@ -1,9 +1,10 @@
 import type { TFunction } from 'i18next';
-import { regionChainName } from '../../domain/registry/region-names';
+import { regionChainName, regionChainNameEn } from '../../domain/registry/region-names';
 
 /**
  * Every code a person sees on a console page, as words in the page's language (issue 14): actor kinds, audit
- * actions, outcomes, channels and sources, request and registration statuses, region names with their parents.
+ * actions, outcomes, channels and sources, request and registration statuses, region names with their parents
+ * (in English: pinyin with the kind of region, smallest first).
  * Texts live in locales/<lng>/labels.json; test/unit/console-labels.test.ts fails when a code lacks one.
  * Import `labelsFor(ctx.t)` from any console page.
  */
@@ -46,7 +47,8 @@ export function labelsFor(t: TFunction): Labels {
     channel: (code) => label('channel', code),
     status: (code) => label('status', code),
     registration: (code) => label('registration', code),
-    region: (code) => regionChainName(code),
+    // English pages read region names in pinyin with their kind (Huashan Subdistrict, Wuhua District, Kunming City).
+    region: (code) => ((t as { lng?: string }).lng === 'en' ? regionChainNameEn(code) : regionChainName(code)),
     targetType: (code) => label('target', code),
   };
 }
