@@ -48,6 +48,22 @@ export function select(name: string, value: string, options: { value: string; la
   )}</select>`;
 }
 
+/** The community worker's pages: one entry in the header, their own row of links below it (the header stays one line). */
+const COMMUNITY_PAGES = [
+  ['/console/segments', 'community.nav.segments'],
+  ['/console/campaigns', 'community.nav.campaigns'],
+  ['/console/visit-lists', 'community.nav.visitLists'],
+  ['/console/visit-requests', 'community.nav.visitRequests'],
+] as const;
+const current = (on: boolean): SafeHtml => (on ? html` aria-current="page"` : html``);
+const inCommunity = (url: string): boolean => COMMUNITY_PAGES.some(([href]) => url === href || url.startsWith(`${href}/`) || url.startsWith(`${href}?`) || url.startsWith(`${href}.`));
+
+function communityNav(ctx: PageContext): SafeHtml {
+  return html`<nav class="sub" aria-label="${ctx.t('community.nav.work')}">${COMMUNITY_PAGES.map(
+    ([href, key]) => html`<a href="${href}"${current(ctx.url === href || ctx.url.startsWith(`${href}/`) || ctx.url.startsWith(`${href}?`))}>${ctx.t(key)}</a>`,
+  )}</nav>`;
+}
+
 /** The page frame: header with navigation, who is signed in, the language toggle and sign-out. */
 export function layout(ctx: PageContext, title: string, body: SafeHtml, opts: { bodyClass?: string } = {}): string {
   const { t } = ctx;
@@ -74,12 +90,7 @@ export function layout(ctx: PageContext, title: string, body: SafeHtml, opts: { 
     <a href="/console/progress">${t('progress.nav')}</a>
     <a href="/console/handoffs">${t('handoff.console.nav.handoffs')}</a>
     <a href="/console/assisted/new">${t('handoff.console.nav.assisted')}</a>
-    ${can(p, 'community.work')
-      ? html`<a href="/console/visit-requests">${t('community.nav.visitRequests')}</a>
-    <a href="/console/segments">${t('community.nav.segments')}</a>
-    <a href="/console/campaigns">${t('community.nav.campaigns')}</a>
-    <a href="/console/visit-lists">${t('community.nav.visitLists')}</a>`
-      : ''}
+    ${can(p, 'community.work') ? html`<a href="/console/segments"${current(inCommunity(ctx.url))}>${t('community.nav.work')}</a>` : ''}
     ${can(p, 'audit.search') ? html`<a href="/console/audit">${t('auditLog.nav')}</a>` : ''}
   </nav>
   <span class="who" title="${p.regionCode}">${p.username} · ${t(`console.role.${p.role}`)} · ${labelsFor(t).region(p.regionCode)}</span>`
@@ -89,6 +100,7 @@ export function layout(ctx: PageContext, title: string, body: SafeHtml, opts: { 
     ? html`<form method="post" action="/console/logout" class="logout">${csrfField(ctx)}<button type="submit" class="link">${t('console.nav.logout')}</button></form>`
     : ''}
 </header>
+${p && can(p, 'community.work') && inCommunity(ctx.url) ? communityNav(ctx) : ''}
 <main>
 ${body}
 </main>
