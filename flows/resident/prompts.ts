@@ -1,4 +1,4 @@
-import type { EnrolmentStatusView, HouseholdView, MaskedDetails } from '../../src/domain/ports';
+import type { EnrolmentLine, EnrolmentStatusView, HouseholdView, MaskedDetails, SchemeFocus } from '../../src/domain/ports';
 import { reply, type ChoiceOption, type FlowEffect, type TextPart } from '../effects';
 import { MAX_FAILURES, type ResidentContext } from './setup';
 
@@ -52,18 +52,33 @@ export function reask(p: Prompt, ctx: ResidentContext, problem: TextPart): FlowE
 
 // ---------------------------------------------------------------- replies that show data
 
-export function statusParts(view: EnrolmentStatusView): TextPart[] {
+/** The insurance types of each scheme a resident may ask about by name. */
+export const FOCUS_TYPES: Record<SchemeFocus, readonly string[]> = {
+  pension: ['110', '120', '170'],
+  medical: ['310', '390'],
+  unemployment: ['210'],
+  injury: ['410'],
+  maternity: ['510'],
+};
+
+/** A paying or suspended line without its prefecture and last paid month has a short form. */
+function lineKey(line: EnrolmentLine): string {
+  const short = (line.status === 'PAYING' || line.status === 'SUSPENDED') && !(line.prefectureName && line.lastPaidMonth);
+  return short ? `status.showingStatus.line_${line.status}_short` : `status.showingStatus.line_${line.status}`;
+}
+
+/** The status reply: one line per scheme that applies, the scheme asked about (if any) first, then registration and advice. */
+export function statusParts(view: EnrolmentStatusView, focus?: SchemeFocus): TextPart[] {
   const parts: TextPart[] = [{ key: 'status.showingStatus.header', params: { name: view.maskedName } }];
-  for (const line of view.lines) {
+  const first = (l: EnrolmentLine) => (focus && FOCUS_TYPES[focus].includes(l.insuranceType) ? 0 : 1);
+  for (const line of [...view.lines].sort((a, b) => first(a) - first(b))) {
     parts.push({
-      key:
-        (line.status === 'PAYING' || line.status === 'SUSPENDED') && !(line.prefectureName && line.lastPaidMonth)
-          ? `status.showingStatus.line_${line.status}_short`
-          : `status.showingStatus.line_${line.status}`,
+      key: lineKey(line),
       params: {
         insurance: `$t(reference.insurance.${line.insuranceType})`,
         prefecture: line.prefectureName ?? '',
         lastPaid: line.lastPaidMonth ?? '',
+        since: line.benefitFrom ?? '',
       },
     });
   }

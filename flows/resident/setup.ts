@@ -17,6 +17,7 @@ import {
   type RegistrationStatusCode,
   type RelationshipCode,
   type ResidentFlowPorts,
+  type SchemeFocus,
   type VerifyMethod,
 } from '../../src/domain/ports';
 import type { FlowEffect, FlowEvent } from '../effects';
@@ -58,6 +59,8 @@ export interface ResidentContext {
   /** Why the resident is being handed to a person, when it is not simply that they asked (issue 13). */
   handoffReason?: 'VERIFICATION_LOCKED' | 'FLOW_FAILED' | 'NO_PHONE_ON_RECORD';
   status?: EnrolmentStatusView;
+  /** The scheme the resident asked about (我的医保交了没有): its lines come first. */
+  statusFocus?: SchemeFocus;
   details?: MaskedDetails;
   registrationStatus?: RegistrationStatusCode;
   /** The correction being prepared (cleared when the resident leaves the correction dialogue). */

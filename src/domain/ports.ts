@@ -7,7 +7,11 @@
 
 export type Sex = 'MALE' | 'FEMALE';
 export type RegistrationStatusCode = 'UNREGISTERED' | 'PENDING_REVIEW' | 'CONFIRMED' | 'NEEDS_VISIT';
-export type EnrolmentStatusCode = 'PAYING' | 'SUSPENDED' | 'TERMINATED' | 'NOT_ENROLLED';
+/**
+ * A scheme's line in the resident's status: the stored status, NOT_ENROLLED (no record), LAPSED (paying, but the
+ * last paid month is more than 3 months ago) or RECEIVING (benefits drawn, e.g. a retiree's pension).
+ */
+export type EnrolmentStatusCode = 'PAYING' | 'SUSPENDED' | 'TERMINATED' | 'NOT_ENROLLED' | 'LAPSED' | 'RECEIVING';
 export type VerifyMethod = 'phone_last4' | 'sms';
 
 /** Why a verification did not succeed. MISMATCH covers unknown ID, wrong name and wrong factor alike. */
@@ -41,13 +45,18 @@ export interface EnrolmentLine {
   /** Name of the insuring prefecture, if known. */
   prefectureName?: string;
   lastPaidMonth?: string;
+  /** RECEIVING: the month benefits began (YYYY-MM). */
+  benefitFrom?: string;
 }
+/** The schemes a resident may ask about by name ("我的医保交了没有"): their lines are shown first. */
+export type SchemeFocus = 'pension' | 'medical' | 'unemployment' | 'injury' | 'maternity';
 export type StatusAdvice =
   | 'MISSING_MEDICAL'
   | 'MISSING_PENSION'
   | 'DUPLICATE_MEDICAL'
   | 'DUPLICATE_PENSION'
   | 'SUSPENDED_PAYMENT'
+  | 'LAPSED_PAYMENT'
   | 'CONFIRM_DETAILS';
 
 export interface EnrolmentStatusView {

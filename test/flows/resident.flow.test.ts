@@ -282,7 +282,7 @@ describe('menu', () => {
       'status.showingStatus.registration_UNREGISTERED',
       ...FULL_STATUS.advice.map((a) => `status.showingStatus.advice_${a}`),
     ]);
-    expect(status?.parts[1]?.params).toEqual({ insurance: '$t(reference.insurance.110)', prefecture: '昆明市', lastPaid: '2026-10' });
+    expect(status?.parts[1]?.params).toEqual({ insurance: '$t(reference.insurance.110)', prefecture: '昆明市', lastPaid: '2026-10', since: '' });
     expect(next?.parts.map((p) => p.key)).toEqual(['status.afterStatus.prompt']);
     expect(next?.options?.map((o) => o.value)).toEqual(['confirm', 'menu']);
     expect(flow.state).toBe('status.afterStatus');
@@ -290,6 +290,18 @@ describe('menu', () => {
     await flow.send(choice('menu'));
     expect(flow.state).toBe('menu.awaitingChoice');
     expect(flow.snapshot.context.status).toBeUndefined();
+  });
+
+  it('status asked about one scheme (status:medical): that scheme\'s lines first, the focus forgotten on leaving', async () => {
+    const { flow } = await atMenu();
+    const [status] = replies(await flow.send(choice('status:medical')));
+    const lines = (status?.parts ?? []).filter((p) => p.key.includes('.line_')).map((p) => p.params?.insurance);
+    expect(lines.slice(0, 2)).toEqual(['$t(reference.insurance.310)', '$t(reference.insurance.390)']);
+    expect(lines).toHaveLength(FULL_STATUS.lines.length);
+    await flow.send(choice('menu'));
+    expect(flow.snapshot.context.statusFocus).toBeUndefined();
+    const [again] = replies(await flow.send(choice('status')));
+    expect(again?.parts[1]?.params?.insurance).toBe('$t(reference.insurance.110)');
   });
 
   it('confirm → all correct: confirms the registration and says so', async () => {

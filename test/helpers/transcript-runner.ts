@@ -20,6 +20,7 @@ const Enrolment = z
     status: z.enum(['PAYING', 'SUSPENDED', 'TERMINATED']),
     regionCode: z.string().optional(),
     lastPaidMonth: z.string().optional(),
+    benefitFrom: z.string().optional(),
   })
   .strict();
 

@@ -5,7 +5,7 @@ import { maskIdNumberForStaff } from '../codes/masking';
 import { parseMobilePhone } from '../codes/phone';
 import { loadRegionCodes } from '../registry/region.service';
 import { knownRegionFrom } from '../registry/person-flags';
-import { ENROLMENT_COLUMNS, ENROLMENT_STATUS_CODES, type EnrolmentColumn, type ImportCounts, ImportFileError, type ImportOptions, type ImportProgress, type ImportSummary, PERSON_COLUMNS, type RejectReason, type WarningKind } from './formats';
+import { ENROLMENT_COLUMNS, ENROLMENT_STATUS_CODES, OPTIONAL_ENROLMENT_COLUMNS, type EnrolmentColumn, type ImportCounts, ImportFileError, type ImportOptions, type ImportProgress, type ImportSummary, PERSON_COLUMNS, type RejectReason, type WarningKind } from './formats';
 import { IdKeyMap } from './id-key-map';
 import { type CsvRecord, type Source, closeSource, nextRecord, openSource, readHeader } from './csv-source';
 import { type Rejection, type RowContext, buildSchemas, chinaToday, describeIssues, toObject } from './row-schema';
@@ -82,7 +82,7 @@ export async function importRegistry(db: PrismaClient, opts: ImportOptions): Pro
     let eIndex: (Record<EnrolmentColumn, number> & { count: number }) | undefined;
     if (opts.enrolments !== undefined) {
       enrolments = await openSource(opts.enrolments, 'enrolments');
-      eIndex = await readHeader(enrolments, ENROLMENT_COLUMNS);
+      eIndex = await readHeader<EnrolmentColumn>(enrolments, ENROLMENT_COLUMNS, OPTIONAL_ENROLMENT_COLUMNS);
     }
     rejectOut = await openRejects(opts.rejects);
 
@@ -182,7 +182,7 @@ export async function importRegistry(db: PrismaClient, opts: ImportOptions): Pro
         batchSize,
         onProgress: opts.onProgress,
         validate: (rec) => {
-          const input = toObject(rec.fields, index, ENROLMENT_COLUMNS, []);
+          const input = toObject(rec.fields, index, [...ENROLMENT_COLUMNS, ...OPTIONAL_ENROLMENT_COLUMNS], []);
           const idRaw = input.id_number ?? '';
           const parsed = schemas.enrolment.safeParse(input);
           if (!parsed.success) return { line: rec.line, idRaw, ...describeIssues(parsed.error.issues, input) };
@@ -209,6 +209,7 @@ export async function importRegistry(db: PrismaClient, opts: ImportOptions): Pro
               first_enrolled: d.first_enrolled,
               last_paid_month: d.last_paid_month,
               employer: d.employer,
+              benefit_from: d.benefit_from,
             },
           };
         },
