@@ -255,6 +255,18 @@ export type ReportMemberResult =
   | { outcome: 'ALREADY_REPORTED'; reference: string; maskedIdNumber: string }
   | { outcome: 'IN_REGISTRY'; maskedIdNumber: string };
 
+/** What marks a NEW_PERSON request as a newborn lead without an ID number (its currentValues.lead). */
+export const NEWBORN_LEAD = 'NEWBORN_WITHOUT_ID';
+
+/** A newborn without an ID number yet (出生登记 not done): a lead for staff, not a person. */
+export interface ReportNewbornInput {
+  personId: string;
+  name: string;
+  /** YYYY-MM-DD. */
+  birthDate: string;
+  relationship: RelationshipCode;
+}
+
 /** What a verified resident reports: corrections, the employment report, missing household members. */
 export interface ResidentReportPorts {
   checkCorrection(input: CheckCorrectionInput): Promise<CheckCorrectionResult>;
@@ -264,6 +276,8 @@ export interface ResidentReportPorts {
   getHousehold(input: { personId: string }): Promise<HouseholdView>;
   checkMissingMember(input: { personId: string; idNumber: string }): Promise<MemberCheckResult>;
   reportMissingMember(input: ReportMemberInput): Promise<ReportMemberResult>;
+  /** Records a newborn without an ID number as a lead for staff (a flagged NEW_PERSON request); its reference and due date. */
+  reportNewborn(input: ReportNewbornInput): Promise<{ reference: string; dueDate: string }>;
 }
 
 /** A reviewer's question about one of the resident's requests (status NEEDS_INFO). */
@@ -301,6 +315,7 @@ export const RESIDENT_PORT_NAMES = [
   'getHousehold',
   'checkMissingMember',
   'reportMissingMember',
+  'reportNewborn',
   'getOpenQuestions',
   'answerQuestion',
 ] as const satisfies readonly (keyof ResidentFlowPorts)[];

@@ -58,6 +58,7 @@ function fakePorts(over: Partial<ResidentReportPorts> = {}) {
     getHousehold: async () => ({ hasHousehold: true, members: [{ maskedName: '张*', maskedIdNumber: '5***************38' }] }),
     checkMissingMember: async () => ({ status: 'NEW', maskedIdNumber: '5***************1X' }),
     reportMissingMember: async () => ({ outcome: 'CREATED', reference: 'CR261129QWERTY', dueDate: '2026-12-03' }),
+    reportNewborn: async () => ({ reference: 'CR-7K4M-2Q9X', dueDate: '2026-12-03' }),
     ...over,
   };
   const ports = { ...session, ...reports } as ResidentFlowPorts;

@@ -171,9 +171,16 @@ const CHECKS: Record<string, (run: TranscriptRun, golden: Golden) => void> = {
   },
   'household-newborn.zh-CN': (run) => {
     expect(replyOf(run, 6)).toContain(say('household.awaitingMemberIdNumber.prompt'));
-    expect(run.turns[6]!.replies).toEqual([say('understanding.faq.newborn.a'), say('household.awaitingMemberIdNumber.prompt')]);
+    expect(run.turns[6]!.replies[0]).toContain(say('household.newborn.explain'));
     expect(run.turns[9]!.replies[0]).toBe(say('understanding.ack.awaitingHouseholdChoice.menu'));
     expect(replyOf(run, 10)).toContain(say('menu.awaitingChoice.prompt'));
+  },
+  'newborn.zh-CN': (run) => {
+    expect(run.turns[6]!.replies[0]).toContain(say('household.newborn.explain'));
+    expect(replyOf(run, 7)).toContain(say('household.newborn.namePrompt'));
+    expect(replyOf(run, 10)).toContain(say('household.newborn.birthDate', 'zh-CN', { value: '2026-11-20' }));
+    expect(replyOf(run, 11)).toMatch(/CR-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}/u);
+    expect(run.final.persons.resident?.registrationStatus).toBe('UNREGISTERED');
   },
   'step-back.zh-CN': (run) => {
     expect(replyOf(run, 6)).toContain(say('correct.awaitingValue.prompt_phone'));

@@ -214,6 +214,11 @@ export function understand(input: UnderstandInput): Understanding {
     if (d?.kind === 'year') return { kind: 'answer', parts: [{ key: 'understanding.askMonth', params: { year: d.year } }], options, repeat: false, carry: { year: d.year } };
   }
   const noDigits = !/\d/u.test(t);
+  // An option of the question said in words (孩子刚出生，还没有身份证号) before any FAQ answer on the subject.
+  if (options.length && !QUESTION.test(raw)) {
+    const chosen = understandChoice(input, key, options, true);
+    if (chosen) return chosen;
+  }
   if (QUESTION.test(raw) || (noDigits && expect !== 'name')) {
     const asked = faq(i18n, t, state);
     if (asked) return faqAnswer(asked, options);
