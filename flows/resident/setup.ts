@@ -51,6 +51,8 @@ export interface ResidentContext {
   lockedUntil?: string;
   /** The reviewer's question being answered (see the `questions` state). */
   openQuestion?: OpenQuestionView;
+  /** The resident's answer to it, read back before it is sent. */
+  pendingAnswer?: string;
   /** The person found by ID number and name who has no phone on record (for a home-visit request). */
   visitPersonId?: string;
   /** A home-visit request being made: why, what the resident wrote, and (locked verification) the county of the ID number given. */
