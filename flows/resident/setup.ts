@@ -82,6 +82,8 @@ export interface CorrectionDraft {
   policy?: FieldPolicyKind;
   oldDisplay?: string;
   newDisplay?: string;
+  /** The new value masked: what the transcript keeps of the read-back. */
+  newMasked?: string;
   /** Regions matching a typed name, offered as a numbered list. */
   matches?: RegionMatch[];
   evidence?: string;

@@ -9,7 +9,7 @@ import { isLocale, type Locale } from '../lib/i18n';
 import type { Logger } from '../lib/logger';
 import { stripControlChars } from '../lib/control-chars';
 import { KeyedMutex } from './keyed-mutex';
-import { toOutbound, type InboundMessage, type OutboundMessage } from './messages';
+import { forSending, toOutbound, type InboundMessage, type OutboundMessage } from './messages';
 import { renderReply } from './render';
 import { detectCommand, type GlobalCommand } from './text-matching';
 import { canResume, nextSteps, promptOnly, resumableOf, taskOf, welcomeBack, type StepBack, type StoredPrompt } from './step-memory';
@@ -469,14 +469,14 @@ export class ConversationEngine {
         data: {
           conversationId,
           direction: 'OUT',
-          text: m.text,
+          text: m.transcriptText ?? m.text,
           options: (m.options ?? undefined) as Prisma.InputJsonValue | undefined,
           inReplyTo,
           staffId: staffId ?? null,
           createdAt: this.deps.clock.now(),
         },
       });
-      const withId = { ...m, id: row.seq.toString() };
+      const withId = forSending(m, row.seq.toString());
       await tx.outboxMessage.create({
         data: {
           conversationId,

@@ -159,10 +159,11 @@ export interface RegionMatch {
 
 /**
  * The check of a proposed value. On success: the normalised value, the policy that applies, and both values
- * for display (old masked; a display value may be a "$t(key)" reference, e.g. for sex or ethnicity).
+ * for display (old masked, new in full and masked for the transcript; a display value may be a "$t(key)"
+ * reference, e.g. for sex or ethnicity).
  */
 export type CheckCorrectionResult =
-  | { ok: true; value: string; policy: FieldPolicyKind; oldDisplay?: string; newDisplay: string }
+  | { ok: true; value: string; policy: FieldPolicyKind; oldDisplay?: string; newDisplay: string; newMasked?: string }
   | { ok: false; error: CorrectionError }
   | { ok: false; error: 'CHOOSE_REGION'; matches: RegionMatch[] }
   | { ok: false; error: 'ALREADY_PENDING'; reference: string };

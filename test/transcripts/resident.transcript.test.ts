@@ -179,7 +179,7 @@ const CHECKS: Record<string, (run: TranscriptRun, golden: Golden) => void> = {
     expect(run.turns[6]!.replies[0]).toContain(say('household.newborn.explain'));
     expect(replyOf(run, 7)).toContain(say('household.newborn.namePrompt'));
     expect(replyOf(run, 10)).toContain(say('household.newborn.birthDate', 'zh-CN', { value: '2026-11-20' }));
-    expect(replyOf(run, 11)).toMatch(/CR-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}/u);
+    expect(replyOf(run, 11)).toContain('CR-XXXX-XXXX');
     expect(run.final.persons.resident?.registrationStatus).toBe('UNREGISTERED');
   },
   'step-back.zh-CN': (run) => {
