@@ -25,6 +25,8 @@ export interface ReplyEffect {
   type: 'reply';
   parts: TextPart[];
   options?: ChoiceOption[];
+  /** A line after the options: reply with a number (number), and 0 returns to the menu (numberOrMenu). */
+  hint?: 'number' | 'numberOrMenu';
 }
 
 export interface SetLocaleEffect {

@@ -1,5 +1,5 @@
 import type { EnrolmentLine, EnrolmentStatusView, HouseholdView, MaskedDetails, SchemeFocus } from '../../src/domain/ports';
-import { reply, type ChoiceOption, type FlowEffect, type TextPart } from '../effects';
+import { reply, type ChoiceOption, type FlowEffect, type ReplyEffect, type TextPart } from '../effects';
 import { MAX_FAILURES, type ResidentContext } from './setup';
 
 /**
@@ -13,6 +13,8 @@ export interface Prompt {
   parts: (ctx: ResidentContext) => TextPart[];
   options?: ChoiceOption[] | ((ctx: ResidentContext) => ChoiceOption[] | undefined);
   example?: string | ((ctx: ResidentContext) => string);
+  /** The line under the options; by default "reply with a number", and "0 for the menu" once verified. */
+  hint?: ReplyEffect['hint'];
 }
 
 /** A numbered option: the value the flow routes on, its label, and the locale list of words that also select it. */
@@ -34,10 +36,16 @@ function resolve(p: Prompt, ctx: ResidentContext) {
   return { parts: p.parts(ctx), options, example };
 }
 
+/** A question's reply: its options with the line that says to reply with a number (and 0 for the menu once verified). */
+function withHint(p: Prompt, ctx: ResidentContext, parts: TextPart[], options: ChoiceOption[] | undefined): ReplyEffect {
+  const r = reply(parts, options);
+  return options?.length ? { ...r, hint: p.hint ?? (ctx.personId ? 'numberOrMenu' : 'number') } : r;
+}
+
 /** The question as asked, after any leading sentences. */
 export function ask(p: Prompt, ctx: ResidentContext, lead: TextPart[] = []): FlowEffect {
   const r = resolve(p, ctx);
-  return reply([...lead, ...r.parts], r.options);
+  return withHint(p, ctx, [...lead, ...r.parts], r.options);
 }
 
 /** The re-ask after a failed answer; on the MAX_FAILURES-th, an explanation with an example and a human offered. */
@@ -45,9 +53,9 @@ export function reask(p: Prompt, ctx: ResidentContext, problem: TextPart): FlowE
   const r = resolve(p, ctx);
   if (ctx.failures >= MAX_FAILURES) {
     const explain: TextPart[] = [{ key: r.example ?? 'common.explainChoices' }, { key: 'common.offerHuman' }];
-    return reply([problem, ...explain], r.options);
+    return withHint(p, ctx, [problem, ...explain], r.options);
   }
-  return reply([problem, ...r.parts], r.options);
+  return withHint(p, ctx, [problem, ...r.parts], r.options);
 }
 
 // ---------------------------------------------------------------- replies that show data

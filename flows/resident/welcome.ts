@@ -64,6 +64,7 @@ export const menuState = residentSetup.createStateConfig({
           opt('human', 'menu.awaitingChoice.optionHuman', 'answers.human'),
           opt('signOut', 'menu.awaitingChoice.optionSignOut', 'answers.signOut'),
         ],
+        hint: 'number',
       }),
       routes: {
         status: '#resident.status',
