@@ -57,6 +57,22 @@ export interface ReportContext {
 }
 
 /**
+ * Where a reported person's request belongs: the reporter's household (or, without one, the reporter), their
+ * region, and the channel it came from.
+ */
+function reportedBy(reporter: { id: string; householdId: string | null; regionCode: string | null }, ctx: ReportContext) {
+  return {
+    personId: reporter.householdId ? null : reporter.id,
+    householdId: reporter.householdId,
+    regionCode: reporter.regionCode,
+    channel: ctx.channel,
+    conversationId: ctx.conversationId ?? null,
+    now: ctx.now,
+    ...(ctx.holidays ? { holidays: ctx.holidays } : {}),
+  };
+}
+
+/**
  * Reports a household member missing from the registry: one NEW_PERSON change request (proposed ID number,
  * name, relationship, and the sex and birth date the ID number encodes), for the reporter's household and
  * routed to the reporter's region. Without a household on record the request carries the reporter's person
@@ -73,17 +89,11 @@ export async function reportMissingMember(db: DbClient, input: ReportMemberInput
     db,
     {
       kind: 'NEW_PERSON',
-      personId: reporter.householdId ? null : reporter.id,
-      householdId: reporter.householdId,
+      ...reportedBy(reporter, ctx),
       fields: ['idNumber', 'name', 'relationship', 'sex', 'birthDate'],
       currentValues: { reportedBy: reporter.id },
       proposedValues: { idNumber: id.idNumber, name: input.name.normalize('NFKC').trim(), relationship: input.relationship, sex: id.sex, birthDate: id.birthDate },
       subjectKey: id.idNumber,
-      regionCode: reporter.regionCode,
-      channel: ctx.channel,
-      conversationId: ctx.conversationId ?? null,
-      now: ctx.now,
-      ...(ctx.holidays ? { holidays: ctx.holidays } : {}),
     },
     reporter.id,
   );
@@ -116,17 +126,11 @@ export async function reportNewborn(db: DbClient, input: ReportNewbornInput, ctx
     db,
     {
       kind: 'NEW_PERSON',
-      personId: reporter.householdId ? null : reporter.id,
-      householdId: reporter.householdId,
+      ...reportedBy(reporter, ctx),
       fields: ['name', 'birthDate', 'relationship'],
       currentValues: { reportedBy: reporter.id, lead: NEWBORN_LEAD },
       proposedValues: { name, birthDate: input.birthDate, relationship: input.relationship },
       subjectKey: null,
-      regionCode: reporter.regionCode,
-      channel: ctx.channel,
-      conversationId: ctx.conversationId ?? null,
-      now: ctx.now,
-      ...(ctx.holidays ? { holidays: ctx.holidays } : {}),
     },
     reporter.id,
   );
