@@ -1,9 +1,9 @@
 import { assign, emit } from 'xstate';
 import { parseCreditCode } from '../../src/domain/codes/credit-code';
 import type { EmploymentStatusCode, EnrolmentIntentionCode, NonEnrolmentReasonCode } from '../../src/domain/ports';
-import { reply, type TextPart } from '../effects';
+import { reply } from '../effects';
 import { askChoice, askText, each } from './ask';
-import { MENU_OPTION, opt, says } from './prompts';
+import { opt, says } from './prompts';
 import { parseSince, residentSetup, tidyText, type EmploymentDraft, type ResidentContext } from './setup';
 
 export const EMPLOYMENT_STATUSES: readonly EmploymentStatusCode[] = ['EMPLOYED', 'FLEXIBLE', 'SELF_EMPLOYED', 'FARMING', 'UNEMPLOYED', 'STUDENT', 'RETIRED', 'OTHER'];
@@ -15,25 +15,6 @@ const SKIP = [opt('skip', 'employment.optionSkip', 'employment.answers.skip')];
 const adding = (c: ResidentContext, more: Partial<EmploymentDraft>) => ({ employment: { status: 'OTHER' as const, ...c.employment, ...more } });
 /** A status chosen: a new report. */
 const starting = (_c: ResidentContext, status: string) => ({ employment: { status: status as EmploymentStatusCode } });
-
-/** The report as it will be saved, one line per answer given. */
-function reportSummary(c: ResidentContext): TextPart[] {
-  const e = c.employment;
-  const lines: [string, string | undefined][] = [
-    ['status', e ? `$t(reference.employment.${e.status})` : undefined],
-    ['employer', e?.employer],
-    ['creditCode', e?.employerCreditCode],
-    ['platformWork', e?.platformWork],
-    ['since', e?.since],
-    ['reason', e?.nonEnrolmentReason ? (e.reasonText ?? `$t(employment.awaitingReason.option_${e.nonEnrolmentReason})`) : undefined],
-    ['intention', e?.intention ? `$t(employment.awaitingIntention.option_${e.intention})` : undefined],
-  ];
-  return [
-    { key: 'employment.confirmingReport.header' },
-    ...lines.filter(([, v]) => v).map(([k, v]) => ({ key: `employment.confirmingReport.${k}`, params: { value: v! } })),
-    { key: 'employment.confirmingReport.prompt' },
-  ];
-}
 
 function reasonPrompt(c: ResidentContext) {
   const cov = c.employment?.coverage;
@@ -123,7 +104,7 @@ export const employmentState = residentSetup.createStateConfig({
             target: 'awaitingReason',
             actions: assign(({ context, event }) => adding(context, { coverage: event.output })),
           },
-          { target: 'confirmingReport' },
+          { target: 'submittingReport' },
         ],
         onError: { target: '#resident.failed' },
       },
@@ -151,19 +132,7 @@ export const employmentState = residentSetup.createStateConfig({
           opt(v, `employment.awaitingIntention.option_${v}`, v === 'YES' ? 'answers.yes' : v === 'NO' ? 'answers.no' : 'employment.answers.unsure'),
         ),
       }),
-      routes: each(INTENTIONS, { to: 'confirmingReport', save: (c, v) => adding(c, { intention: v as EnrolmentIntentionCode }) }),
-    }),
-    confirmingReport: askChoice({
-      description: 'Summarises the report and waits for the confirmation before it is saved.',
-      prompt: {
-        parts: reportSummary,
-        options: [
-          opt('submit', 'employment.confirmingReport.optionSubmit', 'answers.yes'),
-          opt('reenter', 'employment.confirmingReport.optionReenter', 'answers.no'),
-          MENU_OPTION,
-        ],
-      },
-      routes: { submit: 'submittingReport', reenter: 'awaitingEmploymentStatus', menu: '#resident.menu' },
+      routes: each(INTENTIONS, { to: 'submittingReport', save: (c, v) => adding(c, { intention: v as EnrolmentIntentionCode }) }),
     }),
     submittingReport: {
       description: 'Stores the report and updates the person (a contradiction with the enrolments is flagged for staff).',
