@@ -18,6 +18,8 @@ function changeSummary(c: ResidentContext): TextPart[] {
     {
       key: 'correct.confirmingChange.summary',
       params: { field: `$t(correct.fields.${fieldOf(c)})`, old: d?.oldDisplay ?? '$t(common.notOnRecord)', new: d?.newDisplay ?? '' },
+      // The new value in full for the resident who typed it; masked in the transcript.
+      ...(d?.newMasked !== undefined && d.newMasked !== d.newDisplay ? { sensitive: { new: d.newMasked } } : {}),
     },
     { key: d?.policy === 'DIRECT' ? 'correct.confirmingChange.promptDirect' : 'correct.confirmingChange.promptReviewed' },
   ];
@@ -105,6 +107,7 @@ export const correctState = residentSetup.createStateConfig({
                       value: o.value,
                       policy: o.policy,
                       newDisplay: o.newDisplay,
+                      ...(o.newMasked !== undefined ? { newMasked: o.newMasked } : {}),
                       ...(o.oldDisplay !== undefined ? { oldDisplay: o.oldDisplay } : {}),
                     };
                   },

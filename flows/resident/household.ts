@@ -4,7 +4,7 @@ import type { RelationshipCode, ReportMemberResult } from '../../src/domain/port
 import { reply, type TextPart } from '../effects';
 import { askChoice, askText, each } from './ask';
 import { householdParts, MENU_OPTION, opt, says } from './prompts';
-import { residentSetup, type HouseholdDraft, type ResidentContext } from './setup';
+import { parseSince, residentSetup, type HouseholdDraft, type ResidentContext } from './setup';
 
 export const RELATIONSHIPS: readonly RelationshipCode[] = ['SPOUSE', 'CHILD', 'PARENT', 'GRANDCHILD', 'SIBLING', 'OTHER'];
 
@@ -12,6 +12,20 @@ export const RELATIONSHIPS: readonly RelationshipCode[] = ['SPOUSE', 'CHILD', 'P
 const adding = (c: ResidentContext, more: Partial<HouseholdDraft>) => ({
   household: { hasHousehold: c.household?.hasHousehold ?? false, members: c.household?.members ?? [], ...c.household, ...more },
 });
+
+function newbornSummary(c: ResidentContext): TextPart[] {
+  const h = c.household;
+  return [
+    { key: 'household.newborn.header' },
+    { key: 'household.confirmingMember.name', params: { value: h?.name ?? '' } },
+    { key: 'household.newborn.birthDate', params: { value: h?.birthDate ?? '' } },
+    { key: 'household.confirmingMember.relationship', params: { value: `$t(household.relationship.${h?.relationship ?? 'OTHER'})` } },
+    { key: 'household.confirmingMember.prompt' },
+  ];
+}
+
+const RELATIONSHIP_OPTIONS = RELATIONSHIPS.map((v) => opt(v, `household.relationship.${v}`, `household.answers.${v}`));
+const CONFIRM_OPTIONS = [opt('submit', 'household.confirmingMember.optionSubmit', 'answers.yes'), opt('reenter', 'household.confirmingMember.optionReenter', 'answers.no'), MENU_OPTION];
 
 function memberSummary(c: ResidentContext): TextPart[] {
   const h = c.household;
@@ -64,8 +78,12 @@ export const householdState = residentSetup.createStateConfig({
       routes: { report: 'awaitingMemberIdNumber', menu: '#resident.menu' },
     }),
     awaitingMemberIdNumber: askText({
-      description: "Waits for the missing member's ID number.",
-      prompt: says('household.awaitingMemberIdNumber.prompt', { example: 'household.awaitingMemberIdNumber.example' }),
+      description: "Waits for the missing member's ID number (or: a newborn who has none yet).",
+      prompt: says('household.awaitingMemberIdNumber.prompt', {
+        example: 'household.awaitingMemberIdNumber.example',
+        options: [opt('newborn', 'household.newborn.option', 'household.newborn.answers')],
+      }),
+      choices: { newborn: 'awaitingNewbornName' },
       valid: 'isValidIdNumber',
       to: 'checkingMember',
       save: (c, text) => {
@@ -77,8 +95,49 @@ export const householdState = residentSetup.createStateConfig({
         const r = parseIdNumber(text);
         return { key: `household.awaitingMemberIdNumber.error_${r.ok ? 'BAD_CHECK' : r.error}` };
       },
-      choiceError: { key: 'household.awaitingMemberIdNumber.error_BAD_LENGTH' },
     }),
+    awaitingNewbornName: askText({
+      description: 'A newborn without an ID number: explains birth registration (落户) first, then newborn medical enrolment, and asks for the name.',
+      lead: [{ key: 'household.newborn.explain' }],
+      entry: [assign(({ context }) => ({ household: { hasHousehold: context.household?.hasHousehold ?? false, members: context.household?.members ?? [] } }))],
+      prompt: says('household.newborn.namePrompt', { example: 'household.newborn.nameExample' }),
+      valid: 'isPlausibleName',
+      to: 'awaitingNewbornBirthDate',
+      save: (c, text) => adding(c, { name: text.normalize('NFKC').trim() }),
+      error: { key: 'household.awaitingMemberName.error' },
+    }),
+    awaitingNewbornBirthDate: askText({
+      description: "Waits for the newborn's birth date.",
+      prompt: says('household.newborn.birthDatePrompt', { example: 'household.newborn.birthDateExample' }),
+      valid: 'isSinceDate',
+      to: 'awaitingNewbornRelationship',
+      save: (c, text) => adding(c, { birthDate: parseSince(text) ?? '' }),
+      error: { key: 'household.newborn.birthDateError' },
+    }),
+    awaitingNewbornRelationship: askChoice({
+      description: 'Waits for how the newborn is related to the resident (numbered list).',
+      prompt: says('household.awaitingRelationship.prompt', { options: RELATIONSHIP_OPTIONS }),
+      routes: each(RELATIONSHIPS, { to: 'confirmingNewborn', save: (c, v) => adding(c, { relationship: v as RelationshipCode }) }),
+    }),
+    confirmingNewborn: askChoice({
+      description: 'Shows the newborn lead (name, birth date, relationship) and waits for the confirmation.',
+      prompt: { parts: newbornSummary, options: CONFIRM_OPTIONS },
+      routes: { submit: 'submittingNewborn', reenter: 'awaitingNewbornName', menu: '#resident.menu' },
+    }),
+    submittingNewborn: {
+      description: 'Records the newborn as a lead for staff (a flagged NEW_PERSON request without an ID number) and tells the reference.',
+      invoke: {
+        src: 'reportNewborn',
+        input: ({ context }) => ({
+          personId: context.personId ?? '',
+          name: context.household?.name ?? '',
+          birthDate: context.household?.birthDate ?? '',
+          relationship: context.household?.relationship ?? 'CHILD',
+        }),
+        onDone: { target: '#resident.menu', actions: emit(({ event }) => reply({ key: 'household.newborn.recorded', params: { reference: event.output.reference, dueDate: event.output.dueDate } })) },
+        onError: { target: '#resident.failed' },
+      },
+    },
     checkingMember: {
       description: 'Checks whether the person is already in the registry or already reported.',
       invoke: {
@@ -110,15 +169,12 @@ export const householdState = residentSetup.createStateConfig({
     }),
     awaitingRelationship: askChoice({
       description: 'Waits for how the missing member is related to the resident (numbered list).',
-      prompt: says('household.awaitingRelationship.prompt', { options: RELATIONSHIPS.map((v) => opt(v, `household.relationship.${v}`, `household.answers.${v}`)) }),
+      prompt: says('household.awaitingRelationship.prompt', { options: RELATIONSHIP_OPTIONS }),
       routes: each(RELATIONSHIPS, { to: 'confirmingMember', save: (c, v) => adding(c, { relationship: v as RelationshipCode }) }),
     }),
     confirmingMember: askChoice({
       description: 'Shows what will be reported (ID number masked) and waits for the confirmation.',
-      prompt: {
-        parts: memberSummary,
-        options: [opt('submit', 'household.confirmingMember.optionSubmit', 'answers.yes'), opt('reenter', 'household.confirmingMember.optionReenter', 'answers.no'), MENU_OPTION],
-      },
+      prompt: { parts: memberSummary, options: CONFIRM_OPTIONS },
       routes: { submit: 'submittingMember', reenter: 'awaitingMemberIdNumber', menu: '#resident.menu' },
     }),
     submittingMember: {

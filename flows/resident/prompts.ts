@@ -1,5 +1,5 @@
-import type { EnrolmentStatusView, HouseholdView, MaskedDetails } from '../../src/domain/ports';
-import { reply, type ChoiceOption, type FlowEffect, type TextPart } from '../effects';
+import type { EnrolmentLine, EnrolmentStatusView, HouseholdView, MaskedDetails, SchemeFocus } from '../../src/domain/ports';
+import { reply, type ChoiceOption, type FlowEffect, type ReplyEffect, type TextPart } from '../effects';
 import { MAX_FAILURES, type ResidentContext } from './setup';
 
 /**
@@ -13,6 +13,8 @@ export interface Prompt {
   parts: (ctx: ResidentContext) => TextPart[];
   options?: ChoiceOption[] | ((ctx: ResidentContext) => ChoiceOption[] | undefined);
   example?: string | ((ctx: ResidentContext) => string);
+  /** The line under the options; by default "reply with a number", and "0 for the menu" once verified. */
+  hint?: ReplyEffect['hint'];
 }
 
 /** A numbered option: the value the flow routes on, its label, and the locale list of words that also select it. */
@@ -34,10 +36,16 @@ function resolve(p: Prompt, ctx: ResidentContext) {
   return { parts: p.parts(ctx), options, example };
 }
 
+/** A question's reply: its options with the line that says to reply with a number (and 0 for the menu once verified). */
+function withHint(p: Prompt, ctx: ResidentContext, parts: TextPart[], options: ChoiceOption[] | undefined): ReplyEffect {
+  const r = reply(parts, options);
+  return options?.length ? { ...r, hint: p.hint ?? (ctx.personId ? 'numberOrMenu' : 'number') } : r;
+}
+
 /** The question as asked, after any leading sentences. */
 export function ask(p: Prompt, ctx: ResidentContext, lead: TextPart[] = []): FlowEffect {
   const r = resolve(p, ctx);
-  return reply([...lead, ...r.parts], r.options);
+  return withHint(p, ctx, [...lead, ...r.parts], r.options);
 }
 
 /** The re-ask after a failed answer; on the MAX_FAILURES-th, an explanation with an example and a human offered. */
@@ -45,25 +53,40 @@ export function reask(p: Prompt, ctx: ResidentContext, problem: TextPart): FlowE
   const r = resolve(p, ctx);
   if (ctx.failures >= MAX_FAILURES) {
     const explain: TextPart[] = [{ key: r.example ?? 'common.explainChoices' }, { key: 'common.offerHuman' }];
-    return reply([problem, ...explain], r.options);
+    return withHint(p, ctx, [problem, ...explain], r.options);
   }
-  return reply([problem, ...r.parts], r.options);
+  return withHint(p, ctx, [problem, ...r.parts], r.options);
 }
 
 // ---------------------------------------------------------------- replies that show data
 
-export function statusParts(view: EnrolmentStatusView): TextPart[] {
+/** The insurance types of each scheme a resident may ask about by name. */
+export const FOCUS_TYPES: Record<SchemeFocus, readonly string[]> = {
+  pension: ['110', '120', '170'],
+  medical: ['310', '390'],
+  unemployment: ['210'],
+  injury: ['410'],
+  maternity: ['510'],
+};
+
+/** A paying or suspended line without its prefecture and last paid month has a short form. */
+function lineKey(line: EnrolmentLine): string {
+  const short = (line.status === 'PAYING' || line.status === 'SUSPENDED') && !(line.prefectureName && line.lastPaidMonth);
+  return short ? `status.showingStatus.line_${line.status}_short` : `status.showingStatus.line_${line.status}`;
+}
+
+/** The status reply: one line per scheme that applies, the scheme asked about (if any) first, then registration and advice. */
+export function statusParts(view: EnrolmentStatusView, focus?: SchemeFocus): TextPart[] {
   const parts: TextPart[] = [{ key: 'status.showingStatus.header', params: { name: view.maskedName } }];
-  for (const line of view.lines) {
+  const first = (l: EnrolmentLine) => (focus && FOCUS_TYPES[focus].includes(l.insuranceType) ? 0 : 1);
+  for (const line of [...view.lines].sort((a, b) => first(a) - first(b))) {
     parts.push({
-      key:
-        (line.status === 'PAYING' || line.status === 'SUSPENDED') && !(line.prefectureName && line.lastPaidMonth)
-          ? `status.showingStatus.line_${line.status}_short`
-          : `status.showingStatus.line_${line.status}`,
+      key: lineKey(line),
       params: {
         insurance: `$t(reference.insurance.${line.insuranceType})`,
         prefecture: line.prefectureName ?? '',
         lastPaid: line.lastPaidMonth ?? '',
+        since: line.benefitFrom ?? '',
       },
     });
   }

@@ -1,6 +1,6 @@
 import { assign, emit } from 'xstate';
 import { reply } from '../effects';
-import { askText } from './ask';
+import { askChoice, askText } from './ask';
 import { opt } from './prompts';
 import { residentSetup } from './setup';
 
@@ -8,7 +8,7 @@ import { residentSetup } from './setup';
 export const questionsState = residentSetup.createStateConfig({
   description: "Asks a verified resident any open reviewer's question about their requests before the menu.",
   initial: 'loadingQuestions',
-  exit: assign({ openQuestion: undefined }),
+  exit: assign({ openQuestion: undefined, pendingAnswer: undefined }),
   states: {
     loadingQuestions: {
       description: 'Looks for requests a reviewer sent back with a question (NEEDS_INFO).',
@@ -33,17 +33,26 @@ export const questionsState = residentSetup.createStateConfig({
       },
       choices: { later: '#resident.menu' },
       valid: 'isAnswerText',
-      to: 'savingAnswer',
+      to: 'confirmingAnswer',
+      save: (_c, text) => ({ pendingAnswer: text.trim() }),
       error: { key: 'questions.awaitingAnswer.error' },
+    }),
+    confirmingAnswer: askChoice({
+      description: 'Reads the answer back and waits for the resident to send it or type it again.',
+      prompt: {
+        parts: (c) => [{ key: 'questions.confirmingAnswer.prompt', params: { answer: c.pendingAnswer ?? '' } }],
+        options: [opt('send', 'questions.confirmingAnswer.optionSend', 'answers.yes'), opt('reenter', 'questions.confirmingAnswer.optionReenter', 'answers.no')],
+      },
+      routes: { send: 'savingAnswer', reenter: 'awaitingAnswer' },
     }),
     savingAnswer: {
       description: 'Sends the answer back to the request, which returns to the review queue.',
       invoke: {
         src: 'answerQuestion',
-        input: ({ context, event }) => ({
+        input: ({ context }) => ({
           personId: context.personId ?? '',
           requestId: context.openQuestion?.requestId ?? '',
-          answer: event.type === 'user.text' ? event.text.trim() : '',
+          answer: context.pendingAnswer ?? '',
         }),
         onDone: {
           target: 'loadingQuestions',

@@ -17,6 +17,7 @@ import {
   type RegistrationStatusCode,
   type RelationshipCode,
   type ResidentFlowPorts,
+  type SchemeFocus,
   type VerifyMethod,
 } from '../../src/domain/ports';
 import type { FlowEffect, FlowEvent } from '../effects';
@@ -50,6 +51,8 @@ export interface ResidentContext {
   lockedUntil?: string;
   /** The reviewer's question being answered (see the `questions` state). */
   openQuestion?: OpenQuestionView;
+  /** The resident's answer to it, read back before it is sent. */
+  pendingAnswer?: string;
   /** The person found by ID number and name who has no phone on record (for a home-visit request). */
   visitPersonId?: string;
   /** A home-visit request being made: why, what the resident wrote, and (locked verification) the county of the ID number given. */
@@ -58,6 +61,8 @@ export interface ResidentContext {
   /** Why the resident is being handed to a person, when it is not simply that they asked (issue 13). */
   handoffReason?: 'VERIFICATION_LOCKED' | 'FLOW_FAILED' | 'NO_PHONE_ON_RECORD';
   status?: EnrolmentStatusView;
+  /** The scheme the resident asked about (我的医保交了没有): its lines come first. */
+  statusFocus?: SchemeFocus;
   details?: MaskedDetails;
   registrationStatus?: RegistrationStatusCode;
   /** The correction being prepared (cleared when the resident leaves the correction dialogue). */
@@ -77,6 +82,8 @@ export interface CorrectionDraft {
   policy?: FieldPolicyKind;
   oldDisplay?: string;
   newDisplay?: string;
+  /** The new value masked: what the transcript keeps of the read-back. */
+  newMasked?: string;
   /** Regions matching a typed name, offered as a numbered list. */
   matches?: RegionMatch[];
   evidence?: string;

@@ -14,14 +14,14 @@ export const statusState = residentSetup.createStateConfig({
       invoke: {
         src: 'getStatus',
         input: ({ context }) => ({ personId: context.personId ?? '' }),
-        onDone: { target: 'afterStatus', actions: [assign({ status: ({ event }) => event.output }), emit(({ event }) => reply(statusParts(event.output)))] },
+        onDone: { target: 'afterStatus', actions: [assign({ status: ({ event }) => event.output }), emit(({ context, event }) => reply(statusParts(event.output, context.statusFocus)))] },
         onError: { target: '#resident.failed' },
       },
     },
     afterStatus: askChoice({
       description: 'Offers to confirm the details or go back to the menu.',
       prompt: says('status.afterStatus.prompt', { options: [opt('confirm', 'status.afterStatus.optionConfirm', 'answers.confirm'), MENU_OPTION] }),
-      exit: assign({ status: undefined }),
+      exit: assign({ status: undefined, statusFocus: undefined }),
       routes: { confirm: '#resident.confirm', menu: '#resident.menu' },
     }),
   },

@@ -1,7 +1,8 @@
 import { assign, emit } from 'xstate';
 import { reply } from '../effects';
-import { askChoice } from './ask';
-import { ask, opt, says } from './prompts';
+import type { SchemeFocus } from '../../src/domain/ports';
+import { askChoice, each } from './ask';
+import { ask, FOCUS_TYPES, opt, says } from './prompts';
 import { MAX_FAILURES, PRIVACY_NOTICE_VERSION, residentSetup } from './setup';
 
 /**
@@ -63,6 +64,7 @@ export const menuState = residentSetup.createStateConfig({
           opt('human', 'menu.awaitingChoice.optionHuman', 'answers.human'),
           opt('signOut', 'menu.awaitingChoice.optionSignOut', 'answers.signOut'),
         ],
+        hint: 'number',
       }),
       routes: {
         status: '#resident.status',
@@ -72,6 +74,11 @@ export const menuState = residentSetup.createStateConfig({
         household: '#resident.household',
         human: '#resident.handingOff',
         signOut: '#resident.signingOut',
+        // Asked in words about one scheme (the understanding layer's `status:<focus>`): the status, that scheme first.
+        ...each(
+          Object.keys(FOCUS_TYPES).map((f) => `status:${f}`),
+          { to: '#resident.status', save: (_c, v) => ({ statusFocus: v.split(':')[1] as SchemeFocus }) },
+        ),
       },
     }),
   },

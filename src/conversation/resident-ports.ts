@@ -5,7 +5,7 @@ import { campaignTaskAfterVerification, recordCampaignOutcome } from '../domain/
 import { checkCorrection, submitCorrection } from '../domain/corrections/change-request.service';
 import { getCoverage, submitEmploymentReport } from '../domain/corrections/employment-report.service';
 import { requestHandoff, type ChannelRegions } from '../domain/handoff/handoff.service';
-import { checkMissingMember, getHouseholdView, reportMissingMember } from '../domain/corrections/household.service';
+import { checkMissingMember, getHouseholdView, reportMissingMember, reportNewborn } from '../domain/corrections/household.service';
 import type { ResidentFlowPorts } from '../domain/ports';
 import { openQuestionsFor, recordResidentAnswer } from '../domain/review';
 import { confirmRegistration } from '../domain/registry/registration.service';
@@ -100,6 +100,7 @@ export function createResidentPorts(turn: TurnContext, deps: ResidentPortDeps): 
     getHousehold: ({ personId }) => getHouseholdView(tx, personId),
     checkMissingMember: ({ idNumber }) => checkMissingMember(tx, { idNumber }),
     reportMissingMember: (input) => reportMissingMember(tx, input, { channel, conversationId, now, holidays }),
+    reportNewborn: (input) => reportNewborn(tx, input, { channel, conversationId, now, holidays }),
     async getOpenQuestions({ personId }) {
       const open = await openQuestionsFor(tx, personId);
       return open.map((q) => ({ requestId: q.requestId, reference: q.reference, question: q.question }));

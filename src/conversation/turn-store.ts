@@ -1,5 +1,5 @@
 import { Prisma } from '../generated/prisma/client';
-import type { OutboundMessage } from './messages';
+import { forSending, type OutboundMessage } from './messages';
 
 /**
  * The turn's own statements (issue 11): raw SQL through the driver adapter, so a turn costs BEGIN, one
@@ -137,11 +137,13 @@ export interface OutboundBatch {
  * numbers drawn in order, then one multi-row insert into the transcript and one into the outbox.
  */
 function outboundCtes(b: OutboundBatch): Prisma.Sql {
-  const items = JSON.stringify(b.messages.map((m) => ({ ...m, id: undefined })));
+  // Each element: the message as it is sent (forSending) plus `transcript`, the text the transcript stores (a value
+  // read back in full to the resident is stored masked; the outbox row never carries the transcript's copy).
+  const items = JSON.stringify(b.messages.map((m) => ({ ...forSending(m, ''), id: undefined, transcript: m.transcriptText ?? m.text })));
   const outbox = b.outbox
     ? Prisma.sql`, o AS (
         INSERT INTO outbox_message (conversation_id, message_seq, channel, endpoint, kind, payload, next_attempt_at, created_at)
-        SELECT ${b.conversationId}::uuid, s.seq, ${b.channel}, ${b.endpoint}, ${b.outbox}, e.v || jsonb_build_object('id', s.seq::text),
+        SELECT ${b.conversationId}::uuid, s.seq, ${b.channel}, ${b.endpoint}, ${b.outbox}, (e.v - 'transcript') || jsonb_build_object('id', s.seq::text),
           ${b.now}::timestamp(3), ${b.now}::timestamp(3)
         FROM s JOIN e ON e.ord = s.ord)`
     : Prisma.empty;
@@ -151,13 +153,13 @@ function outboundCtes(b: OutboundBatch): Prisma.Sql {
     s AS MATERIALIZED (SELECT seq, row_number() OVER (ORDER BY seq) AS ord FROM drawn),
     m AS (
       INSERT INTO message (seq, conversation_id, direction, text, options, in_reply_to, staff_id, created_at)
-      SELECT s.seq, ${b.conversationId}::uuid, 'OUT'::"MessageDirection", e.v->>'text', e.v->'options', ${b.inReplyTo}::bigint,
+      SELECT s.seq, ${b.conversationId}::uuid, 'OUT'::"MessageDirection", e.v->>'transcript', e.v->'options', ${b.inReplyTo}::bigint,
         ${b.staffId}::uuid, ${b.now}::timestamp(3)
       FROM s JOIN e ON e.ord = s.ord)${outbox}`;
 }
 
 const withSeqs = (messages: OutboundMessage[], seqs: (bigint | string)[] | null): OutboundMessage[] =>
-  messages.map((m, i) => ({ ...m, id: String(seqs![i]) }));
+  messages.map((m, i) => forSending(m, String(seqs![i])));
 
 /** Transcript (and outbox) rows for outgoing messages, in the caller's transaction: one statement. */
 export async function saveOutbound(tx: Tx, b: OutboundBatch): Promise<OutboundMessage[]> {

@@ -7,7 +7,11 @@
 
 export type Sex = 'MALE' | 'FEMALE';
 export type RegistrationStatusCode = 'UNREGISTERED' | 'PENDING_REVIEW' | 'CONFIRMED' | 'NEEDS_VISIT';
-export type EnrolmentStatusCode = 'PAYING' | 'SUSPENDED' | 'TERMINATED' | 'NOT_ENROLLED';
+/**
+ * A scheme's line in the resident's status: the stored status, NOT_ENROLLED (no record), LAPSED (paying, but the
+ * last paid month is more than 3 months ago) or RECEIVING (benefits drawn, e.g. a retiree's pension).
+ */
+export type EnrolmentStatusCode = 'PAYING' | 'SUSPENDED' | 'TERMINATED' | 'NOT_ENROLLED' | 'LAPSED' | 'RECEIVING';
 export type VerifyMethod = 'phone_last4' | 'sms';
 
 /** Why a verification did not succeed. MISMATCH covers unknown ID, wrong name and wrong factor alike. */
@@ -41,13 +45,18 @@ export interface EnrolmentLine {
   /** Name of the insuring prefecture, if known. */
   prefectureName?: string;
   lastPaidMonth?: string;
+  /** RECEIVING: the month benefits began (YYYY-MM). */
+  benefitFrom?: string;
 }
+/** The schemes a resident may ask about by name ("我的医保交了没有"): their lines are shown first. */
+export type SchemeFocus = 'pension' | 'medical' | 'unemployment' | 'injury' | 'maternity';
 export type StatusAdvice =
   | 'MISSING_MEDICAL'
   | 'MISSING_PENSION'
   | 'DUPLICATE_MEDICAL'
   | 'DUPLICATE_PENSION'
   | 'SUSPENDED_PAYMENT'
+  | 'LAPSED_PAYMENT'
   | 'CONFIRM_DETAILS';
 
 export interface EnrolmentStatusView {
@@ -150,10 +159,11 @@ export interface RegionMatch {
 
 /**
  * The check of a proposed value. On success: the normalised value, the policy that applies, and both values
- * for display (old masked; a display value may be a "$t(key)" reference, e.g. for sex or ethnicity).
+ * for display (old masked, new in full and masked for the transcript; a display value may be a "$t(key)"
+ * reference, e.g. for sex or ethnicity).
  */
 export type CheckCorrectionResult =
-  | { ok: true; value: string; policy: FieldPolicyKind; oldDisplay?: string; newDisplay: string }
+  | { ok: true; value: string; policy: FieldPolicyKind; oldDisplay?: string; newDisplay: string; newMasked?: string }
   | { ok: false; error: CorrectionError }
   | { ok: false; error: 'CHOOSE_REGION'; matches: RegionMatch[] }
   | { ok: false; error: 'ALREADY_PENDING'; reference: string };
@@ -250,6 +260,18 @@ export type ReportMemberResult =
   | { outcome: 'ALREADY_REPORTED'; reference: string; maskedIdNumber: string }
   | { outcome: 'IN_REGISTRY'; maskedIdNumber: string };
 
+/** What marks a NEW_PERSON request as a newborn lead without an ID number (its currentValues.lead). */
+export const NEWBORN_LEAD = 'NEWBORN_WITHOUT_ID';
+
+/** A newborn without an ID number yet (出生登记 not done): a lead for staff, not a person. */
+export interface ReportNewbornInput {
+  personId: string;
+  name: string;
+  /** YYYY-MM-DD. */
+  birthDate: string;
+  relationship: RelationshipCode;
+}
+
 /** What a verified resident reports: corrections, the employment report, missing household members. */
 export interface ResidentReportPorts {
   checkCorrection(input: CheckCorrectionInput): Promise<CheckCorrectionResult>;
@@ -259,6 +281,8 @@ export interface ResidentReportPorts {
   getHousehold(input: { personId: string }): Promise<HouseholdView>;
   checkMissingMember(input: { personId: string; idNumber: string }): Promise<MemberCheckResult>;
   reportMissingMember(input: ReportMemberInput): Promise<ReportMemberResult>;
+  /** Records a newborn without an ID number as a lead for staff (a flagged NEW_PERSON request); its reference and due date. */
+  reportNewborn(input: ReportNewbornInput): Promise<{ reference: string; dueDate: string }>;
 }
 
 /** A reviewer's question about one of the resident's requests (status NEEDS_INFO). */
@@ -296,6 +320,7 @@ export const RESIDENT_PORT_NAMES = [
   'getHousehold',
   'checkMissingMember',
   'reportMissingMember',
+  'reportNewborn',
   'getOpenQuestions',
   'answerQuestion',
 ] as const satisfies readonly (keyof ResidentFlowPorts)[];

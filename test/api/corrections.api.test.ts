@@ -119,15 +119,19 @@ async function auditsOf(personId: string, action = 'person.update') {
 
 describe.each<Locale>(['zh-CN', 'en'])('corrections in %s', (locale) => {
   describe('DIRECT fields: applied at once and audited with old and new value', () => {
-    it('phone (MISSING_PHONE recomputed; only masked numbers in the chat)', async () => {
+    it('phone (MISSING_PHONE recomputed; the new number read back in full, masked in the transcript and after sending)', async () => {
       const p = await newPerson({ flags: ['MISSING_PHONE', 'DUPLICATE_MEDICAL'] });
       const chat = await correcting(p, locale, 'phone');
       expect(chat.text).toContain(t(locale, 'correct.awaitingValue.prompt_phone'));
       const newPhone_ = newPhone();
       const shown = await chat.send(`+86 ${newPhone_.slice(0, 3)} ${newPhone_.slice(3, 7)} ${newPhone_.slice(7)}`);
+      // The old number masked, the new one in full so a typo can be caught; the transcript keeps it masked.
       expect(shown).toContain(`${p.phone!.slice(0, 3)}****${p.phone!.slice(-4)}`);
-      expect(shown).toContain(`${newPhone_.slice(0, 3)}****${newPhone_.slice(-4)}`);
-      expect(shown).not.toContain(newPhone_);
+      expect(shown).toContain(newPhone_);
+      expect(shown).not.toContain(p.phone!);
+      const rows = await app.db.prisma.message.findMany({ where: { conversationId: await chat.conversationId() } });
+      expect(rows.some((r) => r.text.includes(`${newPhone_.slice(0, 3)}****${newPhone_.slice(-4)}`))).toBe(true);
+      expect(rows.filter((r) => r.text.includes(newPhone_))).toEqual([]);
       const done = await chat.choose('submit');
       expect(done).toContain(t(locale, 'correct.submittingChange.applied', { field: t(locale, 'correct.fields.phone') }));
 
@@ -262,7 +266,13 @@ describe.each<Locale>(['zh-CN', 'en'])('corrections in %s', (locale) => {
       const submitted = await app.db.prisma.auditEvent.findMany({ where: { targetType: 'change_request', targetId: cr.id, action: 'change_request.submit' } });
       expect(submitted).toHaveLength(1);
       expect(JSON.stringify(submitted[0]!.details)).not.toMatch(/\d{17}[\dX]/);
-      if (field === 'idNumber') expect(done + shown).not.toContain(proposed);
+      // The new ID number is read back in full once (the confirmation), and nowhere else; the transcript keeps it masked.
+      if (field === 'idNumber') {
+        expect(shown).toContain(proposed);
+        expect(done).not.toContain(proposed);
+        const rows = await app.db.prisma.message.findMany({ where: { conversationId: await chat.conversationId() } });
+        expect(rows.filter((r) => r.text.includes(proposed))).toEqual([]);
+      }
 
       // The same field again while the request is open: named by its reference, nothing new.
       await chat.choose('correct');

@@ -458,6 +458,20 @@ describe('importRegistry: matching existing persons', () => {
     expect(only.summary.enrolments).toMatchObject({ inserted: 1, rejected: 0 });
     expect((await findPerson(id)).enrolments.map((e) => e.insuranceType).sort()).toEqual(['110', '310', '410', '510']);
   });
+
+  it('reads the optional benefit_from column (the month a pension is drawn from) when a file has it', async () => {
+    const id = newId();
+    const cols = [...ENROLMENT_COLUMNS, 'benefit_from'] as const;
+    const rows = [enrolment({ id_number: id, insurance_type: '110', benefit_from: '2005-01' }), enrolment({ id_number: id, insurance_type: '310' })];
+    const csv = [cols.join(','), ...rows.map((r) => csvLine(cols.map((c) => r[c] ?? '')))].join('\n') + '\n';
+    const { summary } = await runImport(personsCsv([person({ id_number: id, employment_status: 'RETIRED' })]), csv);
+    expect(summary.enrolments).toMatchObject({ inserted: 2, rejected: 0 });
+    const byType = Object.fromEntries((await findPerson(id)).enrolments.map((e) => [e.insuranceType, e.benefitFrom]));
+    expect(byType).toEqual({ '110': '2005-01', '310': null });
+    const bad = [cols.join(','), csvLine(cols.map((c) => (c === 'benefit_from' ? '2005-13' : (rows[0]![c] ?? ''))))].join('\n') + '\n';
+    const again = await runImport(personsCsv([]), bad);
+    expect(again.rejects.map((r) => r.reason)).toEqual(['BAD_DATE']);
+  });
 });
 
 describe('importRegistry: flags and warnings', () => {

@@ -42,7 +42,11 @@ it.each(['zh-CN', 'en'] as const)('the resident answers the question in chat (%s
   expect(textOf(asked)).toContain(cr.reference);
   expect(textOf(asked)).toContain('请问户口本上的名字是哪个“瑛”？');
 
-  const done = await chat.send('是王字旁的瑛');
+  // The answer is read back in full before it is sent; nothing is sent until the resident says so.
+  const readBack = await chat.send('是王字旁的瑛');
+  expect(textOf(readBack)).toContain(app.i18n.t('questions.confirmingAnswer.prompt', { lng: locale, answer: '是王字旁的瑛' }));
+  expect((await app.db.prisma.changeRequest.findUniqueOrThrow({ where: { id: cr.id } })).status).toBe('NEEDS_INFO');
+  const done = await chat.send(locale === 'en' ? 'send' : '发送');
   expect(textOf(done)).toContain(cr.reference);
   const after = await app.db.prisma.changeRequest.findUniqueOrThrow({ where: { id: cr.id } });
   expect(after.status).toBe('PENDING');

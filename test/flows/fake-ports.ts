@@ -289,6 +289,7 @@ export const PORT_OUTCOMES: Record<string, { label: string; output: unknown }[]>
     { label: 'ALREADY_REPORTED', output: { outcome: 'ALREADY_REPORTED', reference: 'CR2611290003C9' } },
     { label: 'IN_REGISTRY', output: { outcome: 'IN_REGISTRY' } },
   ],
+  reportNewborn: [{ label: 'CREATED', output: { reference: 'CR-7K4M-2Q9X', dueDate: '2026-12-02' } }],
   // reviewers' questions answered in chat (src/domain/ports.ts ReviewQuestionPorts)
   getOpenQuestions: [
     { label: 'none', output: [] },

@@ -58,6 +58,7 @@ function fakePorts(over: Partial<ResidentReportPorts> = {}) {
     getHousehold: async () => ({ hasHousehold: true, members: [{ maskedName: '张*', maskedIdNumber: '5***************38' }] }),
     checkMissingMember: async () => ({ status: 'NEW', maskedIdNumber: '5***************1X' }),
     reportMissingMember: async () => ({ outcome: 'CREATED', reference: 'CR261129QWERTY', dueDate: '2026-12-03' }),
+    reportNewborn: async () => ({ reference: 'CR-7K4M-2Q9X', dueDate: '2026-12-03' }),
     ...over,
   };
   const ports = { ...session, ...reports } as ResidentFlowPorts;
@@ -377,7 +378,7 @@ describe('employment report', () => {
     const code = await flow.text('昆明某某食品有限公司');
     expect(lastOptions(code)).toEqual(['skip']);
     expect(keys(await flow.text('9153010'))[0]).toBe('employment.awaitingCreditCode.error_BAD_LENGTH');
-    expect(keys(await flow.text('91530100MA6K7ABC1O'))[0]).toBe('employment.awaitingCreditCode.error_BAD_CHARACTERS');
+    expect(keys(await flow.text('91530100MA6K7ABC1Z'))[0]).toBe('employment.awaitingCreditCode.error_BAD_CHARACTERS');
     expect(keys(await flow.text('91350100M000100Y44'))[0]).toBe('employment.awaitingCreditCode.error_BAD_CHECK');
     const since = await flow.text('91350100M000100Y43');
     expect(keys(since)).toEqual(['employment.awaitingSince.prompt']);

@@ -282,7 +282,7 @@ describe('menu', () => {
       'status.showingStatus.registration_UNREGISTERED',
       ...FULL_STATUS.advice.map((a) => `status.showingStatus.advice_${a}`),
     ]);
-    expect(status?.parts[1]?.params).toEqual({ insurance: '$t(reference.insurance.110)', prefecture: '昆明市', lastPaid: '2026-10' });
+    expect(status?.parts[1]?.params).toEqual({ insurance: '$t(reference.insurance.110)', prefecture: '昆明市', lastPaid: '2026-10', since: '' });
     expect(next?.parts.map((p) => p.key)).toEqual(['status.afterStatus.prompt']);
     expect(next?.options?.map((o) => o.value)).toEqual(['confirm', 'menu']);
     expect(flow.state).toBe('status.afterStatus');
@@ -290,6 +290,18 @@ describe('menu', () => {
     await flow.send(choice('menu'));
     expect(flow.state).toBe('menu.awaitingChoice');
     expect(flow.snapshot.context.status).toBeUndefined();
+  });
+
+  it('status asked about one scheme (status:medical): that scheme\'s lines first, the focus forgotten on leaving', async () => {
+    const { flow } = await atMenu();
+    const [status] = replies(await flow.send(choice('status:medical')));
+    const lines = (status?.parts ?? []).filter((p) => p.key.includes('.line_')).map((p) => p.params?.insurance);
+    expect(lines.slice(0, 2)).toEqual(['$t(reference.insurance.310)', '$t(reference.insurance.390)']);
+    expect(lines).toHaveLength(FULL_STATUS.lines.length);
+    await flow.send(choice('menu'));
+    expect(flow.snapshot.context.statusFocus).toBeUndefined();
+    const [again] = replies(await flow.send(choice('status')));
+    expect(again?.parts[1]?.params?.insurance).toBe('$t(reference.insurance.110)');
   });
 
   it('confirm → all correct: confirms the registration and says so', async () => {
@@ -519,13 +531,21 @@ describe("reviewers' questions answered in chat", () => {
     expect(replies(asked)[1]?.parts[0]?.params).toEqual({ reference: QUESTION.reference, question: QUESTION.question });
     expect(optionValues(asked)).toEqual(['later']);
     expect(s.flow.state).toBe('questions.awaitingAnswer');
-    const answered = await s.flow.send(text('张三丰'));
+    // Free text is the answer: read back first, nothing sent yet; 重新输入 asks again.
+    const readBack = await s.flow.send(text('户口本上是刘芳芳，两个芳字'));
+    expect(replies(readBack)[0]?.parts).toEqual([{ key: 'questions.confirmingAnswer.prompt', params: { answer: '户口本上是刘芳芳，两个芳字' } }]);
+    expect(optionValues(readBack)).toEqual(['send', 'reenter']);
+    expect(s.calls.some((c) => c.port === 'answerQuestion')).toBe(false);
+    expect(replyKeys(await s.flow.send(choice('reenter')))).toEqual(['questions.awaitingAnswer.prompt']);
+    await s.flow.send(text('张三丰'));
+    const answered = await s.flow.send(choice('send'));
     expect(s.calls.filter((c) => c.port === 'answerQuestion')).toEqual([
       { port: 'answerQuestion', input: { personId: VERIFIED_PERSON_ID, requestId: 'req-1', answer: '张三丰' } },
     ]);
     expect(replyKeys(answered)).toEqual(['questions.savingAnswer.done', 'menu.awaitingChoice.prompt']);
     expect(s.flow.state).toBe('menu.awaitingChoice');
     expect(s.flow.snapshot.context.openQuestion).toBeUndefined();
+    expect(s.flow.snapshot.context.pendingAnswer).toBeUndefined();
   });
 
   it('"later" goes to the menu without answering; a closed request is said so', async () => {
@@ -537,6 +557,7 @@ describe("reviewers' questions answered in chat", () => {
 
     const closed = await atFactor({ getOpenQuestions: askedOnce(), answerQuestion: async () => ({ ok: false, reference: QUESTION.reference }) } as Partial<ResidentFlowPorts>);
     await closed.flow.send(text(GOOD_FACTOR));
-    expect(replyKeys(await closed.flow.send(text('答案')))).toEqual(['questions.savingAnswer.closed', 'menu.awaitingChoice.prompt']);
+    await closed.flow.send(text('答案'));
+    expect(replyKeys(await closed.flow.send(choice('send')))).toEqual(['questions.savingAnswer.closed', 'menu.awaitingChoice.prompt']);
   });
 });

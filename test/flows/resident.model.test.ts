@@ -13,6 +13,7 @@ import {
 import { getShortestPaths, type StatePath } from 'xstate/graph';
 import type { FlowEffect, FlowEvent, ReplyEffect } from '../../flows/effects';
 import { MAX_FAILURES, residentMachine, type ResidentInput } from '../../flows/resident';
+import { FOCUS_TYPES } from '../../flows/resident/prompts';
 import { renderReply } from '../../src/conversation/render';
 import { detectCommand, normaliseAnswer } from '../../src/conversation/text-matching';
 import { createI18n, LOCALES, synonyms } from '../../src/lib/i18n';
@@ -161,6 +162,8 @@ function events(state: ModelState): AnyEventObject[] {
     ...TEXTS.map((text) => ({ type: 'user.text', text })),
     // A choice among the options just offered; with none on offer, a stray one (another channel may send it).
     ...(state.options.length ? state.options : [STRAY_CHOICE]).map((value) => ({ type: 'user.choice', value })),
+    // The menu's status asked about one scheme in words (the understanding layer sends `status:<focus>`).
+    ...(state.options.includes('status') ? Object.keys(FOCUS_TYPES).map((f) => ({ type: 'user.choice', value: `status:${f}` })) : []),
     { type: 'user.menu' },
     { type: 'user.human' },
   ];
@@ -201,7 +204,8 @@ function changes(before: unknown, after: unknown): Record<string, unknown> {
  */
 function serializeState(state: ModelState): string {
   const { failures, ...rest } = state.flow.context as Record<string, unknown> & { failures: number };
-  const top = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, v && typeof v === 'object' ? 'present' : leaf(v)]));
+  // The scheme asked about only orders the status lines: by presence, so the five focuses are one state.
+  const top = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, (v && typeof v === 'object') || (k === 'statusFocus' && v) ? 'present' : leaf(v)]));
   return JSON.stringify({
     value: state.flow.value,
     status: state.flow.status,

@@ -129,8 +129,24 @@ const CHECKS: Record<string, (run: TranscriptRun, golden: Golden) => void> = {
     expect(replyOf(run, 2)).toContain(say('verify.awaitingName.prompt'));
     expect(replyOf(run, 4)).toContain(say('verify.verified.success'));
     expect(replyOf(run, 5)).toContain(say('status.showingStatus.header', 'zh-CN', { name: '杨**' }));
+    // Asked about medical insurance: that line first, and only the two schemes that concern a farmer.
+    const status = run.turns[4]!.replies[0]!.split('\n');
+    expect(status[1]).toContain(say('reference.insurance.390'));
+    expect(status.filter((l) => /^[✅⏸⛔➖⚠]/u.test(l))).toHaveLength(2);
     expect(run.final.verificationAttempts).toEqual({ failed: 0, succeeded: 1 });
     expect(run.final.noticeAcknowledgements).toHaveLength(1);
+  },
+  'retiree-status.zh-CN': (run) => {
+    const status = run.turns[4]!.replies[0]!.split('\n');
+    expect(status[1]).toBe(say('status.showingStatus.line_RECEIVING', 'zh-CN', { insurance: say('reference.insurance.110'), since: '2005-01' }));
+    expect(status.join('\n')).not.toContain(say('reference.insurance.210'));
+    expect(status.join('\n')).not.toContain(say('reference.insurance.170'));
+  },
+  'lapsed-status.zh-CN': (run) => {
+    const status = run.turns[4]!.replies[0]!.split('\n');
+    expect(status[1]).toContain(say('reference.insurance.390'));
+    expect(status).toContain(say('status.showingStatus.line_LAPSED', 'zh-CN', { insurance: say('reference.insurance.110'), lastPaid: '2024-12' }));
+    expect(status).toContain(say('status.showingStatus.advice_LAPSED_PAYMENT'));
   },
   'faq-mid-task.zh-CN': (run) => {
     expect(replyOf(run, 1)).toContain(say('understanding.faq.greeting.a'));
@@ -155,9 +171,16 @@ const CHECKS: Record<string, (run: TranscriptRun, golden: Golden) => void> = {
   },
   'household-newborn.zh-CN': (run) => {
     expect(replyOf(run, 6)).toContain(say('household.awaitingMemberIdNumber.prompt'));
-    expect(run.turns[6]!.replies).toEqual([say('understanding.faq.newborn.a'), say('household.awaitingMemberIdNumber.prompt')]);
+    expect(run.turns[6]!.replies[0]).toContain(say('household.newborn.explain'));
     expect(run.turns[9]!.replies[0]).toBe(say('understanding.ack.awaitingHouseholdChoice.menu'));
     expect(replyOf(run, 10)).toContain(say('menu.awaitingChoice.prompt'));
+  },
+  'newborn.zh-CN': (run) => {
+    expect(run.turns[6]!.replies[0]).toContain(say('household.newborn.explain'));
+    expect(replyOf(run, 7)).toContain(say('household.newborn.namePrompt'));
+    expect(replyOf(run, 10)).toContain(say('household.newborn.birthDate', 'zh-CN', { value: '2026-11-20' }));
+    expect(replyOf(run, 11)).toContain('CR-XXXX-XXXX');
+    expect(run.final.persons.resident?.registrationStatus).toBe('UNREGISTERED');
   },
   'step-back.zh-CN': (run) => {
     expect(replyOf(run, 6)).toContain(say('correct.awaitingValue.prompt_phone'));

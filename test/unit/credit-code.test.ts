@@ -55,6 +55,8 @@ describe('parseCreditCode', () => {
     ['lower case and whitespace', ' 91350100m000100y43\n', KNOWN],
     ['generated', GENERATED, GENERATED],
     ['generated, lower case', GENERATED.toLowerCase(), GENERATED],
+    ['O typed for 0', KNOWN.replace(/0/g, 'O'), KNOWN],
+    ["the bot's own example", '91530100MA6K7ABC1C', '91530100MA6K7ABC1C'],
   ])('%s: %j is valid', (_label, raw, code) => {
     expect(parseCreditCode(raw)).toEqual({ ok: true, code });
     expect(isValidCreditCode(raw)).toBe(true);
@@ -64,8 +66,8 @@ describe('parseCreditCode', () => {
     ['empty', '', 'BAD_LENGTH'],
     ['17 characters', KNOWN.slice(0, 17), 'BAD_LENGTH'],
     ['19 characters', `${KNOWN}0`, 'BAD_LENGTH'],
-    ['contains I', '91350100I000100Y43', 'BAD_CHARACTERS'],
-    ['contains O', '91350100O000100Y43', 'BAD_CHARACTERS'],
+    ['I read as 1: then the check fails', '91350100I000100Y43', 'BAD_CHECK'],
+    ['O read as 0: then the check fails', '91350100O000100Y43', 'BAD_CHECK'],
     ['contains Z', '91350100Z000100Y43', 'BAD_CHARACTERS'],
     ['contains S', '91350100S000100Y43', 'BAD_CHARACTERS'],
     ['contains V', '91350100V000100Y43', 'BAD_CHARACTERS'],

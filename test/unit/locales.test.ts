@@ -33,7 +33,7 @@ function flatten(v: unknown, prefix = '', out = new Map<string, unknown>()): Map
 const flat = Object.fromEntries(LOCALES.map((l) => [l, flatten(resources[l])])) as Record<Locale, Map<string, unknown>>;
 const NAMESPACES = new Set(LOCALES.flatMap((l) => Object.keys(resources[l])));
 /** Word lists: the words the bot accepts, and the understanding layer's example sentences (intents, states, outOfScope, FAQ questions). */
-const isWordList = (key: string) => key.startsWith('commands.') || key.startsWith('answers.') || key.split('.').includes('answers') || /^understanding\.(intents\.|states\.|outOfScope$|faq\.[^.]+\.q$)/.test(key);
+const isWordList = (key: string) => key.startsWith('commands.') || key.startsWith('answers.') || key.split('.').includes('answers') || /^understanding\.(intents\.|states\.|focus\.|outOfScope$|faq\.[^.]+\.q$)/.test(key);
 
 function lookup(lng: Locale, key: string): unknown {
   let cur: unknown = resources[lng];
@@ -156,8 +156,8 @@ function listTs(dir: string): string[] {
  * The values a key template's placeholder can take, by template (placeholder written `${}`). A template not listed
  * here is only checked for having at least one key of its shape.
  */
-const ENROLMENT_LINE_STATUSES = ['PAYING', 'SUSPENDED', 'TERMINATED', 'NOT_ENROLLED'];
-const STATUS_ADVICE = ['MISSING_MEDICAL', 'MISSING_PENSION', 'DUPLICATE_MEDICAL', 'DUPLICATE_PENSION', 'SUSPENDED_PAYMENT', 'CONFIRM_DETAILS'];
+const ENROLMENT_LINE_STATUSES = ['PAYING', 'SUSPENDED', 'TERMINATED', 'NOT_ENROLLED', 'LAPSED', 'RECEIVING'];
+const STATUS_ADVICE = ['MISSING_MEDICAL', 'MISSING_PENSION', 'DUPLICATE_MEDICAL', 'DUPLICATE_PENSION', 'SUSPENDED_PAYMENT', 'LAPSED_PAYMENT', 'CONFIRM_DETAILS'];
 /** CorrectionError of src/domain/ports.ts (a type, so listed here). */
 const CORRECTION_ERRORS = [
   'BAD_NAME',
@@ -188,6 +188,7 @@ const EXPANSIONS: Record<string, readonly string[]> = {
   'status.showingStatus.registration_${}': Object.values(RegistrationStatus),
   'status.showingStatus.advice_${}': STATUS_ADVICE,
   'reference.insurance.${}': INSURANCE_TYPES,
+  'understanding.focus.${}': ['status'],
   'reference.ethnicity.${}': ETHNICITY_CODES,
   'reference.employment.${}': EMPLOYMENT_STATUSES,
   'employment.answers.${}': EMPLOYMENT_STATUSES,

@@ -5,7 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { parseIdNumber } from '../../src/domain/codes/id-number';
 import { computeFlags, knownRegionFrom, type DataQualityFlagName } from '../../src/domain/registry/person-flags';
 import { REGIONS_SEED } from '../../src/domain/registry/region.service';
-import { ENROLMENT_COLUMNS, PERSON_COLUMNS } from '../../src/domain/registry-import';
+import { ENROLMENT_COLUMNS, OPTIONAL_ENROLMENT_COLUMNS, PERSON_COLUMNS } from '../../src/domain/registry-import';
 import {
   generateSyntheticPopulation,
   writeSyntheticCsv,
@@ -164,7 +164,7 @@ describe('writeSyntheticCsv', () => {
       expect(persons).toHaveLength(32);
       expect(enrolments).toHaveLength(out.enrolments);
       expect(Object.keys(persons[0]!)).toEqual([...PERSON_COLUMNS]);
-      expect(Object.keys(enrolments[0]!)).toEqual([...ENROLMENT_COLUMNS]);
+      expect(Object.keys(enrolments[0]!)).toEqual([...ENROLMENT_COLUMNS, ...OPTIONAL_ENROLMENT_COLUMNS]);
       expect(persons[0]).toEqual(before[0]!.person);
       expect(new Set(persons.map((p) => p.id_number)).size).toBe(32);
     } finally {

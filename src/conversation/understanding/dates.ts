@@ -41,6 +41,15 @@ export function parseDateAnswer(text: string, now: Date): DateAnswer {
   }
   m = /^(\d{4})(\d{2})$/u.exec(t);
   if (m) return month(Number(m[1]), Number(m[2]));
+  // A day without the year (11月20日, 上个月20号): the latest such day not after today.
+  m = /^(?:(\d{1,2})月|(上个?月))(\d{1,2})[日号]$/u.exec(t);
+  if (m) {
+    const base = m[1] ? month(year, Number(m[1])) : shift(now, 1);
+    const d = Number(m[3]);
+    if (!base || base.kind !== 'month' || d < 1 || d > new Date(Date.UTC(Number(base.value.slice(0, 4)), Number(base.value.slice(5)), 0)).getUTCDate()) return null;
+    const day = `${base.value}-${pad(d)}`;
+    return { kind: 'day', value: day > now.toISOString().slice(0, 10) ? `${String(Number(day.slice(0, 4)) - 1)}${day.slice(4)}` : day };
+  }
   m = new RegExp(`^(今年|去年|前年|大前年)${NUM}月`, 'u').exec(t);
   if (m) {
     const back = { 今年: 0, 去年: 1, 前年: 2, 大前年: 3 }[m[1] as '今年'];

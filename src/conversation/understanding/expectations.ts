@@ -21,6 +21,8 @@ const BY_STATE: Record<string, Expectation> = {
   awaitingMemberIdNumber: 'idNumber',
   awaitingName: 'name',
   awaitingMemberName: 'name',
+  awaitingNewbornName: 'name',
+  awaitingNewbornBirthDate: 'birthDate',
   awaitingFactor: 'factor',
   choosingRegion: 'ordinal',
   awaitingSince: 'month',

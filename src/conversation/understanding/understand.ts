@@ -116,6 +116,19 @@ function understandChoice(input: UnderstandInput, t: string, options: ChoiceOpti
 
 const withAck = (ack: TextPart | undefined) => (ack ? { ack } : {});
 
+/**
+ * A choice made in words may name what it is about (我的医保交了没有: the status, medical first): the value
+ * becomes `<value>:<focus>` when a word of `understanding.focus.<value>.<focus>` is in the sentence.
+ */
+function withFocus(i18n: i18n, locale: Locale, u: Understanding, t: string): Understanding {
+  if (u.kind !== 'choice' || /^\d+$/u.test(t)) return u;
+  const focuses = i18n.t(`understanding.focus.${u.value}`, { lng: locale, returnObjects: true }) as unknown;
+  if (!focuses || typeof focuses !== 'object' || Array.isArray(focuses)) return u;
+  const lower = t.toLowerCase();
+  const hit = Object.entries(focuses as Record<string, string[]>).find(([, words]) => words.some((w) => lower.includes(w.toLowerCase())));
+  return hit ? { ...u, value: `${u.value}:${hit[0]}` } : u;
+}
+
 /** The value a question expects, found in the sentence; null when there is none. */
 function extractValue(expect: Expectation, input: UnderstandInput, t: string): string | null {
   switch (expect) {
@@ -177,7 +190,7 @@ export function understand(input: UnderstandInput): Understanding {
     const first = faq(i18n, t, state);
     if (first && (QUESTION.test(raw) || first.parts[0]!.key === 'understanding.faq.greeting.a')) return faqAnswer(first, options);
     const chosen = understandChoice(input, key, options, false);
-    if (chosen) return chosen;
+    if (chosen) return withFocus(i18n, input.locale, chosen, t);
     if (first) return faqAnswer(first, options);
     return { kind: 'text', text: t };
   }
@@ -201,6 +214,11 @@ export function understand(input: UnderstandInput): Understanding {
     if (d?.kind === 'year') return { kind: 'answer', parts: [{ key: 'understanding.askMonth', params: { year: d.year } }], options, repeat: false, carry: { year: d.year } };
   }
   const noDigits = !/\d/u.test(t);
+  // An option of the question said in words (孩子刚出生，还没有身份证号) before any FAQ answer on the subject.
+  if (options.length && !QUESTION.test(raw)) {
+    const chosen = understandChoice(input, key, options, true);
+    if (chosen) return chosen;
+  }
   if (QUESTION.test(raw) || (noDigits && expect !== 'name')) {
     const asked = faq(i18n, t, state);
     if (asked) return faqAnswer(asked, options);

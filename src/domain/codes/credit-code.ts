@@ -22,7 +22,8 @@ export type CreditCodeParseResult = { ok: true; code: string } | { ok: false; er
  * Does not validate.
  */
 export function normaliseCreditCode(raw: string): string {
-  return raw.replace(/\s+/g, '').toUpperCase();
+  // O and I are not in the code's alphabet: typed for 0 and 1.
+  return raw.replace(/\s+/g, '').toUpperCase().replace(/O/g, '0').replace(/I/g, '1');
 }
 
 /**

@@ -171,7 +171,10 @@ function currentValue(p: PersonRow, field: CorrectableField): string | null {
   return v instanceof Date ? v.toISOString().slice(0, 10) : String(v);
 }
 
-/** A value as the chat may show it: old values masked; ID numbers and phones always masked. */
+/**
+ * A value as the chat may show it: old values masked; a new value in full (it is read back to the verified
+ * resident who typed it; its masked form is what the transcript keeps).
+ */
 async function display(db: DbClient, field: CorrectableField, value: string, old: boolean): Promise<string> {
   switch (field) {
     case 'sex':
@@ -179,9 +182,9 @@ async function display(db: DbClient, field: CorrectableField, value: string, old
     case 'ethnicity':
       return `$t(reference.ethnicity.${value})`;
     case 'idNumber':
-      return maskIdNumber(value);
+      return old ? maskIdNumber(value) : value;
     case 'phone':
-      return maskPhone(value);
+      return old ? maskPhone(value) : value;
     case 'name':
       return old ? maskName(value) : value;
     case 'birthDate':
@@ -246,6 +249,7 @@ export async function checkCorrection(db: DbClient, input: CheckCorrectionInput,
     policy: rule.policy,
     ...(c.old !== null ? { oldDisplay: await display(db, input.field, c.old, true) } : {}),
     newDisplay: await display(db, input.field, c.value, false),
+    newMasked: await display(db, input.field, c.value, true),
   };
 }
 

@@ -4,7 +4,7 @@ import { OPEN_STATUSES } from '../vocabulary';
 import { RefusalError } from '../refusal';
 import { parseIdNumber } from '../codes/id-number';
 import { maskIdNumber, maskName } from '../codes/masking';
-import type { HouseholdView, MemberCheckResult, ReportMemberInput, ReportMemberResult } from '../ports';
+import { NEWBORN_LEAD, type HouseholdView, type MemberCheckResult, type ReportMemberInput, type ReportMemberResult, type ReportNewbornInput } from '../ports';
 
 /**
  * "No person missed in a household" (户不漏人): a verified resident sees the members of their household on
@@ -59,6 +59,22 @@ export interface ReportContext {
 }
 
 /**
+ * Where a reported person's request belongs: the reporter's household (or, without one, the reporter), their
+ * region, and the channel it came from.
+ */
+function reportedBy(reporter: { id: string; householdId: string | null; regionCode: string | null }, ctx: ReportContext) {
+  return {
+    personId: reporter.householdId ? null : reporter.id,
+    householdId: reporter.householdId,
+    regionCode: reporter.regionCode,
+    channel: ctx.channel,
+    conversationId: ctx.conversationId ?? null,
+    now: ctx.now,
+    ...(ctx.holidays ? { holidays: ctx.holidays } : {}),
+  };
+}
+
+/**
  * Reports a household member missing from the registry: one NEW_PERSON change request (proposed ID number,
  * name, relationship, and the sex and birth date the ID number encodes), for the reporter's household and
  * routed to the reporter's region. Without a household on record the request carries the reporter's person
@@ -75,19 +91,50 @@ export async function reportMissingMember(db: DbClient, input: ReportMemberInput
     db,
     {
       kind: 'NEW_PERSON',
-      personId: reporter.householdId ? null : reporter.id,
-      householdId: reporter.householdId,
+      ...reportedBy(reporter, ctx),
       fields: ['idNumber', 'name', 'relationship', 'sex', 'birthDate'],
       currentValues: { reportedBy: reporter.id },
       proposedValues: { idNumber: id.idNumber, name: input.name.normalize('NFKC').trim(), relationship: input.relationship, sex: id.sex, birthDate: id.birthDate },
       subjectKey: id.idNumber,
-      regionCode: reporter.regionCode,
-      channel: ctx.channel,
-      conversationId: ctx.conversationId ?? null,
-      now: ctx.now,
-      ...(ctx.holidays ? { holidays: ctx.holidays } : {}),
     },
     reporter.id,
   );
   return { outcome: 'CREATED', reference: row.reference, dueDate: dueDateOf(row.dueAt) };
+}
+
+/**
+ * A newborn not yet registered at the police station (no ID number): one NEW_PERSON request with the name, birth
+ * date and relationship only, marked as a lead (currentValues.lead). Reviewers cannot approve it into a person
+ * (there is no number); they ask the family (e.g. once 落户 is done) or close it with a reason.
+ */
+export async function reportNewborn(db: DbClient, input: ReportNewbornInput, ctx: ReportContext): Promise<{ reference: string; dueDate: string }> {
+  const reporter = await db.person.findUniqueOrThrow({ where: { id: input.personId }, select: { id: true, householdId: true, regionCode: true } });
+  const name = input.name.normalize('NFKC').trim();
+  // The same newborn reported again (or the turn re-run) while the lead is open: the same lead.
+  const open = await db.changeRequest.findFirst({
+    where: {
+      kind: 'NEW_PERSON',
+      status: { in: [...OPEN_STATUSES] },
+      AND: [
+        { currentValues: { path: ['reportedBy'], equals: reporter.id } },
+        { currentValues: { path: ['lead'], equals: NEWBORN_LEAD } },
+        { proposedValues: { path: ['name'], equals: name } },
+        { proposedValues: { path: ['birthDate'], equals: input.birthDate } },
+      ],
+    },
+  });
+  if (open) return { reference: open.reference, dueDate: dueDateOf(open.dueAt) };
+  const row = await createChangeRequest(
+    db,
+    {
+      kind: 'NEW_PERSON',
+      ...reportedBy(reporter, ctx),
+      fields: ['name', 'birthDate', 'relationship'],
+      currentValues: { reportedBy: reporter.id, lead: NEWBORN_LEAD },
+      proposedValues: { name, birthDate: input.birthDate, relationship: input.relationship },
+      subjectKey: null,
+    },
+    reporter.id,
+  );
+  return { reference: row.reference, dueDate: dueDateOf(row.dueAt) };
 }

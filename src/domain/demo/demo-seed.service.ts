@@ -105,7 +105,8 @@ export const DEMO_RECORDS: readonly SyntheticRecord[] = [
       household_id: 'SYN-DEMO-0003',
       employment_status: 'RETIRED',
     }),
-    enrolments: paying('11010519491231002X', ['110', '310'], '530103', '1996-01-01'),
+    // Retired in 2005: draws the pension and keeps employee medical insurance without paying (领取待遇).
+    enrolments: paying('11010519491231002X', ['110', '310'], '530103', '1996-01-01').map((e) => ({ ...e, benefit_from: '2005-01' })),
   },
   {
     // Two data-quality flags to resolve: employee and resident medical both paying; no residence on record.

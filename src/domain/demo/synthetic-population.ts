@@ -7,6 +7,7 @@ import { computeCheckChar } from '../codes/id-number';
 import { REGIONS_SEED } from '../registry/region.service';
 import {
   ENROLMENT_COLUMNS,
+  OPTIONAL_ENROLMENT_COLUMNS,
   IdKeyMap,
   PERSON_COLUMNS,
   type EnrolmentCsvRow,
@@ -342,6 +343,9 @@ export function* generateSyntheticPopulation(opts: SyntheticOptions): Generator<
           case 'RETIRED': {
             add(chance(0.15) ? '120' : '110', '1', workStart);
             add('310', '1', workStart);
+            // Drawing benefits from the month after the 60th birthday (no random draw, so the population is unchanged).
+            const from = isoDate(Date.UTC(new Date(birthMs).getUTCFullYear() + 60, new Date(birthMs).getUTCMonth() + 1, 1)).slice(0, 7);
+            if (from <= isoDate(ref).slice(0, 7)) for (const e of enrolments.slice(-2)) e.benefit_from = from;
             break;
           }
           case 'UNEMPLOYED': {
@@ -393,7 +397,7 @@ export interface CsvFileWriter<R> {
 }
 
 /** A streaming CSV file writer (header line first) that honours back-pressure. */
-export function createCsvFileWriter<R extends Record<string, string>>(file: string, columns: readonly string[]): CsvFileWriter<R> {
+export function createCsvFileWriter<R extends Partial<Record<string, string>>>(file: string, columns: readonly string[]): CsvFileWriter<R> {
   const out = fs.createWriteStream(file);
   const s = stringify({ header: true, columns: [...columns] });
   s.pipe(out);
@@ -416,7 +420,7 @@ export async function writeSyntheticCsv(
   opts: SyntheticOptions & { personsFile: string; enrolmentsFile: string; before?: readonly SyntheticRecord[] },
 ): Promise<{ persons: number; enrolments: number }> {
   const pw = createCsvFileWriter<PersonCsvRow>(opts.personsFile, PERSON_COLUMNS);
-  const ew = createCsvFileWriter<EnrolmentCsvRow>(opts.enrolmentsFile, ENROLMENT_COLUMNS);
+  const ew = createCsvFileWriter<EnrolmentCsvRow>(opts.enrolmentsFile, [...ENROLMENT_COLUMNS, ...OPTIONAL_ENROLMENT_COLUMNS]);
   let persons = 0;
   let enrolments = 0;
   const reserved = new Set([...(opts.reservedIdNumbers ?? []), ...(opts.before ?? []).map((b) => b.person.id_number)]);

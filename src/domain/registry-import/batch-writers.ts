@@ -21,7 +21,7 @@ function flagInput(idNumber: string, v: PersonValues): FlagPersonInput {
   };
 }
 
-type EnrolmentTuple = [string, string, string, string | null, string | null, string | null, string | null, string];
+type EnrolmentTuple = [string, string, string, string | null, string | null, string | null, string | null, string, string | null];
 
 /** Reads the stored persons of a batch (and their enrolments), keyed by ID number. */
 async function loadStored(tx: Tx, idNumbers: string[], lock: boolean) {
@@ -36,7 +36,7 @@ async function loadStored(tx: Tx, idNumbers: string[], lock: boolean) {
     byNumber.set(r.id_number, person);
     enrolments.set(
       r.id,
-      (list ?? []).map(([id, insurance_type, status, region_code, first_enrolled, last_paid_month, employer, stamp]) => ({
+      (list ?? []).map(([id, insurance_type, status, region_code, first_enrolled, last_paid_month, employer, stamp, benefit_from]) => ({
         id,
         person_id: r.id,
         insurance_type,
@@ -45,6 +45,7 @@ async function loadStored(tx: Tx, idNumbers: string[], lock: boolean) {
         first_enrolled,
         last_paid_month,
         employer,
+        benefit_from,
         stamp,
       })),
     );

@@ -123,15 +123,18 @@ export async function nextRecord(s: Source): Promise<CsvRecord | CsvUnreadable |
   return { line, fields };
 }
 
-/** Reads and checks the header (any column order); returns the column index of each expected column. */
-export async function readHeader<C extends string>(s: Source, columns: readonly C[]): Promise<Record<C, number> & { count: number }> {
+/**
+ * Reads and checks the header (any column order); returns the column index of each expected column (-1 for an
+ * optional column the file does not have).
+ */
+export async function readHeader<C extends string>(s: Source, columns: readonly C[], optional: readonly C[] = []): Promise<Record<C, number> & { count: number }> {
   const rec = await nextRecord(s);
   if (!rec || 'error' in rec) {
     throw new ImportFileError(rec ? `${s.label}: the header line is not valid CSV` : `${s.label} is empty (no header line)`, s.label);
   }
   const names = rec.fields.map((f) => f.trim().toLowerCase());
   const missing = columns.filter((c) => !names.includes(c));
-  const unknown = names.filter((n) => !(columns as readonly string[]).includes(n));
+  const unknown = names.filter((n) => !(columns as readonly string[]).includes(n) && !(optional as readonly string[]).includes(n));
   const dup = names.filter((n, i) => names.indexOf(n) !== i);
   if (missing.length || unknown.length || dup.length) {
     const parts = [
@@ -145,6 +148,6 @@ export async function readHeader<C extends string>(s: Source, columns: readonly 
     );
   }
   const index = { count: names.length } as Record<C, number> & { count: number };
-  for (const c of columns) (index as Record<string, number>)[c] = names.indexOf(c);
+  for (const c of [...columns, ...optional]) (index as Record<string, number>)[c] = names.indexOf(c);
   return index;
 }

@@ -31,9 +31,11 @@ export const ENROLMENT_COLUMNS = [
   'last_paid_month',
   'employer',
 ] as const;
-export type EnrolmentColumn = (typeof ENROLMENT_COLUMNS)[number];
-/** One enrolments.csv row as text ('' for an empty cell). */
-export type EnrolmentCsvRow = Record<EnrolmentColumn, string>;
+/** Columns an enrolments file may have (older files do not): the month a pension's benefits began (YYYY-MM). */
+export const OPTIONAL_ENROLMENT_COLUMNS = ['benefit_from'] as const;
+export type EnrolmentColumn = (typeof ENROLMENT_COLUMNS)[number] | (typeof OPTIONAL_ENROLMENT_COLUMNS)[number];
+/** One enrolments.csv row as text ('' for an empty cell; optional columns may be absent). */
+export type EnrolmentCsvRow = Record<(typeof ENROLMENT_COLUMNS)[number], string> & Partial<Record<(typeof OPTIONAL_ENROLMENT_COLUMNS)[number], string>>;
 
 export const REJECT_COLUMNS = ['file', 'line', 'reason', 'message', 'id_number_masked'] as const;
 

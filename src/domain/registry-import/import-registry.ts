@@ -6,7 +6,7 @@ import { maskIdNumberForStaff } from '../codes/masking';
 import { parseMobilePhone } from '../codes/phone';
 import { loadRegionCodes } from '../registry/region.service';
 import { knownRegionFrom } from '../registry/person-flags';
-import { ENROLMENT_COLUMNS, ENROLMENT_STATUS_CODES, type EnrolmentColumn, type ImportCounts, ImportFileError, type ImportOptions, type ImportProgress, type ImportSummary, PERSON_COLUMNS, type RejectReason, type WarningKind } from './formats';
+import { ENROLMENT_COLUMNS, ENROLMENT_STATUS_CODES, OPTIONAL_ENROLMENT_COLUMNS, type EnrolmentColumn, type ImportCounts, ImportFileError, type ImportOptions, type ImportProgress, type ImportSummary, PERSON_COLUMNS, type RejectReason, type WarningKind } from './formats';
 import { IdKeyMap } from './id-key-map';
 import { type CsvRecord, type Source, closeSource, nextRecord, openSource, readHeader } from './csv-source';
 import { type Rejection, type RowContext, buildSchemas, describeIssues, toObject } from './row-schema';
@@ -83,7 +83,7 @@ export async function importRegistry(db: PrismaClient, opts: ImportOptions): Pro
     let eIndex: (Record<EnrolmentColumn, number> & { count: number }) | undefined;
     if (opts.enrolments !== undefined) {
       enrolments = await openSource(opts.enrolments, 'enrolments');
-      eIndex = await readHeader(enrolments, ENROLMENT_COLUMNS);
+      eIndex = await readHeader<EnrolmentColumn>(enrolments, ENROLMENT_COLUMNS, OPTIONAL_ENROLMENT_COLUMNS);
     }
     rejectOut = await openRejects(opts.rejects);
 
@@ -183,7 +183,7 @@ export async function importRegistry(db: PrismaClient, opts: ImportOptions): Pro
         batchSize,
         onProgress: opts.onProgress,
         validate: (rec) => {
-          const input = toObject(rec.fields, index, ENROLMENT_COLUMNS, []);
+          const input = toObject(rec.fields, index, [...ENROLMENT_COLUMNS, ...OPTIONAL_ENROLMENT_COLUMNS], []);
           const idRaw = input.id_number ?? '';
           const parsed = schemas.enrolment.safeParse(input);
           if (!parsed.success) return { line: rec.line, idRaw, ...describeIssues(parsed.error.issues, input) };
@@ -210,6 +210,7 @@ export async function importRegistry(db: PrismaClient, opts: ImportOptions): Pro
               first_enrolled: d.first_enrolled,
               last_paid_month: d.last_paid_month,
               employer: d.employer,
+              benefit_from: d.benefit_from,
             },
           };
         },

@@ -80,6 +80,7 @@ export function buildSchemas(ctx: RowContext) {
     first_enrolled: date('first_enrolled').optional(),
     last_paid_month: month.optional(),
     employer: text(200).optional(),
+    benefit_from: month.optional(),
   });
   return { person, enrolment };
 }
@@ -90,6 +91,7 @@ const REASON_BY_COLUMN: Record<string, RejectReason> = {
   birth_date: 'BAD_DATE',
   first_enrolled: 'BAD_DATE',
   last_paid_month: 'BAD_DATE',
+  benefit_from: 'BAD_DATE',
   insurance_type: 'UNKNOWN_INSURANCE_TYPE',
   status: 'UNKNOWN_STATUS',
 };

@@ -51,6 +51,7 @@ export interface StoredEnrolment {
   first_enrolled: string | null;
   last_paid_month: string | null;
   employer: string | null;
+  benefit_from: string | null;
   stamp: string;
 }
 
@@ -60,6 +61,7 @@ export const ENROLMENT_FIELDS = [
   ['first_enrolled', 'firstEnrolled'],
   ['last_paid_month', 'lastPaidMonth'],
   ['employer', 'employer'],
+  ['benefit_from', 'benefitFrom'],
 ] as const;
 type EnrolmentField = (typeof ENROLMENT_FIELDS)[number][0];
 export type EnrolmentValues = Record<EnrolmentField, string | null>;
@@ -80,7 +82,7 @@ export const selectPersons = (lock: boolean) => `SELECT p.id::text AS id, p.id_n
     p.residence_address, p.region_code, p.household_id, p.employment_status::text AS employment_status, p.employer,
     p.flags::text[] AS flags, p.version,
     (SELECT json_agg(json_build_array(e.id::text, e.insurance_type, e.status::text, e.region_code,
-        to_char(e.first_enrolled, 'YYYY-MM-DD'), e.last_paid_month, e.employer, e.updated_at::text))
+        to_char(e.first_enrolled, 'YYYY-MM-DD'), e.last_paid_month, e.employer, e.updated_at::text, e.benefit_from))
       FROM enrolment e WHERE e.person_id = p.id) AS enrolments
   FROM unnest($1::text[]) AS k(id_number) JOIN person p ON p.id_number = k.id_number${lock ? ' FOR UPDATE OF p' : ''}`;
 
@@ -126,19 +128,19 @@ export const INSERT_AUDIT = `INSERT INTO audit_event (at, actor_type, source, ac
   FROM unnest(${texts(2, 3)}) AS u(action, target_id, details)`;
 
 export const INSERT_ENROLMENTS = `INSERT INTO enrolment (person_id, insurance_type, status, region_code, first_enrolled,
-    last_paid_month, employer, updated_at)
+    last_paid_month, employer, benefit_from, updated_at)
   SELECT u.person_id::uuid, u.insurance_type, u.status::"EnrolmentStatus", u.region_code, u.first_enrolled::date,
-    u.last_paid_month, u.employer, ${TS(8)}
-  FROM unnest(${texts(1, 7)})
-    AS u(person_id, insurance_type, status, region_code, first_enrolled, last_paid_month, employer)
+    u.last_paid_month, u.employer, u.benefit_from, ${TS(9)}
+  FROM unnest(${texts(1, 8)})
+    AS u(person_id, insurance_type, status, region_code, first_enrolled, last_paid_month, employer, benefit_from)
   ON CONFLICT (person_id, insurance_type) DO NOTHING
   RETURNING person_id`;
 
 export const UPDATE_ENROLMENTS = `UPDATE enrolment AS e SET status = u.status::"EnrolmentStatus", region_code = u.region_code,
     first_enrolled = u.first_enrolled::date, last_paid_month = u.last_paid_month, employer = u.employer,
-    updated_at = ${TS(8)}
-  FROM unnest(${texts(1, 7)})
-    AS u(id, stamp, status, region_code, first_enrolled, last_paid_month, employer)
+    benefit_from = u.benefit_from, updated_at = ${TS(9)}
+  FROM unnest(${texts(1, 8)})
+    AS u(id, stamp, status, region_code, first_enrolled, last_paid_month, employer, benefit_from)
   WHERE e.id = u.id::uuid AND e.updated_at::text = u.stamp
   RETURNING e.id`;
 

@@ -1,7 +1,7 @@
 import type { DbClient } from '../../db/db-client';
 import { INSURANCE_TYPES, MEDICAL_TYPES, PENSION_TYPES } from '../codes/insurance';
 import { maskAddress, maskIdNumber, maskName, maskPhone } from '../codes/masking';
-import type { EnrolmentLine, EnrolmentStatusView, MaskedDetails, StatusAdvice } from '../ports';
+import type { EnrolmentLine, EnrolmentStatusCode, EnrolmentStatusView, MaskedDetails, StatusAdvice } from '../ports';
 import { prefectureOf } from '../codes/region-scope';
 
 async function regionNames(db: DbClient, codes: (string | null | undefined)[]): Promise<Map<string, string>> {
@@ -11,35 +11,76 @@ async function regionNames(db: DbClient, codes: (string | null | undefined)[]): 
   return new Map(rows.map((r) => [r.code, r.name]));
 }
 
-/** Enrolment status of a verified person, per insurance type, with advice for each gap. Nothing unmasked. */
+/** Months a paying enrolment may go without a payment before its line says 缴费中断 (lapsed). */
+export const LAPSE_MONTHS = 3;
+
+const monthIndex = (ym: string) => Number(ym.slice(0, 4)) * 12 + Number(ym.slice(5, 7)) - 1;
+/** The current month (YYYY-MM) in China time. */
+const chinaMonth = (now: Date) => new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 7);
+
+type EnrolmentRow = { insuranceType: string; status: EnrolmentStatusCode; lastPaidMonth: string | null; benefitFrom: string | null };
+
+/** The status a resident reads: RECEIVING once benefits began, LAPSED when paying stopped more than LAPSE_MONTHS ago. */
+function lineStatus(e: EnrolmentRow, month: string): EnrolmentStatusCode {
+  if (e.benefitFrom && e.benefitFrom <= month) return 'RECEIVING';
+  if (e.status === 'PAYING' && e.lastPaidMonth && monthIndex(month) - monthIndex(e.lastPaidMonth) > LAPSE_MONTHS) return 'LAPSED';
+  return e.status;
+}
+
+/** Which schemes' lines concern this person: those on record (a terminated one only when nothing else of its kind is), and the gaps that apply. */
+function applicableTypes(statuses: Map<string, EnrolmentStatusCode>, employed: boolean, adult: boolean): string[] {
+  const shown = new Set<string>();
+  const family = (types: readonly string[], gap: string | null) => {
+    const onRecord = types.filter((t) => statuses.has(t));
+    const live = onRecord.filter((t) => statuses.get(t) !== 'TERMINATED');
+    for (const t of live.length ? live : onRecord) shown.add(t);
+    if (!onRecord.length && gap) shown.add(gap);
+  };
+  family(MEDICAL_TYPES, employed ? '310' : '390');
+  family(PENSION_TYPES, adult ? (employed ? '110' : '170') : null);
+  // Unemployment, work injury and maternity come with a job: shown when on record or when employed.
+  for (const t of ['210', '410', '510']) if (employed || (statuses.has(t) && statuses.get(t) !== 'TERMINATED')) shown.add(t);
+  return INSURANCE_TYPES.filter((t) => shown.has(t));
+}
+
+/**
+ * Enrolment status of a verified person: one line per scheme that applies (by age, employment and what is on
+ * record), with advice for each gap. Nothing unmasked.
+ */
 export async function getEnrolmentStatusView(db: DbClient, personId: string, now: Date = new Date()): Promise<EnrolmentStatusView> {
   const person = await db.person.findUniqueOrThrow({
     where: { id: personId },
     select: { name: true, registrationStatus: true, birthDate: true, employmentStatus: true, enrolments: true },
   });
+  const month = chinaMonth(now);
+  const statuses = new Map(person.enrolments.map((e) => [e.insuranceType, lineStatus(e, month)]));
   const byType = new Map(person.enrolments.map((e) => [e.insuranceType, e]));
+  const age = person.birthDate ? (now.getTime() - person.birthDate.getTime()) / (365.25 * 86400_000) : undefined;
+  const adult = person.employmentStatus !== 'STUDENT' && (age === undefined || age >= 16);
   const names = await regionNames(db, person.enrolments.map((e) => (e.regionCode ? prefectureOf(e.regionCode) : null)));
-  const lines: EnrolmentLine[] = INSURANCE_TYPES.map((t) => {
+  const lines: EnrolmentLine[] = applicableTypes(statuses, person.employmentStatus === 'EMPLOYED', adult).map((t) => {
     const e = byType.get(t);
     if (!e) return { insuranceType: t, status: 'NOT_ENROLLED' as const };
     const pref = e.regionCode ? names.get(prefectureOf(e.regionCode) ?? '') : undefined;
+    const status = statuses.get(t)!;
     return {
       insuranceType: t,
-      status: e.status,
+      status,
       ...(pref ? { prefectureName: pref } : {}),
       ...(e.lastPaidMonth ? { lastPaidMonth: e.lastPaidMonth } : {}),
+      ...(status === 'RECEIVING' && e.benefitFrom ? { benefitFrom: e.benefitFrom } : {}),
     };
   });
-  const paying = (types: readonly string[]) => person.enrolments.filter((e) => types.includes(e.insuranceType) && e.status === 'PAYING');
+  const having = (types: readonly string[], wanted: readonly EnrolmentStatusCode[]) => types.filter((t) => wanted.includes(statuses.get(t) ?? 'NOT_ENROLLED')).length;
   const advice: StatusAdvice[] = [];
-  const medical = paying(MEDICAL_TYPES).length;
-  const pension = paying(PENSION_TYPES).length;
-  if (medical === 0) advice.push('MISSING_MEDICAL');
-  if (medical > 1) advice.push('DUPLICATE_MEDICAL');
-  const age = person.birthDate ? (now.getTime() - person.birthDate.getTime()) / (365.25 * 86400_000) : undefined;
-  if (pension === 0 && person.employmentStatus !== 'STUDENT' && (age === undefined || age >= 16)) advice.push('MISSING_PENSION');
+  const medical = having(MEDICAL_TYPES, ['PAYING', 'RECEIVING']);
+  const pension = having(PENSION_TYPES, ['PAYING', 'RECEIVING']);
+  if (medical === 0 && !having(MEDICAL_TYPES, ['LAPSED'])) advice.push('MISSING_MEDICAL');
+  if (having(MEDICAL_TYPES, ['PAYING']) > 1) advice.push('DUPLICATE_MEDICAL');
+  if (pension === 0 && adult && !having(PENSION_TYPES, ['LAPSED'])) advice.push('MISSING_PENSION');
   if (pension > 1) advice.push('DUPLICATE_PENSION');
-  if (person.enrolments.some((e) => e.status === 'SUSPENDED')) advice.push('SUSPENDED_PAYMENT');
+  if ([...statuses.values()].includes('SUSPENDED')) advice.push('SUSPENDED_PAYMENT');
+  if ([...statuses.values()].includes('LAPSED')) advice.push('LAPSED_PAYMENT');
   if (person.registrationStatus !== 'CONFIRMED') advice.push('CONFIRM_DETAILS');
   return { maskedName: maskName(person.name), registrationStatus: person.registrationStatus, lines, advice };
 }

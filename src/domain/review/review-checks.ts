@@ -4,6 +4,7 @@ import { parseIdNumber } from '../codes/id-number';
 import { MEDICAL_TYPES, PENSION_TYPES } from '../codes/insurance';
 import { parseMobilePhone } from '../codes/phone';
 import { isWithinRegion } from '../codes/region-scope';
+import { NEWBORN_LEAD } from '../ports';
 import type { StaffPrincipal } from '../staff/staff.service';
 import { isPlausibleAddress, isPlausiblePersonName } from '../corrections/field-policy';
 import { EMPLOYMENT_STATUSES, OPEN_STATUSES, REGION_CODE_RE } from '../vocabulary';
@@ -135,6 +136,7 @@ export type CheckCode =
   | 'UNKNOWN_FIELD'
   | 'INVALID_VALUE'
   | 'ID_NUMBER_INVALID'
+  | 'NEWBORN_WITHOUT_ID'
   | 'ID_NUMBER_TAKEN'
   | 'PERSON_EXISTS'
   | 'SEX_MISMATCH'
@@ -205,7 +207,10 @@ async function newPersonChecks(db: DbClient, r: CheckedRequest, ctx: CheckContex
   const out: ReviewCheck[] = [];
   const proposed = valuesOf(r.proposedValues);
   const parsed = parseIdNumber(proposed.idNumber ?? '', { today: ctx.now });
-  if (!parsed.ok) {
+  if (!proposed.idNumber && valuesOf(r.currentValues).lead === NEWBORN_LEAD) {
+    // A lead, not a person yet: the family is to register the birth first (ask them, or close it with a reason).
+    out.push({ code: 'NEWBORN_WITHOUT_ID', severity: 'error', field: 'idNumber' });
+  } else if (!parsed.ok) {
     out.push({ code: 'ID_NUMBER_INVALID', severity: 'error', field: 'idNumber', params: { reason: parsed.error } });
   } else {
     out.push(...consistencyChecks(parsed.idNumber, proposed.sex ?? null, proposed.birthDate ?? null, ctx.now, 'idNumber'));
@@ -215,6 +220,8 @@ async function newPersonChecks(db: DbClient, r: CheckedRequest, ctx: CheckContex
   }
   if (!REVIEW_FIELDS.name.parse(proposed.name ?? null, ctx.now).ok) out.push({ code: 'INVALID_VALUE', severity: 'error', field: 'name' });
   for (const f of ['sex', 'birthDate', 'relationship'] as const) {
+    // A newborn lead has no sex on record (the ID number would give it).
+    if (f === 'sex' && !proposed.idNumber) continue;
     if (!REVIEW_FIELDS[f].parse(proposed[f] ?? null, ctx.now).ok) out.push({ code: 'INVALID_VALUE', severity: 'error', field: f });
   }
   const subject = r.subjectKey ?? (parsed.ok ? parsed.idNumber : null);

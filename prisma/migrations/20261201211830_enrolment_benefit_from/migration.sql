@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "enrolment" ADD COLUMN     "benefit_from" VARCHAR(7);
