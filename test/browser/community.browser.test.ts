@@ -109,6 +109,10 @@ describe('community work in Chromium', () => {
     expect(await page.locator('#chart-funnel canvas').count()).toBeGreaterThan(0);
     expect(await page.locator('#chart-townships canvas').count()).toBeGreaterThan(0);
     expect(await page.locator('#townships tbody tr').count()).toBe(2);
+    // Everyone was reached, so the campaign finished: the page says so and offers no pause or cancel.
+    expect(await page.textContent('#campaign-status')).toBe(lang === 'en' ? 'Finished' : '已结束');
+    expect(await page.locator('#action-pause').isVisible()).toBe(false);
+    expect(await page.locator('#action-cancel').isVisible()).toBe(false);
     await page.screenshot({ path: path.join(ARTIFACTS, `community-campaign-${lang}.png`), fullPage: true });
 
     // The visit list of the unreached: the skipped one and the 5 sent who did not finish.

@@ -111,8 +111,8 @@ ${flash ? notice(flash.kind, flash.text) : ''}
 <p>${t(`campaign.templateNames.${c.message}`, { defaultValue: c.message })} · ${c.channels.map((ch) => t(`communityConsole.segments.channel.${ch}`, { defaultValue: ch })).join(' / ')} · ${c.quietHours ? `${t('communityConsole.campaigns.quietHours')} ${c.quietHours.start}–${c.quietHours.end}` : ''}
 ${c.startAt ? html` · ${t('communityConsole.campaigns.startAt')} ${chinaTime(c.startAt)}` : ''}${c.endAt ? html` · ${t('communityConsole.campaigns.endAt')} ${chinaTime(c.endAt)}` : ''}
 · <a href="${segmentUrl(c.filter)}">${t('communityConsole.campaigns.segment')}</a></p>
-<p class="actions">${actions}
-<form method="post" action="/console/visit-lists" class="inline" id="campaign-visit-list">${csrfField(ctx)}<input type="hidden" name="campaignId" value="${c.id}"><button type="submit">${t('communityConsole.campaigns.visitList')}</button></form></p>
+<div class="actions">${actions}
+<form method="post" action="/console/visit-lists" class="inline" id="campaign-visit-list">${csrfField(ctx)}<input type="hidden" name="campaignId" value="${c.id}"><button type="submit">${t('communityConsole.campaigns.visitList')}</button></form></div>
 <p class="muted">${t('communityConsole.campaigns.live')}</p>
 <div class="table-wrap"><table id="counts"><thead><tr>${COUNTS.map((k) => html`<th>${t(`communityConsole.campaigns.counts.${k}`)}</th>`)}</tr></thead>
 <tbody><tr>${COUNTS.map((k) => html`<td data-count="${k}">${c.counts[k]}</td>`)}</tr></tbody></table></div>

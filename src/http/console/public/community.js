@@ -86,7 +86,7 @@
       var status = document.getElementById('campaign-status');
       if (status) status.textContent = d.statusLabel;
       // Buttons the new status no longer allows are hidden (the server refuses them anyway).
-      var buttons = document.querySelectorAll('.actions button[id^="action-"]');
+      var buttons = document.querySelectorAll('button[id^="action-"]');
       for (var b = 0; b < buttons.length; b++) buttons[b].hidden = d.actions.indexOf(buttons[b].id.slice(7)) < 0;
       var body = document.querySelector('#townships tbody');
       if (body) {
