@@ -108,7 +108,12 @@ it('keeps full ID numbers and phones out of Chinese conversations, their transcr
   await c.say("人工");
 
   const people = [p, { idNumber: p.idNumber, phone: newNumber }];
-  expectNoFullIdOrPhone(replyTexts(c.replies), people, 'a reply');
+  // The one exception: the confirmation reads the new number back in full to the verified resident, so that a
+  // typo can be caught; every other reply, the transcript and the logs keep it masked.
+  const readBack = c.replies.filter((r) => r.text.includes(newNumber));
+  expect(readBack.map((r) => r.text.includes('改为'))).toEqual([true]);
+  expectNoFullIdOrPhone(replyTexts(c.replies.filter((r) => !readBack.includes(r))), people, 'a reply');
+  expectNoFullIdOrPhone(replyTexts(readBack), [p], 'the read-back');
   expectNoFullIdOrPhone(await transcriptTexts([c.chat]), people, 'the transcript');
   expectNoFullIdOrPhone(app.logs.lines, people, 'a log line');
   // Replies show the name and address masked too.
