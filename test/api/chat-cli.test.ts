@@ -80,7 +80,7 @@ it('verifies and shows the status through piped stdin while another process owns
   // Alone now (the CLI owns the database): the conversation resumes after the status, ended by Ctrl-D (EOF).
   const again = await chatCli(['--as', 'tester'], '2\n');
   expect(again.code).toBe(0);
-  expect(again.stdout).toMatch(/^接下来：\n1\. /);
+  expect(again.stdout).toMatch(/^接下来：\n(请回复数字[^\n]*\n)?1\. /);
   expect(again.stdout).toContain('请问您要办理什么？');
   expect(again.stdout).not.toContain('请输入您的身份证号码');
 });
