@@ -36,13 +36,27 @@ declare const WebAssembly: {
 
 let gluePromise: Promise<WasmGlue> | undefined;
 
+/**
+ * The engine races its operations against timers (10 s for the migration advisory lock) and never clears the
+ * timer when the operation wins, so a ref'd timer would keep the process alive for 10 s after every migration
+ * (a test worker then has to be force-exited). The engine's setTimeout import is given unref'd timers: a timer
+ * that only bounds an operation never has to keep the process alive by itself.
+ */
+export function withUnrefTimers(glue: object): Record<string, unknown> {
+  const imports: Record<string, unknown> = { ...glue };
+  for (const name of Object.keys(imports).filter((n) => /^__wbg_setTimeout_/.test(n))) {
+    imports[name] = (fn: () => void, ms: number) => setTimeout(fn, ms >>> 0).unref();
+  }
+  return imports;
+}
+
 function loadGlue(): Promise<WasmGlue> {
   gluePromise ??= (async () => {
     const gluePath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
     const glue = (await import('@prisma/schema-engine-wasm/schema_engine_bg')) as unknown as WasmGlue;
     const bytes = fs.readFileSync(path.join(path.dirname(gluePath), 'schema_engine_bg.wasm'));
     const { instance } = await WebAssembly.instantiate(bytes, {
-      './schema_engine_bg.js': glue,
+      './schema_engine_bg.js': withUnrefTimers(glue),
     });
     glue.__wbg_set_wasm(instance.exports);
     (instance.exports as { __wbindgen_start?: () => void }).__wbindgen_start?.();
