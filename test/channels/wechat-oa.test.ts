@@ -9,6 +9,7 @@ import { WechatOaWebhook } from '../../src/channels/wechat-oa/wechat-oa-webhook'
 import { parseWechatXml } from '../../src/channels/wechat-oa/wechat-xml';
 import { createWechatOaRouter } from '../../src/http/wechat-oa.router';
 import { startFakeWechatApi, type FakeWechatApi } from '../helpers/fake-wechat-api';
+import { SUITE_SETUP_TIMEOUT_MS, suiteResources } from '../helpers/suite-resources';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 
 const TOKEN = 'canbaoTestToken1';
@@ -24,10 +25,12 @@ let handler: ReturnType<WechatChannels['wrap']>;
 /** The same channel with a 1 ms reply budget: every turn is "slow" and answered through the CS API. */
 let slowHandler: express.Express;
 
+const resources = suiteResources();
+
 beforeAll(async () => {
   // Outbox rows are due from the database's now(); a clock a day ahead makes them due at once.
-  app = await createTestApp({}, { start: new Date(Date.now() + 86_400_000).toISOString() });
-  fake = await startFakeWechatApi();
+  app = resources.track(await createTestApp({}, { start: new Date(Date.now() + 86_400_000).toISOString() }));
+  fake = resources.track(await startFakeWechatApi());
   const config = loadWechatConfig({
     WECHAT_OA_TOKEN: TOKEN,
     WECHAT_OA_APPID: fake.appId,
@@ -36,7 +39,7 @@ beforeAll(async () => {
     WECHAT_OA_AES_KEY_PREVIOUS: AES_KEY_PREVIOUS,
     WECHAT_OA_API_BASE: fake.baseUrl,
   });
-  channels = await startWechatChannels(app, config);
+  channels = resources.track(await startWechatChannels(app, config), (c) => c.stop());
   oa = channels.oa!;
   handler = channels.wrap(app.app);
   const slow = new WechatOaWebhook({
@@ -52,13 +55,7 @@ beforeAll(async () => {
   slowHandler = express().use(createWechatOaRouter({ webhook: slow, logger: app.logger }));
   // A first turn warms the flow and the database up, so the tests' turns stay well inside the reply budget.
   await app.engine.start('web', 'warm-up');
-});
-
-afterAll(async () => {
-  await channels?.stop();
-  await fake?.close();
-  await app?.close();
-});
+}, SUITE_SETUP_TIMEOUT_MS);
 
 const newOpenId = () => `o${randomBytes(9).toString('base64url')}`;
 let msgSeq = 24_000_000_000_000_000n;

@@ -7,6 +7,7 @@ import { DEFAULT_GROUP_POINTER } from '../../src/channels/wechaty/canbao-plugin'
 import { WechatyRunner } from '../../src/channels/wechaty/wechaty-runner';
 import { computeCheckChar } from '../../src/domain/codes/id-number';
 import { seedRegions } from '../../src/domain/registry/region.service';
+import { SUITE_SETUP_TIMEOUT_MS, suiteResources } from '../helpers/suite-resources';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 
 type ContactMock = ReturnType<mock.Mocker['createContact']>;
@@ -92,9 +93,11 @@ async function newPerson() {
   return { person, idNumber };
 }
 
+const resources = suiteResources();
+
 beforeAll(async () => {
   // Outbox rows are due from the database's now(); a clock a day ahead makes them due at once.
-  app = await createTestApp({}, { start: new Date(Date.now() + 86_400_000).toISOString() });
+  app = resources.track(await createTestApp({}, { start: new Date(Date.now() + 86_400_000).toISOString() }));
   await seedRegions(app.db.prisma);
   const config = loadWechatConfig({
     WECHATY_ACCEPT_FRIENDS: 'true',
@@ -102,24 +105,19 @@ beforeAll(async () => {
     WECHATY_SENDS_PER_MINUTE: '100000',
     WECHATY_SENDS_PER_DAY: '1000000',
   });
-  channels = await startWechatChannels(app, config, {
+  channels = resources.track(await startWechatChannels(app, config, {
     buildWechaty: () => {
       puppet = new PuppetMock({ mocker });
       return WechatyBuilder.build({ puppet });
     },
     print: (text) => printed.push(text),
-  });
+  }), (c) => c.stop());
   wechaty = channels.wechaty!;
   mocker.scan('https://login.weixin.qq.com/l/canbao-test', types.ScanStatus.Waiting);
   await waitFor(() => wechaty.status.state === 'scanning' && printed.length > 0, 'the login QR code');
   mocker.login(botContact);
   await waitFor(() => wechaty.status.state === 'logged-in', 'login');
-});
-
-afterAll(async () => {
-  await channels?.stop();
-  await app?.close();
-});
+}, SUITE_SETUP_TIMEOUT_MS);
 
 describe('login', () => {
   it('printed the QR code for the terminal and reports the logged-in account', () => {
