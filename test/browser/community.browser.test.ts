@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { type Browser, type Page } from 'playwright-core';
@@ -9,7 +7,8 @@ import { staffRouters } from '../../src/app/staff-routers';
 import { CampaignDispatcher } from '../../src/domain/campaigns/campaign-dispatcher';
 import { seedRegions } from '../../src/domain/registry/region.service';
 import { createStaff } from '../../src/domain/staff/staff.service';
-import { launchBrowser } from '../helpers/browser';
+import { serveWithBrowser } from '../helpers/browser';
+import { SUITE_SETUP_TIMEOUT_MS, suiteResources } from '../helpers/suite-resources';
 import { addPerson, bindWechat } from '../helpers/community-fixtures';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 
@@ -23,7 +22,6 @@ const T1 = '530102001';
 const T2 = '530102002';
 
 let app: TestApp;
-let server: Server;
 let base: string;
 let browser: Browser;
 const problems: string[] = [];
@@ -36,10 +34,12 @@ async function signIn(page: Page, lang: string) {
   await Promise.all([page.waitForURL(/\/console\/segments/), page.click('button[type="submit"].primary')]);
 }
 
+const resources = suiteResources();
+
 beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   // 10:00 China time: outside the default quiet hours.
-  app = await createTestApp({}, { extraRouters: staffRouters(), start: '2026-12-01T02:00:00Z' });
+  app = resources.track(await createTestApp({}, { extraRouters: staffRouters(), start: '2026-12-01T02:00:00Z' }));
   const db = app.db.prisma;
   await seedRegions(db);
   await createStaff(db, { username: 'wuhua.worker', role: 'COMMUNITY_WORKER', regionCode: '530102', password: PASSWORD });
@@ -49,17 +49,8 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) await addPerson(db, { region: T2, name: `护国${i}` });
   await addPerson(db, { region: T1, phone: null, name: '无号' });
   for (let i = 0; i < 2; i++) await addPerson(db, { region: T2, status: 'CONFIRMED', name: `已确${i}` });
-  server = app.app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await launchBrowser();
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  await app?.close();
-});
+  ({ base, browser } = await serveWithBrowser(resources, app.app));
+}, SUITE_SETUP_TIMEOUT_MS);
 
 describe('community work in Chromium', () => {
   it.each(['zh-CN', 'en'] as const)('previews a segment, creates, starts and follows a campaign, and round-trips its visit list (%s)', async (lang) => {

@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import path from 'node:path';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { staffRouters } from '../../src/app/staff-routers';
@@ -8,7 +6,8 @@ import { computeCheckChar } from '../../src/domain/codes/id-number';
 import { seedRegions } from '../../src/domain/registry/region.service';
 import { createStaff } from '../../src/domain/staff/staff.service';
 import { reviewDueAt } from '../../src/domain/calendar/working-days';
-import { launchBrowser } from '../helpers/browser';
+import { serveWithBrowser } from '../helpers/browser';
+import { SUITE_SETUP_TIMEOUT_MS, suiteResources } from '../helpers/suite-resources';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 
 /** The staff console in Debian's Chromium: sign in, filter, approve, reject, batch, person lookup, language. */
@@ -16,7 +15,6 @@ const ARTIFACTS = path.resolve(__dirname, '../artifacts');
 const PASSWORD = 'correct horse battery';
 
 let app: TestApp;
-let server: Server;
 let base: string;
 let browser: Browser;
 const problems: string[] = [];
@@ -98,9 +96,11 @@ let lowRisk: { id: string; reference: string; personId: string };
 let newPersonRef: string;
 let lookupId: string;
 
+const resources = suiteResources();
+
 beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  app = await createTestApp({}, { extraRouters: staffRouters() });
+  app = resources.track(await createTestApp({}, { extraRouters: staffRouters() }));
   await seedRegions(app.db.prisma);
   reviewer = 'browser.reviewer';
   await createStaff(app.db.prisma, { username: reviewer, role: 'REVIEWER', regionCode: '530100', password: PASSWORD });
@@ -134,17 +134,8 @@ beforeAll(async () => {
   lowRisk = { id: r3.id, reference: r3.reference, personId: c.id };
   newPersonRef = np.reference;
 
-  server = app.app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  await app?.close();
-});
+  ({ base, browser } = await serveWithBrowser(resources, app.app));
+}, SUITE_SETUP_TIMEOUT_MS);
 
 describe('staff console in Chromium', () => {
   it('signs in, filters the queue, approves one request and rejects another, with no console errors', async () => {

@@ -1,13 +1,12 @@
 import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import path from 'node:path';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { staffRouters } from '../../src/app/staff-routers';
 import { seedRegions } from '../../src/domain/registry/region.service';
 import { createStaff } from '../../src/domain/staff/staff.service';
 import { createPerson, type TestPerson } from '../helpers/chat-fixtures';
-import { launchBrowser } from '../helpers/browser';
+import { serveWithBrowser, watchedPage } from '../helpers/browser';
+import { SUITE_SETUP_TIMEOUT_MS, suiteResources } from '../helpers/suite-resources';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 
 /**
@@ -20,22 +19,9 @@ const PASSWORD = 'correct horse battery';
 const TUESDAY_10 = '2026-12-01T02:00:00.000Z';
 
 let app: TestApp;
-let server: Server;
 let base: string;
 let browser: Browser;
 const problems: string[] = [];
-
-async function watchedPage(context: BrowserContext): Promise<Page> {
-  const page = await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`${m.type()} ${page.url()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`pageerror ${page.url()}: ${e.message}`));
-  page.on('response', (r) => {
-    if (r.status() >= 500) problems.push(`HTTP ${r.status()} ${r.url()}`);
-  });
-  return page;
-}
 
 async function signIn(page: Page, username: string, lang: 'zh-CN' | 'en' = 'zh-CN') {
   await page.goto(`${base}/console/handoffs?lang=${lang}`);
@@ -60,9 +46,11 @@ let agent: string;
 let resident: TestPerson;
 let caller: TestPerson;
 
+const resources = suiteResources();
+
 beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  app = await createTestApp({}, { extraRouters: staffRouters(), start: TUESDAY_10 });
+  app = resources.track(await createTestApp({}, { extraRouters: staffRouters(), start: TUESDAY_10 }));
   app.startBackground();
   await seedRegions(app.db.prisma);
   agent = 'desk.agent';
@@ -70,24 +58,15 @@ beforeAll(async () => {
   await createStaff(app.db.prisma, { username: 'desk.second', role: 'REVIEWER', regionCode: '530100', password: PASSWORD });
   resident = await createPerson(app.db.prisma, { name: '张建国' });
   caller = await createPerson(app.db.prisma, { name: '李秀英' });
-  server = app.app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await launchBrowser();
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  await app?.close();
-});
+  ({ base, browser } = await serveWithBrowser(resources, app.app));
+}, SUITE_SETUP_TIMEOUT_MS);
 
 describe('call-centre desk in Chromium', () => {
   it('人工 in /chat reaches an agent live; the reply shows in the chat; closing hands back to the bot', async () => {
     const staffCtx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
     const residentCtx = await browser.newContext({ viewport: { width: 390, height: 800 }, locale: 'zh-CN' });
-    const desk = await watchedPage(staffCtx);
-    const chat = await watchedPage(residentCtx);
+    const desk = await watchedPage(staffCtx, problems);
+    const chat = await watchedPage(residentCtx, problems);
 
     await signIn(desk, agent);
     expect(await desk.textContent('h1')).toBe('人工服务队列');
@@ -137,7 +116,7 @@ describe('call-centre desk in Chromium', () => {
 
   it('an agent runs an assisted verification and a name correction; the review queue shows the agent', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en' });
-    const page = await watchedPage(ctx);
+    const page = await watchedPage(ctx, problems);
     await signIn(page, agent, 'en');
     // The softphone URL starts the conversation at once, keeping the caller's number.
     await Promise.all([page.waitForURL(/\/console\/assisted\/[0-9a-f-]{36}$/), page.goto(`${base}/console/assisted/new?caller=13800001234`)]);
@@ -163,7 +142,7 @@ describe('call-centre desk in Chromium', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'desk-7-assisted-correction.png') });
 
     // Another reviewer finds it in the review queue: channel assisted, submitted by the agent.
-    const other = await watchedPage(await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en' }));
+    const other = await watchedPage(await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en' }), problems);
     await other.goto(`${base}/console/queue?lang=en`);
     await other.fill('#username', 'desk.second');
     await other.fill('#password', PASSWORD);

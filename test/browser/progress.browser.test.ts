@@ -1,13 +1,12 @@
 import fs from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
 import { staffRouters } from '../../src/app/staff-routers';
 import { runProgressJob } from '../../src/domain/progress/progress.job';
 import { seedRegions } from '../../src/domain/registry/region.service';
 import { createStaff } from '../../src/domain/staff/staff.service';
-import { launchBrowser } from '../helpers/browser';
+import { serveWithBrowser } from '../helpers/browser';
+import { SUITE_SETUP_TIMEOUT_MS, suiteResources } from '../helpers/suite-resources';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 
 /** The progress page in Debian's Chromium: charts drawn by ECharts from node_modules, ranking, a data-quality link. */
@@ -15,7 +14,6 @@ const ARTIFACTS = path.resolve(__dirname, '../artifacts');
 const PASSWORD = 'correct horse battery';
 
 let app: TestApp;
-let server: Server;
 let base: string;
 let browser: Browser;
 const problems: string[] = [];
@@ -47,9 +45,11 @@ async function signIn(page: Page, username: string) {
   await Promise.all([page.waitForURL(/\/console\/progress/), page.click('button[type="submit"].primary')]);
 }
 
+const resources = suiteResources();
+
 beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  app = await createTestApp({}, { extraRouters: staffRouters(), start: '2026-11-28T04:00:00Z' });
+  app = resources.track(await createTestApp({}, { extraRouters: staffRouters(), start: '2026-11-28T04:00:00Z' }));
   await seedRegions(app.db.prisma);
   const admin = await createStaff(app.db.prisma, { username: 'kunming.admin', role: 'ADMIN', regionCode: '530100', password: PASSWORD });
   await createStaff(app.db.prisma, { username: 'province.admin', role: 'ADMIN', regionCode: '530000', password: PASSWORD });
@@ -72,17 +72,8 @@ beforeAll(async () => {
   await app.db.prisma.progressTarget.createMany({
     data: ['530102', '530103', '530111', '530112'].map((regionCode) => ({ regionCode, year: 2026, confirmedShare: 0.7, coverShare: 0.9, setBy: admin.id, setAt: app.clock.now() })),
   });
-  server = app.app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await launchBrowser();
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  await app?.close();
-});
+  ({ base, browser } = await serveWithBrowser(resources, app.app));
+}, SUITE_SETUP_TIMEOUT_MS);
 
 describe('progress page in Chromium', () => {
   it.each(['zh-CN', 'en'] as const)('draws the charts, ranks the counties behind target and links a figure to its people (%s)', async (lang) => {

@@ -6,7 +6,8 @@ import { reviewDueAt } from '../../src/domain/calendar/working-days';
 import { approveRequest } from '../../src/domain/review';
 import { seedRegions } from '../../src/domain/registry/region.service';
 import { createStaff } from '../../src/domain/staff/staff.service';
-import { launchBrowser, serveApp, watchedPage } from '../helpers/browser';
+import { serveWithBrowser, watchedPage } from '../helpers/browser';
+import { SUITE_SETUP_TIMEOUT_MS, suiteResources } from '../helpers/suite-resources';
 import { ChatClient, type ChatReply, createPerson, numberOf } from '../helpers/chat-fixtures';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 
@@ -23,7 +24,6 @@ const TUESDAY_10 = '2026-12-01T02:00:00.000Z';
 const LAPTOP = { width: 1366, height: 900 };
 
 let app: TestApp;
-let server: Awaited<ReturnType<typeof serveApp>> | undefined;
 let base: string;
 let browser: Browser;
 const problems: string[] = [];
@@ -87,9 +87,11 @@ async function nameChangeInChat(name: string, newName: string): Promise<{ id: st
   return app.db.prisma.changeRequest.findFirstOrThrow({ where: { personId: resident.id }, select: { id: true, reference: true } });
 }
 
+const resources = suiteResources();
+
 beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  app = await createTestApp({}, { extraRouters: staffRouters(), start: TUESDAY_10 });
+  app = resources.track(await createTestApp({}, { extraRouters: staffRouters(), start: TUESDAY_10 }));
   await seedRegions(app.db.prisma);
   for (const [username, role, regionCode] of [
     ['zhangsan', 'REVIEWER', '530100'],
@@ -121,16 +123,8 @@ beforeAll(async () => {
     data: Array.from({ length: 60 }, (_, i) => ({ actorType: 'STAFF' as const, actorId: lisi.id, source: 'console', action: 'staff.login', targetType: 'staff', targetId: lisi.id, at: new Date(Date.parse('2026-11-30T01:00:00Z') + i * 60_000) })),
   });
 
-  server = await serveApp(app.app);
-  base = server.base;
-  browser = await launchBrowser();
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await app?.close();
-});
+  ({ base, browser } = await serveWithBrowser(resources, app.app));
+}, SUITE_SETUP_TIMEOUT_MS);
 
 describe('review desk in Chromium (issue 14)', () => {
   it('zh-CN: labels, wait times, the conversation that led to a request, folded views, four eyes, checks as of the decision', async () => {

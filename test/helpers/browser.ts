@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { SuiteResources } from './suite-resources';
 
 /** Debian's Chromium with the flags that work offline and as root on the test machines. */
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -30,8 +31,26 @@ export async function serveApp(app: { listen(port: number, host: string): Server
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   return {
     base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Open streams (server-sent events) and kept-alive sockets would otherwise hold close() open.
+        server.closeAllConnections();
+      }),
   };
+}
+
+/**
+ * A browser test's start-up: `app` served on a free local port and Chromium launched, both closed by the
+ * file's `resources` (Chromium first, then the server).
+ */
+export async function serveWithBrowser(
+  resources: SuiteResources,
+  app: { listen(port: number, host: string): Server },
+): Promise<{ base: string; browser: Browser }> {
+  const { base } = resources.track(await serveApp(app));
+  const browser = resources.track(await launchBrowser());
+  return { base, browser };
 }
 
 /** A new page whose console errors, page errors and 5xx responses are pushed to `problems`. */
