@@ -2,6 +2,7 @@ import type { PrismaClient } from '../generated/prisma/client';
 import type { ChannelSender, OutboundMessage } from './messages';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
+import { PollingLoop } from '../lib/polling-loop';
 
 export interface CampaignSmsOutboxOptions {
   /** Rows claimed per batch. */
@@ -28,62 +29,24 @@ interface Claimed {
  * for rows still held under this batch's claim. Delivery is at least once like the rest of the outbox: a process
  * that dies between the gateway's answer and the UPDATE leaves the row to be claimed again after `claimMs`.
  * Failures are retried with exponential backoff; a 4xx (permanent) or the last attempt is recorded as such.
+ * start(), stop() and kick() come from PollingLoop.
  */
-export class CampaignSmsOutbox {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
-  private again = false;
-  private stopped = true;
-
+export class CampaignSmsOutbox extends PollingLoop {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly sender: ChannelSender,
     private readonly opts: CampaignSmsOutboxOptions = {},
-  ) {}
-
-  start(): void {
-    this.stopped = false;
-    const loop = () => {
-      if (this.stopped) return;
-      void this.kick().finally(() => {
-        if (!this.stopped) this.timer = setTimeout(loop, this.opts.pollMs ?? 1000);
-      });
-    };
-    loop();
+  ) {
+    super(opts.pollMs ?? 1000);
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  protected onError(err: unknown): void {
+    this.logger.error({ err }, 'campaign SMS dispatch failed');
   }
 
-  /** Sends everything due now; concurrent calls coalesce. Resolves with the number of rows handled. */
-  kick(): Promise<number> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      let total = 0;
-      try {
-        do {
-          this.again = false;
-          for (let n = await this.batch(); n > 0; n = await this.batch()) total += n;
-        } while (this.again);
-      } catch (err) {
-        this.logger.error({ err }, 'campaign SMS dispatch failed');
-      } finally {
-        this.running = undefined;
-      }
-      return total;
-    })();
-    return this.running;
-  }
-
-  private async batch(): Promise<number> {
+  protected async batch(): Promise<number> {
     const now = this.clock.now();
     const lease = new Date(now.getTime() + (this.opts.claimMs ?? 60_000));
     const channel = this.sender.channel;

@@ -1,6 +1,7 @@
 import type { PrismaClient } from '../generated/prisma/client';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
+import { PollingLoop } from '../lib/polling-loop';
 import type { ChannelSender, OutboundMessage } from './messages';
 
 export interface DispatcherOptions {
@@ -24,71 +25,29 @@ interface ClaimedRow {
  * processes can dispatch from one PostgreSQL), sent in order of creation, and marked SENT only after the
  * channel accepted them. Failures are retried with exponential backoff; a permanent failure (or one past
  * maxAttempts) is recorded honestly as UNDELIVERABLE or FAILED. A crash between commit and send resends.
+ * start(), stop() and kick() come from PollingLoop.
  */
-export class OutboxDispatcher {
+export class OutboxDispatcher extends PollingLoop {
   private readonly senders = new Map<string, ChannelSender>();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
-  private again = false;
-  private stopped = true;
-
   constructor(
     private readonly prisma: PrismaClient,
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly opts: DispatcherOptions = {},
-  ) {}
+  ) {
+    super(opts.pollMs ?? 500);
+  }
 
   register(sender: ChannelSender): void {
     this.senders.set(sender.channel, sender);
   }
 
-  /** Starts polling (and dispatching whenever kick() is called). */
-  start(): void {
-    this.stopped = false;
-    const loop = () => {
-      if (this.stopped) return;
-      void this.kick().finally(() => {
-        if (!this.stopped) this.timer = setTimeout(loop, this.opts.pollMs ?? 500);
-      });
-    };
-    loop();
+  protected onError(err: unknown): void {
+    this.logger.error({ err }, 'outbox dispatch failed');
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
-  }
-
-  /** Dispatches everything due now; concurrent calls coalesce. Resolves with the number of rows handled. */
-  kick(): Promise<number> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      let total = 0;
-      try {
-        do {
-          this.again = false;
-          let n: number;
-          do {
-            n = await this.dispatchBatch();
-            total += n;
-          } while (n > 0);
-        } while (this.again);
-      } catch (err) {
-        this.logger.error({ err }, 'outbox dispatch failed');
-      } finally {
-        this.running = undefined;
-      }
-      return total;
-    })();
-    return this.running;
-  }
-
-  private async dispatchBatch(): Promise<number> {
+  /** Claims and sends one batch of due rows. */
+  protected async batch(): Promise<number> {
     const channels = [...this.senders.keys()];
     if (!channels.length) return 0;
     const now = this.clock.now();
