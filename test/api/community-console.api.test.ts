@@ -16,10 +16,11 @@ afterAll(async () => {
 });
 
 async function worker(region: string) {
-  const { auth } = await staffToken(app.db.prisma, app.clock, app.config, region);
+  const { auth, staff } = await staffToken(app.db.prisma, app.clock, app.config, region);
   const token = auth.Authorization.slice('Bearer '.length);
   const cookie = `cb_console=${token}`;
   return {
+    id: staff.id,
     get: (url: string) => request(app.app).get(url).set('Cookie', cookie),
     post: (url: string, form: Record<string, string | string[]>, csrf = csrfTokenFor(token)) =>
       request(app.app)
@@ -92,5 +93,29 @@ describe('community console', () => {
     expect((await other.get(`/console/campaigns/${id}`)).status).toBe(404);
     expect((await other.get(list.headers.location!)).status).toBe(404);
     expect((await other.get(`${list.headers.location!}.xlsx`)).status).toBe(404);
+  });
+
+  it('audits every opening of a campaign page, but its refresh every 3 s only as the first view of the China day', async () => {
+    const town = newTownship('530102');
+    await addPerson(app.db.prisma, { region: town });
+    const w = await worker('530102');
+    const created = await w.post('/console/campaigns', { filter: JSON.stringify({ region: town }), _sending: '1', name: '轮询', message: 'reminder.confirm', channels: ['sms'], startAt: '', endAt: '' });
+    const id = /campaigns\/([0-9a-f-]{36})\?done=created/.exec(created.headers.location ?? '')![1]!;
+    const views = (actorId: string) => app.db.prisma.auditEvent.count({ where: { action: 'campaign.view', targetId: id, actorId, outcome: 'OK' } });
+
+    expect((await w.get(`/console/campaigns/${id}`)).status).toBe(200);
+    for (const lang of ['zh-CN', 'en', 'zh-CN', 'en', 'zh-CN']) expect((await w.get(`/console/campaigns/${id}/live?lang=${lang}`)).body).toMatchObject({ id });
+    expect(await views(w.id)).toBe(1);
+    expect((await w.get(`/console/campaigns/${id}?lang=en`)).status).toBe(200);
+    expect(await views(w.id)).toBe(2);
+
+    // A colleague whose first look is the refresh still leaves one row, and only one.
+    const colleague = await worker('530102');
+    for (let i = 0; i < 3; i++) expect((await colleague.get(`/console/campaigns/${id}/live`)).status).toBe(200);
+    expect(await views(colleague.id)).toBe(1);
+    // Out of region: denied and audited every time.
+    const other = await worker('530103');
+    expect((await other.get(`/console/campaigns/${id}/live`)).status).toBe(404);
+    expect(await app.db.prisma.auditEvent.count({ where: { action: 'campaign.view', targetId: id, actorId: other.id, outcome: 'DENIED' } })).toBe(1);
   });
 });

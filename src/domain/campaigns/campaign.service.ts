@@ -1,6 +1,6 @@
 import type { DbClient } from '../../db/db-client';
 import type { CampaignStatus, Prisma } from '../../generated/prisma/client';
-import { recordAudit } from '../staff/audit.service';
+import { recordAudit, recordRefreshView } from '../staff/audit.service';
 import { isWithinRegion, regionRange } from '../codes/region-scope';
 import type { QuietHours } from './quiet-hours';
 import type { CampaignChannel } from './reach';
@@ -73,8 +73,11 @@ export interface CampaignView {
 
 type Row = Prisma.CampaignGetPayload<object>;
 
+const auditOf = (ctx: StaffContext, action: string, id: string, details?: Prisma.InputJsonValue, outcome: 'OK' | 'DENIED' = 'OK') =>
+  ({ actorType: 'STAFF', actorId: ctx.staff.id, source: ctx.source, action, targetType: 'campaign', targetId: id, at: ctx.now, outcome, ...(details ? { details } : {}) }) as const;
+
 async function audit(db: DbClient, ctx: StaffContext, action: string, id: string, details?: Prisma.InputJsonValue, outcome: 'OK' | 'DENIED' = 'OK') {
-  await recordAudit(db, { actorType: 'STAFF', actorId: ctx.staff.id, source: ctx.source, action, targetType: 'campaign', targetId: id, at: ctx.now, outcome, ...(details ? { details } : {}) });
+  await recordAudit(db, auditOf(ctx, action, id, details, outcome));
 }
 
 async function load(db: DbClient, ctx: StaffContext, id: string, action: string): Promise<Row | null> {
@@ -149,8 +152,12 @@ const toCounts = (r: CountRow | undefined): FunnelCounts & { recipients: number 
   corrected: Number(r?.corrected ?? 0),
 });
 
-/** The campaign with its funnel (sent -> opened -> verified -> confirmed or corrected), overall and per township. Audited. */
-export async function getCampaign(db: DbClient, ctx: StaffContext, id: string): Promise<{ ok: true; campaign: CampaignView } | CampaignFailure> {
+/**
+ * The campaign with its funnel (sent -> opened -> verified -> confirmed or corrected), overall and per township.
+ * Audited: every opening of the page (`page`); the page's own refresh every few seconds (`refresh`) only when the
+ * staff member has no view of this campaign yet that China day.
+ */
+export async function getCampaign(db: DbClient, ctx: StaffContext, id: string, how: 'page' | 'refresh' = 'page'): Promise<{ ok: true; campaign: CampaignView } | CampaignFailure> {
   const row = await load(db, ctx, id, 'campaign.view');
   if (!row) return { ok: false, code: 'NOT_FOUND' };
   const rows = await db.$queryRaw<CountRow[]>`
@@ -171,7 +178,8 @@ export async function getCampaign(db: DbClient, ctx: StaffContext, id: string): 
     (await db.region.findMany({ where: { code: { in: towns.flatMap((t) => (t.township ? [t.township] : [])) } }, select: { code: true, name: true } })).map((r) => [r.code, r.name]),
   );
   const skipped = await db.campaignRecipient.groupBy({ by: ['skipReason'], where: { campaignId: id, status: 'SKIPPED' }, _count: { _all: true } });
-  await audit(db, ctx, 'campaign.view', id);
+  if (how === 'page') await audit(db, ctx, 'campaign.view', id);
+  else await recordRefreshView(db, auditOf(ctx, 'campaign.view', id));
   return {
     ok: true,
     campaign: {

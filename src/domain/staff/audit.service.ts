@@ -61,3 +61,24 @@ export async function recordAudit(db: DbClient, e: AuditInput): Promise<void> {
     },
   });
 }
+
+const CHINA_OFFSET_MS = 8 * 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** Midnight in China (UTC+8) of the day that `at` falls in. */
+export const chinaDayStart = (at: Date): Date => new Date(Math.floor((at.getTime() + CHINA_OFFSET_MS) / DAY_MS) * DAY_MS - CHINA_OFFSET_MS);
+
+/**
+ * Records a plain view made by a page refreshing itself (no person opened anything new) only when this actor has
+ * no successful view of this action and target yet on this China day: the first view is always audited, the
+ * page's polling does not flood the audit (issue 9). Resolves with whether a row was written.
+ */
+export async function recordRefreshView(db: DbClient, e: AuditInput & { at: Date }): Promise<boolean> {
+  const seen = await db.auditEvent.findFirst({
+    where: { actorType: e.actorType, actorId: e.actorId ?? null, action: e.action, targetType: e.targetType ?? null, targetId: e.targetId ?? null, outcome: 'OK', at: { gte: chinaDayStart(e.at) } },
+    select: { id: true },
+  });
+  if (seen) return false;
+  await recordAudit(db, e);
+  return true;
+}

@@ -135,7 +135,7 @@ export function createCommunityWorkRouter(deps: AppDeps): Router {
     '/console/campaigns/:id/live',
     ...page(async (req, res) => {
       const id = Id.safeParse(req.params.id);
-      const r = id.success ? await getCampaign(prisma, staffCtx(req), id.data) : null;
+      const r = id.success ? await getCampaign(prisma, staffCtx(req), id.data, 'refresh') : null;
       if (!r?.ok) return void res.status(404).json({ error: 'NOT_FOUND' });
       res.json(liveData(ctxOf(req, res), r.campaign));
     }),
