@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { type Browser, type Page } from 'playwright-core';
@@ -7,7 +6,7 @@ import { staffRouters } from '../../src/app/staff-routers';
 import { CampaignDispatcher } from '../../src/domain/campaigns/campaign-dispatcher';
 import { seedRegions } from '../../src/domain/registry/region.service';
 import { createStaff } from '../../src/domain/staff/staff.service';
-import { serveWithBrowser } from '../helpers/browser';
+import { ARTIFACTS, PASSWORD, serveWithBrowser, signInAt } from '../helpers/browser';
 import { SUITE_SETUP_TIMEOUT_MS, suiteResources } from '../helpers/suite-resources';
 import { addPerson, bindWechat } from '../helpers/community-fixtures';
 import { createTestApp, type TestApp } from '../helpers/test-app';
@@ -16,8 +15,6 @@ import { createTestApp, type TestApp } from '../helpers/test-app';
  * Community work in Chromium, in both languages: a segment previewed live, a campaign created from it, started
  * and followed on its funnel; a visit list made from the campaign, downloaded, filled in and uploaded twice.
  */
-const ARTIFACTS = path.resolve(__dirname, '../artifacts');
-const PASSWORD = 'correct horse battery';
 const T1 = '530102001';
 const T2 = '530102002';
 
@@ -27,17 +24,12 @@ let browser: Browser;
 const problems: string[] = [];
 
 async function signIn(page: Page, lang: string) {
-  await page.goto(`${base}/console/segments?lang=${lang}`);
-  await page.waitForURL(/\/console\/login/);
-  await page.fill('#username', 'wuhua.worker');
-  await page.fill('#password', PASSWORD);
-  await Promise.all([page.waitForURL(/\/console\/segments/), page.click('button[type="submit"].primary')]);
+  await signInAt(page, `${base}/console/segments?lang=${lang}`, 'wuhua.worker', PASSWORD, /\/console\/segments/);
 }
 
 const resources = suiteResources();
 
 beforeAll(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
   // 10:00 China time: outside the default quiet hours.
   app = resources.track(await createTestApp({}, { extraRouters: staffRouters(), start: '2026-12-01T02:00:00Z' }));
   const db = app.db.prisma;

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { staffRouters } from '../../src/app/staff-routers';
@@ -6,13 +5,11 @@ import { computeCheckChar } from '../../src/domain/codes/id-number';
 import { seedRegions } from '../../src/domain/registry/region.service';
 import { createStaff } from '../../src/domain/staff/staff.service';
 import { reviewDueAt } from '../../src/domain/calendar/working-days';
-import { serveWithBrowser } from '../helpers/browser';
+import { ARTIFACTS, PASSWORD, serveWithBrowser, signInAt } from '../helpers/browser';
 import { SUITE_SETUP_TIMEOUT_MS, suiteResources } from '../helpers/suite-resources';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 
 /** The staff console in Debian's Chromium: sign in, filter, approve, reject, batch, person lookup, language. */
-const ARTIFACTS = path.resolve(__dirname, '../artifacts');
-const PASSWORD = 'correct horse battery';
 
 let app: TestApp;
 let base: string;
@@ -82,11 +79,7 @@ async function watchedPage(context: BrowserContext): Promise<Page> {
 }
 
 async function signIn(page: Page, username: string) {
-  await page.goto(`${base}/console`);
-  await page.waitForURL(/\/console\/login/);
-  await page.fill('#username', username);
-  await page.fill('#password', PASSWORD);
-  await Promise.all([page.waitForURL(/\/console\/queue/), page.click('button[type="submit"].primary')]);
+  await signInAt(page, `${base}/console`, username, PASSWORD, /\/console\/queue/);
 }
 
 let reviewer: string;
@@ -99,7 +92,6 @@ let lookupId: string;
 const resources = suiteResources();
 
 beforeAll(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
   app = resources.track(await createTestApp({}, { extraRouters: staffRouters() }));
   await seedRegions(app.db.prisma);
   reviewer = 'browser.reviewer';

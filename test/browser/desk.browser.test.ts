@@ -1,11 +1,10 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
 import { staffRouters } from '../../src/app/staff-routers';
 import { seedRegions } from '../../src/domain/registry/region.service';
 import { createStaff } from '../../src/domain/staff/staff.service';
 import { createPerson, type TestPerson } from '../helpers/chat-fixtures';
-import { serveWithBrowser, watchedPage } from '../helpers/browser';
+import { ARTIFACTS, PASSWORD, serveWithBrowser, signInAt, watchedPage } from '../helpers/browser';
 import { SUITE_SETUP_TIMEOUT_MS, suiteResources } from '../helpers/suite-resources';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 
@@ -14,8 +13,6 @@ import { createTestApp, type TestApp } from '../helpers/test-app';
  * the console, replies, the reply appears on the resident's page, the agent closes and the bot greets again; an
  * agent runs an assisted verification and a name correction that shows in the review queue with the agent's name.
  */
-const ARTIFACTS = path.resolve(__dirname, '../artifacts');
-const PASSWORD = 'correct horse battery';
 const TUESDAY_10 = '2026-12-01T02:00:00.000Z';
 
 let app: TestApp;
@@ -24,11 +21,7 @@ let browser: Browser;
 const problems: string[] = [];
 
 async function signIn(page: Page, username: string, lang: 'zh-CN' | 'en' = 'zh-CN') {
-  await page.goto(`${base}/console/handoffs?lang=${lang}`);
-  await page.waitForURL(/\/console\/login/);
-  await page.fill('#username', username);
-  await page.fill('#password', PASSWORD);
-  await Promise.all([page.waitForURL(/\/console\/handoffs/), page.click('button[type="submit"].primary')]);
+  await signInAt(page, `${base}/console/handoffs?lang=${lang}`, username, PASSWORD, /\/console\/handoffs/);
 }
 
 const logShows = (chat: Page, text: string) => chat.locator('#log').filter({ hasText: text }).waitFor({ timeout: 10_000 });
@@ -49,7 +42,6 @@ let caller: TestPerson;
 const resources = suiteResources();
 
 beforeAll(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
   app = resources.track(await createTestApp({}, { extraRouters: staffRouters(), start: TUESDAY_10 }));
   app.startBackground();
   await seedRegions(app.db.prisma);

@@ -1,17 +1,14 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
 import { staffRouters } from '../../src/app/staff-routers';
 import { runProgressJob } from '../../src/domain/progress/progress.job';
 import { seedRegions } from '../../src/domain/registry/region.service';
 import { createStaff } from '../../src/domain/staff/staff.service';
-import { serveWithBrowser } from '../helpers/browser';
+import { ARTIFACTS, PASSWORD, serveWithBrowser, signInAt } from '../helpers/browser';
 import { SUITE_SETUP_TIMEOUT_MS, suiteResources } from '../helpers/suite-resources';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 
 /** The progress page in Debian's Chromium: charts drawn by ECharts from node_modules, ranking, a data-quality link. */
-const ARTIFACTS = path.resolve(__dirname, '../artifacts');
-const PASSWORD = 'correct horse battery';
 
 let app: TestApp;
 let base: string;
@@ -38,17 +35,12 @@ async function township(code: string, n: number, confirmed: number) {
 }
 
 async function signIn(page: Page, username: string) {
-  await page.goto(`${base}/console/progress`);
-  await page.waitForURL(/\/console\/login/);
-  await page.fill('#username', username);
-  await page.fill('#password', PASSWORD);
-  await Promise.all([page.waitForURL(/\/console\/progress/), page.click('button[type="submit"].primary')]);
+  await signInAt(page, `${base}/console/progress`, username, PASSWORD, /\/console\/progress/);
 }
 
 const resources = suiteResources();
 
 beforeAll(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
   app = resources.track(await createTestApp({}, { extraRouters: staffRouters(), start: '2026-11-28T04:00:00Z' }));
   await seedRegions(app.db.prisma);
   const admin = await createStaff(app.db.prisma, { username: 'kunming.admin', role: 'ADMIN', regionCode: '530100', password: PASSWORD });

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { staffRouters } from '../../src/app/staff-routers';
@@ -6,7 +5,7 @@ import { reviewDueAt } from '../../src/domain/calendar/working-days';
 import { approveRequest } from '../../src/domain/review';
 import { seedRegions } from '../../src/domain/registry/region.service';
 import { createStaff } from '../../src/domain/staff/staff.service';
-import { serveWithBrowser, watchedPage } from '../helpers/browser';
+import { ARTIFACTS, PASSWORD, serveWithBrowser, signInAt, watchedPage } from '../helpers/browser';
 import { SUITE_SETUP_TIMEOUT_MS, suiteResources } from '../helpers/suite-resources';
 import { ChatClient, type ChatReply, createPerson, numberOf } from '../helpers/chat-fixtures';
 import { createTestApp, type TestApp } from '../helpers/test-app';
@@ -18,8 +17,6 @@ import { createTestApp, type TestApp } from '../helpers/test-app';
  * the option each number chose (5), the admins' audit search with CSV export and paging (6), wait times in
  * words, 修改原因, and the English chat and console headers on one line (7).
  */
-const ARTIFACTS = path.resolve(__dirname, '../artifacts');
-const PASSWORD = 'correct horse battery';
 const TUESDAY_10 = '2026-12-01T02:00:00.000Z';
 const LAPTOP = { width: 1366, height: 900 };
 
@@ -33,11 +30,7 @@ const other: Record<'overdue' | 'waiting', { id: string; reference: string }> = 
 
 async function signIn(context: BrowserContext, username: string, lang: 'zh-CN' | 'en'): Promise<Page> {
   const page = await watchedPage(context, problems);
-  await page.goto(`${base}/console/queue?lang=${lang}`);
-  await page.waitForURL(/\/console\/login/);
-  await page.fill('#username', username);
-  await page.fill('#password', PASSWORD);
-  await Promise.all([page.waitForURL(/\/console\/queue/), page.click('button[type="submit"].primary')]);
+  await signInAt(page, `${base}/console/queue?lang=${lang}`, username, PASSWORD, /\/console\/queue/);
   return page;
 }
 
@@ -90,7 +83,6 @@ async function nameChangeInChat(name: string, newName: string): Promise<{ id: st
 const resources = suiteResources();
 
 beforeAll(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
   app = resources.track(await createTestApp({}, { extraRouters: staffRouters(), start: TUESDAY_10 }));
   await seedRegions(app.db.prisma);
   for (const [username, role, regionCode] of [

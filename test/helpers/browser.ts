@@ -1,8 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import fs from 'node:fs';
+import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { SuiteResources } from './suite-resources';
+
+/** Where browser tests write their screenshots (created by serveWithBrowser). */
+export const ARTIFACTS = path.resolve(__dirname, '../artifacts');
+/** The password browser tests give the staff accounts they create. */
+export const PASSWORD = 'correct horse battery';
 
 /** Debian's Chromium with the flags that work offline and as root on the test machines. */
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -48,9 +55,19 @@ export async function serveWithBrowser(
   resources: SuiteResources,
   app: { listen(port: number, host: string): Server },
 ): Promise<{ base: string; browser: Browser }> {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
   const { base } = resources.track(await serveApp(app));
   const browser = resources.track(await launchBrowser());
   return { base, browser };
+}
+
+/** Opens `url` on the console, signs in on the login page it leads to, and waits until `landing` is shown. */
+export async function signInAt(page: Page, url: string, username: string, password: string, landing: RegExp): Promise<void> {
+  await page.goto(url);
+  await page.waitForURL(/\/console\/login/);
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await Promise.all([page.waitForURL(landing), page.click('button[type="submit"].primary')]);
 }
 
 /** A new page whose console errors, page errors and 5xx responses are pushed to `problems`. */
