@@ -61,17 +61,28 @@ const within = (n: number, l: { min: number; max: number }) => n >= l.min && n <
 
 export const NAME_LENGTH = { min: 2, max: 40 };
 export const ADDRESS_LENGTH = { min: 4, max: 100 };
+export const EMPLOYER_LENGTH = { min: 1, max: 100 };
+
+/**
+ * A free-text value has the length its field allows (the table's `length`; spaces are not counted in a name).
+ * The registry import checks names, addresses and employers by this rule alone and stores them as spelled.
+ */
+export function withinLength(field: PersonField, raw: string): boolean {
+  const l = PERSON_FIELDS[field].length;
+  if (!l) return true;
+  const s = cleanText(raw);
+  return within(codePoints(field === 'name' ? s.replace(/\s/g, '') : s), l);
+}
 
 /** A person's name: letters (any script), marks, the middle dot, spaces, apostrophes and hyphens; 2-40 characters. */
 export function isPlausiblePersonName(raw: string): boolean {
   const s = cleanText(raw);
-  return within(codePoints(s.replace(/\s/g, '')), NAME_LENGTH) && /^[\p{L}\p{M}·•.\s'-]+$/u.test(s) && /\p{L}/u.test(s);
+  return withinLength('name', s) && /^[\p{L}\p{M}·•.\s'-]+$/u.test(s) && /\p{L}/u.test(s);
 }
 
 /** An address: 4-100 characters with at least one letter. */
 export function isPlausibleAddress(raw: string): boolean {
-  const s = cleanText(raw);
-  return within(codePoints(s), ADDRESS_LENGTH) && /\p{L}/u.test(s);
+  return withinLength('residenceAddress', raw) && /\p{L}/u.test(raw);
 }
 
 const daysInMonth = (y: number, m: number) => new Date(Date.UTC(y, m, 0)).getUTCDate();
@@ -113,6 +124,7 @@ const rule = (error: FieldError, read: (raw: string, ctx: FieldParseContext) => 
   });
 
 const text = (max: number) => rule('BAD_VALUE', (raw) => (codePoints(cleanText(raw)) <= max ? cleanText(raw) : null));
+/** A calendar date between 1900-01-01 and today, as parseBirthDate reads it (any date of a person or enrolment). */
 const date = (error: FieldError) => rule(error, (raw, ctx) => parseBirthDate(raw, ctx.today));
 const region = rule('UNKNOWN_REGION', (raw) => (REGION_CODE_RE.test(raw.trim()) ? raw.trim() : null));
 const address = rule('BAD_ADDRESS', (raw) => (isPlausibleAddress(raw) ? cleanText(raw) : null));
@@ -160,7 +172,7 @@ const FIELDS = {
   residenceAddress: { ...base, column: 'residence_address', kind: 'address', length: ADDRESS_LENGTH, error: 'BAD_ADDRESS', schema: address, flags: ['MISSING_RESIDENCE'], correction: 'DIRECT', staffMask: maskAddress },
   householdId: { ...base, column: 'household_id', kind: 'text', error: 'BAD_VALUE', schema: rule('BAD_VALUE', (raw) => (/^[0-9A-Za-z_-]{1,64}$/.test(raw.trim()) ? raw.trim() : null)), request: false },
   employmentStatus: { ...base, column: 'employment_status', kind: 'enum', error: 'BAD_VALUE', schema: rule('BAD_VALUE', (raw) => ((EMPLOYMENT_STATUSES as readonly string[]).includes(raw) ? raw : null)) },
-  employer: { ...base, column: 'employer', kind: 'text', length: { min: 1, max: 100 }, error: 'BAD_VALUE', schema: text(100) },
+  employer: { ...base, column: 'employer', kind: 'text', length: EMPLOYER_LENGTH, error: 'BAD_VALUE', schema: text(EMPLOYER_LENGTH.max) },
   employerCreditCode: { ...base, column: 'employer_credit_code', kind: 'text', error: 'BAD_VALUE', schema: text(18) },
   employmentSince: { ...base, column: 'employment_since', kind: 'date', error: 'BAD_VALUE', schema: date('BAD_VALUE') },
 } as const satisfies Record<string, PersonFieldSpec>;
