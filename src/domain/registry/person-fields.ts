@@ -189,14 +189,20 @@ export type FieldParse = { ok: true; value: string | null } | { ok: false; error
 
 /**
  * The one check of a proposed value: blank means "not on record" (refused for a required field), anything
- * else goes through the field's schema and comes back as stored.
+ * else goes through the field's schema and comes back as stored. `fieldChecker` builds the schema once, for
+ * callers that check many values (the import).
  */
-export function parsePersonField(field: PersonField, raw: string | null | undefined, ctx: FieldParseContext): FieldParse {
+export function fieldChecker(field: PersonField, ctx: FieldParseContext): (raw: string | null | undefined) => FieldParse {
   const spec = PERSON_FIELDS[field];
-  if (raw === null || raw === undefined || raw.trim() === '') return spec.required ? { ok: false, error: field === 'idNumber' ? 'ID_EMPTY' : spec.error } : { ok: true, value: null };
-  const r = spec.schema(ctx).safeParse(raw);
-  return r.success ? { ok: true, value: r.data } : { ok: false, error: (r.error.issues[0]?.message ?? spec.error) as FieldError };
+  const schema = spec.schema(ctx);
+  return (raw) => {
+    if (raw === null || raw === undefined || raw.trim() === '') return spec.required ? { ok: false, error: field === 'idNumber' ? 'ID_EMPTY' : spec.error } : { ok: true, value: null };
+    const r = schema.safeParse(raw);
+    return r.success ? { ok: true, value: r.data } : { ok: false, error: (r.error.issues[0]?.message ?? spec.error) as FieldError };
+  };
 }
+
+export const parsePersonField = (field: PersonField, raw: string | null | undefined, ctx: FieldParseContext): FieldParse => fieldChecker(field, ctx)(raw);
 
 /** A field's value on a person row as a string (dates YYYY-MM-DD), or null. */
 export function readPersonField(p: Pick<Person, PersonField>, field: PersonField): string | null {
