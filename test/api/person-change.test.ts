@@ -97,27 +97,34 @@ async function approved(p: Person, c: Change) {
   expect(await approveRequest(env, await staffReviewer(), request.id, { version: request.version })).toMatchObject({ ok: true, result: { outcome: 'APPROVED' } });
 }
 
-/** The change as a visit-list result (a worker fills in the phone column of the person's row). */
-async function visited(p: Person, c: Change) {
+/** Uploads a visit-list result for the person: the row's result, phone and residence address columns. */
+async function visitRow(p: Person, phone: string, residenceAddress = '') {
   const reviewer = await staffReviewer();
   const list = await db.prisma.visitList.create({ data: { regionCode: '530102', source: {}, createdBy: reviewer.principal.id, createdAt: clock.now() } });
   await db.prisma.visitListEntry.create({ data: { visitListId: list.id, rowKey: 'V000001', personId: p.id, township: '530102001', village: '530102001' } });
   const wb = new ExcelJS.Workbook();
   const ws = wb.addWorksheet('530102001');
-  ws.addRow(['row', 'idNumber', 'name', 'address', 'missing', 'household', 'result', 'phone']);
-  ws.addRow(['V000001', '', '', '', '', '', 'visited', c.value]);
+  ws.addRow(['row', 'idNumber', 'name', 'address', 'missing', 'household', 'result', 'phone', 'residenceAddress']);
+  ws.addRow(['V000001', '', '', '', '', '', 'visited', phone, residenceAddress]);
   const file = Buffer.from(await wb.xlsx.writeBuffer());
-  const r = await applyVisitResults(db.prisma, { staff: reviewer.principal, source: 'api', now: clock.now() }, list.id, file);
-  expect(r).toMatchObject({ ok: true, report: { applied: 1, rejects: [] } });
+  return applyVisitResults(db.prisma, { staff: reviewer.principal, source: 'api', now: clock.now() }, list.id, file);
 }
 
-/** The change as a registry import row: an empty cell keeps the stored value, so the row carries the key, the name and the change. */
+/** The change as a visit-list result (a worker fills in the phone column of the person's row). */
+async function visited(p: Person, c: Change) {
+  expect(await visitRow(p, c.value)).toMatchObject({ ok: true, report: { applied: 1, rejects: [] } });
+}
+
+/** Imports one persons.csv row of these cells (an empty cell keeps the stored value). */
+async function importRow(cells: Record<string, string>) {
+  const csv = `${PERSON_COLUMNS.join(',')}\n${PERSON_COLUMNS.map((col) => cells[col] ?? '').join(',')}\n`;
+  return (await importRegistry(db.prisma, { persons: Readable.from([Buffer.from(csv, 'utf8')]), clock: () => clock.now() })).persons;
+}
+
+/** The change as a registry import row: the key, the required name and the change. */
 async function imported(p: Person, c: Change) {
   const column = { residenceRegion: 'residence_region', phone: 'phone' }[c.field];
-  const cells: Record<string, string> = { id_number: p.idNumber, name: p.name, [column]: c.value };
-  const csv = `${PERSON_COLUMNS.join(',')}\n${PERSON_COLUMNS.map((col) => cells[col] ?? '').join(',')}\n`;
-  const summary = await importRegistry(db.prisma, { persons: Readable.from([Buffer.from(csv, 'utf8')]), clock: () => clock.now() });
-  expect(summary.persons).toMatchObject({ updated: 1, rejected: 0 });
+  expect(await importRow({ id_number: p.idNumber, name: p.name, [column]: c.value })).toMatchObject({ updated: 1, rejected: 0 });
 }
 
 describe('applyPersonChange', () => {
@@ -138,7 +145,8 @@ describe('applyPersonChange', () => {
   it('a new phone gives the same row, flags and audit directly, by approval, by a visit-list upload and by import', async () => {
     const change: Change = { field: 'phone', value: '+86 139-1234-5678' };
     const missing = { phone: null, flags: ['MISSING_PHONE', 'UNKNOWN_REGION'] } as const;
-    const people = [await newPerson({ ...missing, flags: [...missing.flags] }), await newPerson({ ...missing, flags: [...missing.flags] }), await newPerson({ ...missing, flags: [...missing.flags] }), await newPerson({ ...missing, flags: [...missing.flags] })];
+    const people: Person[] = [];
+    for (let i = 0; i < 4; i++) people.push(await newPerson({ ...missing, flags: [...missing.flags] }));
     await direct(people[0]!, change);
     await approved(people[1]!, change);
     await visited(people[2]!, change);
@@ -160,10 +168,9 @@ describe('applyPersonChange', () => {
       const r = await submitCorrection(db.prisma, { personId: p.id, field, value }, { ethnicityNames: () => [], now: today, channel: 'web' });
       expect(r).toMatchObject({ outcome: 'REFUSED' });
     }
-    const cells: Record<string, string> = { id_number: p.idNumber, name: '张' };
-    const csv = `${PERSON_COLUMNS.join(',')}\n${PERSON_COLUMNS.map((col) => cells[col] ?? '').join(',')}\n`;
-    const summary = await importRegistry(db.prisma, { persons: Readable.from([Buffer.from(csv, 'utf8')]), clock: () => clock.now() });
-    expect(summary.persons).toMatchObject({ updated: 0, rejected: 1 });
+    expect(await visitRow(p, '', '演示路')).toMatchObject({ ok: true, report: { applied: 0, rejects: [{ reason: 'BAD_ADDRESS' }] } });
+    expect(await importRow({ id_number: p.idNumber, name: '张' })).toMatchObject({ updated: 0, rejected: 1 });
+    expect(await importRow({ id_number: p.idNumber, name: p.name, residence_address: '演示路' })).toMatchObject({ updated: 0, rejected: 1 });
     expect(await db.prisma.person.findUniqueOrThrow({ where: { id: p.id } })).toMatchObject({ name: p.name, residenceAddress: p.residenceAddress });
   });
 

@@ -42,8 +42,8 @@ export interface PersonFieldSpec {
   length?: { min: number; max: number };
   /** The refusal code of a bad value (an ID number refines it with the parser's reason). */
   error: FieldError;
-  /** The check of a non-blank value: the value as stored (normalised), or an issue whose message is the error. */
-  schema: (ctx: FieldParseContext) => z.ZodType<string, string>;
+  /** Reads a non-blank value: the value as stored (normalised), or null (refused with `error`) or a finer error. */
+  check: (raw: string, ctx: FieldParseContext) => string | null | { error: FieldError };
   /** Data-quality flags recomputed after the field changed. */
   flags: readonly DataQualityFlagName[];
   /** A resident's correction: applied at once (DIRECT), through review (REVIEWED), or not offered (null). */
@@ -114,67 +114,56 @@ const SEX_WORDS: Readonly<Record<string, Sex>> = {
   女性: 'FEMALE',
 };
 
-/** A schema from a function that gives the stored value or null (refused with `error`). */
-const rule = (error: FieldError, read: (raw: string, ctx: FieldParseContext) => string | null) => (ctx: FieldParseContext) =>
-  z.string().transform((raw, c): string => {
-    const v = read(raw, ctx);
-    if (v !== null) return v;
-    c.issues.push({ code: 'custom', input: raw, message: error });
-    return z.NEVER;
-  });
-
-const text = (max: number) => rule('BAD_VALUE', (raw) => (codePoints(cleanText(raw)) <= max ? cleanText(raw) : null));
-/** A calendar date between 1900-01-01 and today, as parseBirthDate reads it (any date of a person or enrolment). */
-const date = (error: FieldError) => rule(error, (raw, ctx) => parseBirthDate(raw, ctx.today));
-const region = rule('UNKNOWN_REGION', (raw) => (REGION_CODE_RE.test(raw.trim()) ? raw.trim() : null));
-const address = rule('BAD_ADDRESS', (raw) => (isPlausibleAddress(raw) ? cleanText(raw) : null));
-
-const idNumber = (ctx: FieldParseContext) =>
-  z.string().transform((raw, c): string => {
-    const r = parseIdNumber(raw, { today: ctx.today });
-    if (r.ok) return r.idNumber;
-    c.issues.push({ code: 'custom', input: raw, message: `ID_${r.error}` });
-    return z.NEVER;
-  });
+const text = (max: number) => (raw: string) => (codePoints(cleanText(raw)) <= max ? cleanText(raw) : null);
+/** A calendar date between 1900-01-01 and today, as parseBirthDate reads it. */
+const date = (raw: string, ctx: FieldParseContext) => parseBirthDate(raw, ctx.today);
+const region = (raw: string) => (REGION_CODE_RE.test(raw.trim()) ? raw.trim() : null);
+const address = (raw: string) => (isPlausibleAddress(raw) ? cleanText(raw) : null);
+const idNumber = (raw: string, ctx: FieldParseContext) => {
+  const r = parseIdNumber(raw, { today: ctx.today });
+  return r.ok ? r.idNumber : { error: `ID_${r.error}` as const };
+};
 
 const base = { required: false, flags: [], correction: null, request: true } as const;
 
+/** The table. A field's `check` is wrapped in one zod schema by fieldChecker; `error` names a refused value. */
+
 const FIELDS = {
-  name: { ...base, column: 'name', kind: 'name', required: true, length: NAME_LENGTH, error: 'BAD_NAME', schema: rule('BAD_NAME', (raw) => (isPlausiblePersonName(raw) ? cleanText(raw) : null)), correction: 'REVIEWED', staffMask: maskName },
+  name: { ...base, column: 'name', kind: 'name', required: true, length: NAME_LENGTH, error: 'BAD_NAME', check: (raw) => (isPlausiblePersonName(raw) ? cleanText(raw) : null), correction: 'REVIEWED', staffMask: maskName },
   sex: {
     ...base,
     column: 'sex',
     kind: 'sex',
     error: 'BAD_SEX',
-    schema: rule('BAD_SEX', (raw) => SEX_WORDS[cleanText(raw).toLowerCase()] ?? (raw === 'MALE' || raw === 'FEMALE' ? raw : null)),
+    check: (raw) => SEX_WORDS[cleanText(raw).toLowerCase()] ?? (raw === 'MALE' || raw === 'FEMALE' ? raw : null),
     flags: ['SEX_MISMATCH'],
     correction: 'REVIEWED',
   },
-  birthDate: { ...base, column: 'birth_date', kind: 'date', error: 'BAD_BIRTH_DATE', schema: date('BAD_BIRTH_DATE'), correction: 'REVIEWED', staffMask: maskBirthDate },
-  idNumber: { ...base, column: 'id_number', kind: 'idNumber', required: true, error: 'ID_BAD_CHARACTERS', schema: idNumber, flags: ['SEX_MISMATCH'], correction: 'REVIEWED', staffMask: maskIdNumberForStaff },
-  ethnicity: { ...base, column: 'ethnicity', kind: 'ethnicity', error: 'BAD_ETHNICITY', schema: rule('BAD_ETHNICITY', (raw, ctx) => parseEthnicity(raw, ctx.ethnicityNames ?? (() => []))), correction: 'DIRECT' },
+  birthDate: { ...base, column: 'birth_date', kind: 'date', error: 'BAD_BIRTH_DATE', check: date, correction: 'REVIEWED', staffMask: maskBirthDate },
+  idNumber: { ...base, column: 'id_number', kind: 'idNumber', required: true, error: 'ID_BAD_CHARACTERS', check: idNumber, flags: ['SEX_MISMATCH'], correction: 'REVIEWED', staffMask: maskIdNumberForStaff },
+  ethnicity: { ...base, column: 'ethnicity', kind: 'ethnicity', error: 'BAD_ETHNICITY', check: (raw, ctx) => parseEthnicity(raw, ctx.ethnicityNames ?? (() => [])), correction: 'DIRECT' },
   phone: {
     ...base,
     column: 'phone',
     kind: 'phone',
     error: 'BAD_PHONE',
-    schema: rule('BAD_PHONE', (raw) => {
+    check: (raw) => {
       const p = parseMobilePhone(raw);
       return p.ok ? p.phone : null;
-    }),
+    },
     flags: ['MISSING_PHONE'],
     correction: 'DIRECT',
     staffMask: maskPhone,
   },
-  hukouRegion: { ...base, column: 'hukou_region', kind: 'region', error: 'UNKNOWN_REGION', schema: region, flags: ['UNKNOWN_REGION'], correction: 'REVIEWED' },
-  hukouAddress: { ...base, column: 'hukou_address', kind: 'address', length: ADDRESS_LENGTH, error: 'BAD_ADDRESS', schema: address, correction: 'REVIEWED', staffMask: maskAddress },
-  residenceRegion: { ...base, column: 'residence_region', kind: 'region', error: 'UNKNOWN_REGION', schema: region, flags: ['MISSING_RESIDENCE', 'UNKNOWN_REGION'], correction: 'DIRECT' },
-  residenceAddress: { ...base, column: 'residence_address', kind: 'address', length: ADDRESS_LENGTH, error: 'BAD_ADDRESS', schema: address, flags: ['MISSING_RESIDENCE'], correction: 'DIRECT', staffMask: maskAddress },
-  householdId: { ...base, column: 'household_id', kind: 'text', error: 'BAD_VALUE', schema: rule('BAD_VALUE', (raw) => (/^[0-9A-Za-z_-]{1,64}$/.test(raw.trim()) ? raw.trim() : null)), request: false },
-  employmentStatus: { ...base, column: 'employment_status', kind: 'enum', error: 'BAD_VALUE', schema: rule('BAD_VALUE', (raw) => ((EMPLOYMENT_STATUSES as readonly string[]).includes(raw) ? raw : null)) },
-  employer: { ...base, column: 'employer', kind: 'text', length: EMPLOYER_LENGTH, error: 'BAD_VALUE', schema: text(EMPLOYER_LENGTH.max) },
-  employerCreditCode: { ...base, column: 'employer_credit_code', kind: 'text', error: 'BAD_VALUE', schema: text(18) },
-  employmentSince: { ...base, column: 'employment_since', kind: 'date', error: 'BAD_VALUE', schema: date('BAD_VALUE') },
+  hukouRegion: { ...base, column: 'hukou_region', kind: 'region', error: 'UNKNOWN_REGION', check: region, flags: ['UNKNOWN_REGION'], correction: 'REVIEWED' },
+  hukouAddress: { ...base, column: 'hukou_address', kind: 'address', length: ADDRESS_LENGTH, error: 'BAD_ADDRESS', check: address, correction: 'REVIEWED', staffMask: maskAddress },
+  residenceRegion: { ...base, column: 'residence_region', kind: 'region', error: 'UNKNOWN_REGION', check: region, flags: ['MISSING_RESIDENCE', 'UNKNOWN_REGION'], correction: 'DIRECT' },
+  residenceAddress: { ...base, column: 'residence_address', kind: 'address', length: ADDRESS_LENGTH, error: 'BAD_ADDRESS', check: address, flags: ['MISSING_RESIDENCE'], correction: 'DIRECT', staffMask: maskAddress },
+  householdId: { ...base, column: 'household_id', kind: 'text', error: 'BAD_VALUE', check: (raw) => (/^[0-9A-Za-z_-]{1,64}$/.test(raw.trim()) ? raw.trim() : null), request: false },
+  employmentStatus: { ...base, column: 'employment_status', kind: 'enum', error: 'BAD_VALUE', check: (raw) => ((EMPLOYMENT_STATUSES as readonly string[]).includes(raw) ? raw : null) },
+  employer: { ...base, column: 'employer', kind: 'text', length: EMPLOYER_LENGTH, error: 'BAD_VALUE', check: text(EMPLOYER_LENGTH.max) },
+  employerCreditCode: { ...base, column: 'employer_credit_code', kind: 'text', error: 'BAD_VALUE', check: text(18) },
+  employmentSince: { ...base, column: 'employment_since', kind: 'date', error: 'BAD_VALUE', check: date },
 } as const satisfies Record<string, PersonFieldSpec>;
 
 export type PersonField = keyof typeof FIELDS;
@@ -194,7 +183,12 @@ export type FieldParse = { ok: true; value: string | null } | { ok: false; error
  */
 export function fieldChecker(field: PersonField, ctx: FieldParseContext): (raw: string | null | undefined) => FieldParse {
   const spec = PERSON_FIELDS[field];
-  const schema = spec.schema(ctx);
+  const schema = z.string().transform((raw, c): string => {
+    const v = spec.check(raw, ctx);
+    if (typeof v === 'string') return v;
+    c.issues.push({ code: 'custom', input: raw, message: v?.error ?? spec.error });
+    return z.NEVER;
+  });
   return (raw) => {
     if (raw === null || raw === undefined || raw.trim() === '') return spec.required ? { ok: false, error: field === 'idNumber' ? 'ID_EMPTY' : spec.error } : { ok: true, value: null };
     const r = schema.safeParse(raw);
