@@ -3,7 +3,7 @@ import { parseIdNumber, type IdParseOk } from '../codes/id-number';
 import { INSURANCE_TYPES } from '../codes/insurance';
 import { EMPLOYMENT_STATUSES, type RejectReason } from './formats';
 import { stripControlChars } from '../../lib/control-chars';
-import { fieldChecker, PERSON_FIELDS, withinLength, type PersonField } from '../registry/person-fields';
+import { fieldSchema, PERSON_FIELDS, withinLength, type PersonField } from '../registry/person-fields';
 
 /**
  * The zod schemas of a persons.csv and an enrolments.csv row, and the reject reason of a bad one. Person
@@ -33,15 +33,7 @@ export function buildSchemas(ctx: RowContext) {
     return r;
   });
   // A person field is read by its one rule (registry/person-fields.ts); the message says what a row must hold.
-  const field = (f: PersonField, message: string) => {
-    const check = fieldChecker(f, { today: ctx.now });
-    return z.string().transform((raw, c): string => {
-      const r = check(raw);
-      if (r.ok && r.value !== null) return r.value;
-      c.issues.push({ code: 'custom', input: raw, message });
-      return z.NEVER;
-    });
-  };
+  const field = (f: PersonField, message: string) => fieldSchema(f, { today: ctx.now }, message);
   // Registry text is stored as spelled; only its length is the field's rule.
   const text = (f: PersonField) => {
     const l = PERSON_FIELDS[f].length ?? { min: 0, max: Infinity };

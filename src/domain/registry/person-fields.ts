@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Person } from '../../generated/prisma/client';
 import { chinaDate } from '../calendar/china-time';
-import { parseEthnicity } from '../codes/ethnicity';
+import { isEthnicityCode, parseEthnicity } from '../codes/ethnicity';
 import { parseIdNumber } from '../codes/id-number';
 import { maskAddress, maskBirthDate, maskIdNumberForStaff, maskName, maskPhone } from '../codes/masking';
 import { parseMobilePhone } from '../codes/phone';
@@ -54,9 +54,11 @@ export interface PersonFieldSpec {
   staffMask?: (value: string) => string;
 }
 
+/** Printable ASCII and CJK unified ideographs: text NFKC leaves as it is (the import's common case, skipped fast). */
+const NFKC_STABLE = /^[\x20-\x7e\u4e00-\u9fff]*$/;
 /** NFKC, trimmed, inner whitespace collapsed to one space: how typed text is stored. */
-export const cleanText = (s: string) => s.normalize('NFKC').trim().replace(/\s+/g, ' ');
-const codePoints = (s: string) => Array.from(s).length;
+export const cleanText = (s: string) => (NFKC_STABLE.test(s) ? s : s.normalize('NFKC')).trim().replace(/\s+/g, ' ');
+const codePoints = (s: string) => (/[\ud800-\udbff]/.test(s) ? Array.from(s).length : s.length);
 const within = (n: number, l: { min: number; max: number }) => n >= l.min && n <= l.max;
 
 export const NAME_LENGTH = { min: 2, max: 40 };
@@ -71,7 +73,7 @@ export function withinLength(field: PersonField, raw: string): boolean {
   const l = PERSON_FIELDS[field].length;
   if (!l) return true;
   const s = cleanText(raw);
-  return within(codePoints(field === 'name' ? s.replace(/\s/g, '') : s), l);
+  return within(codePoints(field === 'name' && s.includes(' ') ? s.replace(/ /g, '') : s), l);
 }
 
 /** A person's name: letters (any script), marks, the middle dot, spaces, apostrophes and hyphens; 2-40 characters. */
@@ -141,7 +143,7 @@ const FIELDS = {
   },
   birthDate: { ...base, column: 'birth_date', kind: 'date', error: 'BAD_BIRTH_DATE', check: date, correction: 'REVIEWED', staffMask: maskBirthDate },
   idNumber: { ...base, column: 'id_number', kind: 'idNumber', required: true, error: 'ID_BAD_CHARACTERS', check: idNumber, flags: ['SEX_MISMATCH'], correction: 'REVIEWED', staffMask: maskIdNumberForStaff },
-  ethnicity: { ...base, column: 'ethnicity', kind: 'ethnicity', error: 'BAD_ETHNICITY', check: (raw, ctx) => parseEthnicity(raw, ctx.ethnicityNames ?? (() => [])), correction: 'DIRECT' },
+  ethnicity: { ...base, column: 'ethnicity', kind: 'ethnicity', error: 'BAD_ETHNICITY', check: (raw, ctx) => (isEthnicityCode(raw) ? raw : parseEthnicity(raw, ctx.ethnicityNames ?? (() => []))), correction: 'DIRECT' },
   phone: {
     ...base,
     column: 'phone',
@@ -183,17 +185,31 @@ export type FieldParse = { ok: true; value: string | null } | { ok: false; error
  */
 export function fieldChecker(field: PersonField, ctx: FieldParseContext): (raw: string | null | undefined) => FieldParse {
   const spec = PERSON_FIELDS[field];
-  const schema = z.string().transform((raw, c): string => {
-    const v = spec.check(raw, ctx);
-    if (typeof v === 'string') return v;
-    c.issues.push({ code: 'custom', input: raw, message: v?.error ?? spec.error });
-    return z.NEVER;
-  });
+  const schema = fieldSchema(field, ctx);
   return (raw) => {
     if (raw === null || raw === undefined || raw.trim() === '') return spec.required ? { ok: false, error: field === 'idNumber' ? 'ID_EMPTY' : spec.error } : { ok: true, value: null };
     const r = schema.safeParse(raw);
     return r.success ? { ok: true, value: r.data } : { ok: false, error: (r.error.issues[0]?.message ?? spec.error) as FieldError };
   };
+}
+
+/**
+ * A field's check as a zod schema of a non-blank value (a string schema that checks, then stores the normalised
+ * value: it stays a plain string schema, which keeps zod's fast object parsing in the import); a refused
+ * value's issue says `message`, else the error code.
+ */
+export function fieldSchema(field: PersonField, ctx: FieldParseContext, message?: string): z.ZodString {
+  const spec = PERSON_FIELDS[field];
+  return z
+    .string()
+    .check((c) => {
+      const v = spec.check(c.value, ctx);
+      if (typeof v !== 'string') c.issues.push({ code: 'custom', input: c.value, message: message ?? v?.error ?? spec.error });
+    })
+    .overwrite((raw) => {
+      const v = spec.check(raw, ctx);
+      return typeof v === 'string' ? v : raw;
+    });
 }
 
 export const parsePersonField = (field: PersonField, raw: string | null | undefined, ctx: FieldParseContext): FieldParse => fieldChecker(field, ctx)(raw);
