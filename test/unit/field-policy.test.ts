@@ -4,13 +4,11 @@ import { ETHNICITY_CODES, parseEthnicity } from '../../src/domain/codes/ethnicit
 import {
   CORRECTABLE_FIELDS,
   FIELD_POLICY,
-  isPlausibleAddress,
-  isPlausiblePersonName,
-  parseBirthDate,
   parseFieldValue,
   policyOf,
   type FieldCheckContext,
 } from '../../src/domain/corrections/field-policy';
+import { isPlausibleAddress, isPlausiblePersonName, parseBirthDate } from '../../src/domain/registry/person-fields';
 import type { CorrectableField, EmploymentStatusCode } from '../../src/domain/ports';
 import { reviewDueAt } from '../../src/domain/calendar/working-days';
 import { createI18n, LOCALES } from '../../src/lib/i18n';

@@ -1,6 +1,5 @@
 import {
   maskAddress,
-  maskFieldForStaff,
   maskIdNumber,
   maskIdNumberForStaff,
   maskName,
@@ -8,6 +7,7 @@ import {
   redactDeep,
   redactSensitive,
 } from '../../src/domain/codes/masking';
+import { maskFieldForStaff } from '../../src/domain/registry/person-fields';
 
 const digitsOf = (s: string): string => s.replace(/\D/g, '');
 

@@ -2,6 +2,7 @@ import type { DbClient } from '../../db/db-client';
 import { recordAudit } from '../staff/audit.service';
 import { normaliseIdNumber } from '../codes/id-number';
 import { isWithinRegion } from '../codes/region-scope';
+import { maskPhone } from '../codes/masking';
 import type { StaffContext } from './segment.service';
 
 /**
@@ -40,7 +41,7 @@ export async function applySmsReply(db: DbClient, a: { phone: string; command: '
     source: 'sms',
     action: a.command === 'stop' ? 'contact.opt_out' : 'contact.opt_in',
     targetType: 'phone',
-    targetId: `${a.phone.slice(0, 3)}****${a.phone.slice(-4)}`,
+    targetId: maskPhone(a.phone),
     at: a.now,
     details: { persons: r.count },
   });

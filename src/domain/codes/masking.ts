@@ -98,20 +98,6 @@ export function maskAddress(address: string): string {
 export const maskBirthDate = (ymd: string): string => `${ymd.slice(0, 4)}-**-**`;
 
 /**
- * How a staff screen shows each person field unless revealed, one rule per field (the person view and the
- * review detail both use it); a field not listed (sex, ethnicity, region codes, employment) is shown as it is.
- */
-const STAFF_MASKS: Readonly<Record<string, (v: string) => string>> = {
-  idNumber: maskIdNumberForStaff,
-  name: maskName,
-  birthDate: maskBirthDate,
-  phone: maskPhone,
-  hukouAddress: maskAddress,
-  residenceAddress: maskAddress,
-};
-export const maskFieldForStaff = (field: string, value: string): string => (Object.hasOwn(STAFF_MASKS, field) ? STAFF_MASKS[field]!(value) : value);
-
-/**
  * ID-number-like runs: 17 digits + digit/X (optionally grouped 6-8-4 with a
  * single space or hyphen between groups), or a legacy 15-digit run; never
  * part of a longer digit run.

@@ -8,7 +8,8 @@ import { chinaDate } from '../calendar/china-time';
 import { reviewDueAt } from '../calendar/working-days';
 import { OPEN_STATUSES } from '../vocabulary';
 import { RefusalError } from '../refusal';
-import { maskAddress, maskIdNumber, maskName, maskPhone } from '../codes/masking';
+import { maskAddress, maskBirthDate, maskIdNumber, maskName, maskPhone } from '../codes/masking';
+import { readPersonField } from '../registry/person-fields';
 import { matchPlaces } from '../registry/place-matcher';
 import type {
   CheckCorrectionInput,
@@ -19,8 +20,6 @@ import type {
   SubmitCorrectionInput,
   SubmitCorrectionResult,
 } from '../ports';
-
-/** Change requests that still await a decision. */
 
 /** Characters of a reference: digits and capitals without the look-alikes 0/O, 1/I/L (and U/V, 5/S, 2/Z kept apart by font). */
 export const REFERENCE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
@@ -164,13 +163,6 @@ function loadPerson(db: DbClient, personId: string) {
   return db.person.findUnique({ where: { id: personId } });
 }
 
-/** The stored value of a field as a string (dates as YYYY-MM-DD), or null. */
-function currentValue(p: PersonRow, field: CorrectableField): string | null {
-  const v = p[field];
-  if (v === null || v === undefined) return null;
-  return v instanceof Date ? v.toISOString().slice(0, 10) : String(v);
-}
-
 /**
  * A value as the chat may show it: old values masked; a new value in full (it is read back to the verified
  * resident who typed it; its masked form is what the transcript keeps).
@@ -188,7 +180,7 @@ async function display(db: DbClient, field: CorrectableField, value: string, old
     case 'name':
       return old ? maskName(value) : value;
     case 'birthDate':
-      return old ? `${value.slice(0, 4)}-**-**` : value;
+      return old ? maskBirthDate(value) : value;
     case 'residenceAddress':
     case 'hukouAddress':
       return old ? maskAddress(value) : value;
@@ -224,7 +216,7 @@ async function checkValue(db: DbClient, p: PersonRow, field: CorrectableField, r
     if (!r.ok) return r;
     value = r.value;
   }
-  const old = currentValue(p, field);
+  const old = readPersonField(p, field);
   if (old === value) return { ok: false, error: 'UNCHANGED' };
   return { ok: true, value, old };
 }

@@ -4,6 +4,7 @@ import { OPEN_STATUSES } from '../vocabulary';
 import { RefusalError } from '../refusal';
 import { parseIdNumber } from '../codes/id-number';
 import { maskIdNumber, maskName } from '../codes/masking';
+import { cleanText } from '../registry/person-fields';
 import { NEWBORN_LEAD, type HouseholdView, type MemberCheckResult, type ReportMemberInput, type ReportMemberResult, type ReportNewbornInput } from '../ports';
 
 /**
@@ -94,7 +95,7 @@ export async function reportMissingMember(db: DbClient, input: ReportMemberInput
       ...reportedBy(reporter, ctx),
       fields: ['idNumber', 'name', 'relationship', 'sex', 'birthDate'],
       currentValues: { reportedBy: reporter.id },
-      proposedValues: { idNumber: id.idNumber, name: input.name.normalize('NFKC').trim(), relationship: input.relationship, sex: id.sex, birthDate: id.birthDate },
+      proposedValues: { idNumber: id.idNumber, name: cleanText(input.name), relationship: input.relationship, sex: id.sex, birthDate: id.birthDate },
       subjectKey: id.idNumber,
     },
     reporter.id,
@@ -109,7 +110,7 @@ export async function reportMissingMember(db: DbClient, input: ReportMemberInput
  */
 export async function reportNewborn(db: DbClient, input: ReportNewbornInput, ctx: ReportContext): Promise<{ reference: string; dueDate: string }> {
   const reporter = await db.person.findUniqueOrThrow({ where: { id: input.personId }, select: { id: true, householdId: true, regionCode: true } });
-  const name = input.name.normalize('NFKC').trim();
+  const name = cleanText(input.name);
   // The same newborn reported again (or the turn re-run) while the lead is open: the same lead.
   const open = await db.changeRequest.findFirst({
     where: {

@@ -3,7 +3,7 @@ import { chinaDate } from '../calendar/china-time';
 import { type IdParseOk } from '../codes/id-number';
 import { INSURANCE_TYPES } from '../codes/insurance';
 import { maskIdNumberForStaff } from '../codes/masking';
-import { parseMobilePhone } from '../codes/phone';
+import { fieldChecker } from '../registry/person-fields';
 import { loadRegionCodes } from '../registry/region.service';
 import { knownRegionFrom } from '../registry/person-flags';
 import { ENROLMENT_COLUMNS, ENROLMENT_STATUS_CODES, OPTIONAL_ENROLMENT_COLUMNS, type EnrolmentColumn, type ImportCounts, ImportFileError, type ImportOptions, type ImportProgress, type ImportSummary, PERSON_COLUMNS, type RejectReason, type WarningKind } from './formats';
@@ -91,6 +91,7 @@ export async function importRegistry(db: PrismaClient, opts: ImportOptions): Pro
     const knownRegion = knownRegionFrom(regionCodes);
     const now = clock();
     const ctx: RowContext = { now, today: chinaDate(now), knownCounty: (c) => regionCodes.has(c) };
+    const checkPhone = fieldChecker('phone', { today: now });
     const schemas = buildSchemas(ctx);
 
     const writeRejects = async (source: Source, rejects: Rejection[], counts: ImportCounts) => {
@@ -143,8 +144,8 @@ export async function importRegistry(db: PrismaClient, opts: ImportOptions): Pro
         if (d.residence_region && !knownRegion(d.residence_region)) warn('UNKNOWN_REGION');
         let phone: string | undefined;
         if (d.phone) {
-          const p = parseMobilePhone(d.phone);
-          if (p.ok) phone = p.phone;
+          const p = checkPhone(d.phone);
+          if (p.ok && p.value) phone = p.value;
           else warn('BAD_PHONE');
         }
         const values: Partial<PersonValues> = {

@@ -1,26 +1,14 @@
 import { z } from 'zod';
-import { isEthnicityCode } from '../codes/ethnicity';
 import { parseIdNumber, type IdParseOk } from '../codes/id-number';
 import { INSURANCE_TYPES } from '../codes/insurance';
 import { EMPLOYMENT_STATUSES, type RejectReason } from './formats';
 import { stripControlChars } from '../../lib/control-chars';
-import { REGION_CODE_RE } from '../vocabulary';
+import { fieldSchema, PERSON_FIELDS, withinLength, type PersonField } from '../registry/person-fields';
 
-/** The zod schemas of a persons.csv and an enrolments.csv row, and the reject reason of a bad one. */
-// ------------------------------------------------------------------ row validation (zod)
-
-
-function isRealDate(s: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
-  if (!m) return false;
-  const y = Number(m[1]);
-  const mo = Number(m[2]);
-  const d = Number(m[3]);
-  if (mo < 1 || mo > 12 || d < 1) return false;
-  const dim = mo === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(mo) ? 30 : 31;
-  return d <= dim;
-}
-
+/**
+ * The zod schemas of a persons.csv and an enrolments.csv row, and the reject reason of a bad one. Person
+ * columns are checked by the person field table's rules (registry/person-fields.ts).
+ */
 
 export interface RowContext {
   today: string;
@@ -44,42 +32,45 @@ export function buildSchemas(ctx: RowContext) {
     }
     return r;
   });
-  const date = (what: string) =>
-    z.string().refine((s) => isRealDate(s) && s >= '1900-01-01' && s <= ctx.today, {
-      message: `${what} must be a real date YYYY-MM-DD, not in the future`,
-    });
+  // A person field is read by its one rule (registry/person-fields.ts); the message says what a row must hold.
+  const field = (f: PersonField, message: string) => fieldSchema(f, { today: ctx.now }, message);
+  // Registry text is stored as spelled; only its length is the field's rule.
+  const text = (f: PersonField) => {
+    const l = PERSON_FIELDS[f].length ?? { min: 0, max: Infinity };
+    return z.string().refine((v) => withinLength(f, v), { message: `must be ${l.min}-${l.max} characters` });
+  };
+  const date = (what: string) => field('birthDate', `${what} must be a real date YYYY-MM-DD, not in the future`);
   const maxYear = Number(ctx.today.slice(0, 4)) + 1;
   const month = z.string().refine(
     (s) => /^\d{4}-(0[1-9]|1[0-2])$/.test(s) && Number(s.slice(0, 4)) >= 1950 && Number(s.slice(0, 4)) <= maxYear,
     { message: 'last_paid_month must be a month YYYY-MM' },
   );
-  const region = z.string().regex(REGION_CODE_RE, { message: 'must be a 6-, 9- or 12-digit region code' });
-  const text = (max: number) => z.string().max(max, { message: `longer than ${max} characters` });
+  const region = (f: PersonField) => field(f, 'must be a 6-, 9- or 12-digit region code');
 
   const person = z.object({
     id_number: idNumber,
-    name: z.string({ error: 'name is required' }).max(100, { message: 'longer than 100 characters' }),
+    name: z.string({ error: 'name is required' }).pipe(text('name')),
     sex: z.enum(['1', '2'], { error: 'sex must be 1 (male) or 2 (female)' }).optional(),
-    ethnicity: z.string().refine(isEthnicityCode, { message: 'ethnicity must be a GB/T 3304 code 01-56' }).optional(),
+    ethnicity: field('ethnicity', 'ethnicity must be a GB/T 3304 code 01-56').optional(),
     birth_date: date('birth_date').optional(),
     phone: z.string().optional(),
-    hukou_region: region.optional(),
-    hukou_address: text(200).optional(),
-    residence_region: region.optional(),
-    residence_address: text(200).optional(),
-    household_id: z.string().regex(/^[0-9A-Za-z_-]{1,64}$/, { message: 'must be 1-64 letters, digits, - or _' }).optional(),
-    employment_status: z.enum(EMPLOYMENT_STATUSES, { error: `must be one of ${EMPLOYMENT_STATUSES.join(' ')}` }).optional(),
-    employer: text(200).optional(),
+    hukou_region: region('hukouRegion').optional(),
+    hukou_address: text('hukouAddress').optional(),
+    residence_region: region('residenceRegion').optional(),
+    residence_address: text('residenceAddress').optional(),
+    household_id: field('householdId', 'must be 1-64 letters, digits, - or _').optional(),
+    employment_status: field('employmentStatus', `must be one of ${EMPLOYMENT_STATUSES.join(' ')}`).optional(),
+    employer: text('employer').optional(),
   });
 
   const enrolment = z.object({
     id_number: idNumber,
     insurance_type: z.enum(INSURANCE_TYPES, { error: `must be one of ${INSURANCE_TYPES.join(' ')}` }),
     status: z.enum(['1', '2', '3'], { error: 'must be 1 (paying), 2 (suspended) or 3 (terminated)' }),
-    region: region.optional(),
+    region: region('residenceRegion').optional(),
     first_enrolled: date('first_enrolled').optional(),
     last_paid_month: month.optional(),
-    employer: text(200).optional(),
+    employer: text('employer').optional(),
     benefit_from: month.optional(),
   });
   return { person, enrolment };

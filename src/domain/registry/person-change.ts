@@ -2,6 +2,7 @@ import type { DbClient } from '../../db/db-client';
 import type { DataQualityFlag, Person, Prisma } from '../../generated/prisma/client';
 import { recordAudit, type AuditActorType } from '../staff/audit.service';
 import { computeFlags, FLAG_ORDER, type DataQualityFlagName, type FlagEnrolmentInput, type FlagPersonInput } from './person-flags';
+import { isPersonField, PERSON_FIELD_NAMES, PERSON_FIELDS, readPersonField, type PersonField } from './person-fields';
 
 /**
  * The one writer of person records. A direct correction, an approved change request and the registry import
@@ -9,31 +10,12 @@ import { computeFlags, FLAG_ORDER, type DataQualityFlagName, type FlagEnrolmentI
  * (else the hukou region), the data-quality flags that depend on the changed fields are recomputed (every other
  * flag is kept), the version is bumped, and one `person.update` audit event records the difference.
  *
- * The per-record path is applyPersonChange (corrections, review); the import writes thousands of rows per
+ * The fields, their checks and the flags each affects are the table of ./person-fields.ts. The per-record
+ * path is applyPersonChange (corrections, review, visit lists); the import writes thousands of rows per
  * statement, so it uses the same pure rules (managingRegion, flagsAfter) in its set-based batches.
  */
 
-/** Every person field a change may write, with the flags that depend on it. Dates are YYYY-MM-DD strings. */
-export const PERSON_FIELD_TABLE = {
-  name: { flags: [] },
-  sex: { flags: ['SEX_MISMATCH'] },
-  birthDate: { flags: [], date: true },
-  idNumber: { flags: ['SEX_MISMATCH'] },
-  ethnicity: { flags: [] },
-  phone: { flags: ['MISSING_PHONE'] },
-  hukouRegion: { flags: ['UNKNOWN_REGION'] },
-  hukouAddress: { flags: [] },
-  residenceRegion: { flags: ['MISSING_RESIDENCE', 'UNKNOWN_REGION'] },
-  residenceAddress: { flags: ['MISSING_RESIDENCE'] },
-  householdId: { flags: [] },
-  employmentStatus: { flags: [] },
-  employer: { flags: [] },
-  employerCreditCode: { flags: [] },
-  employmentSince: { flags: [], date: true },
-} as const satisfies Record<string, { flags: readonly DataQualityFlagName[]; date?: true }>;
-
-export type PersonField = keyof typeof PERSON_FIELD_TABLE;
-export const isPersonField = (f: string): f is PersonField => Object.hasOwn(PERSON_FIELD_TABLE, f);
+export { isPersonField, type PersonField } from './person-fields';
 /** The new values of the changed fields (null: "not on record"). */
 export type PersonChanges = Partial<Record<PersonField, string | null>>;
 /** An old and a new value in the audit (regionCode included when it follows). */
@@ -42,14 +24,9 @@ export type PersonDiff = Record<string, { old: string | null; new: string | null
 /** A person as the rules read it: the fields, the managing region and the stored flags. */
 export type PersonState = Record<PersonField, string | null> & { regionCode: string | null; flags: readonly string[] };
 
-const ymd = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : null);
-
 /** The stored person in the string form of PersonState. */
 export function personState(p: Person): PersonState {
-  const fields = (Object.keys(PERSON_FIELD_TABLE) as PersonField[]).map((f) => {
-    const v = p[f];
-    return [f, v instanceof Date ? ymd(v) : (v ?? null)];
-  });
+  const fields = PERSON_FIELD_NAMES.map((f) => [f, readPersonField(p, f)]);
   return { ...(Object.fromEntries(fields) as Record<PersonField, string | null>), regionCode: p.regionCode, flags: p.flags };
 }
 
@@ -93,7 +70,7 @@ export function planPersonChange(before: PersonState, changes: PersonChanges, kn
     if (before[f] !== after[f]) diff[f] = { old: before[f], new: after[f] };
   }
   const which = new Set<DataQualityFlagName>();
-  for (const f of Object.keys(diff)) if (isPersonField(f)) for (const flag of PERSON_FIELD_TABLE[f].flags) which.add(flag);
+  for (const f of Object.keys(diff)) if (isPersonField(f)) for (const flag of PERSON_FIELDS[f].flags) which.add(flag);
   const flagInput: FlagPersonInput = {
     idNumber: after.idNumber ?? '',
     sex: after.sex as FlagPersonInput['sex'],
@@ -136,7 +113,7 @@ export async function applyPersonChange(db: DbClient, person: Person, changes: P
   const data: Record<string, unknown> = {};
   for (const f of Object.keys(plan.diff)) {
     const v = plan.after[f as PersonField | 'regionCode'];
-    data[f] = isPersonField(f) && 'date' in PERSON_FIELD_TABLE[f] && v ? new Date(`${v}T00:00:00Z`) : v;
+    data[f] = isPersonField(f) && PERSON_FIELDS[f].kind === 'date' && v ? new Date(`${v}T00:00:00Z`) : v;
   }
   await db.person.update({
     where: { id: person.id },

@@ -4,7 +4,8 @@ import type { Clock } from '../../lib/clock';
 import { recordAudit } from '../staff/audit.service';
 import { type IdNumberError, normaliseIdNumber, parseIdNumber } from '../codes/id-number';
 import { INSURANCE_NAMES, isInsuranceType } from '../codes/insurance';
-import { maskFieldForStaff, maskIdNumberForStaff, redactDeep, redactSensitive } from '../codes/masking';
+import { maskIdNumberForStaff, redactDeep, redactSensitive } from '../codes/masking';
+import { maskFieldForStaff } from './person-fields';
 import { isWithinRegion } from '../codes/region-scope';
 import { can, type Permission, type StaffPrincipal } from '../staff/staff.service';
 

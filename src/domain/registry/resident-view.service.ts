@@ -1,6 +1,6 @@
 import type { DbClient } from '../../db/db-client';
 import { INSURANCE_TYPES, MEDICAL_TYPES, PENSION_TYPES } from '../codes/insurance';
-import { maskAddress, maskIdNumber, maskName, maskPhone } from '../codes/masking';
+import { maskAddress, maskBirthDate, maskIdNumber, maskName, maskPhone } from '../codes/masking';
 import type { EnrolmentLine, EnrolmentStatusCode, EnrolmentStatusView, MaskedDetails, StatusAdvice } from '../ports';
 import { prefectureOf } from '../codes/region-scope';
 
@@ -99,7 +99,7 @@ export async function getMaskedDetails(db: DbClient, personId: string): Promise<
     idNumber: maskIdNumber(p.idNumber),
     ...(p.sex ? { sex: p.sex } : {}),
     ...(p.ethnicity ? { ethnicityCode: p.ethnicity } : {}),
-    ...(p.birthDate ? { birthDate: `${p.birthDate.toISOString().slice(0, 4)}-**-**` } : {}),
+    ...(p.birthDate ? { birthDate: maskBirthDate(p.birthDate.toISOString().slice(0, 10)) } : {}),
     ...(p.phone ? { phone: maskPhone(p.phone) } : {}),
     ...(p.hukouRegion ? { hukouRegionName: regionLabel(p.hukouRegion) } : {}),
     ...(p.hukouAddress ? { hukouAddress: maskAddress(p.hukouAddress) } : {}),

@@ -80,12 +80,15 @@ export function approveRequest(env: ReviewEnv, actor: ReviewActor, id: string, o
       const proposed = valuesOf(r.proposedValues);
       const parsed = parseIdNumber(proposed.idNumber ?? '', { today: now });
       if (!parsed.ok) throw new Refusal(fail('CHECKS_FAILED', 'The ID number is not valid.'));
+      const named = REVIEW_FIELDS.name.parse(proposed.name ?? null, now);
+      if (!named.ok || !named.value) throw new Refusal(fail('CHECKS_FAILED', 'The name is not valid.'));
+      const name = named.value;
       const household = r.householdId ? await tx.household.findUnique({ where: { id: r.householdId }, select: { regionCode: true } }) : null;
       const region = household?.regionCode ?? r.regionCode;
       const created = await uniqueOrRefuse(() => tx.person.create({
         data: {
           idNumber: parsed.idNumber,
-          name: (proposed.name ?? '').trim(),
+          name,
           sex: parsed.sex,
           birthDate: new Date(`${parsed.birthDate}T00:00:00Z`),
           householdId: r.householdId,
@@ -101,7 +104,7 @@ export function approveRequest(env: ReviewEnv, actor: ReviewActor, id: string, o
       await audit(tx, actor, 'person.create', personId, now, {
         requestId: r.id,
         reference: r.reference,
-        values: { idNumber: parsed.idNumber, name: (proposed.name ?? '').trim(), sex: parsed.sex, birthDate: parsed.birthDate, householdId: r.householdId, relationship: proposed.relationship ?? null },
+        values: { idNumber: parsed.idNumber, name, sex: parsed.sex, birthDate: parsed.birthDate, householdId: r.householdId, relationship: proposed.relationship ?? null },
       }, 'OK', 'person');
     } else {
       if (!person) throw new Refusal(fail('CHECKS_FAILED', 'The person is no longer on record.'));

@@ -1,6 +1,7 @@
 import type { DbClient } from '../../db/db-client';
 import type { ChangeRequest, Person } from '../../generated/prisma/client';
-import { maskFieldForStaff, maskIdNumberForStaff, maskName, redactDeep, redactSensitive } from '../codes/masking';
+import { maskIdNumberForStaff, maskName, redactDeep, redactSensitive } from '../codes/masking';
+import { maskFieldForStaff } from '../registry/person-fields';
 import { isWithinRegion } from '../codes/region-scope';
 import { type FieldValue, hasSeverity, isReviewField, REVIEW_FIELDS, type ReviewCheck, runChecks, sameValue, storedChecks, valuesOf } from './review-checks';
 import { transcriptBeforeSubmission } from './request-transcript';

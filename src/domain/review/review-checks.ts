@@ -2,88 +2,54 @@ import type { DbClient } from '../../db/db-client';
 import type { ChangeRequest, Person, Prisma } from '../../generated/prisma/client';
 import { parseIdNumber } from '../codes/id-number';
 import { MEDICAL_TYPES, PENSION_TYPES } from '../codes/insurance';
-import { parseMobilePhone } from '../codes/phone';
 import { isWithinRegion } from '../codes/region-scope';
 import { NEWBORN_LEAD } from '../ports';
 import type { StaffPrincipal } from '../staff/staff.service';
-import { isPlausibleAddress, isPlausiblePersonName } from '../corrections/field-policy';
-import { EMPLOYMENT_STATUSES, OPEN_STATUSES, REGION_CODE_RE } from '../vocabulary';
+import { parsePersonField, PERSON_FIELD_NAMES, PERSON_FIELDS, readPersonField, type PersonField, type RequestField } from '../registry/person-fields';
+import { OPEN_STATUSES } from '../vocabulary';
 
 // ---------------------------------------------------------------- the fields a request can change
 
 /** A value as stored in a request's currentValues / proposedValues: a string, or null for "not on record". */
 export type FieldValue = string | null;
 
-type Parsed = { ok: true; value: FieldValue; write: unknown } | { ok: false };
+type Parsed = { ok: true; value: FieldValue } | { ok: false };
 
 export interface FieldSpec {
   /** The person's value on record, in the same string form as the frozen values (dates YYYY-MM-DD). */
   read(p: Person): FieldValue;
-  /** Validates a proposed value; `write` is what goes into the Person column. */
+  /** Validates a proposed value by the field's one rule (registry/person-fields.ts). */
   parse(v: FieldValue, today: Date): Parsed;
   /** Part of the person record (false for facts only recorded on the request, like a relationship). */
   writable: boolean;
 }
 
-const ymd = (d: Date | null): FieldValue => (d ? d.toISOString().slice(0, 10) : null);
-const ok = (value: FieldValue, write: unknown = value): Parsed => ({ ok: true, value, write });
+const fromTable = (field: PersonField): FieldSpec => ({
+  read: (p) => readPersonField(p, field),
+  parse: (v, today) => {
+    const r = parsePersonField(field, v, { today });
+    return r.ok ? { ok: true, value: r.value } : { ok: false };
+  },
+  writable: true,
+});
 
-const text = (max: number) => (v: FieldValue): Parsed => {
-  if (v === null) return ok(null);
-  const t = v.trim();
-  return t.length > 0 && [...t].length <= max ? ok(t) : { ok: false };
+/** NEW_PERSON only: how the reported person relates to the reporter (up to 20 characters, or none). */
+const relationship: FieldSpec = {
+  read: () => null,
+  parse: (v) => (v === null || v.trim() === '' ? { ok: true, value: null } : [...v.trim()].length <= 20 ? { ok: true, value: v.trim() } : { ok: false }),
+  writable: false,
 };
-const optionalText = (max: number) => (v: FieldValue): Parsed => (v === null || v.trim() === '' ? ok(null) : text(max)(v));
-const date = (v: FieldValue): Parsed => {
-  if (v === null) return ok(null);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) return { ok: false };
-  const d = new Date(`${v}T00:00:00Z`);
-  return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== v ? { ok: false } : ok(v, d);
-};
-const oneOf = (values: readonly string[]) => (v: FieldValue): Parsed => (v === null || values.includes(v) ? ok(v) : { ok: false });
-/** The rules of the field policy (corrections/field-policy.ts): a name 2-40 letters, an address 4-100 characters. */
-const address = (v: FieldValue): Parsed => (v === null || v.trim() === '' ? ok(null) : isPlausibleAddress(v) ? ok(v.trim()) : { ok: false });
-const regionCode = (v: FieldValue): Parsed => (v === null || REGION_CODE_RE.test(v) ? ok(v) : { ok: false });
 
 /**
- * Every field a change request may name: how to read it from the record, validate a proposed value and write
- * it (staff screens mask it with maskFieldForStaff, the rule the person view uses). One table, so the review
- * screen, the checks and the apply step agree.
+ * Every field a change request may name: the person fields a request may change (the view of the person field
+ * table: read from the record, checked by the same rule as in the chat; staff screens mask them with
+ * maskFieldForStaff) and the relationship of a reported new person. One table, so the review screen, the
+ * checks and the apply step agree.
  */
 const FIELDS = {
-  idNumber: {
-    read: (p) => p.idNumber,
-    parse: (v, today) => {
-      if (v === null) return { ok: false };
-      const r = parseIdNumber(v, { today });
-      return r.ok ? ok(r.idNumber) : { ok: false };
-    },
-    writable: true,
-  },
-  name: { read: (p) => p.name, parse: (v) => (v !== null && isPlausiblePersonName(v) ? ok(v.trim()) : { ok: false }), writable: true },
-  sex: { read: (p) => p.sex, parse: oneOf(['MALE', 'FEMALE']), writable: true },
-  birthDate: { read: (p) => ymd(p.birthDate), parse: date, writable: true },
-  ethnicity: { read: (p) => p.ethnicity, parse: (v) => (v === null || /^\d{2}$/.test(v) ? ok(v) : { ok: false }), writable: true },
-  phone: {
-    read: (p) => p.phone,
-    parse: (v) => {
-      if (v === null) return ok(null);
-      const r = parseMobilePhone(v);
-      return r.ok ? ok(r.phone) : { ok: false };
-    },
-    writable: true,
-  },
-  hukouRegion: { read: (p) => p.hukouRegion, parse: regionCode, writable: true },
-  hukouAddress: { read: (p) => p.hukouAddress, parse: address, writable: true },
-  residenceRegion: { read: (p) => p.residenceRegion, parse: regionCode, writable: true },
-  residenceAddress: { read: (p) => p.residenceAddress, parse: address, writable: true },
-  employmentStatus: { read: (p) => p.employmentStatus, parse: oneOf(EMPLOYMENT_STATUSES), writable: true },
-  employer: { read: (p) => p.employer, parse: optionalText(100), writable: true },
-  employerCreditCode: { read: (p) => p.employerCreditCode, parse: optionalText(18), writable: true },
-  employmentSince: { read: (p) => ymd(p.employmentSince), parse: date, writable: true },
-  /** NEW_PERSON only: how the reported person relates to the reporter. */
-  relationship: { read: () => null, parse: optionalText(20), writable: false },
-} satisfies Record<string, FieldSpec>;
+  ...(Object.fromEntries(PERSON_FIELD_NAMES.filter((f) => PERSON_FIELDS[f].request).map((f) => [f, fromTable(f)])) as Record<RequestField, FieldSpec>),
+  relationship,
+};
 
 export type ReviewField = keyof typeof FIELDS;
 export const REVIEW_FIELDS: Readonly<Record<ReviewField, FieldSpec>> = FIELDS;
@@ -279,7 +245,7 @@ async function fieldChangeChecks(db: DbClient, r: CheckedRequest, person: Person
   if (['idNumber', 'sex', 'birthDate'].some((f) => f in after)) {
     const idAfter = after.idNumber ?? person.idNumber;
     const sexAfter = 'sex' in after ? (after.sex ?? null) : person.sex;
-    const birthAfter = 'birthDate' in after ? (after.birthDate ?? null) : ymd(person.birthDate);
+    const birthAfter = 'birthDate' in after ? (after.birthDate ?? null) : readPersonField(person, 'birthDate');
     const field = r.fields.find((f) => ['idNumber', 'sex', 'birthDate'].includes(f)) ?? 'idNumber';
     out.push(...consistencyChecks(idAfter, sexAfter, birthAfter, ctx.now, field));
   }

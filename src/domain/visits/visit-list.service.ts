@@ -7,9 +7,9 @@ import { checkFilterScope, type StaffContext } from '../campaigns/segment.servic
 import { type SegmentFilter, segmentWhere } from '../campaigns/segment-filter';
 import { createChangeRequest } from '../corrections/change-request.service';
 import { maskIdNumberForStaff, maskName } from '../codes/masking';
-import { parseMobilePhone } from '../codes/phone';
 import { isWithinRegion } from '../codes/region-scope';
 import { applyPersonChange, type PersonChanges } from '../registry/person-change';
+import { parsePersonField, type PersonField } from '../registry/person-fields';
 
 /** The workbook's columns, in order (results are read back by position). */
 export const VISIT_COLUMNS = ['row', 'idNumber', 'name', 'address', 'missing', 'household', 'result', 'phone', 'residenceAddress', 'correctName', 'notes'] as const;
@@ -17,6 +17,14 @@ export const VISIT_RESULTS = ['visited', 'absent', 'moved', 'deceased'] as const
 type VisitResult = (typeof VISIT_RESULTS)[number];
 /** Results as a worker may type them in Chinese. */
 const RESULT_WORDS: Record<string, VisitResult> = { 已走访: 'visited', 走访: 'visited', 不在家: 'absent', 已迁出: 'moved', 迁出: 'moved', 已死亡: 'deceased', 死亡: 'deceased' };
+
+/** The person fields a worker may fill in, with their column, and the reject reason of a bad value. */
+const VISIT_FIELDS = [
+  ['phone', 7],
+  ['residenceAddress', 8],
+  ['name', 9],
+] as const satisfies readonly (readonly [PersonField, number])[];
+const VISIT_FIELD_REJECTS = { phone: 'BAD_PHONE', residenceAddress: 'BAD_ADDRESS', name: 'BAD_NAME' } as const;
 
 export type VisitListFailure = { ok: false; code: 'NOT_FOUND' };
 type Label = (key: string) => string;
@@ -200,13 +208,18 @@ export async function applyVisitResults(db: DbClient, ctx: StaffContext & { holi
         reject('BAD_RESULT');
         continue;
       }
-      const phoneText = cell(row, 7);
-      const phone = phoneText ? parseMobilePhone(phoneText) : null;
-      if (phone && !phone.ok) {
-        reject('BAD_PHONE');
+      // The worker's values are checked by the fields' own rules (registry/person-fields.ts), as in the chat.
+      const checked = VISIT_FIELDS.map(([field, column]) => {
+        const raw = cell(row, column);
+        return raw ? parsePersonField(field, raw, { today: ctx.now }) : ({ ok: true, value: null } as const);
+      });
+      const bad = checked.findIndex((c) => !c.ok);
+      if (bad >= 0) {
+        reject(VISIT_FIELD_REJECTS[VISIT_FIELDS[bad]![0]]);
         continue;
       }
-      const values = { result, phone: phone?.ok ? phone.phone : null, residenceAddress: cell(row, 8) || null, name: cell(row, 9) || null, notes: cell(row, 10) || null };
+      const [phone, residenceAddress, name] = checked.map((c) => (c.ok ? c.value : null));
+      const values = { result, phone: phone ?? null, residenceAddress: residenceAddress ?? null, name: name ?? null, notes: cell(row, 10) || null };
       const hash = createHash('sha256').update(JSON.stringify(values)).digest('hex');
       if (entry.appliedHash === hash) {
         report.unchanged += 1;
