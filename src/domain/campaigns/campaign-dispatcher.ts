@@ -205,8 +205,9 @@ export class CampaignDispatcher {
   }
 
   /**
-   * Claims a batch of queued recipients (FOR UPDATE SKIP LOCKED, held by this transaction: another dispatcher
-   * takes the next rows, and a dispatcher that dies frees its rows at once) and sends or skips each, in one
+   * Claims a batch of queued recipients in person order (the order materialisation wrote them in, so a batch's
+   * rows sit together in the table and its indexes) with FOR UPDATE SKIP LOCKED, held by this transaction: another
+   * dispatcher takes the next rows, and one that dies frees its rows at once. Sends or skips each, in the same
    * transaction.
    */
   async dispatchBatch(c: RunningCampaign): Promise<{ sent: number; skipped: number }> {
@@ -226,14 +227,14 @@ export class CampaignDispatcher {
           FROM (
             SELECT id, person_id FROM campaign_recipient
             WHERE campaign_id = ${c.id}::uuid AND status = 'QUEUED'
-            ORDER BY id LIMIT ${this.o.batchSize}
+            ORDER BY person_id LIMIT ${this.o.batchSize}
             FOR UPDATE SKIP LOCKED) r
           JOIN person p ON p.id = r.person_id
           LEFT JOIN LATERAL (
             SELECT cv.id, cv.channel, cv.endpoint, cv.last_inbound_at, cv.locale FROM conversation cv
             WHERE cv.person_id = p.id AND cv.channel = ANY(${WECHAT_CHAT_CHANNELS}::text[]) AND cv.opted_out_at IS NULL
             ORDER BY cv.last_inbound_at DESC NULLS LAST LIMIT 1) w ON true
-          ORDER BY r.id`;
+          ORDER BY r.person_id`;
         if (!rows.length) return { sent: 0, skipped: 0 };
         this.o.faultAfterClaim?.(rows.length);
         const sends: Send[] = [];

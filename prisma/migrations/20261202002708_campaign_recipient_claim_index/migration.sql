@@ -1,5 +1,0 @@
--- DropIndex
-DROP INDEX "campaign_recipient_campaign_id_status_idx";
-
--- CreateIndex
-CREATE INDEX "campaign_recipient_campaign_id_status_id_idx" ON "campaign_recipient"("campaign_id", "status", "id");
