@@ -10,14 +10,19 @@ import type { Config } from './config';
 
 /** Renders campaign.templates.<template> in the recipient's language; missing types by their short names. */
 export function campaignRenderer(i18n: i18n): CampaignRenderer {
-  return (lng, template, v) =>
-    i18n.t(`campaign.templates.${template}`, {
-      lng,
-      name: v.name,
-      township: v.township,
-      link: v.link,
-      missing: v.missing.map((t) => i18n.t(`campaign.missingShort.${t}`, { lng })).join(i18n.t('campaign.missingJoin', { lng })),
-    });
+  // The list of missing cover repeats from one recipient to the next (a few insurance types, two locales): built
+  // once per locale and list instead of three translations per message.
+  const missingText = new Map<string, string>();
+  const missing = (lng: string, types: string[]) => {
+    const key = `${lng}|${types.join(',')}`;
+    let text = missingText.get(key);
+    if (text === undefined) {
+      text = types.map((t) => i18n.t(`campaign.missingShort.${t}`, { lng })).join(i18n.t('campaign.missingJoin', { lng }));
+      missingText.set(key, text);
+    }
+    return text;
+  };
+  return (lng, template, v) => i18n.t(`campaign.templates.${template}`, { lng, name: v.name, township: v.township, link: v.link, missing: missing(lng, v.missing) });
 }
 
 /** Development SMS gateway for campaigns: logs (phone masked) and accepts. */

@@ -24,8 +24,6 @@ export interface CampaignDispatcherOptions {
   rates: SendRates | null;
   /** Official-account template for reminders outside the 48-hour customer-service window. */
   oaTemplateId?: string | undefined;
-  /** A claimed recipient not committed within this time is claimed again (its dispatcher died). */
-  claimMs?: number;
   pollMs?: number;
   onOutbox?: () => void;
   /** Test hook: runs after a batch is claimed, inside its transaction; throwing simulates a crash there. */
@@ -80,10 +78,11 @@ interface Send {
 
 /**
  * Runs campaigns: materialises recipients in batches (person-id order, a cursor on the campaign, never the whole
- * segment in memory), then claims queued recipients with FOR UPDATE SKIP LOCKED and, in one transaction per
- * batch, re-checks eligibility (opt-out, do-not-contact, channel, quiet hours, rate), marks them sent and writes
- * their outbox rows and audit events. The mark is conditional on the row still being queued, so a dispatcher
- * whose claim expired (it stalled or died) cannot send anyone twice; several processes can share one campaign.
+ * segment in memory), then, in one transaction per batch, claims queued recipients with FOR UPDATE SKIP LOCKED,
+ * re-checks eligibility (opt-out, do-not-contact, channel, quiet hours, rate), marks them sent and writes their
+ * outbox rows and audit events. The claim is the transaction's row locks: a dispatcher that dies rolls back and
+ * its recipients are queued for the next one at once, nobody is sent twice, and several processes share one
+ * campaign (each skips the rows another holds).
  */
 export class CampaignDispatcher {
   private timer: NodeJS.Timeout | undefined;
@@ -185,7 +184,7 @@ export class CampaignDispatcher {
           INSERT INTO campaign_recipient (campaign_id, person_id, region_code, queued_at)
           SELECT ${c.id}::uuid, id, region_code, ${now} FROM batch
           ON CONFLICT (campaign_id, person_id) DO NOTHING RETURNING 1)
-        SELECT (SELECT count(*) FROM batch) AS n, (SELECT id::text FROM batch ORDER BY id DESC LIMIT 1) AS last, (SELECT count(*) FROM ins) AS inserted`;
+        SELECT (SELECT count(*) FROM batch) AS n, (SELECT b.id FROM batch b ORDER BY b.id DESC LIMIT 1)::text AS last, (SELECT count(*) FROM ins) AS inserted`;
       const n = Number(r?.n ?? 0);
       await tx.campaign.update({
         where: { id: c.id },
@@ -205,26 +204,19 @@ export class CampaignDispatcher {
     return { wechat: this.o.rates.wechatPerMinute - (used.wechat ?? 0), sms: this.o.rates.smsPerMinute - (used.sms ?? 0) };
   }
 
-  /** Claims a batch of queued recipients and sends or skips each, in one transaction. */
+  /**
+   * Claims a batch of queued recipients in person order (the order materialisation wrote them in, so a batch's
+   * rows sit together in the table and its indexes) with FOR UPDATE SKIP LOCKED, held by this transaction: another
+   * dispatcher takes the next rows, and one that dies frees its rows at once. Sends or skips each, in the same
+   * transaction.
+   */
   async dispatchBatch(c: RunningCampaign): Promise<{ sent: number; skipped: number }> {
     const now = this.o.clock.now();
     if (isQuiet(c.quiet, now)) return { sent: 0, skipped: 0 };
     const budget = await this.budgets(now);
     if (budget.wechat <= 0 && budget.sms <= 0) return { sent: 0, skipped: 0 };
-    const lease = new Date(now.getTime() + (this.o.claimMs ?? 60_000));
-    const claimed = await this.o.prisma.$queryRaw<{ id: string }[]>`
-      UPDATE campaign_recipient SET locked_until = ${lease}
-      WHERE id IN (
-        SELECT id FROM campaign_recipient
-        WHERE campaign_id = ${c.id}::uuid AND status = 'QUEUED' AND (locked_until IS NULL OR locked_until < ${now})
-        ORDER BY id LIMIT ${this.o.batchSize}
-        FOR UPDATE SKIP LOCKED)
-      RETURNING id::text`;
-    if (!claimed.length) return { sent: 0, skipped: 0 };
-    const ids = claimed.map((r) => r.id);
     const result = await this.o.prisma.$transaction(
       async (tx) => {
-        this.o.faultAfterClaim?.(ids.length);
         const rows = await tx.$queryRaw<Candidate[]>`
           SELECT r.id::text AS rid, p.id::text AS person_id, p.name, p.phone, p.region_code,
             (p.reminders_opt_out OR EXISTS (SELECT 1 FROM conversation oc WHERE oc.person_id = p.id AND oc.opted_out_at IS NOT NULL)) AS opted_out,
@@ -232,15 +224,21 @@ export class CampaignDispatcher {
             w.id::text AS wx_id, w.channel AS wx_channel, w.endpoint AS wx_endpoint, w.last_inbound_at AS wx_last, w.locale AS wx_locale,
             (SELECT array_agg(e.insurance_type::text) FROM enrolment e WHERE e.person_id = p.id AND e.status = 'PAYING') AS paying,
             (SELECT g.name FROM region g WHERE g.code = left(p.region_code, 9)) AS township
-          FROM campaign_recipient r JOIN person p ON p.id = r.person_id
+          FROM (
+            SELECT id, person_id FROM campaign_recipient
+            WHERE campaign_id = ${c.id}::uuid AND status = 'QUEUED'
+            ORDER BY person_id LIMIT ${this.o.batchSize}
+            FOR UPDATE SKIP LOCKED) r
+          JOIN person p ON p.id = r.person_id
           LEFT JOIN LATERAL (
             SELECT cv.id, cv.channel, cv.endpoint, cv.last_inbound_at, cv.locale FROM conversation cv
             WHERE cv.person_id = p.id AND cv.channel = ANY(${WECHAT_CHAT_CHANNELS}::text[]) AND cv.opted_out_at IS NULL
             ORDER BY cv.last_inbound_at DESC NULLS LAST LIMIT 1) w ON true
-          WHERE r.id = ANY(${ids}::uuid[])`;
+          ORDER BY r.person_id`;
+        if (!rows.length) return { sent: 0, skipped: 0 };
+        this.o.faultAfterClaim?.(rows.length);
         const sends: Send[] = [];
         const skips: { rid: string; reason: string }[] = [];
-        const release: string[] = [];
         const left = { ...budget };
         for (const r of rows) {
           const choice = this.choose(c, r, now);
@@ -249,10 +247,8 @@ export class CampaignDispatcher {
             continue;
           }
           const group = choice.channel === 'sms' ? 'sms' : 'wechat';
-          if (left[group] <= 0) {
-            release.push(r.rid);
-            continue;
-          }
+          // Over the minute's budget: left queued (its row lock goes with this transaction) for a later batch.
+          if (left[group] <= 0) continue;
           left[group] -= 1;
           const token = randomBytes(12).toString('base64url');
           const link = `${this.o.linkBase.replace(/\/$/, '')}/chat?c=${token}`;
@@ -261,7 +257,7 @@ export class CampaignDispatcher {
           const text = this.o.render(locale, c.template, { name: maskName(r.name), township: r.township ?? '', missing, link });
           sends.push({ rid: r.rid, personId: r.person_id, ...choice, text, tokenHash: campaignTokenHash(token), link });
         }
-        const sent = await this.commit(tx, c.id, now, lease, sends, skips, release);
+        const sent = await this.commit(tx, c.id, now, sends, skips);
         return { sent, skipped: skips.length };
       },
       { timeout: 60_000, maxWait: 20_000 },
@@ -286,14 +282,12 @@ export class CampaignDispatcher {
     tx: Prisma.TransactionClient,
     campaignId: string,
     now: Date,
-    lease: Date,
     sends: Send[],
     skips: { rid: string; reason: string }[],
-    release: string[],
   ): Promise<number> {
     const expires = new Date(now.getTime() + this.o.linkDays * DAY_MS);
-    // One statement for the batch: recipients still queued under this claim are marked sent (a stale claim sends
-    // nobody), and for exactly those rows the outbox messages and the campaign.send audit events are written.
+    // One statement for the batch: the claimed recipients (still queued: this transaction holds their row locks)
+    // are marked sent, and for exactly those rows the outbox messages and the campaign.send audit events are written.
     const col = <K extends keyof Send>(k: K) => sends.map((s) => s[k]);
     const payloads = sends.map((s) => JSON.stringify({ text: s.text, ...(s.template ? { wechatTemplate: { templateId: this.o.oaTemplateId ?? '', url: s.link } } : {}) }));
     const [done] = sends.length
@@ -305,7 +299,7 @@ export class CampaignDispatcher {
           marked AS (
             UPDATE campaign_recipient r SET status = 'SENT', channel = u.channel, sent_at = ${now}, token_hash = u.token_hash,
               token_expires_at = ${expires}, outbox_id = u.outbox_id, locked_until = NULL
-            FROM u WHERE r.id = u.rid AND r.status = 'QUEUED' AND r.locked_until = ${lease}
+            FROM u WHERE r.id = u.rid AND r.status = 'QUEUED'
             RETURNING u.*),
           outbox AS (
             INSERT INTO outbox_message (id, conversation_id, channel, endpoint, kind, payload, next_attempt_at, created_at)
@@ -323,12 +317,9 @@ export class CampaignDispatcher {
       await tx.$executeRaw`
         UPDATE campaign_recipient r SET status = 'SKIPPED', skip_reason = u.reason, locked_until = NULL
         FROM unnest(${skips.map((s) => s.rid)}::uuid[], ${skips.map((s) => s.reason)}::text[]) AS u(id, reason)
-        WHERE r.id = u.id AND r.status = 'QUEUED' AND r.locked_until = ${lease}`;
+        WHERE r.id = u.id AND r.status = 'QUEUED'`;
     }
-    if (release.length) {
-      await tx.$executeRaw`UPDATE campaign_recipient SET locked_until = NULL WHERE id = ANY(${release}::uuid[]) AND locked_until = ${lease}`;
-    }
-    if (sent < sends.length) this.o.logger.warn({ campaignId, stale: sends.length - sent }, 'campaign claim expired before commit; not sent');
+    if (sent < sends.length) this.o.logger.warn({ campaignId, notQueued: sends.length - sent }, 'campaign recipients no longer queued at commit; not sent');
     return sent;
   }
 }

@@ -10,11 +10,17 @@ export const WECHAT_CHAT_CHANNELS = ['wechaty', 'wechat-oa'];
  * to the person (and not opted out there), else SMS when a phone is on record, else none (the visit list).
  */
 export function reachSql(channels: readonly CampaignChannel[]): Prisma.Sql {
-  const wechat = channels.includes('wechat')
-    ? Prisma.sql`WHEN p.id IN (SELECT c.person_id FROM conversation c
-        WHERE c.channel = ANY(${WECHAT_CHAT_CHANNELS}::text[]) AND c.person_id IS NOT NULL AND c.opted_out_at IS NULL) THEN 'wechat'`
-    : Prisma.empty;
-  const sms = channels.includes('sms') ? Prisma.sql`WHEN p.phone IS NOT NULL THEN 'sms'` : Prisma.empty;
-  if (!channels.length) return Prisma.sql`'none'`;
-  return Prisma.sql`CASE ${wechat} ${sms} ELSE 'none' END`;
+  const { wechat, sms } = reachTests(channels);
+  return Prisma.sql`CASE WHEN ${wechat} THEN 'wechat' WHEN ${sms} THEN 'sms' ELSE 'none' END`;
+}
+
+/** The two tests of reachSql as booleans over `person p` (for counting without building a text per person). */
+export function reachTests(channels: readonly CampaignChannel[]): { wechat: Prisma.Sql; sms: Prisma.Sql } {
+  return {
+    wechat: channels.includes('wechat')
+      ? Prisma.sql`p.id IN (SELECT c.person_id FROM conversation c
+          WHERE c.channel = ANY(${WECHAT_CHAT_CHANNELS}::text[]) AND c.person_id IS NOT NULL AND c.opted_out_at IS NULL)`
+      : Prisma.sql`false`,
+    sms: channels.includes('sms') ? Prisma.sql`p.phone IS NOT NULL` : Prisma.sql`false`,
+  };
 }
