@@ -32,7 +32,7 @@ export interface ReviewActor {
 }
 
 export const CHANGE_REQUEST_STATUSES = ['PENDING', 'NEEDS_INFO', 'APPROVED', 'REJECTED'] as const satisfies readonly ChangeRequestStatus[];
-export const CHANGE_REQUEST_KINDS = ['FIELD_CHANGE', 'NEW_PERSON'] as const satisfies readonly ChangeRequestKind[];
+export const CHANGE_REQUEST_KINDS = ['FIELD_CHANGE', 'NEW_PERSON', 'MERGE'] as const satisfies readonly ChangeRequestKind[];
 export { OPEN_STATUSES, isOpenStatus } from '../vocabulary';
 
 /** Why a review action was refused (the staff API maps each to an HTTP status in one table). */
