@@ -62,3 +62,15 @@ const STATUS_OF_REFUSAL: Record<string, number> = {
 export function httpErrorOf(r: Pick<Refusal, 'code' | 'message' | 'details'>, message?: string): HttpError {
   return new HttpError(STATUS_OF_REFUSAL[r.code] ?? 400, r.code, r.message ?? message ?? r.code, r.details);
 }
+
+/** The version a staff member saw: If-Match: "<version>" or "version" in the body (428 without either). */
+export function versionOf(req: { get(name: string): string | undefined }, body: { version?: number | undefined }): number {
+  const header = req.get('if-match');
+  if (header !== undefined) {
+    const m = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
+    if (!m?.[1]) throw new HttpError(400, 'VALIDATION_FAILED', 'If-Match must be the version number, e.g. "3".');
+    return Number(m[1]);
+  }
+  if (body.version === undefined) throw new HttpError(428, 'VERSION_REQUIRED', 'Send the version you saw: If-Match: "<version>" or "version" in the body.');
+  return body.version;
+}

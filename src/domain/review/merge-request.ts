@@ -168,3 +168,22 @@ export async function mergeView(db: DbClient, r: { kind: string; proposedValues:
   };
   return { reason: valuesOf(r.currentValues).reason ?? 'STAFF', survivor: side(t.survivorId), merged: side(t.mergedId) };
 }
+
+/** A person by the number as typed: the exact stored number first (a legacy 15-digit row), else its normalised form. */
+async function personByNumber(db: DbClient, raw: string): Promise<string | null> {
+  const typed = raw.trim().toUpperCase();
+  const exact = await db.person.findUnique({ where: { idNumber: typed }, select: { id: true } });
+  if (exact) return exact.id;
+  return (await db.person.findUnique({ where: { idNumber: normaliseIdNumber(typed) }, select: { id: true } }))?.id ?? null;
+}
+
+/** Staff open a merge from the console by the two ID numbers: the one to keep and the one to fold into it. */
+export async function openMergeRequestByNumbers(
+  db: DbClient,
+  numbers: { keepIdNumber: string; mergeIdNumber: string },
+  ctx: { staff: StaffPrincipal; source: string; now: Date; holidays?: readonly string[] },
+): Promise<OpenMergeResult> {
+  const [survivorId, mergedId] = await Promise.all([personByNumber(db, numbers.keepIdNumber), personByNumber(db, numbers.mergeIdNumber)]);
+  // A number not on record is refused like one outside the region (audited by openMergeRequest).
+  return openMergeRequest(db, { survivorId: survivorId ?? '00000000-0000-0000-0000-000000000000', mergedId: mergedId ?? '00000000-0000-0000-0000-000000000001', reason: 'STAFF' }, ctx);
+}
