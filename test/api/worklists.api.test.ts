@@ -1,10 +1,13 @@
+import { Readable } from 'node:stream';
 import request from 'supertest';
+import { importRegistry } from '../../src/domain/registry-import';
+import { ENROLMENT_COLUMNS, PERSON_COLUMNS } from '../../src/domain/registry-import/formats';
 import { staffRouters } from '../../src/app/staff-routers';
 import { seedRegions } from '../../src/domain/registry/region.service';
 import { raiseDuplicateCover, rescanDuplicateCover } from '../../src/domain/worklists/duplicate-cover';
 import { addWorkItem } from '../../src/domain/worklists/work-items';
 import type { Locale } from '../../src/lib/i18n';
-import { ChatClient, createPerson } from '../helpers/chat-fixtures';
+import { ChatClient, createPerson, newIdNumber } from '../helpers/chat-fixtures';
 import { addPerson, newTownship } from '../helpers/community-fixtures';
 import { signedInStaff } from '../helpers/staff-fixtures';
 import { createTestApp, type TestApp } from '../helpers/test-app';
@@ -38,7 +41,7 @@ interface Item {
 }
 
 describe('duplicate cover items', () => {
-  it('are raised once per person and scheme family, with the schemes, periods and the suggested keep, by the import hook and the re-scan', async () => {
+  it('are raised once per person and scheme family, with the schemes, periods and the suggested keep, also by the re-scan', async () => {
     const p = await addPerson(prisma(), { region: newTownship('530102'), paying: ['310', '390', '110', '170', '210'] });
     await prisma().enrolment.updateMany({ where: { personId: p.id, insuranceType: '390' }, data: { lastPaidMonth: '2026-09', firstEnrolled: new Date('2019-01-01T00:00:00Z') } });
     const single = await addPerson(prisma(), { region: newTownship('530102'), paying: ['390', '170'] });
@@ -61,6 +64,19 @@ describe('duplicate cover items', () => {
     expect(await itemsOf(single.id)).toEqual([]);
     // The same fact found by the feeds' writer (addWorkItem) is the same entry.
     expect(await addWorkItem(prisma(), { kind: 'DUPLICATE_COVER', personId: p.id, regionCode: p.regionCode, key: 'medical', details: {} })).toBe(false);
+  });
+
+  it('are raised by the import when it writes the enrolments, and not again when the same files come twice', async () => {
+    const id = newIdNumber('530102', '19750515');
+    const person: Record<string, string> = { id_number: id, name: '赵样例', ethnicity: '01', phone: '13800000001', hukou_region: '530102', residence_region: '530102', employment_status: 'EMPLOYED' };
+    const csv = (cols: readonly string[], rows: Record<string, string>[]) => [cols.join(','), ...rows.map((r) => cols.map((c) => r[c] ?? '').join(','))].join('\n') + '\n';
+    const enrolments = ['310', '390', '170'].map((t) => ({ id_number: id, insurance_type: t, status: '1', region: '530102', first_enrolled: '2016-03-01', last_paid_month: '2026-10' }));
+    const run = () => importRegistry(prisma(), { persons: Readable.from([csv(PERSON_COLUMNS, [person])]), enrolments: Readable.from([csv(ENROLMENT_COLUMNS, enrolments)]) });
+    await run();
+    await run();
+    const p = await prisma().person.findUniqueOrThrow({ where: { idNumber: id } });
+    expect(p.flags).toContain('DUPLICATE_MEDICAL');
+    expect((await itemsOf(p.id)).map((i) => [i.dedupeKey, (i.details as { source: string; schemes: unknown[] }).source, (i.details as { schemes: unknown[] }).schemes.length])).toEqual([[`DUPLICATE_COVER:${p.id}:medical`, 'import', 2]]);
   });
 
   it('are closed by the region’s staff with the scheme to keep, checking the version; outside the region they are 404', async () => {
