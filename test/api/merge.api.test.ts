@@ -1,27 +1,17 @@
 import { randomInt } from 'node:crypto';
 import request from 'supertest';
-import { staffRouters } from '../../src/app/staff-routers';
 import { normaliseIdNumber } from '../../src/domain/codes/id-number';
-import { seedRegions } from '../../src/domain/registry/region.service';
 import { findMergeCandidates, openMergeCandidates } from '../../src/domain/review/merge-request';
 import { recordAudit } from '../../src/domain/staff/audit.service';
 import { bindWechat } from '../helpers/community-fixtures';
 import { signedInStaff } from '../helpers/staff-fixtures';
-import { createTestApp, type TestApp } from '../helpers/test-app';
+import { useStaffApp } from '../helpers/staff-app';
 
 /** One person under two numbers (issue 17): found by the scan or opened by staff, decided by two reviewers, both histories kept. */
-let app: TestApp;
+const app = useStaffApp();
 
-beforeAll(async () => {
-  app = await createTestApp({}, { extraRouters: staffRouters() });
-  await seedRegions(app.db.prisma);
-}, 120_000);
-afterAll(async () => {
-  await app?.close();
-});
-
-const prisma = () => app.db.prisma;
-const http = () => request(app.app);
+const prisma = () => app().db.prisma;
+const http = () => request(app().app);
 
 /** A legacy 15-digit row and its 18-digit twin in a county: the legacy one has the phone, a report, a chat, an old audit trail. */
 async function twins(county = '530102') {
@@ -46,14 +36,14 @@ describe('merge requests', () => {
   it('the scan opens one for a 15-digit number and its 18-digit form; two reviewers approve; both rows, histories and audit are kept', async () => {
     const { legacy, current, chat } = await twins();
     expect(await findMergeCandidates(prisma())).toEqual(expect.arrayContaining([{ survivorId: current.id, mergedId: legacy.id, reason: 'ID15_TO_18' }]));
-    const first = await openMergeCandidates(prisma(), { source: 'cli', now: app.clock.now() });
+    const first = await openMergeCandidates(prisma(), { source: 'cli', now: app().clock.now() });
     expect(first.opened).toBeGreaterThanOrEqual(1);
-    const again = await openMergeCandidates(prisma(), { source: 'cli', now: app.clock.now() });
+    const again = await openMergeCandidates(prisma(), { source: 'cli', now: app().clock.now() });
     expect(again.opened).toBe(0);
     const cr = await prisma().changeRequest.findFirstOrThrow({ where: { kind: 'MERGE', personId: legacy.id } });
 
-    const one = await signedInStaff(app, 'REVIEWER', '530100');
-    const two = await signedInStaff(app, 'REVIEWER', '530102');
+    const one = await signedInStaff(app(), 'REVIEWER', '530100');
+    const two = await signedInStaff(app(), 'REVIEWER', '530102');
     const detail = await http().get(`/api/review/requests/${cr.id}`).set(one.auth).expect(200);
     expect(detail.body).toMatchObject({ kind: 'MERGE', needsFourEyes: true, merge: { reason: 'ID15_TO_18', survivor: { id: current.id }, merged: { id: legacy.id } } });
     expect(detail.body.merge.merged.enrolments.map((e: { insuranceType: string }) => e.insuranceType)).toEqual(['170', '390']);
@@ -92,8 +82,8 @@ describe('merge requests', () => {
 
   it('staff open one by the two numbers in their region; the opener may not approve it; outside the region it is 404', async () => {
     const { legacy, current } = await twins('530102');
-    const opener = await signedInStaff(app, 'REVIEWER', '530102');
-    const other = await signedInStaff(app, 'COMMUNITY_WORKER', '530103');
+    const opener = await signedInStaff(app(), 'REVIEWER', '530102');
+    const other = await signedInStaff(app(), 'COMMUNITY_WORKER', '530103');
     const out = await http().post('/api/merge-requests').set(other.auth).send({ survivorId: current.id, mergedId: legacy.id }).expect(404);
     expect(out.body.error.code).toBe('NOT_FOUND');
     expect(await prisma().auditEvent.count({ where: { action: 'merge_request.open', actorId: other.id, outcome: 'DENIED' } })).toBe(1);
@@ -107,7 +97,7 @@ describe('merge requests', () => {
     expect(queue.body.items.map((i: { id: string }) => i.id)).toContain(opened.body.id);
 
     // Rejected: nothing moves.
-    const reviewer = await signedInStaff(app, 'REVIEWER', '530100');
+    const reviewer = await signedInStaff(app(), 'REVIEWER', '530100');
     await http().post(`/api/review/requests/${opened.body.id}/reject`).set(reviewer.auth).send({ version: 0, reason: '不是同一人' }).expect(200);
     expect((await prisma().person.findUniqueOrThrow({ where: { id: legacy.id } })).mergedIntoId).toBeNull();
     expect(await prisma().enrolment.count({ where: { personId: legacy.id } })).toBe(2);

@@ -1,39 +1,30 @@
 import request from 'supertest';
-import { staffRouters } from '../../src/app/staff-routers';
 import { normaliseIdNumber } from '../../src/domain/codes/id-number';
-import { seedRegions } from '../../src/domain/registry/region.service';
 import { raiseDuplicateCover } from '../../src/domain/worklists/duplicate-cover';
 import { csrfTokenFor } from '../../src/http/console/console-session';
 import { addPerson, newTownship, staffToken } from '../helpers/community-fixtures';
-import { createTestApp, type TestApp } from '../helpers/test-app';
+import { useStaffApp } from '../helpers/staff-app';
 
 /** The worklist console pages (issue 17): list with filters, the entry with its schemes and keep-which choice, closing, opening a merge. */
-let app: TestApp;
-beforeAll(async () => {
-  app = await createTestApp({}, { extraRouters: staffRouters(), start: '2026-12-01T02:00:00Z' });
-  await seedRegions(app.db.prisma);
-}, 120_000);
-afterAll(async () => {
-  await app?.close();
-});
+const app = useStaffApp({ start: '2026-12-01T02:00:00Z' });
 
 async function staff(region: string, role: 'COMMUNITY_WORKER' | 'REVIEWER' | 'AGENT' = 'COMMUNITY_WORKER') {
-  const { auth } = await staffToken(app.db.prisma, app.clock, app.config, region, role);
+  const { auth } = await staffToken(app().db.prisma, app().clock, app().config, region, role);
   const token = auth.Authorization.slice('Bearer '.length);
   const cookie = `cb_console=${token}`;
   return {
-    get: (url: string) => request(app.app).get(url).set('Cookie', cookie),
+    get: (url: string) => request(app().app).get(url).set('Cookie', cookie),
     post: (url: string, form: Record<string, string>, csrf = csrfTokenFor(token)) =>
-      request(app.app).post(url).set('Cookie', cookie).type('form').send(new URLSearchParams({ ...form, _csrf: csrf }).toString()),
+      request(app().app).post(url).set('Cookie', cookie).type('form').send(new URLSearchParams({ ...form, _csrf: csrf }).toString()),
   };
 }
 
 describe('worklist console', () => {
   it('lists the region’s entries in both languages, shows the schemes and periods, and closes with the scheme kept', async () => {
-    const p = await addPerson(app.db.prisma, { region: newTownship('530102'), paying: ['310', '390'] });
-    await app.db.prisma.enrolment.updateMany({ where: { personId: p.id, insuranceType: '390' }, data: { lastPaidMonth: '2026-08', firstEnrolled: new Date('2018-01-01T00:00:00Z') } });
-    await raiseDuplicateCover(app.db.prisma, { personIds: [p.id], source: 'import', at: app.clock.now() });
-    const item = await app.db.prisma.workItem.findFirstOrThrow({ where: { personId: p.id } });
+    const p = await addPerson(app().db.prisma, { region: newTownship('530102'), paying: ['310', '390'] });
+    await app().db.prisma.enrolment.updateMany({ where: { personId: p.id, insuranceType: '390' }, data: { lastPaidMonth: '2026-08', firstEnrolled: new Date('2018-01-01T00:00:00Z') } });
+    await raiseDuplicateCover(app().db.prisma, { personIds: [p.id], source: 'import', at: app().clock.now() });
+    const item = await app().db.prisma.workItem.findFirstOrThrow({ where: { personId: p.id } });
     const w = await staff('530102');
 
     const zh = await w.get('/console/worklists?kind=DUPLICATE_COVER');
@@ -59,7 +50,7 @@ describe('worklist console', () => {
     expect(stale.text).toContain('Someone changed this entry');
     const closed = await w.post(`/console/worklists/${item.id}/close`, { version: '0', outcome: 'SCHEME_KEPT', keep: '390', note: '' });
     expect(closed.status).toBe(303);
-    expect(await app.db.prisma.workItem.findUniqueOrThrow({ where: { id: item.id } })).toMatchObject({ status: 'DONE', outcome: 'SCHEME_KEPT', details: { closure: { keep: '390' } } });
+    expect(await app().db.prisma.workItem.findUniqueOrThrow({ where: { id: item.id } })).toMatchObject({ status: 'DONE', outcome: 'SCHEME_KEPT', details: { closure: { keep: '390' } } });
     const done = await w.get('/console/worklists?status=DONE&kind=DUPLICATE_COVER&done=closed&lang=en');
     expect(done.text).toContain('The entry was closed.');
     expect(done.text).toContain('kept 390 Urban-rural resident basic medical insurance');
@@ -69,12 +60,12 @@ describe('worklist console', () => {
     const county = '530102';
     const legacyNumber = `${county}6${Math.floor(Math.random() * 10)}0315${String(Math.floor(Math.random() * 900) + 100)}`;
     const base = { name: '孙样例', regionCode: county, birthDate: new Date(`19${legacyNumber.slice(6, 8)}-03-15T00:00:00Z`) };
-    const legacy = await app.db.prisma.person.create({ data: { ...base, idNumber: legacyNumber } });
-    const current = await app.db.prisma.person.create({ data: { ...base, idNumber: normaliseIdNumber(legacyNumber) } });
+    const legacy = await app().db.prisma.person.create({ data: { ...base, idNumber: legacyNumber } });
+    const current = await app().db.prisma.person.create({ data: { ...base, idNumber: normaliseIdNumber(legacyNumber) } });
     const w = await staff(county, 'REVIEWER');
     const opened = await w.post('/console/merge-requests', { keepIdNumber: current.idNumber, mergeIdNumber: legacyNumber });
     expect(opened.status).toBe(303);
-    const cr = await app.db.prisma.changeRequest.findFirstOrThrow({ where: { kind: 'MERGE', personId: legacy.id } });
+    const cr = await app().db.prisma.changeRequest.findFirstOrThrow({ where: { kind: 'MERGE', personId: legacy.id } });
     expect(opened.headers.location).toBe(`/console/requests/${cr.id}`);
     const reviewer = await staff('530100', 'REVIEWER');
     const page = await reviewer.get(`/console/requests/${cr.id}?lang=en`);

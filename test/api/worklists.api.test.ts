@@ -2,29 +2,19 @@ import { Readable } from 'node:stream';
 import request from 'supertest';
 import { importRegistry } from '../../src/domain/registry-import';
 import { ENROLMENT_COLUMNS, PERSON_COLUMNS } from '../../src/domain/registry-import/formats';
-import { staffRouters } from '../../src/app/staff-routers';
-import { seedRegions } from '../../src/domain/registry/region.service';
 import { raiseDuplicateCover, rescanDuplicateCover } from '../../src/domain/worklists/duplicate-cover';
 import { addWorkItem } from '../../src/domain/worklists/work-items';
 import type { Locale } from '../../src/lib/i18n';
 import { ChatClient, createPerson, newIdNumber } from '../helpers/chat-fixtures';
 import { addPerson, newTownship } from '../helpers/community-fixtures';
 import { signedInStaff } from '../helpers/staff-fixtures';
-import { createTestApp, type TestApp } from '../helpers/test-app';
+import { useStaffApp } from '../helpers/staff-app';
 
 /** Duplicate cover on the worklist (issue 17): raised once, worked by the region's staff, closed with the scheme kept; the resident is told. */
-let app: TestApp;
+const app = useStaffApp();
 
-beforeAll(async () => {
-  app = await createTestApp({}, { extraRouters: staffRouters() });
-  await seedRegions(app.db.prisma);
-}, 120_000);
-afterAll(async () => {
-  await app?.close();
-});
-
-const prisma = () => app.db.prisma;
-const http = () => request(app.app);
+const prisma = () => app().db.prisma;
+const http = () => request(app().app);
 const itemsOf = (personId: string) => prisma().workItem.findMany({ where: { personId }, orderBy: { dedupeKey: 'asc' } });
 const auditOf = (targetId: string, action: string) => prisma().auditEvent.findMany({ where: { targetId, action }, orderBy: { id: 'asc' } });
 
@@ -46,9 +36,9 @@ describe('duplicate cover items', () => {
     await prisma().enrolment.updateMany({ where: { personId: p.id, insuranceType: '390' }, data: { lastPaidMonth: '2026-09', firstEnrolled: new Date('2019-01-01T00:00:00Z') } });
     const single = await addPerson(prisma(), { region: newTownship('530102'), paying: ['390', '170'] });
 
-    expect(await raiseDuplicateCover(prisma(), { personIds: [p.id, single.id], source: 'import', at: app.clock.now() })).toBe(2);
-    expect(await raiseDuplicateCover(prisma(), { personIds: [p.id, single.id], source: 'import', at: app.clock.now() })).toBe(0);
-    await rescanDuplicateCover(prisma(), { source: 'cli', at: app.clock.now() });
+    expect(await raiseDuplicateCover(prisma(), { personIds: [p.id, single.id], source: 'import', at: app().clock.now() })).toBe(2);
+    expect(await raiseDuplicateCover(prisma(), { personIds: [p.id, single.id], source: 'import', at: app().clock.now() })).toBe(0);
+    await rescanDuplicateCover(prisma(), { source: 'cli', at: app().clock.now() });
 
     const items = await itemsOf(p.id);
     expect(items.map((i) => [i.kind, i.status, i.dedupeKey, i.regionCode])).toEqual([
@@ -82,12 +72,12 @@ describe('duplicate cover items', () => {
   it('are closed by the region’s staff with the scheme to keep, checking the version; outside the region they are 404', async () => {
     const county = '530102';
     const p = await addPerson(prisma(), { region: newTownship(county), paying: ['310', '390'] });
-    await raiseDuplicateCover(prisma(), { personIds: [p.id], source: 'import', at: app.clock.now() });
+    await raiseDuplicateCover(prisma(), { personIds: [p.id], source: 'import', at: app().clock.now() });
     const [row] = await itemsOf(p.id);
-    const worker = await signedInStaff(app, 'COMMUNITY_WORKER', county);
-    const prefecture = await signedInStaff(app, 'REVIEWER', '530100');
-    const otherCounty = await signedInStaff(app, 'COMMUNITY_WORKER', '530103');
-    const agent = await signedInStaff(app, 'AGENT', county);
+    const worker = await signedInStaff(app(), 'COMMUNITY_WORKER', county);
+    const prefecture = await signedInStaff(app(), 'REVIEWER', '530100');
+    const otherCounty = await signedInStaff(app(), 'COMMUNITY_WORKER', '530103');
+    const agent = await signedInStaff(app(), 'AGENT', county);
 
     const listed = async (auth: Record<string, string>) => {
       const ids: string[] = [];
@@ -136,7 +126,7 @@ describe('duplicate cover items', () => {
     // Closed entries are listed under DONE, not OPEN; a raised fact is not raised again.
     const doneList = await http().get('/api/worklists').query({ status: 'DONE', kind: 'DUPLICATE_COVER', limit: 200 }).set(worker.auth).expect(200);
     expect((doneList.body.items as Item[]).map((i) => i.id)).toContain(row!.id);
-    expect(await raiseDuplicateCover(prisma(), { personIds: [p.id], source: 'import', at: app.clock.now() })).toBe(0);
+    expect(await raiseDuplicateCover(prisma(), { personIds: [p.id], source: 'import', at: app().clock.now() })).toBe(0);
   });
 
   it('are listed in the OpenAPI document', async () => {
@@ -153,9 +143,9 @@ describe('the resident is told in chat', () => {
     const p = await createPerson(prisma(), { county: '530102' });
     await prisma().enrolment.createMany({ data: [{ personId: p.id, insuranceType: '310', status: 'PAYING', regionCode: '530102' }] });
     await prisma().enrolment.updateMany({ where: { personId: p.id, insuranceType: '390' }, data: { status: 'PAYING', lastPaidMonth: '2026-10' } });
-    await raiseDuplicateCover(prisma(), { personIds: [p.id], source: 'import', at: app.clock.now() });
+    await raiseDuplicateCover(prisma(), { personIds: [p.id], source: 'import', at: app().clock.now() });
 
-    const c = await ChatClient.start(app.app);
+    const c = await ChatClient.start(app().app);
     if (lng === 'en') await c.send('2');
     await c.send('1');
     await c.send(p.idNumber);
@@ -163,7 +153,7 @@ describe('the resident is told in chat', () => {
     await c.send(p.phone!.slice(-4));
     const status = (await c.send('1')).map((r) => r.text).join('\n');
     expect(status).toMatch(told);
-    expect(status).toContain(app.i18n.t('status.showingStatus.advice_DUPLICATE_MEDICAL', { lng }));
+    expect(status).toContain(app().i18n.t('status.showingStatus.advice_DUPLICATE_MEDICAL', { lng }));
     expect(status).not.toContain(p.idNumber);
   });
 });

@@ -6,6 +6,7 @@ import type { DbClient } from '../../db/db-client';
 import type { Prisma, WorkItemKind, WorkItemStatus } from '../../generated/prisma/client';
 import { maskIdNumberForStaff, maskName } from '../codes/masking';
 import { isWithinRegion, regionRange } from '../codes/region-scope';
+import { afterCursor, CREATED_ORDER, pageOf } from '../paging';
 import { refuse, type Refusal } from '../refusal';
 import { recordAudit } from '../staff/audit.service';
 import type { StaffPrincipal } from '../staff/staff.service';
@@ -89,12 +90,8 @@ export interface ListWorkItemsQuery {
 export async function listWorkItems(db: DbClient, q: ListWorkItemsQuery, ctx: WorkContext): Promise<{ items: WorkItemView[]; nextCursor: string | null }> {
   const limit = q.limit ?? 50;
   const status = q.status ?? 'OPEN';
-  const where: Prisma.WorkItemWhereInput = { regionCode: regionRange(ctx.staff.regionCode), ...(status === 'ALL' ? {} : { status }), ...(q.kind ? { kind: q.kind } : {}) };
-  const [at, id] = q.cursor?.split('|') ?? [];
-  if (at && id) where.OR = [{ createdAt: { gt: new Date(at) } }, { createdAt: new Date(at), id: { gt: id } }];
-  const rows = await db.workItem.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: limit + 1 });
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
+  const where: Prisma.WorkItemWhereInput = { regionCode: regionRange(ctx.staff.regionCode), ...(status === 'ALL' ? {} : { status }), ...(q.kind ? { kind: q.kind } : {}), ...afterCursor(q.cursor) };
+  const { page, nextCursor } = pageOf(await db.workItem.findMany({ where, orderBy: CREATED_ORDER, take: limit + 1 }), limit);
   await recordAudit(db, {
     actorType: 'STAFF',
     actorId: ctx.staff.id,
@@ -105,7 +102,7 @@ export async function listWorkItems(db: DbClient, q: ListWorkItemsQuery, ctx: Wo
     at: ctx.now,
     details: { kind: q.kind ?? null, status, count: page.length },
   });
-  return { items: await toViews(db, page), nextCursor: rows.length > limit && last ? `${last.createdAt.toISOString()}|${last.id}` : null };
+  return { items: await toViews(db, page), nextCursor };
 }
 
 export type WorkItemFailure = Refusal<'NOT_FOUND' | 'ALREADY_CLOSED' | 'VERSION_CONFLICT' | 'VALIDATION_FAILED'>;
