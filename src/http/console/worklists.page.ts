@@ -23,7 +23,7 @@ const insurance = (ctx: PageContext, type: string) => `${type} ${ctx.t(`referenc
 
 /** A period as the office reads it: from the first enrolment to the last month paid. */
 const period = (ctx: PageContext, s: Pick<Scheme, 'firstEnrolled' | 'lastPaidMonth'>) =>
-  ctx.t('worklists.period', { from: s.firstEnrolled ?? '?', to: s.lastPaidMonth ?? '?' });
+  s.firstEnrolled || s.lastPaidMonth ? ctx.t('worklists.period', { from: s.firstEnrolled ?? '…', to: s.lastPaidMonth ?? '…' }) : ctx.t('console.request.none');
 
 /** What the entry is about, in one line: the two schemes and the suggested keep, or the event. */
 function summary(ctx: PageContext, i: WorkItemView): string {
