@@ -3,6 +3,8 @@ import request from 'supertest';
 import { normaliseIdNumber } from '../../src/domain/codes/id-number';
 import { findMergeCandidates, openMergeCandidates } from '../../src/domain/review/merge-request';
 import { recordAudit } from '../../src/domain/staff/audit.service';
+import { mergePersons } from '../../src/domain/registry/person-merge';
+import { ChatClient, newIdNumber } from '../helpers/chat-fixtures';
 import { bindWechat } from '../helpers/community-fixtures';
 import { signedInStaff } from '../helpers/staff-fixtures';
 import { useStaffApp } from '../helpers/staff-app';
@@ -101,5 +103,24 @@ describe('merge requests', () => {
     await http().post(`/api/review/requests/${opened.body.id}/reject`).set(reviewer.auth).send({ version: 0, reason: '不是同一人' }).expect(200);
     expect((await prisma().person.findUniqueOrThrow({ where: { id: legacy.id } })).mergedIntoId).toBeNull();
     expect(await prisma().enrolment.count({ where: { personId: legacy.id } })).toBe(2);
+  });
+
+  it('a resident who verifies with the number merged away is bound to the record kept', async () => {
+    const wrong = newIdNumber('530102', '19720101');
+    const right = newIdNumber('530102', '19720101');
+    const base = { name: '吴样例', birthDate: new Date('1972-01-01T00:00:00Z'), regionCode: '530102' };
+    const merged = await prisma().person.create({ data: { ...base, idNumber: wrong, phone: '13900002222' } });
+    const kept = await prisma().person.create({ data: { ...base, idNumber: right } });
+    expect(await findMergeCandidates(prisma())).toEqual(expect.arrayContaining([expect.objectContaining({ reason: 'CORRECTED_NUMBER' })]));
+    const r = await prisma().$transaction((tx) => mergePersons(tx, { survivorId: kept.id, mergedId: merged.id }, { actorType: 'SYSTEM', actorId: null, source: 'cli', at: app().clock.now() }));
+    expect(r).toMatchObject({ ok: true, filled: ['phone'] });
+
+    const c = await ChatClient.start(app().app);
+    await c.send('1');
+    await c.send(wrong);
+    await c.send('吴样例');
+    await c.send('2222');
+    const bound = await prisma().conversation.findFirstOrThrow({ where: { personId: { in: [kept.id, merged.id] } } });
+    expect(bound.personId).toBe(kept.id);
   });
 });
