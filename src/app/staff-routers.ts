@@ -14,8 +14,10 @@ import { createSegmentsRouter } from '../http/segments.router';
 import { createSmsInboundRouter } from '../http/sms-inbound.router';
 import { createVisitListsRouter } from '../http/visit-lists.router';
 import { createVisitRequestsRouter } from '../http/visit-requests.router';
+import { createWorklistsRouter } from '../http/worklists.router';
+import { createWorklistsConsoleRouter } from '../http/console/worklists.router';
 
 /** The staff API routers (auth, persons, review queue) and the staff console, mounted after the chat API. */
 export function staffRouters(): ((deps: AppDeps, registry: OpenAPIRegistry) => Router)[] {
-  return [createAuthRouter, createPersonsRouter, createReviewRouter, createProgressRouter, createProgressConsoleRouter, createConsoleRouter, createAuditConsoleRouter, createVisitRequestsRouter, createSegmentsRouter, createCampaignsRouter, createSmsInboundRouter, createVisitListsRouter, createCommunityConsoleRouter];
+  return [createAuthRouter, createPersonsRouter, createReviewRouter, createProgressRouter, createProgressConsoleRouter, createConsoleRouter, createAuditConsoleRouter, createVisitRequestsRouter, createSegmentsRouter, createCampaignsRouter, createSmsInboundRouter, createVisitListsRouter, createCommunityConsoleRouter, createWorklistsRouter, createWorklistsConsoleRouter];
 }

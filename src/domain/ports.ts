@@ -55,6 +55,8 @@ export type StatusAdvice =
   | 'MISSING_PENSION'
   | 'DUPLICATE_MEDICAL'
   | 'DUPLICATE_PENSION'
+  /** An open duplicate-cover worklist entry: staff will be in touch (issue 17). */
+  | 'DUPLICATE_COVER_FOLLOW_UP'
   | 'SUSPENDED_PAYMENT'
   | 'LAPSED_PAYMENT'
   | 'CONFIRM_DETAILS';

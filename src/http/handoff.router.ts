@@ -6,7 +6,7 @@ import type { HandoffBus } from '../domain/handoff/handoff-bus';
 import { isWithinRegion } from '../domain/codes/region-scope';
 import { isLocale } from '../lib/i18n';
 import type { AppDeps } from './create-app';
-import { HttpError, httpErrorOf, parseOr400 } from './http-error';
+import { httpErrorOf, parseOr400, versionOf } from './http-error';
 import { errorResponses, type OpenAPIRegistry } from './openapi';
 import { requirePermission, requireStaff, staffOf } from './staff-auth';
 
@@ -56,16 +56,6 @@ const Detail = Item.extend({
 const Reply = z.object({ id: z.string().optional(), text: z.string(), options: z.array(z.object({ value: z.string(), label: z.string() })).optional() });
 const TurnResponse = z.object({ replies: z.array(Reply).openapi({ description: 'What the resident was sent' }) }).openapi('HandoffTurn');
 
-function versionOf(req: Request, body: { version?: number | undefined }): number {
-  const header = req.get('if-match');
-  if (header !== undefined) {
-    const m = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
-    if (!m?.[1]) throw new HttpError(400, 'VALIDATION_FAILED', 'If-Match must be the version number, e.g. "3".');
-    return Number(m[1]);
-  }
-  if (body.version === undefined) throw new HttpError(428, 'VERSION_REQUIRED', 'Send the version you saw: If-Match: "<version>" or "version" in the body.');
-  return body.version;
-}
 
 /** Server-sent events of the handoff signals of the signed-in staff member's area, until the client goes. */
 export function streamHandoffSignals(req: Request, res: Response, bus: HandoffBus): void {

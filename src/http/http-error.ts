@@ -49,6 +49,7 @@ const STATUS_OF_REFUSAL: Record<string, number> = {
   FORCE_REQUIRED: 409,
   ALREADY_TAKEN: 409,
   ALREADY_CLOSED: 409,
+  ALREADY_MERGED: 409,
   CLOSED: 409,
   NOT_VERIFIED: 409,
   USERNAME_TAKEN: 409,
@@ -60,4 +61,16 @@ const STATUS_OF_REFUSAL: Record<string, number> = {
 /** The HTTP error for a domain refusal; `message` is used when the refusal carries none. */
 export function httpErrorOf(r: Pick<Refusal, 'code' | 'message' | 'details'>, message?: string): HttpError {
   return new HttpError(STATUS_OF_REFUSAL[r.code] ?? 400, r.code, r.message ?? message ?? r.code, r.details);
+}
+
+/** The version a staff member saw: If-Match: "<version>" or "version" in the body (428 without either). */
+export function versionOf(req: { get(name: string): string | undefined }, body: { version?: number | undefined }): number {
+  const header = req.get('if-match');
+  if (header !== undefined) {
+    const m = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
+    if (!m?.[1]) throw new HttpError(400, 'VALIDATION_FAILED', 'If-Match must be the version number, e.g. "3".');
+    return Number(m[1]);
+  }
+  if (body.version === undefined) throw new HttpError(428, 'VERSION_REQUIRED', 'Send the version you saw: If-Match: "<version>" or "version" in the body.');
+  return body.version;
 }

@@ -116,6 +116,20 @@ const Check = z
     params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   })
   .openapi('ReviewCheck');
+const MergeSideSchema = z.object({
+  id: z.string(),
+  idNumber: z.string(),
+  name: z.string(),
+  sex: z.string().nullable(),
+  birthDate: z.string().nullable(),
+  regionCode: z.string().nullable(),
+  registrationStatus: z.string(),
+  mergedIntoId: z.string().nullable(),
+  enrolments: z.array(z.object({ insuranceType: z.string(), status: z.string(), firstEnrolled: z.string().nullable(), lastPaidMonth: z.string().nullable() })),
+});
+const MergeViewSchema = z
+  .object({ reason: z.string().openapi({ description: 'ID15_TO_18, CORRECTED_NUMBER or STAFF' }), survivor: MergeSideSchema.nullable(), merged: MergeSideSchema.nullable() })
+  .openapi('MergeView');
 const ReviewDetail = ReviewItem.extend({
   revealed: z.boolean(),
   person: z
@@ -166,6 +180,7 @@ const ReviewDetail = ReviewItem.extend({
     answer: z.boolean(),
     needsForce: z.boolean(),
   }),
+  merge: MergeViewSchema.nullable().openapi({ description: 'MERGE requests: both persons side by side with their enrolments' }),
 }).openapi('ReviewDetail');
 const DecisionResponse = z
   .object({ request: ReviewItem, result: z.record(z.string(), z.unknown()) })

@@ -681,7 +681,7 @@ describe('GET /api/review/stats', () => {
       open: 3,
       overdue: 1,
       byStatus: { PENDING: 2, NEEDS_INFO: 1, APPROVED: 1, REJECTED: 0 },
-      byKind: { FIELD_CHANGE: 3, NEW_PERSON: 1 },
+      byKind: { FIELD_CHANGE: 3, NEW_PERSON: 1, MERGE: 0 },
       byPrefecture: [{ region: { code: '532300', name: '楚雄彝族自治州' }, total: 4, open: 3, overdue: 1, decided: 1 }],
     });
     const longer = await http().get('/api/review/stats?days=120').set(chuxiong.auth).expect(200);

@@ -63,6 +63,7 @@ describe('permission policy', () => {
     'assisted.run': ['ADMIN', 'REVIEWER', 'AGENT'],
     'audit.search': ['ADMIN'],
     'community.work': ['ADMIN', 'COMMUNITY_WORKER'],
+    'worklist.work': ['ADMIN', 'REVIEWER', 'COMMUNITY_WORKER'],
   };
 
   it.each(Object.entries(expected))('%s is held by exactly %j', (permission, roles) => {
@@ -74,7 +75,7 @@ describe('permission policy', () => {
   it('lists every permission it knows and nothing else', () => {
     expect([...PERMISSIONS].sort()).toEqual(Object.keys(expected).sort());
     expect(permissionsOf({ role: 'ADMIN' })).toEqual(PERMISSIONS);
-    expect(permissionsOf({ role: 'COMMUNITY_WORKER' })).toEqual(['person.view', 'review.view', 'progress.view', 'community.work']);
+    expect(permissionsOf({ role: 'COMMUNITY_WORKER' })).toEqual(['person.view', 'review.view', 'progress.view', 'community.work', 'worklist.work']);
   });
 
   it('refuses a permission that is not in the table', () => {

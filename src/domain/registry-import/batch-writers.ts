@@ -1,4 +1,5 @@
 import { flagsAfter, managingRegion } from '../registry/person-change';
+import { raiseDuplicateCover } from '../worklists/duplicate-cover';
 import { COMPUTED_FLAGS, computeFlags, sameFlags, type FlagEnrolmentInput, type FlagPersonInput } from '../registry/person-flags';
 import { type IdKeyMap } from './id-key-map';
 import { type Rejection } from './row-schema';
@@ -272,5 +273,7 @@ export async function writeEnrolments(
     if (!sameFlags(s.flags ?? [], flags)) flagChanges.push({ s, flags });
   }
   await writeFlags(tx, flagChanges, at);
+  // Duplicate cover goes on the staff worklist (issue 17): one item per person and scheme family.
+  await raiseDuplicateCover(tx, { personIds: [...touched], source: 'import', at: now });
   return { inserted: inserts.length, updated: updates.length, unchanged, rejects };
 }

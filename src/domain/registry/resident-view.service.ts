@@ -3,6 +3,7 @@ import { INSURANCE_TYPES, MEDICAL_TYPES, PENSION_TYPES } from '../codes/insuranc
 import { maskAddress, maskBirthDate, maskIdNumber, maskName, maskPhone } from '../codes/masking';
 import type { EnrolmentLine, EnrolmentStatusCode, EnrolmentStatusView, MaskedDetails, StatusAdvice } from '../ports';
 import { prefectureOf } from '../codes/region-scope';
+import { hasOpenDuplicateCover } from '../worklists/work-item.service';
 
 async function regionNames(db: DbClient, codes: (string | null | undefined)[]): Promise<Map<string, string>> {
   const wanted = [...new Set(codes.filter((c): c is string => Boolean(c)))];
@@ -79,6 +80,7 @@ export async function getEnrolmentStatusView(db: DbClient, personId: string, now
   if (having(MEDICAL_TYPES, ['PAYING']) > 1) advice.push('DUPLICATE_MEDICAL');
   if (pension === 0 && adult && !having(PENSION_TYPES, ['LAPSED'])) advice.push('MISSING_PENSION');
   if (pension > 1) advice.push('DUPLICATE_PENSION');
+  if (await hasOpenDuplicateCover(db, personId)) advice.push('DUPLICATE_COVER_FOLLOW_UP');
   if ([...statuses.values()].includes('SUSPENDED')) advice.push('SUSPENDED_PAYMENT');
   if ([...statuses.values()].includes('LAPSED')) advice.push('LAPSED_PAYMENT');
   if (person.registrationStatus !== 'CONFIRMED') advice.push('CONFIRM_DETAILS');

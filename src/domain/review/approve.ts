@@ -4,6 +4,8 @@ import { parseIdNumber } from '../codes/id-number';
 import { type NotificationPart } from '../notification/notification.service';
 import { checksAsJson, type FieldValue, hasSeverity, isLowRiskKind, isReviewField, needsFourEyes, REVIEW_FIELDS, runChecks, valuesOf } from './review-checks';
 import { applyPersonChange, isPersonField, type PersonChanges } from '../registry/person-change';
+import { mergePersons } from '../registry/person-merge';
+import { mergeTargets } from './merge-request';
 import { OPEN_STATUSES, type ReviewActor, type ReviewEnv, audit, fail } from './shared';
 import { Refusal, fieldsParam, mutate, notify, residentOf, save, settleRegistration, uniqueOrRefuse } from './decide';
 
@@ -76,7 +78,12 @@ export function approveRequest(env: ReviewEnv, actor: ReviewActor, id: string, o
     }
 
     let personId: string;
-    if (r.kind === 'NEW_PERSON') {
+    const merge = mergeTargets(r);
+    if (merge) {
+      const m = await mergePersons(tx, merge, { actorType: 'STAFF', actorId: actor.principal.id, source: actor.source, at: now, reference: r.reference });
+      if (!m.ok) throw new Refusal(fail('CHECKS_FAILED', 'The two persons can no longer be merged.', { checks: [{ code: m.code, severity: 'error' }] }));
+      personId = merge.survivorId;
+    } else if (r.kind === 'NEW_PERSON') {
       const proposed = valuesOf(r.proposedValues);
       const parsed = parseIdNumber(proposed.idNumber ?? '', { today: now });
       if (!parsed.ok) throw new Refusal(fail('CHECKS_FAILED', 'The ID number is not valid.'));
@@ -128,7 +135,7 @@ export function approveRequest(env: ReviewEnv, actor: ReviewActor, id: string, o
     }
 
     await save(tx, r, { status: 'APPROVED', decidedBy: actor.principal.id, decidedAt: now, decisionChecks: checksAsJson(checks), claimedBy: null, claimedAt: null, ...(r.kind === 'NEW_PERSON' ? { personId } : {}) });
-    const registrationStatus = r.kind === 'NEW_PERSON' ? 'UNREGISTERED' : await settleRegistration(tx, actor, r, personId, now, 'approved');
+    const registrationStatus = r.kind === 'FIELD_CHANGE' ? await settleRegistration(tx, actor, r, personId, now, 'approved') : (await tx.person.findUniqueOrThrow({ where: { id: personId }, select: { registrationStatus: true } })).registrationStatus;
     const parts: NotificationPart[] =
       r.kind === 'NEW_PERSON'
         ? [{ key: 'review.notify.approvedNewPerson', params: { reference: r.reference } }]

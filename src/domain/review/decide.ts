@@ -134,6 +134,8 @@ export async function uniqueOrRefuse<T>(write: () => Promise<T>): Promise<T> {
 /** Whom to tell about a request without a conversation: the person concerned, or who reported a new person. */
 export function residentOf(r: ChangeRequest): string | null {
   if (r.kind === 'FIELD_CHANGE') return r.personId;
+  // A merge is the offices' own housekeeping: nobody is told in chat.
+  if (r.kind === 'MERGE') return null;
   const reportedBy = valuesOf(r.currentValues).reportedBy;
   return reportedBy && /^[0-9a-f-]{36}$/i.test(reportedBy) ? reportedBy : r.personId;
 }

@@ -5,6 +5,7 @@ import { maskFieldForStaff } from '../registry/person-fields';
 import { isWithinRegion } from '../codes/region-scope';
 import { type FieldValue, hasSeverity, isReviewField, REVIEW_FIELDS, type ReviewCheck, runChecks, sameValue, storedChecks, valuesOf } from './review-checks';
 import { transcriptBeforeSubmission } from './request-transcript';
+import { mergeView } from './merge-request';
 import { foldViews } from '../staff/audit-fold';
 import { can, type StaffPrincipal } from '../staff/staff.service';
 import { type DiffRow, isOpenStatus, type ReviewActions, type ReviewActor, type ReviewDetail, type ReviewEnv, type ReviewFailure, audit, fail, permitted, regionNames, toItems, usernames } from './shared';
@@ -150,6 +151,7 @@ export async function getRequest(env: ReviewEnv, actor: ReviewActor, id: string,
       details: redactDeep(e.details ?? null),
     }))),
     actions: actionsFor(actor.principal, r, checks),
+    merge: await mergeView(db, r, reveal),
   };
   return { ok: true, detail };
 }

@@ -79,6 +79,8 @@ export function sameValue(a: FieldValue | undefined, b: FieldValue | undefined):
 
 /** Does the request need two reviewers? */
 export function needsFourEyes(r: Pick<ChangeRequest, 'kind' | 'fields'>): boolean {
+  // A merge folds one person into another: always two reviewers.
+  if (r.kind === 'MERGE') return true;
   return r.kind === 'FIELD_CHANGE' && r.fields.some((f) => (FOUR_EYES_FIELDS as readonly string[]).includes(f));
 }
 
@@ -119,7 +121,10 @@ export type CheckCode =
   | 'SUBMITTED_BY_YOU'
   | 'NEEDS_SECOND_APPROVAL'
   | 'AWAITING_SECOND_APPROVAL'
-  | 'FIRST_APPROVAL_BY_YOU';
+  | 'FIRST_APPROVAL_BY_YOU'
+  | 'ALREADY_MERGED'
+  | 'MERGE_NAME_DIFFERS'
+  | 'MERGE_ENROLMENT_OVERLAP';
 
 export interface ReviewCheck {
   code: CheckCode;
@@ -310,8 +315,22 @@ async function fieldChangeChecks(db: DbClient, r: CheckedRequest, person: Person
  * change would create, regions outside the reviewer's scope, four eyes. Reads only.
  */
 export async function runChecks(db: DbClient, r: CheckedRequest, person: Person | null, ctx: CheckContext): Promise<ReviewCheck[]> {
-  const own = r.kind === 'NEW_PERSON' ? await newPersonChecks(db, r, ctx) : await fieldChangeChecks(db, r, person, ctx);
+  const own = r.kind === 'NEW_PERSON' ? await newPersonChecks(db, r, ctx) : r.kind === 'MERGE' ? await mergeChecks(db, r) : await fieldChangeChecks(db, r, person, ctx);
   return [...reviewerChecks(r, ctx), ...own];
+}
+
+/** A merge: both persons still there and unmerged (error), a different name, enrolments of the same type on both. */
+async function mergeChecks(db: DbClient, r: CheckedRequest): Promise<ReviewCheck[]> {
+  const v = valuesOf(r.proposedValues);
+  const ids = [v.survivorId ?? '', v.mergedId ?? ''].filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+  const persons = ids.length === 2 ? await db.person.findMany({ where: { id: { in: ids } }, select: { id: true, name: true, mergedIntoId: true } }) : [];
+  if (persons.length !== 2) return [{ code: 'PERSON_MISSING', severity: 'error' }];
+  const out: ReviewCheck[] = [];
+  if (persons.some((p) => p.mergedIntoId)) out.push({ code: 'ALREADY_MERGED', severity: 'error' });
+  if (persons[0]?.name.trim() !== persons[1]?.name.trim()) out.push({ code: 'MERGE_NAME_DIFFERS', severity: 'warning', field: 'name' });
+  const types = await db.enrolment.groupBy({ by: ['insuranceType'], where: { personId: { in: ids } }, having: { insuranceType: { _count: { gt: 1 } } } });
+  if (types.length) out.push({ code: 'MERGE_ENROLMENT_OVERLAP', severity: 'warning', params: { types: types.map((t) => t.insuranceType).sort().join(',') } });
+  return out;
 }
 
 export const hasSeverity = (checks: readonly ReviewCheck[], s: CheckSeverity) => checks.some((c) => c.severity === s);

@@ -8,6 +8,7 @@ import { maskIdNumberForStaff, maskName, redactDeep } from '../codes/masking';
 import { isLowRiskKind, needsFourEyes, type ReviewCheck, valuesOf } from './review-checks';
 import { can, type Permission, type StaffPrincipal } from '../staff/staff.service';
 import { workingDaysBetween } from '../calendar/working-days';
+import type { MergeView } from './merge-request';
 
 /** The review queue's environment, results, views and the helpers every part shares (audit, permission, items). */
 
@@ -32,7 +33,7 @@ export interface ReviewActor {
 }
 
 export const CHANGE_REQUEST_STATUSES = ['PENDING', 'NEEDS_INFO', 'APPROVED', 'REJECTED'] as const satisfies readonly ChangeRequestStatus[];
-export const CHANGE_REQUEST_KINDS = ['FIELD_CHANGE', 'NEW_PERSON'] as const satisfies readonly ChangeRequestKind[];
+export const CHANGE_REQUEST_KINDS = ['FIELD_CHANGE', 'NEW_PERSON', 'MERGE'] as const satisfies readonly ChangeRequestKind[];
 export { OPEN_STATUSES, isOpenStatus } from '../vocabulary';
 
 /** Why a review action was refused (the staff API maps each to an HTTP status in one table). */
@@ -165,6 +166,8 @@ export interface ReviewDetail extends ReviewItem {
   conversation: { channel: string; messages: TranscriptLine[] } | null;
   history: HistoryEntry[];
   actions: ReviewActions;
+  /** MERGE requests: both persons side by side (issue 17); null for other kinds. */
+  merge: MergeView | null;
 }
 
 // ---------------------------------------------------------------- helpers
@@ -192,7 +195,7 @@ export async function regionNames(db: DbClient, codes: (string | null | undefine
 function subjectOf(r: RequestWithPerson): { name: string | null; idNumber: string | null } {
   // A NEW_PERSON request's person is the reporter until approval (then the created person): its subject is
   // always the reported person.
-  if (r.person && r.kind === 'FIELD_CHANGE') return { name: maskName(r.person.name), idNumber: maskIdNumberForStaff(r.person.idNumber) };
+  if (r.person && r.kind !== 'NEW_PERSON') return { name: maskName(r.person.name), idNumber: maskIdNumberForStaff(r.person.idNumber) };
   const proposed = valuesOf(r.proposedValues);
   const id = proposed.idNumber ?? r.subjectKey;
   return { name: proposed.name ? maskName(proposed.name) : null, idNumber: id ? maskIdNumberForStaff(id) : null };

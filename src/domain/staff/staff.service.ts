@@ -51,6 +51,8 @@ export const PERMISSION_POLICY = {
   'audit.search': ['ADMIN'],
   /** Community work (issue 15): visit requests, segments, campaigns, household-visit lists of their region. */
   'community.work': ['ADMIN', 'COMMUNITY_WORKER'],
+  /** Worklists (issue 17): see and close the region's entries (duplicate cover, deaths, moves); open merge requests. */
+  'worklist.work': ['ADMIN', 'REVIEWER', 'COMMUNITY_WORKER'],
 } as const satisfies Record<string, readonly StaffRole[]>;
 
 export type Permission = keyof typeof PERMISSION_POLICY;

@@ -95,7 +95,7 @@ export async function checkIdentity(
     const lockedUntil = await lockEndsAt(db, idHash, input.endpointKey, since, policy);
     return { next: 'LOCKED', ...(lockedUntil ? { lockedUntil } : {}) };
   }
-  const person = await db.person.findUnique({ where: { idNumber: input.idNumber }, select: { id: true, name: true, phone: true } });
+  const person = await personByIdNumber(db, input.idNumber);
   const matches = person ? namesMatch(person.name, input.name) : namesMatch(input.name, `${input.name}\u0000`);
   if (person && matches && !person.phone) return { next: 'NO_PHONE', personId: person.id };
   if (person && !matches && !person.phone) {
@@ -123,6 +123,14 @@ export async function checkIdentity(
   return { next: 'ASK_FACTOR', method: policy.method };
 }
 
+const VERIFY_COLUMNS = { id: true, name: true, phone: true, mergedIntoId: true } as const;
+
+/** The person an ID number names; a row merged into another (issue 17) answers as the row kept. */
+async function personByIdNumber(db: DbClient, idNumber: string) {
+  const p = await db.person.findUnique({ where: { idNumber }, select: VERIFY_COLUMNS });
+  return p?.mergedIntoId ? db.person.findUnique({ where: { id: p.mergedIntoId }, select: VERIFY_COLUMNS }) : p;
+}
+
 /**
  * Checks ID number, name and the second factor together; failures count towards the lockout by ID number and
  * by chat identity, serialised per both. Every mismatch must be answered after the same minimum time
@@ -140,7 +148,7 @@ export async function verifyFactor(
     const lockedUntil = await lockEndsAt(db, idHash, input.endpointKey, since, policy);
     return { ok: false, reason: 'LOCKED', ...(lockedUntil ? { lockedUntil } : {}) };
   }
-  const person = await db.person.findUnique({ where: { idNumber: input.idNumber }, select: { id: true, name: true, phone: true } });
+  const person = await personByIdNumber(db, input.idNumber);
   let ok = false;
   if (person) {
     const nameOk = namesMatch(person.name, input.name);

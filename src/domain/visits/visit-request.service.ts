@@ -1,4 +1,5 @@
 import type { DbClient } from '../../db/db-client';
+import { afterCursor, CREATED_ORDER, pageOf } from '../paging';
 import type { Prisma } from '../../generated/prisma/client';
 import { recordAudit } from '../staff/audit.service';
 import { maskAddress, maskIdNumberForStaff, maskName, redactSensitive } from '../codes/masking';
@@ -142,12 +143,8 @@ export async function listVisitRequests(
 ): Promise<{ requests: VisitRequestView[]; nextCursor: string | null }> {
   const limit = q.limit ?? 50;
   const status = q.status ?? 'OPEN';
-  const where: Prisma.VisitRequestWhereInput = { regionCode: regionRange(staff.regionCode), ...(status === 'ALL' ? {} : { status }) };
-  const [at, id] = q.cursor?.split('|') ?? [];
-  if (at && id) where.OR = [{ createdAt: { gt: new Date(at) } }, { createdAt: new Date(at), id: { gt: id } }];
-  const rows = await db.visitRequest.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: limit + 1 });
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
+  const where: Prisma.VisitRequestWhereInput = { regionCode: regionRange(staff.regionCode), ...(status === 'ALL' ? {} : { status }), ...afterCursor(q.cursor) };
+  const { page, nextCursor } = pageOf(await db.visitRequest.findMany({ where, orderBy: CREATED_ORDER, take: limit + 1 }), limit);
   await recordAudit(db, {
     actorType: 'STAFF',
     actorId: staff.id,
@@ -158,7 +155,7 @@ export async function listVisitRequests(
     at: ctx.now,
     details: { status, count: page.length, ids: page.map((r) => r.id) },
   });
-  return { requests: await toViews(db, page), nextCursor: rows.length > limit && last ? `${last.createdAt.toISOString()}|${last.id}` : null };
+  return { requests: await toViews(db, page), nextCursor };
 }
 
 export type VisitRequestFailure = { ok: false; code: 'NOT_FOUND' } | { ok: false; code: 'ALREADY_CLOSED' };

@@ -90,6 +90,7 @@ export function layout(ctx: PageContext, title: string, body: SafeHtml, opts: { 
     <a href="/console/progress">${t('progress.nav')}</a>
     <a href="/console/handoffs">${t('handoff.console.nav.handoffs')}</a>
     <a href="/console/assisted/new">${t('handoff.console.nav.assisted')}</a>
+    ${can(p, 'worklist.work') ? html`<a href="/console/worklists"${current(ctx.url.startsWith('/console/worklists'))}>${t('worklists.nav')}</a>` : ''}
     ${can(p, 'community.work') ? html`<a href="/console/segments"${current(inCommunity(ctx.url))}>${t('community.nav.work')}</a>` : ''}
     ${can(p, 'audit.search') ? html`<a href="/console/audit">${t('auditLog.nav')}</a>` : ''}
   </nav>

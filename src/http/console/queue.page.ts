@@ -70,6 +70,7 @@ ${v.stats.byPrefecture.length > 1
     { value: '', label: t('console.queue.kindAll') },
     { value: 'FIELD_CHANGE', label: t('console.kind.FIELD_CHANGE') },
     { value: 'NEW_PERSON', label: t('console.kind.NEW_PERSON') },
+    { value: 'MERGE', label: t('console.kind.MERGE') },
   ])}</div>
   <div><label for="f-region">${t('console.queue.region')}</label>
   ${select('region', f.region, [{ value: '', label: t('console.queue.regionAll') }, ...v.regions.map((r) => ({ value: r.code, label: `${l.region(r.code)} (${r.code})` }))])}</div>

@@ -4,6 +4,7 @@ import { chinaDueDate, chinaTime, csrfField, layout, notice, type PageContext } 
 import { auditTable } from './audit-table';
 import { html, type SafeHtml } from './html';
 import { ageText, labelsFor, reviewStatusOf } from './labels';
+import { mergeSection } from './worklists.page';
 
 export interface RequestView {
   detail: ReviewDetail;
@@ -153,7 +154,7 @@ ${status === 'FIRST_APPROVED'
     ? notice('info', t('reviewDesk.fourEyes.state', { who: d.firstApprovalBy, when: d.firstApprovalAt ? chinaTime(d.firstApprovalAt).slice(5) : '' }))
     : ''}
 <div class="cols">
-<div class="main-col">${facts}${diff}${checks}</div>
+<div class="main-col">${facts}${d.merge ? mergeSection(ctx, d.merge) : diff}${checks}</div>
 <div class="side-col">${decide}</div>
 </div>
 ${conversation}

@@ -1,13 +1,13 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { can } from '../../../domain/staff/staff.service';
+import { can, type Permission } from '../../../domain/staff/staff.service';
 import type { AppDeps } from '../../create-app';
 import { staffOf } from '../../staff-auth';
 import { consoleAuth } from '../console-auth';
 import { layout, notice, type PageContext } from '../console-layout';
 import { html } from '../html';
 
-/** What every community console page is built with: its context, an error page, and the signed-in, permitted handler. */
-export function communityKit(deps: AppDeps) {
+/** What every community (or other permission's) console page is built with: its context, an error page, and the signed-in, permitted handler. */
+export function communityKit(deps: AppDeps, permission: Permission = 'community.work') {
   const { signedIn, csrfOk } = consoleAuth(deps);
   const ctxOf = (req: Request, res: Response): PageContext => {
     const lng = (res.locals.lng as PageContext['lng'] | undefined) ?? deps.config.DEFAULT_LOCALE;
@@ -25,7 +25,7 @@ export function communityKit(deps: AppDeps) {
     signedIn,
     async (req, res) => {
       try {
-        if (!can(staffOf(req), 'community.work')) return errorPage(req, res, 403, ctxOf(req, res).t('console.error.FORBIDDEN'));
+        if (!can(staffOf(req), permission)) return errorPage(req, res, 403, ctxOf(req, res).t('console.error.FORBIDDEN'));
         if (post && !csrfOk(req, res, Buffer.isBuffer(req.body) ? req.get('x-csrf-token') : undefined)) return errorPage(req, res, 403, ctxOf(req, res).t('console.error.CSRF'));
         res.setHeader('Cache-Control', 'no-store');
         await fn(req, res);

@@ -1,0 +1,81 @@
+// One person under two numbers (issue 17): an approved MERGE request folds one person row into another. The
+// survivor keeps its row and gains what pointed at the other; the merged row stays (never deleted) with
+// mergedIntoId, its audit trail and whatever could not move (an enrolment of a type the survivor already has).
+import type { DbClient } from '../../db/db-client';
+import type { Person } from '../../generated/prisma/client';
+import { recordAudit } from '../staff/audit.service';
+import { raiseDuplicateCover } from '../worklists/duplicate-cover';
+import { applyPersonChange, flagsAfter, type PersonChanges, type PersonChangeActor } from './person-change';
+import { knownRegionFrom } from './person-flags';
+
+/** Survivor fields filled from the merged row when the survivor has none (contact and residence). */
+const FILL_FIELDS = ['phone', 'residenceRegion', 'residenceAddress', 'hukouAddress', 'ethnicity', 'householdId'] as const;
+
+/**
+ * What points at a person and moves to the survivor: table and the statement's extra condition. Rows that a
+ * unique key ties to one person per something (an enrolment type, a campaign) move only when the survivor has
+ * none; change requests move except the merge request itself.
+ */
+const REPOINT: readonly { table: string; unique?: string; extra?: string }[] = [
+  { table: 'enrolment', unique: 'insurance_type' },
+  { table: 'employment_report' },
+  { table: 'change_request', extra: `kind <> 'MERGE'` },
+  { table: 'conversation' },
+  { table: 'handoff_request' },
+  { table: 'visit_request' },
+  { table: 'visit_list_entry' },
+  { table: 'campaign_recipient', unique: 'campaign_id' },
+  { table: 'work_item' },
+  { table: 'notice_acknowledgement' },
+];
+
+export type MergeResult = { ok: true; moved: Record<string, number>; filled: string[]; keptOnMerged: string[] } | { ok: false; code: 'PERSON_MISSING' | 'ALREADY_MERGED' | 'SAME_PERSON' };
+
+/**
+ * Merges `mergedId` into `survivorId` in the caller's transaction: locks both rows, re-points what belongs to
+ * the person, fills the survivor's empty contact fields through the one person writer, re-derives the
+ * survivor's cover flags and worklist, marks the merged row, and audits `person.merge` on both persons.
+ */
+export async function mergePersons(tx: DbClient, ids: { survivorId: string; mergedId: string }, actor: PersonChangeActor & { reference?: string }): Promise<MergeResult> {
+  const { survivorId, mergedId } = ids;
+  if (survivorId === mergedId) return { ok: false, code: 'SAME_PERSON' };
+  await tx.$queryRaw`SELECT id FROM person WHERE id IN (${survivorId}::uuid, ${mergedId}::uuid) ORDER BY id FOR UPDATE`;
+  const [survivor, merged] = await Promise.all([tx.person.findUnique({ where: { id: survivorId } }), tx.person.findUnique({ where: { id: mergedId } })]);
+  if (!survivor || !merged) return { ok: false, code: 'PERSON_MISSING' };
+  if (survivor.mergedIntoId || merged.mergedIntoId) return { ok: false, code: 'ALREADY_MERGED' };
+
+  const keptOnMerged = (
+    await tx.enrolment.findMany({ where: { personId: mergedId, insuranceType: { in: (await tx.enrolment.findMany({ where: { personId: survivorId }, select: { insuranceType: true } })).map((e) => e.insuranceType) } }, select: { insuranceType: true } })
+  ).map((e) => e.insuranceType);
+  const moved: Record<string, number> = {};
+  for (const r of REPOINT) {
+    const unique = r.unique ? ` AND ${r.unique} NOT IN (SELECT ${r.unique} FROM ${r.table} WHERE person_id = $1::uuid)` : '';
+    const extra = r.extra ? ` AND ${r.extra}` : '';
+    moved[r.table] = await tx.$executeRawUnsafe(`UPDATE ${r.table} SET person_id = $1::uuid WHERE person_id = $2::uuid${unique}${extra}`, survivorId, mergedId);
+  }
+  moved.do_not_contact = await tx.$executeRawUnsafe(
+    `INSERT INTO do_not_contact (person_id, reason, set_by, set_at) SELECT $1::uuid, reason, set_by, set_at FROM do_not_contact WHERE person_id = $2::uuid ON CONFLICT DO NOTHING`,
+    survivorId,
+    mergedId,
+  );
+
+  const fill: PersonChanges = {};
+  for (const f of FILL_FIELDS) if (survivor[f] == null && merged[f] != null) fill[f] = merged[f];
+  const details = { survivorId, mergedId, reference: actor.reference ?? null, moved, keptOnMerged };
+  await applyPersonChange(tx, survivor, fill, { ...actor, details: () => ({ merge: details }) });
+  await refreshCoverFlags(tx, survivorId, actor.at);
+  await raiseDuplicateCover(tx, { personIds: [survivorId], source: 'merge', at: actor.at });
+  await tx.person.update({ where: { id: mergedId }, data: { mergedIntoId: survivorId, mergedAt: actor.at, version: { increment: 1 }, updatedAt: actor.at } });
+  for (const targetId of [survivorId, mergedId]) {
+    await recordAudit(tx, { actorType: actor.actorType, actorId: actor.actorId, source: actor.source, action: 'person.merge', targetType: 'person', targetId, at: actor.at, details: { ...details, filled: Object.keys(fill) } });
+  }
+  return { ok: true, moved, filled: Object.keys(fill), keptOnMerged };
+}
+
+/** The survivor's enrolment-dependent flags (duplicate cover) after enrolments moved to it. */
+async function refreshCoverFlags(tx: DbClient, personId: string, at: Date): Promise<void> {
+  const p: Person = await tx.person.findUniqueOrThrow({ where: { id: personId } });
+  const enrolments = await tx.enrolment.findMany({ where: { personId }, select: { insuranceType: true, status: true } });
+  const flags = flagsAfter(p.flags, p, ['DUPLICATE_MEDICAL', 'DUPLICATE_PENSION'], enrolments, knownRegionFrom(new Set()));
+  if (flags.join() !== p.flags.join()) await tx.person.update({ where: { id: personId }, data: { flags, updatedAt: at } });
+}

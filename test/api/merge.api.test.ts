@@ -1,0 +1,126 @@
+import { randomInt } from 'node:crypto';
+import request from 'supertest';
+import { normaliseIdNumber } from '../../src/domain/codes/id-number';
+import { findMergeCandidates, openMergeCandidates } from '../../src/domain/review/merge-request';
+import { recordAudit } from '../../src/domain/staff/audit.service';
+import { mergePersons } from '../../src/domain/registry/person-merge';
+import { ChatClient, newIdNumber } from '../helpers/chat-fixtures';
+import { bindWechat } from '../helpers/community-fixtures';
+import { signedInStaff } from '../helpers/staff-fixtures';
+import { useStaffApp } from '../helpers/staff-app';
+
+/** One person under two numbers (issue 17): found by the scan or opened by staff, decided by two reviewers, both histories kept. */
+const app = useStaffApp();
+
+const prisma = () => app().db.prisma;
+const http = () => request(app().app);
+
+/** A legacy 15-digit row and its 18-digit twin in a county: the legacy one has the phone, a report, a chat, an old audit trail. */
+async function twins(county = '530102') {
+  const legacyNumber = `${county}${String(randomInt(40, 79))}0${randomInt(1, 9)}1${randomInt(0, 9)}${String(randomInt(100, 999))}`;
+  const birthDate = new Date(`19${legacyNumber.slice(6, 8)}-${legacyNumber.slice(8, 10)}-${legacyNumber.slice(10, 12)}T00:00:00Z`);
+  const base = { name: '钱样例', birthDate, hukouRegion: county, regionCode: county, residenceRegion: county };
+  const legacy = await prisma().person.create({
+    data: { ...base, idNumber: legacyNumber, phone: '13900001111', enrolments: { create: [{ insuranceType: '390', status: 'PAYING', regionCode: county }, { insuranceType: '170', status: 'PAYING', regionCode: county }] } },
+  });
+  const current = await prisma().person.create({
+    data: { ...base, idNumber: normaliseIdNumber(legacyNumber), registrationStatus: 'CONFIRMED', enrolments: { create: [{ insuranceType: '310', status: 'PAYING', regionCode: county }, { insuranceType: '170', status: 'TERMINATED', regionCode: county }] } },
+  });
+  await prisma().employmentReport.create({ data: { personId: legacy.id, status: 'EMPLOYED', effectiveDate: new Date('2026-01-01T00:00:00Z'), channel: 'web' } });
+  const chat = await bindWechat(prisma(), legacy.id);
+  await recordAudit(prisma(), { actorType: 'IMPORT', source: 'import', action: 'person.update', targetType: 'person', targetId: legacy.id, details: { note: 'legacy history' } });
+  return { legacy, current, chat };
+}
+
+const approve = (id: string, auth: Record<string, string>, version: number) => http().post(`/api/review/requests/${id}/approve`).set(auth).send({ version });
+
+describe('merge requests', () => {
+  it('the scan opens one for a 15-digit number and its 18-digit form; two reviewers approve; both rows, histories and audit are kept', async () => {
+    const { legacy, current, chat } = await twins();
+    expect(await findMergeCandidates(prisma())).toEqual(expect.arrayContaining([{ survivorId: current.id, mergedId: legacy.id, reason: 'ID15_TO_18' }]));
+    const first = await openMergeCandidates(prisma(), { source: 'cli', now: app().clock.now() });
+    expect(first.opened).toBeGreaterThanOrEqual(1);
+    const again = await openMergeCandidates(prisma(), { source: 'cli', now: app().clock.now() });
+    expect(again.opened).toBe(0);
+    const cr = await prisma().changeRequest.findFirstOrThrow({ where: { kind: 'MERGE', personId: legacy.id } });
+
+    const one = await signedInStaff(app(), 'REVIEWER', '530100');
+    const two = await signedInStaff(app(), 'REVIEWER', '530102');
+    const detail = await http().get(`/api/review/requests/${cr.id}`).set(one.auth).expect(200);
+    expect(detail.body).toMatchObject({ kind: 'MERGE', needsFourEyes: true, merge: { reason: 'ID15_TO_18', survivor: { id: current.id }, merged: { id: legacy.id } } });
+    expect(detail.body.merge.merged.enrolments.map((e: { insuranceType: string }) => e.insuranceType)).toEqual(['170', '390']);
+    expect(detail.body.merge.survivor.idNumber).not.toBe(current.idNumber);
+    expect(detail.body.checks.map((c: { code: string }) => c.code)).toEqual(expect.arrayContaining(['NEEDS_SECOND_APPROVAL', 'MERGE_ENROLMENT_OVERLAP']));
+
+    expect((await approve(cr.id, one.auth, 0).expect(200)).body.result).toEqual({ outcome: 'FIRST_APPROVAL' });
+    expect((await approve(cr.id, one.auth, 1).expect(403)).body.error.code).toBe('SAME_REVIEWER');
+    expect((await prisma().person.findUniqueOrThrow({ where: { id: legacy.id } })).mergedIntoId).toBeNull();
+    const done = await approve(cr.id, two.auth, 1).expect(200);
+    expect(done.body.result).toMatchObject({ outcome: 'APPROVED', personId: current.id });
+
+    const kept = await prisma().person.findUniqueOrThrow({ where: { id: current.id }, include: { enrolments: true } });
+    const merged = await prisma().person.findUniqueOrThrow({ where: { id: legacy.id }, include: { enrolments: true } });
+    expect(merged).toMatchObject({ mergedIntoId: current.id, idNumber: legacy.idNumber });
+    expect(kept.phone).toBe('13900001111');
+    expect(kept.enrolments.map((e) => [e.insuranceType, e.status]).sort()).toEqual([['170', 'TERMINATED'], ['310', 'PAYING'], ['390', 'PAYING']]);
+    // The enrolment the survivor already had a row of stays with the merged row (kept, never deleted).
+    expect(merged.enrolments.map((e) => e.insuranceType)).toEqual(['170']);
+    expect(kept.flags).toContain('DUPLICATE_MEDICAL');
+    expect(await prisma().workItem.findMany({ where: { personId: current.id }, select: { dedupeKey: true } })).toEqual([{ dedupeKey: `DUPLICATE_COVER:${current.id}:medical` }]);
+    expect((await prisma().employmentReport.findMany({ where: { personId: current.id } })).length).toBe(1);
+    expect((await prisma().conversation.findUniqueOrThrow({ where: { id: chat.id } })).personId).toBe(current.id);
+    expect((await prisma().changeRequest.findUniqueOrThrow({ where: { id: cr.id } })).status).toBe('APPROVED');
+
+    // Both histories stay: the legacy row's old trail, and a person.merge event on each row.
+    const trail = async (id: string) => (await prisma().auditEvent.findMany({ where: { targetType: 'person', targetId: id }, orderBy: { id: 'asc' } })).map((e) => e.action);
+    expect(await trail(legacy.id)).toEqual(['person.update', 'person.merge']);
+    expect(await trail(current.id)).toEqual(expect.arrayContaining(['person.update', 'person.merge']));
+    const mergeEvent = await prisma().auditEvent.findFirstOrThrow({ where: { targetId: current.id, action: 'person.merge' } });
+    expect(mergeEvent).toMatchObject({ actorId: two.id, details: { survivorId: current.id, mergedId: legacy.id, reference: cr.reference, keptOnMerged: ['170'] } });
+    expect(await prisma().auditEvent.count({ where: { targetId: cr.id, action: { in: ['review.first_approval', 'review.approve'] }, outcome: 'OK' } })).toBe(2);
+    // Merged rows are not candidates any more.
+    expect((await findMergeCandidates(prisma())).filter((p) => p.mergedId === legacy.id || p.survivorId === legacy.id)).toEqual([]);
+  });
+
+  it('staff open one by the two numbers in their region; the opener may not approve it; outside the region it is 404', async () => {
+    const { legacy, current } = await twins('530102');
+    const opener = await signedInStaff(app(), 'REVIEWER', '530102');
+    const other = await signedInStaff(app(), 'COMMUNITY_WORKER', '530103');
+    const out = await http().post('/api/merge-requests').set(other.auth).send({ survivorId: current.id, mergedId: legacy.id }).expect(404);
+    expect(out.body.error.code).toBe('NOT_FOUND');
+    expect(await prisma().auditEvent.count({ where: { action: 'merge_request.open', actorId: other.id, outcome: 'DENIED' } })).toBe(1);
+    await http().post('/api/merge-requests').set(opener.auth).send({ survivorId: current.id, mergedId: current.id }).expect(400);
+
+    const opened = await http().post('/api/merge-requests').set(opener.auth).send({ survivorId: current.id, mergedId: legacy.id }).expect(201);
+    const twice = await http().post('/api/merge-requests').set(opener.auth).send({ survivorId: legacy.id, mergedId: current.id }).expect(200);
+    expect(twice.body).toEqual({ ...opened.body, created: false });
+    expect((await approve(opened.body.id, opener.auth, 0).expect(403)).body.error.code).toBe('SELF_SUBMITTED');
+    const queue = await http().get('/api/review/requests').query({ kind: 'MERGE' }).set(opener.auth).expect(200);
+    expect(queue.body.items.map((i: { id: string }) => i.id)).toContain(opened.body.id);
+
+    // Rejected: nothing moves.
+    const reviewer = await signedInStaff(app(), 'REVIEWER', '530100');
+    await http().post(`/api/review/requests/${opened.body.id}/reject`).set(reviewer.auth).send({ version: 0, reason: '不是同一人' }).expect(200);
+    expect((await prisma().person.findUniqueOrThrow({ where: { id: legacy.id } })).mergedIntoId).toBeNull();
+    expect(await prisma().enrolment.count({ where: { personId: legacy.id } })).toBe(2);
+  });
+
+  it('a resident who verifies with the number merged away is bound to the record kept', async () => {
+    const wrong = newIdNumber('530102', '19720101');
+    const right = newIdNumber('530102', '19720101');
+    const base = { name: '吴样例', birthDate: new Date('1972-01-01T00:00:00Z'), regionCode: '530102' };
+    const merged = await prisma().person.create({ data: { ...base, idNumber: wrong, phone: '13900002222' } });
+    const kept = await prisma().person.create({ data: { ...base, idNumber: right } });
+    expect(await findMergeCandidates(prisma())).toEqual(expect.arrayContaining([expect.objectContaining({ reason: 'CORRECTED_NUMBER' })]));
+    const r = await prisma().$transaction((tx) => mergePersons(tx, { survivorId: kept.id, mergedId: merged.id }, { actorType: 'SYSTEM', actorId: null, source: 'cli', at: app().clock.now() }));
+    expect(r).toMatchObject({ ok: true, filled: ['phone'] });
+
+    const c = await ChatClient.start(app().app);
+    await c.send('1');
+    await c.send(wrong);
+    await c.send('吴样例');
+    await c.send('2222');
+    const bound = await prisma().conversation.findFirstOrThrow({ where: { personId: { in: [kept.id, merged.id] } } });
+    expect(bound.personId).toBe(kept.id);
+  });
+});
