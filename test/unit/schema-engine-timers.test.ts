@@ -2,12 +2,16 @@ import { createHook } from 'node:async_hooks';
 import { createTestDatabase } from '../helpers/test-database';
 import { withUnrefTimers } from '../../src/db/schema-engine';
 
-/** Runs `fn` and returns the timers it created that are still pending and would keep the process alive. */
+/**
+ * Runs `fn` and returns the timers the schema engine created meanwhile that are still pending and would keep the
+ * process alive. Only the engine's own timers count (by their creation stack): in a shared in-band worker, other
+ * suites' loops may schedule timers while `fn` runs.
+ */
 async function timersLeftBy(fn: () => Promise<void>): Promise<number> {
   const pending = new Map<number, { hasRef(): boolean }>();
   const hook = createHook({
     init(id, type, _trigger, resource) {
-      if (type === 'Timeout') pending.set(id, resource as { hasRef(): boolean });
+      if (type === 'Timeout' && /schema[-_]engine/.test(new Error().stack ?? '')) pending.set(id, resource as { hasRef(): boolean });
     },
     destroy(id) {
       pending.delete(id);
