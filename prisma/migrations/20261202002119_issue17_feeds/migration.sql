@@ -59,3 +59,7 @@ ALTER TABLE "field_provenance" ADD CONSTRAINT "field_provenance_person_id_fkey" 
 
 -- AddForeignKey
 ALTER TABLE "assistance_period" ADD CONSTRAINT "assistance_period_person_id_fkey" FOREIGN KEY ("person_id") REFERENCES "person"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- Progress dispatch: a death or a move out of the province changes a person's contribution (they leave the
+-- figures), so the person-update trigger also watches deceased_on and moved_out_on.
+CREATE OR REPLACE FUNCTION progress_dirty_person_upd() RETURNS trigger LANGUAGE plpgsql AS E'BEGIN INSERT INTO progress_dirty (person_id) SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE (o.region_code, o.sex, o.birth_date, o.registration_status, o.flags, o.employment_status, o.deceased_on, o.moved_out_on) IS DISTINCT FROM (n.region_code, n.sex, n.birth_date, n.registration_status, n.flags, n.employment_status, n.deceased_on, n.moved_out_on)\073 RETURN NULL\073 END';

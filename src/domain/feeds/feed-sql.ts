@@ -1,0 +1,95 @@
+/** The set-based SQL of the feed matcher (unnest arrays of text, like the registry import's batch writers). */
+
+const texts = (from: number, n: number) => Array.from({ length: n }, (_, i) => `$${from + i}::text[]`).join(', ');
+const d = (c: string) => `to_char(p.${c}, 'YYYY-MM-DD') AS ${c}`;
+
+/** A stored person as the matcher reads it: the fields, the feed facts, active cover and field provenance. */
+export interface FeedPersonRow {
+  id: string;
+  id_number: string;
+  name: string;
+  sex: string | null;
+  ethnicity: string | null;
+  birth_date: string | null;
+  phone: string | null;
+  hukou_region: string | null;
+  hukou_address: string | null;
+  residence_region: string | null;
+  residence_address: string | null;
+  region_code: string | null;
+  household_id: string | null;
+  employment_status: string | null;
+  employer: string | null;
+  employer_credit_code: string | null;
+  employment_since: string | null;
+  flags: string[] | null;
+  version: number;
+  deceased_on: string | null;
+  moved_out_on: string | null;
+  moved_in_on: string | null;
+  ssc_card_status: string | null;
+  ssc_card_issued_on: string | null;
+  /** [insurance type, status] of enrolments that are paying or suspended. */
+  active: [string, string][] | null;
+  /** field → observed_on (YYYY-MM-DD). */
+  prov: Record<string, string> | null;
+}
+
+export const selectFeedPersons = `SELECT p.id::text AS id, p.id_number, p.name, p.sex::text AS sex, p.ethnicity, ${d('birth_date')},
+    p.phone, p.hukou_region, p.hukou_address, p.residence_region, p.residence_address, p.region_code, p.household_id,
+    p.employment_status::text AS employment_status, p.employer, p.employer_credit_code, ${d('employment_since')},
+    p.flags::text[] AS flags, p.version, ${d('deceased_on')}, ${d('moved_out_on')}, ${d('moved_in_on')},
+    p.ssc_card_status, ${d('ssc_card_issued_on')},
+    (SELECT json_agg(json_build_array(e.insurance_type, e.status::text)) FROM enrolment e
+      WHERE e.person_id = p.id AND e.status IN ('PAYING', 'SUSPENDED')) AS active,
+    (SELECT json_object_agg(f.field, to_char(f.observed_on, 'YYYY-MM-DD')) FROM field_provenance f WHERE f.person_id = p.id) AS prov
+  FROM unnest($1::text[]) AS k(id_number) JOIN person p ON p.id_number = k.id_number FOR UPDATE OF p`;
+
+/** Columns the matcher writes, in the order of the UPDATE's arrays. */
+export const FEED_WRITE_COLUMNS = [
+  ['name', 'text'],
+  ['sex', '"Sex"'],
+  ['ethnicity', 'text'],
+  ['birth_date', 'date'],
+  ['hukou_region', 'text'],
+  ['hukou_address', 'text'],
+  ['household_id', 'text'],
+  ['region_code', 'text'],
+  ['deceased_on', 'date'],
+  ['moved_out_on', 'date'],
+  ['moved_in_on', 'date'],
+  ['ssc_card_status', 'text'],
+  ['ssc_card_issued_on', 'date'],
+] as const;
+export type FeedWriteColumn = (typeof FEED_WRITE_COLUMNS)[number][0];
+
+/** $1 ids, $2 versions, $3.. the columns, then flags, then the time stamp. Returns the ids written. */
+export const UPDATE_FEED_PERSONS = (() => {
+  const n = FEED_WRITE_COLUMNS.length;
+  const sets = FEED_WRITE_COLUMNS.map(([c, t]) => `${c} = u.${c}::${t}`).join(', ');
+  return `UPDATE person p SET ${sets}, flags = string_to_array(u.flags, ',')::"DataQualityFlag"[],
+    version = p.version + 1, updated_at = ($${n + 4}::timestamptz AT TIME ZONE 'UTC')
+  FROM unnest(${texts(1, n + 3)}) AS u(id, version, ${FEED_WRITE_COLUMNS.map(([c]) => c).join(', ')}, flags)
+  WHERE p.id = u.id::uuid AND p.version = u.version::int
+  RETURNING p.id`;
+})();
+
+/** New persons of the register (public security): the identity only; the row then updates them like any other. */
+export const INSERT_FEED_PERSONS = `INSERT INTO person (id_number, name, sex, birth_date, flags, created_at, updated_at)
+  SELECT u.id_number, u.name, u.sex::"Sex", u.birth_date::date, string_to_array(u.flags, ',')::"DataQualityFlag"[],
+    ($6::timestamptz AT TIME ZONE 'UTC'), ($6::timestamptz AT TIME ZONE 'UTC')
+  FROM unnest(${texts(1, 5)}) AS u(id_number, name, sex, birth_date, flags)
+  ON CONFLICT (id_number) DO NOTHING`;
+
+/** Provenance: the newer fact wins (an equal date re-states it: same run, same values). */
+export const UPSERT_PROVENANCE = `INSERT INTO field_provenance (person_id, field, source, observed_on, feed_run_id, updated_at)
+  SELECT u.person_id::uuid, u.field, u.source, u.observed_on::date, $5::uuid, ($6::timestamptz AT TIME ZONE 'UTC')
+  FROM unnest(${texts(1, 4)}) AS u(person_id, field, source, observed_on)
+  ON CONFLICT (person_id, field) DO UPDATE SET source = excluded.source, observed_on = excluded.observed_on,
+    feed_run_id = excluded.feed_run_id, updated_at = excluded.updated_at
+  WHERE field_provenance.observed_on <= excluded.observed_on`;
+
+/** One audit event per row that changed a person, as applyPersonChange writes them (actor IMPORT, source feed). */
+export const INSERT_FEED_AUDIT = `INSERT INTO audit_event (at, actor_type, source, action, target_type, target_id, outcome, details)
+  SELECT ($1::timestamptz AT TIME ZONE 'UTC'), 'IMPORT', 'feed', u.action, 'person', u.target_id, 'OK', u.details::jsonb
+  FROM unnest(${texts(2, 3)}) AS u(action, target_id, details)`;

@@ -1,0 +1,139 @@
+import { type Readable, type Writable } from 'node:stream';
+import { z } from 'zod';
+import { type IdParseOk, parseIdNumber } from '../codes/id-number';
+import { REGION_CODE_RE } from '../vocabulary';
+import { isEthnicityCode } from '../codes/ethnicity';
+import { type FeedSource } from './authority';
+
+/** The four CSV layouts of the departmental feeds (docs/feeds.md), their row schemas, options and summary. */
+
+export const FEED_COLUMNS = {
+  'public-security': ['id_number', 'name', 'sex', 'ethnicity', 'birth_date', 'hukou_region', 'hukou_address', 'household_id', 'relationship', 'event', 'event_date'],
+  'civil-affairs': ['id_number', 'name', 'event', 'event_date'],
+  health: ['certificate_no', 'child_name', 'sex', 'birth_date', 'mother_id_number', 'birth_region'],
+  ssc: ['id_number', 'name', 'card_status', 'issued_on'],
+} as const satisfies Record<FeedSource, readonly string[]>;
+
+export const PUBLIC_SECURITY_EVENTS = ['BIRTH', 'MOVE_IN', 'MOVE_OUT', 'DEATH', 'NAME_CHANGE', 'UPDATE'] as const;
+export const CIVIL_AFFAIRS_EVENTS = ['DEATH', 'DIBAO_START', 'DIBAO_END', 'TEKUN_START', 'TEKUN_END'] as const;
+export const CARD_STATUSES = ['ISSUED', 'ACTIVE', 'SUSPENDED', 'LOST', 'CANCELLED'] as const;
+
+/** Stable reasons of a rejected feed row (the rejects file's reason column). */
+export const FEED_REJECT_REASONS = ['BAD_ID_NUMBER', 'BAD_DATE', 'BIRTH_DATE_MISMATCH', 'SEX_MISMATCH', 'UNKNOWN_EVENT', 'UNKNOWN_PERSON', 'MALFORMED_ROW'] as const;
+export type FeedRejectReason = (typeof FEED_REJECT_REASONS)[number];
+
+export interface FeedCounts {
+  read: number;
+  /** Rows whose person was in the registry. */
+  matched: number;
+  /** Persons created and newborn leads raised. */
+  new: number;
+  /** Rows that changed the registry (fields, status, periods, worklists). */
+  changed: number;
+  /** Rows with a non-authoritative value that differs from the record (a change request for review). */
+  conflicting: number;
+  /** Rows older than what the registry already holds for every fact they carry, or identical to it. */
+  unchanged: number;
+  rejected: number;
+}
+
+export interface FeedSummary {
+  runId: string;
+  source: FeedSource;
+  counts: FeedCounts;
+  rejectedByReason: Partial<Record<FeedRejectReason, number>>;
+  ms: number;
+}
+
+export interface FeedProgress {
+  bytesRead: number;
+  totalBytes?: number;
+  rowsRead: number;
+  done: boolean;
+}
+
+export interface FeedOptions {
+  source: FeedSource;
+  /** The CSV: a path or a stream of UTF-8 bytes. */
+  file: Readable | string;
+  /** Name recorded on the feed run when `file` is a stream. */
+  fileName?: string;
+  rejects?: Writable | string;
+  onProgress?: (p: FeedProgress) => void;
+  /** The staff member who started the run (API), else null (command line). */
+  startedBy?: string | null;
+  clock?: () => Date;
+  batchSize?: number;
+}
+
+function isRealDate(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (!m) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
+/** The zod schema of each layout's row (trimmed cells, empty → absent). */
+export function feedSchemas(ctx: { now: Date; today: string; knownCounty: (c: string) => boolean }) {
+  const idNumber = z.string().transform((raw, c): IdParseOk => {
+    const r = parseIdNumber(raw, { today: ctx.now, knownCounty: ctx.knownCounty });
+    if (!r.ok) {
+      c.issues.push({ code: 'custom', input: raw, message: `invalid ID number (${r.error})` });
+      return z.NEVER;
+    }
+    return r;
+  });
+  const date = (what: string) =>
+    z.string().refine((s) => isRealDate(s) && s >= '1900-01-01' && s <= ctx.today, { message: `${what} must be a real date YYYY-MM-DD, not in the future` });
+  const sex = z.enum(['1', '2'], { error: 'sex must be 1 (male) or 2 (female)' }).transform((s) => (s === '1' ? 'MALE' : 'FEMALE'));
+  const region = z.string().regex(REGION_CODE_RE, { message: 'must be a 6-, 9- or 12-digit region code' });
+  const name = z.string({ error: 'name is required' }).max(100, { message: 'longer than 100 characters' });
+  const text = (max: number) => z.string().max(max, { message: `longer than ${max} characters` });
+  return {
+    'public-security': z.object({
+      id_number: idNumber,
+      name,
+      sex: sex.optional(),
+      ethnicity: z.string().refine(isEthnicityCode, { message: 'ethnicity must be a GB/T 3304 code 01-56' }).optional(),
+      birth_date: date('birth_date').optional(),
+      hukou_region: region.optional(),
+      hukou_address: text(200).optional(),
+      household_id: z.string().regex(/^[0-9A-Za-z_-]{1,64}$/, { message: 'must be 1-64 letters, digits, - or _' }).optional(),
+      relationship: text(20).optional(),
+      event: z.enum(PUBLIC_SECURITY_EVENTS, { error: `event must be one of ${PUBLIC_SECURITY_EVENTS.join(' ')}` }),
+      event_date: date('event_date'),
+    }),
+    'civil-affairs': z.object({
+      id_number: idNumber,
+      name: name.optional(),
+      event: z.enum(CIVIL_AFFAIRS_EVENTS, { error: `event must be one of ${CIVIL_AFFAIRS_EVENTS.join(' ')}` }),
+      event_date: date('event_date'),
+    }),
+    health: z.object({
+      certificate_no: z.string({ error: 'certificate_no is required' }).regex(/^[0-9A-Za-z-]{4,32}$/, { message: 'must be 4-32 letters, digits or -' }),
+      child_name: name.optional(),
+      sex,
+      birth_date: date('birth_date'),
+      mother_id_number: idNumber,
+      birth_region: region.optional(),
+    }),
+    ssc: z.object({
+      id_number: idNumber,
+      name: name.optional(),
+      card_status: z.enum(CARD_STATUSES, { error: `card_status must be one of ${CARD_STATUSES.join(' ')}` }),
+      issued_on: date('issued_on'),
+    }),
+  };
+}
+export type FeedSchemas = ReturnType<typeof feedSchemas>;
+export type FeedRow<S extends FeedSource> = z.infer<FeedSchemas[S]>;
+
+/** Which reject reason an invalid value of a column gets; anything else is MALFORMED_ROW. */
+export const FEED_REASON_BY_COLUMN: Record<string, FeedRejectReason> = {
+  id_number: 'BAD_ID_NUMBER',
+  mother_id_number: 'BAD_ID_NUMBER',
+  birth_date: 'BAD_DATE',
+  event_date: 'BAD_DATE',
+  issued_on: 'BAD_DATE',
+  event: 'UNKNOWN_EVENT',
+};
