@@ -51,6 +51,8 @@ export const PERMISSION_POLICY = {
   'audit.search': ['ADMIN'],
   /** Community work (issue 15): visit requests, segments, campaigns, household-visit lists of their region. */
   'community.work': ['ADMIN', 'COMMUNITY_WORKER'],
+  /** Run a departmental feed (issue 17: public security, civil affairs, health, card file) against the registry. */
+  'registry.match': ['ADMIN'],
 } as const satisfies Record<string, readonly StaffRole[]>;
 
 export type Permission = keyof typeof PERMISSION_POLICY;
