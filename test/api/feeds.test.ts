@@ -41,7 +41,7 @@ const rerun = (source: FeedSource, file: string) => matchFeed(prisma(), { source
 const ymd = (d: Date | null | undefined) => (d ? d.toISOString().slice(0, 10) : null);
 const reload = (id: string) => prisma().person.findUniqueOrThrow({ where: { id } });
 const provOf = async (personId: string) =>
-  Object.fromEntries((await prisma().fieldProvenance.findMany({ where: { personId } })).map((f) => [f.field, { source: f.source, on: ymd(f.observedOn), run: f.feedRunId }]));
+  ((await prisma().fieldProvenance.findUnique({ where: { personId } }))?.fields ?? {}) as Record<string, { source: string; on: string; run: string } | undefined>;
 const audits = (personId: string) => prisma().auditEvent.count({ where: { targetId: personId, action: 'person.update' } });
 
 function ps(idNumber: string, event: string, date: string, extra: Record<string, string> = {}): Record<string, string> {

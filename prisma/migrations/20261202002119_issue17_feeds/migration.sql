@@ -24,13 +24,10 @@ CREATE TABLE "feed_run" (
 -- CreateTable
 CREATE TABLE "field_provenance" (
     "person_id" UUID NOT NULL,
-    "field" TEXT NOT NULL,
-    "source" TEXT NOT NULL,
-    "observed_on" DATE NOT NULL,
-    "feed_run_id" UUID,
+    "fields" JSONB NOT NULL DEFAULT '{}',
     "updated_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
-    CONSTRAINT "field_provenance_pkey" PRIMARY KEY ("person_id","field")
+    CONSTRAINT "field_provenance_pkey" PRIMARY KEY ("person_id")
 );
 
 -- CreateTable

@@ -4,7 +4,7 @@ import { planPersonChange, type PersonChanges, type PersonDiff, type PersonField
 import { col } from '../registry-import/sql';
 import { type FeedSource, isAuthoritative } from './authority';
 import { type FeedCounts } from './layouts';
-import { FEED_WRITE_COLUMNS, type FeedPersonRow, type FeedWriteColumn, INSERT_FEED_AUDIT, INSERT_FEED_PERSONS, UPDATE_FEED_PERSONS, UPSERT_PROVENANCE, selectFeedPersons } from './feed-sql';
+import { FEED_WRITE_COLUMNS, type FeedPersonRow, type FeedWriteColumn, type ProvenanceMap, INSERT_FEED_AUDIT, INSERT_FEED_PERSONS, UPDATE_FEED_PERSONS, UPSERT_PROVENANCE, selectFeedPersons } from './feed-sql';
 import { type FeedEffects, type FeedFact } from './feed-rules';
 
 /**
@@ -39,7 +39,8 @@ export interface FeedPerson {
   state: PersonState;
   facts: Record<'deceasedOn' | 'movedOutOn' | 'movedInOn' | 'sscCardStatus' | 'sscCardIssuedOn', string | null>;
   active: [string, string][];
-  prov: Map<string, string>;
+  prov: ProvenanceMap;
+  provDirty: boolean;
   dirty: boolean;
   created: boolean;
 }
@@ -79,7 +80,8 @@ function toFeedPerson(r: FeedPersonRow, created = false): FeedPerson {
     state,
     facts: { deceasedOn: r.deceased_on, movedOutOn: r.moved_out_on, movedInOn: r.moved_in_on, sscCardStatus: r.ssc_card_status, sscCardIssuedOn: r.ssc_card_issued_on },
     active: r.active ?? [],
-    prov: new Map(Object.entries(r.prov ?? {})),
+    prov: r.prov ?? {},
+    provDirty: false,
     dirty: false,
     created,
   };
@@ -122,10 +124,14 @@ export class ConcurrentFeedChange extends Error {
 export async function applyFeedBatch(tx: Tx, items: FeedItem[], ctx: BatchContext, counts: FeedCounts): Promise<{ unknown: FeedItem[] }> {
   const at = ctx.at.toISOString();
   await tx.$queryRawUnsafe(`SELECT set_config('jit', 'off', true)`);
+  const T = process.env.FEED_TRACE ? (l: string) => console.error(l, (performance.now() - t0).toFixed(0)) : () => undefined;
+  const t0 = performance.now();
   const ids = [...new Set(items.map((i) => i.idNumber))];
   const persons = new Map<string, FeedPerson>();
-  for (const r of await tx.$queryRawUnsafe<FeedPersonRow[]>(selectFeedPersons, col(ids, (x) => x))) persons.set(r.id_number, toFeedPerson(r));
+  const cover = items.some((i) => i.fact?.kind === 'DEATH' || i.fact?.kind === 'MOVE_OUT');
+  for (const r of await tx.$queryRawUnsafe<FeedPersonRow[]>(selectFeedPersons(cover), col(ids, (x) => x))) persons.set(r.id_number, toFeedPerson(r));
 
+  T('select');
   // New persons of the register (first row of each wins the identity; the rows then apply as updates).
   const create = new Map<string, NonNullable<FeedItem['createIfMissing']>>();
   for (const i of items) if (!persons.has(i.idNumber) && i.createIfMissing && !create.has(i.idNumber)) create.set(i.idNumber, i.createIfMissing);
@@ -140,12 +146,11 @@ export async function applyFeedBatch(tx: Tx, items: FeedItem[], ctx: BatchContex
       col(rows, ([n, c]) => computeFlags(flagInput(n, c), [], ctx.knownRegion).join(',')),
       at,
     );
-    const fresh = await tx.$queryRawUnsafe<FeedPersonRow[]>(selectFeedPersons, col(rows, ([n]) => n));
+    const fresh = await tx.$queryRawUnsafe<FeedPersonRow[]>(selectFeedPersons(false), col(rows, ([n]) => n));
     for (const r of fresh) if (!persons.has(r.id_number)) persons.set(r.id_number, toFeedPerson(r, true));
   }
 
   const audits: { targetId: string; details: unknown }[] = [];
-  const provenance = new Map<string, { personId: string; field: string; date: string }>();
   const unknown: FeedItem[] = [];
   const countedNew = new Set<string>();
   // Oldest facts first within a batch, so a later fact on an earlier line still wins.
@@ -160,16 +165,15 @@ export async function applyFeedBatch(tx: Tx, items: FeedItem[], ctx: BatchContex
       countedNew.add(p.id);
       counts.new++;
     } else if (!p.created) counts.matched++;
-    const prov = (field: string) => p.prov.get(field);
     const newer = (field: string) => {
-      const d = prov(field);
+      const d = p.prov[field]?.on;
       return !d || item.date >= d;
     };
     const stated = (field: string) => {
-      const d = prov(field);
+      const d = p.prov[field]?.on;
       if (!d || item.date > d) {
-        p.prov.set(field, item.date);
-        provenance.set(`${p.id}:${field}`, { personId: p.id, field, date: item.date });
+        p.prov[field] = { source: ctx.source, on: item.date, run: ctx.runId };
+        p.provDirty = true;
       }
     };
     // 1. Person fields: authoritative values apply (newer facts only); others that differ go to review.
@@ -208,6 +212,7 @@ export async function applyFeedBatch(tx: Tx, items: FeedItem[], ctx: BatchContex
     else if (!conflicting && !p.created) counts.unchanged++;
   }
 
+  T('rules');
   const dirty = [...persons.values()].filter((p) => p.dirty);
   if (dirty.length) {
     const households = [...new Set(dirty.map((p) => p.state.householdId).filter((h): h is string => !!h))];
@@ -229,18 +234,12 @@ export async function applyFeedBatch(tx: Tx, items: FeedItem[], ctx: BatchContex
     );
     if (done.length !== dirty.length) throw new ConcurrentFeedChange('a person was changed concurrently');
   }
-  if (provenance.size) {
-    const rows = [...provenance.values()];
-    await tx.$executeRawUnsafe(
-      UPSERT_PROVENANCE,
-      col(rows, (r) => r.personId),
-      col(rows, (r) => r.field),
-      col(rows, () => ctx.source),
-      col(rows, (r) => r.date),
-      ctx.runId,
-      at,
-    );
+  T('update');
+  const stated = [...persons.values()].filter((p) => p.provDirty);
+  if (stated.length) {
+    await tx.$executeRawUnsafe(UPSERT_PROVENANCE, col(stated, (p) => p.id), col(stated, (p) => JSON.stringify(p.prov)), at);
   }
+  T('provenance');
   if (audits.length) {
     await tx.$executeRawUnsafe(
       INSERT_FEED_AUDIT,
@@ -250,5 +249,6 @@ export async function applyFeedBatch(tx: Tx, items: FeedItem[], ctx: BatchContex
       col(audits, (a) => JSON.stringify(a.details)),
     );
   }
+  T('audit');
   return { unknown };
 }

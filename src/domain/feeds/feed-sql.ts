@@ -3,6 +3,9 @@
 const texts = (from: number, n: number) => Array.from({ length: n }, (_, i) => `$${from + i}::text[]`).join(', ');
 const d = (c: string) => `to_char(p.${c}, 'YYYY-MM-DD') AS ${c}`;
 
+/** Provenance of one person: field → where its value came from (the date of the fact, YYYY-MM-DD). */
+export type ProvenanceMap = Record<string, { source: string; on: string; run: string }>;
+
 /** A stored person as the matcher reads it: the fields, the feed facts, active cover and field provenance. */
 export interface FeedPersonRow {
   id: string;
@@ -31,19 +34,20 @@ export interface FeedPersonRow {
   ssc_card_issued_on: string | null;
   /** [insurance type, status] of enrolments that are paying or suspended. */
   active: [string, string][] | null;
-  /** field → observed_on (YYYY-MM-DD). */
-  prov: Record<string, string> | null;
+  prov: ProvenanceMap | null;
 }
 
-export const selectFeedPersons = `SELECT p.id::text AS id, p.id_number, p.name, p.sex::text AS sex, p.ethnicity, ${d('birth_date')},
+/** The batch's persons, locked; `cover`: with their paying and suspended enrolments (deaths, moves out). */
+export const selectFeedPersons = (cover: boolean) => `SELECT p.id::text AS id, p.id_number, p.name, p.sex::text AS sex, p.ethnicity, ${d('birth_date')},
     p.phone, p.hukou_region, p.hukou_address, p.residence_region, p.residence_address, p.region_code, p.household_id,
     p.employment_status::text AS employment_status, p.employer, p.employer_credit_code, ${d('employment_since')},
     p.flags::text[] AS flags, p.version, ${d('deceased_on')}, ${d('moved_out_on')}, ${d('moved_in_on')},
     p.ssc_card_status, ${d('ssc_card_issued_on')},
-    (SELECT json_agg(json_build_array(e.insurance_type, e.status::text)) FROM enrolment e
-      WHERE e.person_id = p.id AND e.status IN ('PAYING', 'SUSPENDED')) AS active,
-    (SELECT json_object_agg(f.field, to_char(f.observed_on, 'YYYY-MM-DD')) FROM field_provenance f WHERE f.person_id = p.id) AS prov
-  FROM unnest($1::text[]) AS k(id_number) JOIN person p ON p.id_number = k.id_number FOR UPDATE OF p`;
+    ${cover ? `(SELECT json_agg(json_build_array(e.insurance_type, e.status::text)) FROM enrolment e
+      WHERE e.person_id = p.id AND e.status IN ('PAYING', 'SUSPENDED'))` : 'NULL::json'} AS active, f.fields AS prov
+  FROM unnest($1::text[]) AS k(id_number) JOIN person p ON p.id_number = k.id_number
+  LEFT JOIN field_provenance f ON f.person_id = p.id
+  FOR UPDATE OF p`;
 
 /** Columns the matcher writes, in the order of the UPDATE's arrays. */
 export const FEED_WRITE_COLUMNS = [
@@ -81,13 +85,11 @@ export const INSERT_FEED_PERSONS = `INSERT INTO person (id_number, name, sex, bi
   FROM unnest(${texts(1, 5)}) AS u(id_number, name, sex, birth_date, flags)
   ON CONFLICT (id_number) DO NOTHING`;
 
-/** Provenance: the newer fact wins (an equal date re-states it: same run, same values). */
-export const UPSERT_PROVENANCE = `INSERT INTO field_provenance (person_id, field, source, observed_on, feed_run_id, updated_at)
-  SELECT u.person_id::uuid, u.field, u.source, u.observed_on::date, $5::uuid, ($6::timestamptz AT TIME ZONE 'UTC')
-  FROM unnest(${texts(1, 4)}) AS u(person_id, field, source, observed_on)
-  ON CONFLICT (person_id, field) DO UPDATE SET source = excluded.source, observed_on = excluded.observed_on,
-    feed_run_id = excluded.feed_run_id, updated_at = excluded.updated_at
-  WHERE field_provenance.observed_on <= excluded.observed_on`;
+/** Provenance of the persons whose provenance changed (merged in memory under the person's row lock). */
+export const UPSERT_PROVENANCE = `INSERT INTO field_provenance (person_id, fields, updated_at)
+  SELECT u.person_id::uuid, u.fields::jsonb, ($3::timestamptz AT TIME ZONE 'UTC')
+  FROM unnest($1::text[], $2::text[]) AS u(person_id, fields)
+  ON CONFLICT (person_id) DO UPDATE SET fields = excluded.fields, updated_at = excluded.updated_at`;
 
 /** One audit event per row that changed a person, as applyPersonChange writes them (actor IMPORT, source feed). */
 export const INSERT_FEED_AUDIT = `INSERT INTO audit_event (at, actor_type, source, action, target_type, target_id, outcome, details)

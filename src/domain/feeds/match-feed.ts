@@ -34,6 +34,7 @@ export async function matchFeed(db: PrismaClient, opts: FeedOptions): Promise<Fe
   const columns: readonly string[] = FEED_COLUMNS[opts.source];
   let source: Source<string> | undefined;
   let rejects: RejectWriter | undefined;
+  let inflight: Promise<void> | undefined;
   try {
     source = await openSource(opts.file, opts.source);
     const index = await readHeader<string>(source, columns);
@@ -52,24 +53,33 @@ export async function matchFeed(db: PrismaClient, opts: FeedOptions): Promise<Fe
       rejectedByReason[reason] = (rejectedByReason[reason] ?? 0) + 1;
       await rejects?.write([source!.label, String(line), reason, message, idRaw ? maskIdNumberForStaff(idRaw) : '']);
     };
-    const flush = async (items: FeedItem[]) => {
+    const write = async (items: FeedItem[]) => {
       if (!items.length) return;
       for (let attempt = 0; ; attempt++) {
-        const snapshot = { ...counts };
+        // Counted apart and added on success, so a batch re-run after a concurrent change counts once.
+        const batch: FeedCounts = { read: 0, matched: 0, new: 0, changed: 0, conflicting: 0, unchanged: 0, rejected: 0 };
         try {
-          const { unknown } = await db.$transaction((tx) => applyFeedBatch(tx, items, { source: opts.source, runId: run.id, at: clock(), knownRegion, effects }, counts), {
+          const { unknown } = await db.$transaction((tx) => applyFeedBatch(tx, items, { source: opts.source, runId: run.id, at: clock(), knownRegion, effects }, batch), {
             timeout: 300_000,
             maxWait: 60_000,
           });
+          for (const k of Object.keys(batch) as (keyof FeedCounts)[]) counts[k] += batch[k];
           for (const u of unknown) {
             await reject(u.line, 'UNKNOWN_PERSON', opts.source === 'health' ? 'the mother is not in the registry' : 'no person with this ID number in the registry', u.idNumber);
           }
           return;
         } catch (e) {
-          Object.assign(counts, snapshot);
           if (!(e && typeof e === 'object' && 'concurrentChange' in e) || attempt >= 3) throw e;
         }
       }
+    };
+    // A batch is written while the next one is parsed.
+    inflight = Promise.resolve();
+    const flush = async (items: FeedItem[]) => {
+      await inflight;
+      const p = write(items);
+      p.catch(() => undefined);
+      inflight = p;
     };
     const progress = (done: boolean) => opts.onProgress?.({ bytesRead: source!.parser.info.bytes, totalBytes: source!.totalBytes, rowsRead: counts.read, done });
 
@@ -110,6 +120,7 @@ export async function matchFeed(db: PrismaClient, opts: FeedOptions): Promise<Fe
       }
     }
     await flush(batch);
+    await inflight;
     progress(true);
     await rejects?.end();
     rejects = undefined;
@@ -127,6 +138,7 @@ export async function matchFeed(db: PrismaClient, opts: FeedOptions): Promise<Fe
     });
     return { runId: run.id, source: opts.source, counts, rejectedByReason, ms };
   } catch (e) {
+    await inflight?.catch(() => undefined);
     if (e instanceof ImportFileError && counts.read > 0) throw new ImportFileError(e.message, e.file, false);
     throw e;
   } finally {
