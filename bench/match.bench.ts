@@ -153,7 +153,7 @@ async function main() {
     await writeFeed(file, persons, feed);
 
     // The feed match, in its own process.
-    const node = [...(values['max-old-space-size'] ? [`--max-old-space-size=${values['max-old-space-size']}`] : []), '--import', 'tsx', __filename, '--child', '--db', url, '--file', file, ...(batchSize ? ['--batch-size', String(batchSize)] : [])];
+    const node = [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []), ...(values['max-old-space-size'] ? [`--max-old-space-size=${values['max-old-space-size']}`] : []), '--import', 'tsx', __filename, '--child', '--db', url, '--file', file, ...(batchSize ? ['--batch-size', String(batchSize)] : [])];
     const out = await run(process.execPath, node, true);
     const line = out.split('\n').find((l) => l.startsWith('RESULT '));
     if (!line) throw new Error('the match process printed no result');

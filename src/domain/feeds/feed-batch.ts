@@ -40,7 +40,8 @@ export interface FeedPerson {
   facts: Record<'deceasedOn' | 'movedOutOn' | 'movedInOn' | 'sscCardStatus' | 'sscCardIssuedOn', string | null>;
   active: [string, string][];
   prov: ProvenanceMap;
-  provDirty: boolean;
+  /** Facts this run stated that are newer than the record's: field → date. */
+  statedNow: Map<string, string>;
   dirty: boolean;
   created: boolean;
 }
@@ -81,7 +82,7 @@ function toFeedPerson(r: FeedPersonRow, created = false): FeedPerson {
     facts: { deceasedOn: r.deceased_on, movedOutOn: r.moved_out_on, movedInOn: r.moved_in_on, sscCardStatus: r.ssc_card_status, sscCardIssuedOn: r.ssc_card_issued_on },
     active: r.active ?? [],
     prov: r.prov ?? {},
-    provDirty: false,
+    statedNow: new Map(),
     dirty: false,
     created,
   };
@@ -124,14 +125,11 @@ export class ConcurrentFeedChange extends Error {
 export async function applyFeedBatch(tx: Tx, items: FeedItem[], ctx: BatchContext, counts: FeedCounts): Promise<{ unknown: FeedItem[] }> {
   const at = ctx.at.toISOString();
   await tx.$queryRawUnsafe(`SELECT set_config('jit', 'off', true)`);
-  const T = process.env.FEED_TRACE ? (l: string) => console.error(l, (performance.now() - t0).toFixed(0)) : () => undefined;
-  const t0 = performance.now();
   const ids = [...new Set(items.map((i) => i.idNumber))];
   const persons = new Map<string, FeedPerson>();
   const cover = items.some((i) => i.fact?.kind === 'DEATH' || i.fact?.kind === 'MOVE_OUT');
   for (const r of await tx.$queryRawUnsafe<FeedPersonRow[]>(selectFeedPersons(cover), col(ids, (x) => x))) persons.set(r.id_number, toFeedPerson(r));
 
-  T('select');
   // New persons of the register (first row of each wins the identity; the rows then apply as updates).
   const create = new Map<string, NonNullable<FeedItem['createIfMissing']>>();
   for (const i of items) if (!persons.has(i.idNumber) && i.createIfMissing && !create.has(i.idNumber)) create.set(i.idNumber, i.createIfMissing);
@@ -173,7 +171,7 @@ export async function applyFeedBatch(tx: Tx, items: FeedItem[], ctx: BatchContex
       const d = p.prov[field]?.on;
       if (!d || item.date > d) {
         p.prov[field] = { source: ctx.source, on: item.date, run: ctx.runId };
-        p.provDirty = true;
+        p.statedNow.set(field, item.date);
       }
     };
     // 1. Person fields: authoritative values apply (newer facts only); others that differ go to review.
@@ -212,7 +210,6 @@ export async function applyFeedBatch(tx: Tx, items: FeedItem[], ctx: BatchContex
     else if (!conflicting && !p.created) counts.unchanged++;
   }
 
-  T('rules');
   const dirty = [...persons.values()].filter((p) => p.dirty);
   if (dirty.length) {
     const households = [...new Set(dirty.map((p) => p.state.householdId).filter((h): h is string => !!h))];
@@ -234,12 +231,11 @@ export async function applyFeedBatch(tx: Tx, items: FeedItem[], ctx: BatchContex
     );
     if (done.length !== dirty.length) throw new ConcurrentFeedChange('a person was changed concurrently');
   }
-  T('update');
-  const stated = [...persons.values()].filter((p) => p.provDirty);
+  const stated = [...persons.values()].filter((p) => p.statedNow.size);
   if (stated.length) {
-    await tx.$executeRawUnsafe(UPSERT_PROVENANCE, col(stated, (p) => p.id), col(stated, (p) => JSON.stringify(p.prov)), at);
+    const list = (p: FeedPerson) => [...p.statedNow].map(([f, d]) => `${f}=${d}`).join(',');
+    await tx.$executeRawUnsafe(UPSERT_PROVENANCE, col(stated, (p) => p.id), col(stated, list), ctx.source, ctx.runId, at);
   }
-  T('provenance');
   if (audits.length) {
     await tx.$executeRawUnsafe(
       INSERT_FEED_AUDIT,
@@ -249,6 +245,5 @@ export async function applyFeedBatch(tx: Tx, items: FeedItem[], ctx: BatchContex
       col(audits, (a) => JSON.stringify(a.details)),
     );
   }
-  T('audit');
   return { unknown };
 }

@@ -85,11 +85,18 @@ export const INSERT_FEED_PERSONS = `INSERT INTO person (id_number, name, sex, bi
   FROM unnest(${texts(1, 5)}) AS u(id_number, name, sex, birth_date, flags)
   ON CONFLICT (id_number) DO NOTHING`;
 
-/** Provenance of the persons whose provenance changed (merged in memory under the person's row lock). */
+/**
+ * Provenance of the persons whose provenance changed in this batch: `stated` is "field=YYYY-MM-DD,…" (the facts
+ * this run stated, newer than the record's: decided in memory under the person's row lock), merged over the
+ * stored map with this run's source and id. $1 person ids, $2 stated, $3 source, $4 run, $5 time stamp.
+ */
 export const UPSERT_PROVENANCE = `INSERT INTO field_provenance (person_id, fields, updated_at)
-  SELECT u.person_id::uuid, u.fields::jsonb, ($3::timestamptz AT TIME ZONE 'UTC')
-  FROM unnest($1::text[], $2::text[]) AS u(person_id, fields)
-  ON CONFLICT (person_id) DO UPDATE SET fields = excluded.fields, updated_at = excluded.updated_at`;
+  SELECT u.person_id::uuid,
+    (SELECT jsonb_object_agg(split_part(e, '=', 1), jsonb_build_object('source', $3::text, 'on', split_part(e, '=', 2), 'run', $4::text))
+       FROM unnest(string_to_array(u.stated, ',')) AS e),
+    ($5::timestamptz AT TIME ZONE 'UTC')
+  FROM unnest($1::text[], $2::text[]) AS u(person_id, stated)
+  ON CONFLICT (person_id) DO UPDATE SET fields = field_provenance.fields || excluded.fields, updated_at = excluded.updated_at`;
 
 /** One audit event per row that changed a person, as applyPersonChange writes them (actor IMPORT, source feed). */
 export const INSERT_FEED_AUDIT = `INSERT INTO audit_event (at, actor_type, source, action, target_type, target_id, outcome, details)
