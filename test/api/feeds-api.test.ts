@@ -5,6 +5,7 @@ import { CampaignDispatcher } from '../../src/domain/campaigns/campaign-dispatch
 import { seedRegions } from '../../src/domain/registry/region.service';
 import { addPerson, api, newTownship, staffToken } from '../helpers/community-fixtures';
 import { createTestApp, type TestApp } from '../helpers/test-app';
+import { csrfTokenFor } from '../../src/http/console/console-session';
 
 /** Issue 17 through the staff API: the streamed feed run (admins only), and a death stopping a running campaign. */
 let app: TestApp;
@@ -49,6 +50,33 @@ describe('POST /api/feeds/:source', () => {
     const r = await postFeed(admin.auth, 'ssc', 'id_number,name\n');
     expect(ndjson(r.text).at(-1)).toMatchObject({ error: { code: 'BAD_FILE', nothingWritten: true } });
     expect((await postFeed(admin.auth, 'nowhere', 'x\n')).status).toBe(400);
+  });
+});
+
+describe('the console person page', () => {
+  it('shows the card, the assistance periods and where each value came from, in both locales', async () => {
+    const town = newTownship('530102');
+    const p = await addPerson(prisma(), { region: town });
+    const admin = await staffToken(prisma(), app.clock, app.config, '530000', 'ADMIN');
+    await postFeed(admin.auth, 'ssc', `id_number,name,card_status,issued_on\n${p.idNumber},${p.name},ACTIVE,2026-02-02\n`);
+    await postFeed(admin.auth, 'civil-affairs', `id_number,name,event,event_date\n${p.idNumber},${p.name},TEKUN_START,2026-01-05\n`);
+    await postFeed(admin.auth, 'public-security', `${'id_number,name,sex,ethnicity,birth_date,hukou_region,hukou_address,household_id,relationship,event,event_date'}\n${p.idNumber},${p.name},,01,,${town},演示路9号,,,UPDATE,2026-03-03\n`);
+    const token = admin.auth.Authorization.slice('Bearer '.length);
+    const show = (lang: string) =>
+      request(app.app).post(`/console/persons?lang=${lang}`).set('Cookie', `cb_console=${token}`).type('form').send(new URLSearchParams({ idNumber: p.idNumber, _csrf: csrfTokenFor(token) }).toString());
+    const en = await show('en');
+    expect(en.status).toBe(200);
+    expect(en.text).toContain('Departmental data');
+    expect(en.text).toContain('Social-security card');
+    expect(en.text).toMatch(/active \(2026-02-02\)/);
+    expect(en.text).toContain('Special hardship (tekun) from 2026-01-05');
+    expect(en.text).toMatch(/Hukou address<\/td><td>Public security \(hukou\)<\/td><td>2026-03-03/);
+    const zh = await show('zh-CN');
+    expect(zh.text).toContain('部门比对数据');
+    expect(zh.text).toContain('特困人员');
+    expect(zh.text).toMatch(/户籍地址<\/td><td>公安（户籍）<\/td><td>2026-03-03/);
+    const api = await request(app.app).get(`/api/persons/${p.idNumber}`).set(admin.auth);
+    expect(api.body.departmental).toMatchObject({ sscCard: { status: 'ACTIVE', issuedOn: '2026-02-02' }, assistance: [{ kind: 'TEKUN', startedOn: '2026-01-05', endedOn: null }] });
   });
 });
 
