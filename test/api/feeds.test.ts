@@ -6,6 +6,9 @@ import type { OpenDatabase } from '../../src/db/open-database';
 import { segmentWhere } from '../../src/domain/campaigns/segment-filter';
 import { FEED_COLUMNS, type FeedSource, matchFeed } from '../../src/domain/feeds';
 import { seedRegions } from '../../src/domain/registry/region.service';
+import { getEnrolmentStatusView } from '../../src/domain/registry/resident-view.service';
+import { createI18n } from '../../src/lib/i18n';
+import { statusParts } from '../../flows/resident/prompts';
 import { newIdNumber } from '../helpers/chat-fixtures';
 import { addPerson, newTownship } from '../helpers/community-fixtures';
 import { createTestDatabase } from '../helpers/test-database';
@@ -191,6 +194,21 @@ describe('civil affairs (民政)', () => {
     ]);
     expect((await rerun('civil-affairs', file)).counts.changed).toBe(0);
     expect(await prisma().assistancePeriod.count({ where: { personId: p.id } })).toBe(2);
+  });
+});
+
+describe('the status reply (政府代缴)', () => {
+  it('tells a resident on dibao that the government pays their resident contributions, in both locales, while the period runs', async () => {
+    const p = await addPerson(prisma(), { region: newTownship(), paying: ['390'] });
+    await run('civil-affairs', [{ id_number: p.idNumber, name: p.name, event: 'DIBAO_START', event_date: '2026-01-01' }]);
+    const view = await getEnrolmentStatusView(prisma(), p.id, new Date('2026-06-01T02:00:00Z'));
+    expect(view.advice).toContain('GOVERNMENT_PAYS_DIBAO');
+    const i18n = createI18n();
+    const text = (lng: string) => statusParts(view).map((part) => i18n.t(part.key, { ...part.params, lng })).join('\n');
+    expect(text('zh-CN')).toContain('您是低保对象，城乡居民养老保险和医疗保险的个人缴费由政府代缴');
+    expect(text('en')).toContain('the government pays your resident pension and medical contributions');
+    await run('civil-affairs', [{ id_number: p.idNumber, name: p.name, event: 'DIBAO_END', event_date: '2026-03-31' }]);
+    expect((await getEnrolmentStatusView(prisma(), p.id, new Date('2026-06-01T02:00:00Z'))).advice).not.toContain('GOVERNMENT_PAYS_DIBAO');
   });
 });
 
