@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { parseDatabaseUrl } from '../db/database-target';
+import { runFileCommand, UsageError } from './file-command';
 import { openDatabase } from '../db/open-database';
 import { seedRegions } from '../domain/registry/region.service';
-import { ImportFileError } from '../domain/registry-import';
 import { FEED_SOURCES, type FeedSource, type FeedSummary, matchFeed } from '../domain/feeds';
 
 /**
@@ -14,7 +14,6 @@ import { FEED_SOURCES, type FeedSource, type FeedSummary, matchFeed } from '../d
 
 const USAGE = `Usage: npm run registry:match -- --source <${FEED_SOURCES.join('|')}> --file F.csv [--rejects R.csv] [--batch-size 2000]`;
 
-class UsageError extends Error {}
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
@@ -81,20 +80,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    if (e instanceof UsageError) {
-      console.error(`registry:match: ${e.message}\n${USAGE}`);
-      process.exitCode = 2;
-    } else if (e instanceof ImportFileError) {
-      console.error(`registry:match: ${e.message}\n${e.nothingWritten ? 'Nothing was matched.' : 'The rows before this point were matched.'}`);
-      process.exitCode = 2;
-    } else {
-      console.error(`registry:match failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      process.exitCode = 1;
-    }
-  },
-);
+runFileCommand('registry:match', USAGE, { nothing: 'Nothing was matched.', before: 'The rows before this point were matched.' }, () => main(process.argv.slice(2)));

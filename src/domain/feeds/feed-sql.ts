@@ -1,3 +1,5 @@
+import { type StoredPerson } from '../registry-import/sql';
+
 /** The set-based SQL of the feed matcher (unnest arrays of text, like the registry import's batch writers). */
 
 const texts = (from: number, n: number) => Array.from({ length: n }, (_, i) => `$${from + i}::text[]`).join(', ');
@@ -7,26 +9,9 @@ const d = (c: string) => `to_char(p.${c}, 'YYYY-MM-DD') AS ${c}`;
 export type ProvenanceMap = Record<string, { source: string; on: string; run: string }>;
 
 /** A stored person as the matcher reads it: the fields, the feed facts, active cover and field provenance. */
-export interface FeedPersonRow {
-  id: string;
-  id_number: string;
-  name: string;
-  sex: string | null;
-  ethnicity: string | null;
-  birth_date: string | null;
-  phone: string | null;
-  hukou_region: string | null;
-  hukou_address: string | null;
-  residence_region: string | null;
-  residence_address: string | null;
-  region_code: string | null;
-  household_id: string | null;
-  employment_status: string | null;
-  employer: string | null;
+export interface FeedPersonRow extends StoredPerson {
   employer_credit_code: string | null;
   employment_since: string | null;
-  flags: string[] | null;
-  version: number;
   deceased_on: string | null;
   moved_out_on: string | null;
   moved_in_on: string | null;

@@ -4,6 +4,7 @@ import { type IdParseOk, parseIdNumber } from '../codes/id-number';
 import { REGION_CODE_RE } from '../vocabulary';
 import { isEthnicityCode } from '../codes/ethnicity';
 import { type FeedSource } from './authority';
+import { isRealDate } from '../registry-import/row-schema';
 
 /** The four CSV layouts of the departmental feeds (docs/feeds.md), their row schemas, options and summary. */
 
@@ -64,17 +65,6 @@ export interface FeedOptions {
   startedBy?: string | null;
   clock?: () => Date;
   batchSize?: number;
-}
-
-const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-function isRealDate(s: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
-  if (!m) return false;
-  const y = Number(m[1]);
-  const mo = Number(m[2]);
-  const d = Number(m[3]);
-  if (mo < 1 || mo > 12 || d < 1 || d > (DAYS_IN_MONTH[mo - 1] as number)) return false;
-  return mo !== 2 || d < 29 || (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0));
 }
 
 /** The zod schema of each layout's row (trimmed cells, empty → absent). */

@@ -10,7 +10,8 @@ import { REGION_CODE_RE } from '../vocabulary';
 // ------------------------------------------------------------------ row validation (zod)
 
 
-function isRealDate(s: string): boolean {
+/** A real calendar date YYYY-MM-DD. */
+export function isRealDate(s: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
   if (!m) return false;
   const y = Number(m[1]);
