@@ -53,6 +53,22 @@ describe('POST /api/feeds/:source', () => {
   });
 });
 
+describe('scope', () => {
+  it('a move in puts the person in the new county worker scope and out of the old one', async () => {
+    const from = newTownship('530102');
+    const to = newTownship('530103');
+    const p = await addPerson(prisma(), { region: from });
+    await prisma().person.update({ where: { id: p.id }, data: { residenceRegion: null, hukouRegion: from } });
+    const admin = await staffToken(prisma(), app.clock, app.config, '530000', 'ADMIN');
+    const header = 'id_number,name,sex,ethnicity,birth_date,hukou_region,hukou_address,household_id,relationship,event,event_date';
+    await postFeed(admin.auth, 'public-security', `${header}\n${p.idNumber},${p.name},,,,${to},新家,,,MOVE_IN,2026-04-01\n`);
+    const oldCounty = await staffToken(prisma(), app.clock, app.config, '530102');
+    const newCounty = await staffToken(prisma(), app.clock, app.config, '530103');
+    expect((await request(app.app).get(`/api/persons/${p.idNumber}`).set(newCounty.auth)).status).toBe(200);
+    expect((await request(app.app).get(`/api/persons/${p.idNumber}`).set(oldCounty.auth)).status).toBe(404);
+  });
+});
+
 describe('the console person page', () => {
   it('shows the card, the assistance periods and where each value came from, in both locales', async () => {
     const town = newTownship('530102');

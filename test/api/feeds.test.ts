@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { OpenDatabase } from '../../src/db/open-database';
 import { segmentWhere } from '../../src/domain/campaigns/segment-filter';
+import { contributionSql } from '../../src/domain/progress/counters';
 import { FEED_COLUMNS, type FeedSource, matchFeed } from '../../src/domain/feeds';
 import { seedRegions } from '../../src/domain/registry/region.service';
 import { getEnrolmentStatusView } from '../../src/domain/registry/resident-view.service';
@@ -138,6 +139,9 @@ describe('public security (户籍)', () => {
     expect((await rerun('public-security', file)).counts.changed).toBe(0);
     expect(await prisma().workItem.count({ where: { personId: p.id } })).toBe(2);
     expect(await prisma().enrolment.count({ where: { personId: p.id } })).toBe(2);
+    // Progress: the death marks the person for the rollup, which then counts them nowhere (not "missing").
+    expect(await prisma().progressDirty.count({ where: { personId: p.id } })).toBeGreaterThan(0);
+    expect(await prisma().$queryRawUnsafe(contributionSql('ids', '$1::uuid[]'), [p.id])).toEqual([]);
   });
 
   it('rejects bad rows with line and reason, and DEATH of someone unknown', async () => {
