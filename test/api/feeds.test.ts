@@ -182,6 +182,7 @@ describe('civil affairs (民政)', () => {
     expect(after.name).toBe(p.name);
     const crs = await prisma().changeRequest.findMany({ where: { personId: p.id } });
     expect(crs).toEqual([expect.objectContaining({ kind: 'FIELD_CHANGE', channel: 'feed', fields: ['name'], status: 'PENDING', proposedValues: { name: '别名' } })]);
+    expect(await prisma().auditEvent.findFirst({ where: { action: 'change_request.submit', targetId: crs[0]!.id } })).toMatchObject({ actorType: 'IMPORT', source: 'feed' });
     await rerun('civil-affairs', file);
     expect(await prisma().changeRequest.count({ where: { personId: p.id } })).toBe(1);
   });
