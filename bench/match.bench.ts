@@ -36,9 +36,26 @@ function idOf(n: number): string {
   return first17 + computeCheckChar(first17);
 }
 
+/** CPU milliseconds so far of PostgreSQL server processes (by pid), from /proc (null when it cannot tell). */
+function procCpuMs(pids: number[]): number | null {
+  let total = 0;
+  try {
+    for (const pid of pids) {
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      total += ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+    }
+  } catch {
+    return null;
+  }
+  return Number.isFinite(total) ? total : null;
+}
+
 interface ChildResult {
   summary: FeedSummary;
   ms: number;
+  /** CPU of the match process and of its database server processes. */
+  cpuMs: number;
+  backendCpuMs: number | null;
   baselineRss: number;
   maxRss: number;
   peakRssSampled: number;
@@ -53,12 +70,24 @@ async function child(db: string, file: string, batchSize?: number) {
   const open = await openDatabase({ kind: 'postgres', url: db }, { migrate: false, poolSize: 2 });
   try {
     const baselineRss = process.memoryUsage().rss;
+    // The pool's server processes (opened by a first query on each connection).
+    await Promise.all([0, 1].map(() => open.prisma.$queryRawUnsafe('SELECT pg_sleep(0.05)::text AS s')));
+    const pids = (await open.prisma.$queryRawUnsafe<{ pid: number }[]>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()')).map((r) => r.pid);
+    const backend0 = procCpuMs(pids);
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const summary = await matchFeed(open.prisma, { source: 'public-security', file, batchSize });
     const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const backend1 = procCpuMs(pids);
     clearInterval(sampler);
     sample();
-    const result: ChildResult = { summary, ms, baselineRss, peakRssSampled: peak, maxRss: process.resourceUsage().maxRSS * 1024 };
+    const result: ChildResult = {
+      summary,
+      ms,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      backendCpuMs: backend0 === null || backend1 === null ? null : backend1 - backend0,
+      baselineRss, peakRssSampled: peak, maxRss: process.resourceUsage().maxRSS * 1024 };
     process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   } finally {
     clearInterval(sampler);
@@ -165,10 +194,13 @@ async function main() {
     t = performance.now();
     await run('psql', [url, '-q', '-c', `\\copy bench_stage FROM '${file}' WITH (FORMAT csv, HEADER true)`]);
     const copyMs = performance.now() - t;
+    const [{ pid }] = (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows as [{ pid: number }];
+    const insCpu0 = procCpuMs([pid]);
     t = performance.now();
     const ins = await c.query(`INSERT INTO bench_result SELECT p.id, s.name, s.hukou_region, s.hukou_address, s.event, s.event_date::date
       FROM bench_stage s JOIN person p ON p.id_number = s.id_number`);
     const insertMs = performance.now() - t;
+    const insCpu1 = procCpuMs([pid]);
     await c.end();
 
     const matchRate = feed / (r.ms / 1000);
@@ -178,6 +210,11 @@ async function main() {
     console.log(`counts: ${JSON.stringify(r.summary.counts)}`);
     console.log(`feed match: ${(r.ms / 1000).toFixed(1)} s = ${fmt(matchRate)} rows/s; maxRSS ${mb(r.maxRss)} (sampled peak ${mb(r.peakRssSampled)}, ${mb(r.baselineRss)} before the first row)`);
     console.log(`baseline: \\copy ${(copyMs / 1000).toFixed(1)} s + INSERT ... SELECT ... JOIN ${(insertMs / 1000).toFixed(1)} s (${fmt(Number(ins.rowCount))} rows) = ${fmt(baseRate)} rows/s (the INSERT alone ${fmt(insertRate)} rows/s)`);
+    console.log(`CPU of the match process: ${(r.cpuMs / 1000).toFixed(1)} s (${fmt(feed / (r.cpuMs / 1000))} rows per CPU-second)`);
+    if (r.backendCpuMs !== null && insCpu0 !== null && insCpu1 !== null) {
+      const matchCpu = r.cpuMs + r.backendCpuMs;
+      console.log(`CPU: match ${(matchCpu / 1000).toFixed(1)} s (Node ${(r.cpuMs / 1000).toFixed(1)} s + server ${(r.backendCpuMs / 1000).toFixed(1)} s) = ${fmt(feed / (matchCpu / 1000))} rows per CPU-second; INSERT ... SELECT ... JOIN ${((insCpu1 - insCpu0) / 1000).toFixed(2)} s of server CPU`);
+    }
     console.log(`ratio ${(matchRate / baseRate).toFixed(2)} (against the INSERT alone ${(matchRate / insertRate).toFixed(2)})`);
   } finally {
     if (!values.keep) {
