@@ -39,15 +39,17 @@ function idOf(n: number): string {
 /** CPU milliseconds so far of PostgreSQL server processes (by pid), from /proc (null when it cannot tell). */
 function procCpuMs(pids: number[]): number | null {
   let total = 0;
-  try {
-    for (const pid of pids) {
+  let seen = 0;
+  for (const pid of pids) {
+    try {
       const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
       total += ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+      seen++;
+    } catch {
+      // a connection that has closed since: not counted
     }
-  } catch {
-    return null;
   }
-  return Number.isFinite(total) ? total : null;
+  return seen && Number.isFinite(total) ? total : null;
 }
 
 interface ChildResult {
