@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import { createAuthRouter } from '../http/auth.router';
 import { createCampaignsRouter } from '../http/campaigns.router';
+import { createFeedsRouter } from '../http/feeds.router';
 import { createCommunityConsoleRouter } from '../http/console/community/community.router';
 import { createAuditConsoleRouter } from '../http/console/audit.router';
 import { createConsoleRouter } from '../http/console/console.router';
@@ -19,5 +20,5 @@ import { createWorklistsConsoleRouter } from '../http/console/worklists.router';
 
 /** The staff API routers (auth, persons, review queue) and the staff console, mounted after the chat API. */
 export function staffRouters(): ((deps: AppDeps, registry: OpenAPIRegistry) => Router)[] {
-  return [createAuthRouter, createPersonsRouter, createReviewRouter, createProgressRouter, createProgressConsoleRouter, createConsoleRouter, createAuditConsoleRouter, createVisitRequestsRouter, createSegmentsRouter, createCampaignsRouter, createSmsInboundRouter, createVisitListsRouter, createCommunityConsoleRouter, createWorklistsRouter, createWorklistsConsoleRouter];
+  return [createAuthRouter, createPersonsRouter, createReviewRouter, createProgressRouter, createProgressConsoleRouter, createConsoleRouter, createAuditConsoleRouter, createVisitRequestsRouter, createSegmentsRouter, createCampaignsRouter, createSmsInboundRouter, createVisitListsRouter, createCommunityConsoleRouter, createWorklistsRouter, createWorklistsConsoleRouter, createFeedsRouter];
 }

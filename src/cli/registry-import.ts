@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { parseDatabaseUrl } from '../db/database-target';
+import { runFileCommand, UsageError } from './file-command';
 import { openDatabase } from '../db/open-database';
 import { seedRegions } from '../domain/registry/region.service';
 import {
-  ImportFileError,
   importRegistry,
   type ImportProgress,
   type ImportSummary,
@@ -22,7 +22,6 @@ import {
 const USAGE =
   'Usage: npm run registry:import -- --persons persons.csv [--enrolments enrolments.csv] [--rejects rejects.csv] [--batch-size 2000]';
 
-class UsageError extends Error {}
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
@@ -157,20 +156,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    if (e instanceof UsageError) {
-      console.error(`registry:import: ${e.message}\n${USAGE}`);
-      process.exitCode = 2;
-    } else if (e instanceof ImportFileError) {
-      console.error(`registry:import: ${e.message}\n${e.nothingWritten ? 'Nothing was imported.' : 'The rows before this point were imported.'}`);
-      process.exitCode = 2;
-    } else {
-      console.error(`registry:import failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      process.exitCode = 1;
-    }
-  },
-);
+runFileCommand('registry:import', USAGE, { nothing: 'Nothing was imported.', before: 'The rows before this point were imported.' }, () => main(process.argv.slice(2)));

@@ -59,7 +59,10 @@ export type StatusAdvice =
   | 'DUPLICATE_COVER_FOLLOW_UP'
   | 'SUSPENDED_PAYMENT'
   | 'LAPSED_PAYMENT'
-  | 'CONFIRM_DETAILS';
+  | 'CONFIRM_DETAILS'
+  /** Subsistence allowance (低保) or special hardship (特困) now: the government pays the resident contributions. */
+  | 'GOVERNMENT_PAYS_DIBAO'
+  | 'GOVERNMENT_PAYS_TEKUN';
 
 export interface EnrolmentStatusView {
   maskedName: string;

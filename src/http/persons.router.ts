@@ -73,6 +73,16 @@ export const PersonViewResponse = z
         employer: z.string().nullable(),
       }),
     ),
+    departmental: z
+      .object({
+        deceasedOn: z.string().nullable(),
+        movedOutOn: z.string().nullable(),
+        movedInOn: z.string().nullable(),
+        sscCard: z.object({ status: z.string(), issuedOn: z.string().nullable() }).nullable(),
+        assistance: z.array(z.object({ kind: z.enum(['DIBAO', 'TEKUN']), startedOn: z.string(), endedOn: z.string().nullable() })),
+        provenance: z.array(z.object({ field: z.string(), source: z.string(), on: z.string(), run: z.string() })),
+      })
+      .openapi({ description: 'What the departmental feeds said (docs/feeds.md): facts, card, assistance, provenance per field' }),
   })
   .openapi('PersonView');
 

@@ -55,6 +55,8 @@ interface Candidate {
   region_code: string | null;
   opted_out: boolean;
   dnc: boolean;
+  /** Deceased or moved out of the province (departmental feeds): never contacted again. */
+  gone: boolean;
   wx_id: string | null;
   wx_channel: string | null;
   wx_endpoint: string | null;
@@ -79,7 +81,7 @@ interface Send {
 /**
  * Runs campaigns: materialises recipients in batches (person-id order, a cursor on the campaign, never the whole
  * segment in memory), then, in one transaction per batch, claims queued recipients with FOR UPDATE SKIP LOCKED,
- * re-checks eligibility (opt-out, do-not-contact, channel, quiet hours, rate), marks them sent and writes their
+ * re-checks eligibility (deceased or moved out, opt-out, do-not-contact, channel, quiet hours, rate), marks them sent and writes their
  * outbox rows and audit events. The claim is the transaction's row locks: a dispatcher that dies rolls back and
  * its recipients are queued for the next one at once, nobody is sent twice, and several processes share one
  * campaign (each skips the rows another holds).
@@ -221,6 +223,7 @@ export class CampaignDispatcher {
           SELECT r.id::text AS rid, p.id::text AS person_id, p.name, p.phone, p.region_code,
             (p.reminders_opt_out OR EXISTS (SELECT 1 FROM conversation oc WHERE oc.person_id = p.id AND oc.opted_out_at IS NOT NULL)) AS opted_out,
             EXISTS (SELECT 1 FROM do_not_contact d WHERE d.person_id = p.id) AS dnc,
+            (p.deceased_on IS NOT NULL OR p.moved_out_on IS NOT NULL) AS gone,
             w.id::text AS wx_id, w.channel AS wx_channel, w.endpoint AS wx_endpoint, w.last_inbound_at AS wx_last, w.locale AS wx_locale,
             (SELECT array_agg(e.insurance_type::text) FROM enrolment e WHERE e.person_id = p.id AND e.status = 'PAYING') AS paying,
             (SELECT g.name FROM region g WHERE g.code = left(p.region_code, 9)) AS township
@@ -266,6 +269,7 @@ export class CampaignDispatcher {
   }
 
   private choose(c: RunningCampaign, r: Candidate, now: Date): { skip: string } | Omit<Send, 'rid' | 'personId' | 'text' | 'tokenHash' | 'link'> {
+    if (r.gone) return { skip: 'NOT_RESIDENT' };
     if (r.opted_out) return { skip: 'OPTED_OUT' };
     if (r.dnc) return { skip: 'DO_NOT_CONTACT' };
     if (c.channels.includes('wechat') && r.wx_channel && r.wx_endpoint) {

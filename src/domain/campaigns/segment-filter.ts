@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { Prisma } from '../../generated/prisma/client';
 import { DataQualityFlag, EmploymentStatus, RegistrationStatus } from '../../generated/prisma/enums';
-import { INSURANCE_TYPES } from '../codes/insurance';
+import { INSURANCE_TYPES, MEDICAL_TYPES } from '../codes/insurance';
 import { chinaClock } from '../calendar/china-time';
 import { regionRange } from '../codes/region-scope';
 import { REGION_CODE_RE } from '../vocabulary';
+import { NEWBORN_LEAD } from '../ports';
 
 const days = z.number().int().min(1).max(3650);
 
@@ -23,6 +24,13 @@ export const SegmentFilterSchema = z
     employmentStatus: z.array(z.enum(EmploymentStatus)).min(1).optional(),
     ageFrom: z.number().int().min(0).max(130).optional(),
     ageTo: z.number().int().min(0).max(130).optional(),
+    /**
+     * Newborn enrolment (issue 17): born in the last 12 months without a paying basic medical scheme, and the
+     * reporting parent of an open newborn lead (a birth certificate or a chat report without an ID number yet).
+     */
+    newbornEnrolment: z.boolean().optional(),
+    /** New residents (issue 17): hukou moved into the province in the last N days (public-security MOVE_IN). */
+    movedInDays: days.optional(),
     /** No campaign message sent to the person in the last N days. */
     notContactedDays: days.optional(),
     /** Leave out persons who verified their identity in chat in the last N days. */
@@ -52,7 +60,11 @@ function yearsBefore(now: Date, years: number): string {
  */
 export function segmentWhere(f: SegmentFilter, now: Date): Prisma.Sql {
   const r = regionRange(f.region);
-  const parts: Prisma.Sql[] = [Prisma.sql`p.region_code >= ${r.gte} AND p.region_code < ${r.lt}`];
+  // The deceased and those moved out of the province are in no segment.
+  const parts: Prisma.Sql[] = [
+    Prisma.sql`p.region_code >= ${r.gte} AND p.region_code < ${r.lt}`,
+    Prisma.sql`p.deceased_on IS NULL AND p.moved_out_on IS NULL`,
+  ];
   // Compared as the enums themselves: a cast of the column to text hides it from the planner's statistics (it
   // then guesses 0.5% of the rows, and a batch ORDER BY p.id LIMIT n becomes a full scan and sort every time).
   if (f.registrationStatus) parts.push(Prisma.sql`p.registration_status = ANY(${f.registrationStatus}::text[]::"RegistrationStatus"[])`);
@@ -65,6 +77,15 @@ export function segmentWhere(f: SegmentFilter, now: Date): Prisma.Sql {
       SELECT e.person_id FROM enrolment e
       WHERE e.status = 'PAYING' AND e.insurance_type = ANY(${f.missingInsurance}::text[])
       GROUP BY e.person_id HAVING count(DISTINCT e.insurance_type) = ${f.missingInsurance.length})`);
+  }
+  if (f.newbornEnrolment) {
+    parts.push(Prisma.sql`(p.birth_date > ${yearsBefore(now, 1)}::date AND p.id NOT IN (
+      SELECT e.person_id FROM enrolment e WHERE e.status = 'PAYING' AND e.insurance_type = ANY(${MEDICAL_TYPES}::text[]))
+      OR p.id::text IN (SELECT c.current_values->>'reportedBy' FROM change_request c
+        WHERE c.kind = 'NEW_PERSON' AND c.status IN ('PENDING', 'NEEDS_INFO') AND c.current_values->>'lead' = ${NEWBORN_LEAD}))`);
+  }
+  if (f.movedInDays) {
+    parts.push(Prisma.sql`p.moved_in_on > ${new Date(now.getTime() - f.movedInDays * DAY_MS)}::date`);
   }
   if (f.notContactedDays) {
     const since = new Date(now.getTime() - f.notContactedDays * DAY_MS);

@@ -52,6 +52,8 @@ export interface ChangeRequestDraft {
   conversationId?: string | null;
   now: Date;
   holidays?: readonly string[];
+  /** Who submits, for the audit (default RESIDENT; a departmental feed submits as IMPORT). */
+  actorType?: 'RESIDENT' | 'IMPORT';
 }
 
 /** Creates a change request (status PENDING) with a fresh reference and its due date; audited. */
@@ -81,7 +83,7 @@ export async function createChangeRequest(db: DbClient, d: ChangeRequestDraft, a
     },
   });
   await recordAudit(db, {
-    actorType: 'RESIDENT',
+    actorType: d.actorType ?? 'RESIDENT',
     actorId,
     source: d.channel,
     action: 'change_request.submit',

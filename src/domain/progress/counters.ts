@@ -108,12 +108,16 @@ FROM person p`;
     return `${select}
 LEFT JOIN LATERAL (SELECT ${enrolAgg} FROM enrolment WHERE person_id = p.id AND status = 'PAYING') e ON true
 LEFT JOIN LATERAL (SELECT true AS platform FROM employment_report WHERE person_id = p.id AND platform_work IS NOT NULL LIMIT 1) r ON true
-WHERE p.id = ANY(${ids})`;
+WHERE p.id = ANY(${ids}) AND ${PRESENT}`;
   }
   return `${select}
 LEFT JOIN (SELECT person_id, ${enrolAgg} FROM enrolment WHERE status = 'PAYING' GROUP BY person_id) e ON e.person_id = p.id
-LEFT JOIN (SELECT DISTINCT person_id, true AS platform FROM employment_report WHERE platform_work IS NOT NULL) r ON r.person_id = p.id`;
+LEFT JOIN (SELECT DISTINCT person_id, true AS platform FROM employment_report WHERE platform_work IS NOT NULL) r ON r.person_id = p.id
+WHERE ${PRESENT}`;
 }
+
+/** The deceased and those moved out of the province (departmental feeds) are in no figure: not "missing". */
+const PRESENT = 'p.deceased_on IS NULL AND p.moved_out_on IS NULL';
 
 /** `sum(<sign> * ((bits >> k) & 1))::int AS <counter>` for every live counter. */
 export function sumBitsSql(bitsExpr: string, signExpr = '1'): string {

@@ -18,8 +18,8 @@ interface CsvUnreadable {
   error: string;
 }
 
-export interface Source {
-  kind: 'persons' | 'enrolments';
+export interface Source<K extends string = 'persons' | 'enrolments'> {
+  kind: K;
   /** The name written to the rejects file. */
   label: string;
   totalBytes?: number;
@@ -34,7 +34,7 @@ export interface Source {
   ended: boolean;
 }
 
-export async function openSource(input: Readable | string, kind: Source['kind']): Promise<Source> {
+export async function openSource<K extends string>(input: Readable | string, kind: K): Promise<Source<K>> {
   let stream: Readable;
   let label = `${kind}.csv`;
   let totalBytes: number | undefined;
@@ -80,14 +80,14 @@ export async function openSource(input: Readable | string, kind: Source['kind'])
 
 const MAX_RECORD_CHARS = 1 << 20;
 
-export function closeSource(s: Source | undefined): void {
+export function closeSource(s: Source<string> | undefined): void {
   if (!s) return;
   s.parser.destroy();
   s.stream.destroy();
 }
 
 /** The next record with its line number, the unreadable rest of the file, or null at the end. */
-export async function nextRecord(s: Source): Promise<CsvRecord | CsvUnreadable | null> {
+export async function nextRecord(s: Source<string>): Promise<CsvRecord | CsvUnreadable | null> {
   if (s.ended) return null;
   const line = s.nextLine;
   const { unreadable } = s.skip;
@@ -127,7 +127,7 @@ export async function nextRecord(s: Source): Promise<CsvRecord | CsvUnreadable |
  * Reads and checks the header (any column order); returns the column index of each expected column (-1 for an
  * optional column the file does not have).
  */
-export async function readHeader<C extends string>(s: Source, columns: readonly C[], optional: readonly C[] = []): Promise<Record<C, number> & { count: number }> {
+export async function readHeader<C extends string>(s: Source<string>, columns: readonly C[], optional: readonly C[] = []): Promise<Record<C, number> & { count: number }> {
   const rec = await nextRecord(s);
   if (!rec || 'error' in rec) {
     throw new ImportFileError(rec ? `${s.label}: the header line is not valid CSV` : `${s.label} is empty (no header line)`, s.label);

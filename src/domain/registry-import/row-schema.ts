@@ -16,7 +16,9 @@ export interface RowContext {
   knownCounty: (code: string) => boolean;
 }
 
-export function buildSchemas(ctx: RowContext) {
+/** The column schemas the registry's CSV files share (persons import and departmental feeds): ID number, and
+ * person fields by the field table's rules. */
+export function registryColumns(ctx: RowContext) {
   const idNumber = z.string().transform((raw, c): IdParseOk => {
     const r = parseIdNumber(raw, { today: ctx.now, knownCounty: ctx.knownCounty });
     if (!r.ok) {
@@ -40,12 +42,17 @@ export function buildSchemas(ctx: RowContext) {
     return z.string().refine((v) => withinLength(f, v), { message: `must be ${l.min}-${l.max} characters` });
   };
   const date = (what: string) => field('birthDate', `${what} must be a real date YYYY-MM-DD, not in the future`);
+  const region = (f: PersonField) => field(f, 'must be a 6-, 9- or 12-digit region code');
+  return { idNumber, field, text, date, region };
+}
+
+export function buildSchemas(ctx: RowContext) {
+  const { idNumber, field, text, date, region } = registryColumns(ctx);
   const maxYear = Number(ctx.today.slice(0, 4)) + 1;
   const month = z.string().refine(
     (s) => /^\d{4}-(0[1-9]|1[0-2])$/.test(s) && Number(s.slice(0, 4)) >= 1950 && Number(s.slice(0, 4)) <= maxYear,
     { message: 'last_paid_month must be a month YYYY-MM' },
   );
-  const region = (f: PersonField) => field(f, 'must be a 6-, 9- or 12-digit region code');
 
   const person = z.object({
     id_number: idNumber,

@@ -64,6 +64,19 @@ export interface PersonView {
     updatedAt: string;
   };
   enrolments: EnrolmentView[];
+  /** What the departmental feeds said (issue 17): facts, card, assistance periods, provenance per field. */
+  departmental: DepartmentalView;
+}
+
+export interface DepartmentalView {
+  deceasedOn: string | null;
+  movedOutOn: string | null;
+  movedInOn: string | null;
+  sscCard: { status: string; issuedOn: string | null } | null;
+  /** Subsistence allowance (DIBAO) and special hardship (TEKUN) periods, newest first. */
+  assistance: { kind: 'DIBAO' | 'TEKUN'; startedOn: string; endedOn: string | null }[];
+  /** Where each value came from: field, source, date of the fact, feed run. */
+  provenance: { field: string; source: string; on: string; run: string }[];
 }
 
 export interface AuditEntryView {
@@ -175,7 +188,10 @@ export async function viewPerson(
   }
 
   const found = await locate(db, principal, rawIdNumber, 'person.view', 'person.view', source, clock, (idNumber) =>
-    db.person.findUnique({ where: { idNumber }, include: { enrolments: { orderBy: { insuranceType: 'asc' } } } }),
+    db.person.findUnique({
+      where: { idNumber },
+      include: { enrolments: { orderBy: { insuranceType: 'asc' } }, provenance: true, assistance: { orderBy: { startedOn: 'desc' } } },
+    }),
   );
   if (!found.ok) return found;
   const p = found.person;
@@ -245,6 +261,16 @@ export async function viewPerson(
       lastPaidMonth: e.lastPaidMonth,
       employer: e.employer,
     })),
+    departmental: {
+      deceasedOn: ymd(p.deceasedOn),
+      movedOutOn: ymd(p.movedOutOn),
+      movedInOn: ymd(p.movedInOn),
+      sscCard: p.sscCardStatus ? { status: p.sscCardStatus, issuedOn: ymd(p.sscCardIssuedOn) } : null,
+      assistance: p.assistance.map((a) => ({ kind: a.kind, startedOn: ymd(a.startedOn)!, endedOn: ymd(a.endedOn) })),
+      provenance: Object.entries((p.provenance?.fields ?? {}) as Record<string, { source: string; on: string; run: string }>)
+        .map(([field, f]) => ({ field, source: f.source, on: f.on, run: f.run }))
+        .sort((a, b) => a.field.localeCompare(b.field)),
+    },
   };
   return { ok: true, view };
 }

@@ -51,7 +51,15 @@ function applicableTypes(statuses: Map<string, EnrolmentStatusCode>, employed: b
 export async function getEnrolmentStatusView(db: DbClient, personId: string, now: Date = new Date()): Promise<EnrolmentStatusView> {
   const person = await db.person.findUniqueOrThrow({
     where: { id: personId },
-    select: { name: true, registrationStatus: true, birthDate: true, employmentStatus: true, enrolments: true },
+    select: {
+      name: true,
+      registrationStatus: true,
+      birthDate: true,
+      employmentStatus: true,
+      enrolments: true,
+      // Subsistence allowance and special hardship periods running today (civil-affairs feed, issue 17).
+      assistance: { where: { startedOn: { lte: now }, OR: [{ endedOn: null }, { endedOn: { gte: now } }] }, select: { kind: true } },
+    },
   });
   const month = chinaMonth(now);
   const statuses = new Map(person.enrolments.map((e) => [e.insuranceType, lineStatus(e, month)]));
@@ -84,6 +92,12 @@ export async function getEnrolmentStatusView(db: DbClient, personId: string, now
   if ([...statuses.values()].includes('SUSPENDED')) advice.push('SUSPENDED_PAYMENT');
   if ([...statuses.values()].includes('LAPSED')) advice.push('LAPSED_PAYMENT');
   if (person.registrationStatus !== 'CONFIRMED') advice.push('CONFIRM_DETAILS');
+  // Where it matters: the resident schemes (pension 170, medical 390), whose contributions the government pays.
+  if (lines.some((l) => l.insuranceType === '170' || l.insuranceType === '390')) {
+    const kinds = new Set(person.assistance.map((a) => a.kind));
+    if (kinds.has('TEKUN')) advice.push('GOVERNMENT_PAYS_TEKUN');
+    else if (kinds.has('DIBAO')) advice.push('GOVERNMENT_PAYS_DIBAO');
+  }
   return { maskedName: maskName(person.name), registrationStatus: person.registrationStatus, lines, advice };
 }
 

@@ -1,10 +1,10 @@
 /** Plain views in an audit history folded per person per day, so reloads do not flood it (issue 14). */
+import { chinaDate } from '../calendar/china-time';
 
 /** Audited actions that only look (nothing revealed, nothing changed): listed once per person per day with a count. */
 export const PLAIN_VIEW_ACTIONS: readonly string[] = ['review.view', 'person.view', 'person.audit_view', 'review.list', 'review.stats', 'campaign.view', 'work_item.list', 'work_item.view'];
 
-const CHINA_OFFSET_MS = 8 * 3_600_000;
-const chinaDay = (iso: string) => new Date(new Date(iso).getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 10);
+const chinaDay = (iso: string) => chinaDate(new Date(iso));
 
 interface Foldable {
   at: string;

@@ -53,6 +53,8 @@ export const PERMISSION_POLICY = {
   'community.work': ['ADMIN', 'COMMUNITY_WORKER'],
   /** Worklists (issue 17): see and close the region's entries (duplicate cover, deaths, moves); open merge requests. */
   'worklist.work': ['ADMIN', 'REVIEWER', 'COMMUNITY_WORKER'],
+  /** Run a departmental feed (issue 17: public security, civil affairs, health, card file) against the registry. */
+  'registry.match': ['ADMIN'],
 } as const satisfies Record<string, readonly StaffRole[]>;
 
 export type Permission = keyof typeof PERMISSION_POLICY;

@@ -1,6 +1,7 @@
 import type { AuditEntryView, PersonView } from '../../domain/registry/person-view.service';
 import { foldViews } from '../../domain/staff/audit-fold';
 import { auditTable } from './audit-table';
+import { departmentalSection } from './departmental.section';
 import { csrfField, layout, notice, type PageContext } from './console-layout';
 import { html } from './html';
 import { labelsFor } from './labels';
@@ -51,6 +52,7 @@ export function personPage(ctx: PageContext, v: PersonPageView): string {
     (e) => html`<tr><td>${e.insuranceType} ${ctx.lng === 'en' ? e.insuranceName.en : e.insuranceName.zh}</td><td>${t(`console.enrolment.${e.status}`)}</td><td>${e.lastPaidMonth ?? ''}</td></tr>`,
   )}</tbody></table></div>`
     : ''}
+  ${v.view ? departmentalSection(ctx, v.view.departmental) : ''}
 </section>`
     : '';
 

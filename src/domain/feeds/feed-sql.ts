@@ -1,0 +1,89 @@
+import { type StoredPerson } from '../registry-import/sql';
+
+/** The set-based SQL of the feed matcher (unnest arrays of text, like the registry import's batch writers). */
+
+const texts = (from: number, n: number) => Array.from({ length: n }, (_, i) => `$${from + i}::text[]`).join(', ');
+const d = (c: string) => `to_char(p.${c}, 'YYYY-MM-DD') AS ${c}`;
+
+/** Provenance of one person: field → where its value came from (the date of the fact, YYYY-MM-DD). */
+export type ProvenanceMap = Record<string, { source: string; on: string; run: string }>;
+
+/** A stored person as the matcher reads it: the fields, the feed facts, active cover and field provenance. */
+export interface FeedPersonRow extends StoredPerson {
+  employer_credit_code: string | null;
+  employment_since: string | null;
+  deceased_on: string | null;
+  moved_out_on: string | null;
+  moved_in_on: string | null;
+  ssc_card_status: string | null;
+  ssc_card_issued_on: string | null;
+  /** [insurance type, status] of enrolments that are paying or suspended. */
+  active: [string, string][] | null;
+  prov: ProvenanceMap | null;
+}
+
+/** The batch's persons, locked; `cover`: with their paying and suspended enrolments (deaths, moves out). */
+export const selectFeedPersons = (cover: boolean) => `SELECT p.id::text AS id, p.id_number, p.name, p.sex::text AS sex, p.ethnicity, ${d('birth_date')},
+    p.phone, p.hukou_region, p.hukou_address, p.residence_region, p.residence_address, p.region_code, p.household_id,
+    p.employment_status::text AS employment_status, p.employer, p.employer_credit_code, ${d('employment_since')},
+    p.flags::text[] AS flags, p.version, ${d('deceased_on')}, ${d('moved_out_on')}, ${d('moved_in_on')},
+    p.ssc_card_status, ${d('ssc_card_issued_on')},
+    ${cover ? `(SELECT json_agg(json_build_array(e.insurance_type, e.status::text)) FROM enrolment e
+      WHERE e.person_id = p.id AND e.status IN ('PAYING', 'SUSPENDED'))` : 'NULL::json'} AS active, f.fields AS prov
+  FROM unnest($1::text[]) AS k(id_number) JOIN person p ON p.id_number = k.id_number
+  LEFT JOIN field_provenance f ON f.person_id = p.id
+  FOR UPDATE OF p`;
+
+/** Columns the matcher writes, in the order of the UPDATE's arrays. */
+export const FEED_WRITE_COLUMNS = [
+  ['name', 'text'],
+  ['sex', '"Sex"'],
+  ['ethnicity', 'text'],
+  ['birth_date', 'date'],
+  ['hukou_region', 'text'],
+  ['hukou_address', 'text'],
+  ['household_id', 'text'],
+  ['region_code', 'text'],
+  ['deceased_on', 'date'],
+  ['moved_out_on', 'date'],
+  ['moved_in_on', 'date'],
+  ['ssc_card_status', 'text'],
+  ['ssc_card_issued_on', 'date'],
+] as const;
+export type FeedWriteColumn = (typeof FEED_WRITE_COLUMNS)[number][0];
+
+/** $1 ids, $2 versions, $3.. the columns, then flags, then the time stamp. Returns the ids written. */
+export const UPDATE_FEED_PERSONS = (() => {
+  const n = FEED_WRITE_COLUMNS.length;
+  const sets = FEED_WRITE_COLUMNS.map(([c, t]) => `${c} = u.${c}::${t}`).join(', ');
+  return `UPDATE person p SET ${sets}, flags = string_to_array(u.flags, ',')::"DataQualityFlag"[],
+    version = p.version + 1, updated_at = ($${n + 4}::timestamptz AT TIME ZONE 'UTC')
+  FROM unnest(${texts(1, n + 3)}) AS u(id, version, ${FEED_WRITE_COLUMNS.map(([c]) => c).join(', ')}, flags)
+  WHERE p.id = u.id::uuid AND p.version = u.version::int
+  RETURNING p.id`;
+})();
+
+/** New persons of the register (public security): the identity only; the row then updates them like any other. */
+export const INSERT_FEED_PERSONS = `INSERT INTO person (id_number, name, sex, birth_date, flags, created_at, updated_at)
+  SELECT u.id_number, u.name, u.sex::"Sex", u.birth_date::date, string_to_array(u.flags, ',')::"DataQualityFlag"[],
+    ($6::timestamptz AT TIME ZONE 'UTC'), ($6::timestamptz AT TIME ZONE 'UTC')
+  FROM unnest(${texts(1, 5)}) AS u(id_number, name, sex, birth_date, flags)
+  ON CONFLICT (id_number) DO NOTHING`;
+
+/**
+ * Provenance of the persons whose provenance changed in this batch: `stated` is "field=YYYY-MM-DD,…" (the facts
+ * this run stated, newer than the record's: decided in memory under the person's row lock), merged over the
+ * stored map with this run's source and id. $1 person ids, $2 stated, $3 source, $4 run, $5 time stamp.
+ */
+export const UPSERT_PROVENANCE = `INSERT INTO field_provenance (person_id, fields, updated_at)
+  SELECT u.person_id::uuid,
+    (SELECT jsonb_object_agg(split_part(e, '=', 1), jsonb_build_object('source', $3::text, 'on', split_part(e, '=', 2), 'run', $4::text))
+       FROM unnest(string_to_array(u.stated, ',')) AS e),
+    ($5::timestamptz AT TIME ZONE 'UTC')
+  FROM unnest($1::text[], $2::text[]) AS u(person_id, stated)
+  ON CONFLICT (person_id) DO UPDATE SET fields = field_provenance.fields || excluded.fields, updated_at = excluded.updated_at`;
+
+/** One audit event per row that changed a person, as applyPersonChange writes them (actor IMPORT, source feed). */
+export const INSERT_FEED_AUDIT = `INSERT INTO audit_event (at, actor_type, source, action, target_type, target_id, outcome, details)
+  SELECT ($1::timestamptz AT TIME ZONE 'UTC'), 'IMPORT', 'feed', u.action, 'person', u.target_id, 'OK', u.details::jsonb
+  FROM unnest(${texts(2, 3)}) AS u(action, target_id, details)`;

@@ -1,0 +1,261 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import type { OpenDatabase } from '../../src/db/open-database';
+import { segmentWhere } from '../../src/domain/campaigns/segment-filter';
+import { contributionSql } from '../../src/domain/progress/counters';
+import { FEED_COLUMNS, type FeedSource, matchFeed } from '../../src/domain/feeds';
+import { seedRegions } from '../../src/domain/registry/region.service';
+import { getEnrolmentStatusView } from '../../src/domain/registry/resident-view.service';
+import { createI18n } from '../../src/lib/i18n';
+import { statusParts } from '../../flows/resident/prompts';
+import { newIdNumber } from '../helpers/chat-fixtures';
+import { addPerson, newTownship } from '../helpers/community-fixtures';
+import { createTestDatabase } from '../helpers/test-database';
+
+/** Departmental feeds (issue 17): every event kind of every source, authority, provenance, idempotence, order. */
+
+let db: OpenDatabase;
+let tmp: string;
+const prisma = () => db.prisma;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await seedRegions(db.prisma);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'canbao-feed-test-'));
+}, 60_000);
+afterAll(async () => {
+  await db?.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+let fileSeq = 0;
+/** Writes a feed CSV (the source's header, then the rows as given) and runs it; returns the summary and rejects. */
+async function run(source: FeedSource, rows: Record<string, string>[], extra: string[] = []) {
+  const cols = FEED_COLUMNS[source] as readonly string[];
+  const file = path.join(tmp, `${source}-${fileSeq++}.csv`);
+  const rejects = `${file}.rejects.csv`;
+  fs.writeFileSync(file, [cols.join(','), ...rows.map((r) => cols.map((c) => r[c] ?? '').join(',')), ...extra].join('\n') + '\n');
+  const summary = await matchFeed(prisma(), { source, file, rejects });
+  const rejected = parse(fs.readFileSync(rejects), { columns: true }) as { line: string; reason: string; message: string }[];
+  return { summary, rejected, file, rejects };
+}
+const rerun = (source: FeedSource, file: string) => matchFeed(prisma(), { source, file });
+const ymd = (d: Date | null | undefined) => (d ? d.toISOString().slice(0, 10) : null);
+const reload = (id: string) => prisma().person.findUniqueOrThrow({ where: { id } });
+const provOf = async (personId: string) =>
+  ((await prisma().fieldProvenance.findUnique({ where: { personId } }))?.fields ?? {}) as Record<string, { source: string; on: string; run: string } | undefined>;
+const audits = (personId: string) => prisma().auditEvent.count({ where: { targetId: personId, action: 'person.update' } });
+
+function ps(idNumber: string, event: string, date: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { id_number: idNumber, name: '李户籍', event, event_date: date, ...extra };
+}
+
+describe('public security (户籍)', () => {
+  it('UPDATE applies authoritative fields with provenance; the same file twice changes nothing the second time', async () => {
+    const p = await addPerson(prisma(), { region: newTownship() });
+    const { summary, file } = await run('public-security', [ps(p.idNumber, 'UPDATE', '2026-03-01', { ethnicity: '02', hukou_region: '530102001', hukou_address: '华山路1号', household_id: `H${p.id.slice(0, 8)}` })]);
+    expect(summary.counts).toMatchObject({ read: 1, matched: 1, new: 0, changed: 1, conflicting: 0, rejected: 0 });
+    const after = await reload(p.id);
+    expect(after).toMatchObject({ name: '李户籍', ethnicity: '02', hukouRegion: '530102001', hukouAddress: '华山路1号' });
+    const prov = await provOf(p.id);
+    expect(prov.name).toEqual({ source: 'public-security', on: '2026-03-01', run: summary.runId });
+    expect(prov.hukouRegion?.on).toBe('2026-03-01');
+    const before = await audits(p.id);
+    expect(before).toBe(1);
+
+    const again = await rerun('public-security', file);
+    expect(again.counts).toMatchObject({ read: 1, matched: 1, changed: 0, unchanged: 1 });
+    expect(await audits(p.id)).toBe(before);
+    expect((await reload(p.id)).version).toBe(after.version);
+    expect((await provOf(p.id)).name?.run).toBe(summary.runId);
+  });
+
+  it('older facts never overwrite newer ones: out of order in one file and across runs', async () => {
+    const p = await addPerson(prisma(), { region: newTownship() });
+    await run('public-security', [
+      ps(p.idNumber, 'NAME_CHANGE', '2026-05-01', { name: '新名字' }),
+      ps(p.idNumber, 'NAME_CHANGE', '2026-01-01', { name: '旧名字' }),
+    ]);
+    expect((await reload(p.id)).name).toBe('新名字');
+    const { summary } = await run('public-security', [ps(p.idNumber, 'NAME_CHANGE', '2026-02-01', { name: '更旧' })]);
+    expect(summary.counts).toMatchObject({ matched: 1, changed: 0 });
+    expect((await reload(p.id)).name).toBe('新名字');
+    expect((await provOf(p.id)).name?.on).toBe('2026-05-01');
+  });
+
+  it('BIRTH of someone not in the registry creates the person (户不漏人), in the newborn segment while without medical cover', async () => {
+    const region = newTownship();
+    const id = newIdNumber(region.slice(0, 6), '20260301');
+    const { summary } = await run('public-security', [{ id_number: id, name: '王小宝', sex: '', ethnicity: '01', birth_date: '2026-03-01', hukou_region: region, hukou_address: '', household_id: '', relationship: '子', event: 'BIRTH', event_date: '2026-03-02' }]);
+    expect(summary.counts).toMatchObject({ read: 1, new: 1, matched: 0, rejected: 0 });
+    const p = await prisma().person.findUniqueOrThrow({ where: { idNumber: id } });
+    expect(p).toMatchObject({ name: '王小宝', hukouRegion: region, regionCode: region });
+    const inSegment = await prisma().$queryRaw<{ id: string }[]>`SELECT p.id::text FROM person p WHERE ${segmentWhere({ region, newbornEnrolment: true, excludeOptedOut: false }, new Date('2026-06-01T00:00:00Z'))}`;
+    expect(inSegment.map((r) => r.id)).toContain(p.id);
+  });
+
+  it('MOVE_IN adds the person to the new region and the new-residents segment; MOVE_OUT of the province closes them and raises the worklist', async () => {
+    const from = newTownship('530102');
+    const to = newTownship('530103');
+    const p = await addPerson(prisma(), { region: from, paying: ['390'] });
+    await prisma().person.update({ where: { id: p.id }, data: { residenceRegion: null, hukouRegion: from } });
+    const moveIn = await run('public-security', [ps(p.idNumber, 'MOVE_IN', '2026-04-01', { hukou_region: to, hukou_address: '新家' })]);
+    expect(moveIn.summary.counts.changed).toBe(1);
+    const moved = await reload(p.id);
+    expect(moved).toMatchObject({ hukouRegion: to, regionCode: to });
+    expect(ymd(moved.movedInOn)).toBe('2026-04-01');
+    const residents = await prisma().$queryRaw<{ id: string }[]>`SELECT p.id::text FROM person p WHERE ${segmentWhere({ region: to, movedInDays: 365, excludeOptedOut: false }, new Date('2026-06-01T00:00:00Z'))}`;
+    expect(residents.map((r) => r.id)).toEqual([p.id]);
+
+    const out = await run('public-security', [ps(p.idNumber, 'MOVE_OUT', '2026-05-01', { hukou_region: '110101' })]);
+    expect(out.summary.counts).toMatchObject({ changed: 1, rejected: 0 });
+    const gone = await reload(p.id);
+    expect(ymd(gone.movedOutOn)).toBe('2026-05-01');
+    expect(gone.hukouRegion).toBe(to);
+    const items = await prisma().workItem.findMany({ where: { personId: p.id } });
+    expect(items).toEqual([expect.objectContaining({ kind: 'MOVED_OUT_ENROLMENT', regionCode: to, status: 'OPEN' })]);
+    expect(items[0]?.details).toMatchObject({ insuranceType: '390', destination: '110101', source: 'public-security' });
+    const again = await rerun('public-security', out.file);
+    expect(again.counts.changed).toBe(0);
+    expect(await prisma().workItem.count({ where: { personId: p.id } })).toBe(1);
+    const segment = await prisma().$queryRaw<{ id: string }[]>`SELECT p.id::text FROM person p WHERE ${segmentWhere({ region: to, excludeOptedOut: false }, new Date())}`;
+    expect(segment.map((r) => r.id)).not.toContain(p.id);
+  });
+
+  it('DEATH marks the person deceased, never deletes, and puts active enrolments on the worklist once', async () => {
+    const p = await addPerson(prisma(), { region: newTownship(), paying: ['170', '390'] });
+    const { summary, file } = await run('public-security', [ps(p.idNumber, 'DEATH', '2026-02-10', { name: p.name })]);
+    expect(summary.counts).toMatchObject({ matched: 1, changed: 1 });
+    const dead = await reload(p.id);
+    expect(ymd(dead.deceasedOn)).toBe('2026-02-10');
+    expect((await provOf(p.id)).deceasedOn?.source).toBe('public-security');
+    const items = await prisma().workItem.findMany({ where: { personId: p.id }, orderBy: { dedupeKey: 'asc' } });
+    expect(items.map((i) => [i.kind, (i.details as { insuranceType: string }).insuranceType])).toEqual([
+      ['DECEASED_ENROLMENT', '170'],
+      ['DECEASED_ENROLMENT', '390'],
+    ]);
+    expect((await rerun('public-security', file)).counts.changed).toBe(0);
+    expect(await prisma().workItem.count({ where: { personId: p.id } })).toBe(2);
+    expect(await prisma().enrolment.count({ where: { personId: p.id } })).toBe(2);
+    // Progress: the death marks the person for the rollup, which then counts them nowhere (not "missing").
+    expect(await prisma().progressDirty.count({ where: { personId: p.id } })).toBeGreaterThan(0);
+    expect(await prisma().$queryRawUnsafe(contributionSql('ids', '$1::uuid[]'), [p.id])).toEqual([]);
+  });
+
+  it('rejects bad rows with line and reason, and DEATH of someone unknown', async () => {
+    const region = newTownship();
+    const good = newIdNumber(region.slice(0, 6), '19700101');
+    const { summary, rejected } = await run(
+      'public-security',
+      [
+        ps(newIdNumber(region.slice(0, 6), '19700102'), 'DEATH', '2026-01-01'),
+        ps('123', 'UPDATE', '2026-01-01'),
+        ps(good, 'EMIGRATE', '2026-01-01'),
+        ps(good, 'UPDATE', '2026-13-01'),
+        ps(good, 'UPDATE', '2026-01-01', { birth_date: '1970-01-02' }),
+      ],
+      ['only,three,fields'],
+    );
+    expect(summary.counts).toMatchObject({ read: 6, rejected: 6 });
+    expect(rejected.map((r) => [r.line, r.reason])).toEqual(
+      expect.arrayContaining([
+        ['2', 'UNKNOWN_PERSON'],
+        ['3', 'BAD_ID_NUMBER'],
+        ['4', 'UNKNOWN_EVENT'],
+        ['5', 'BAD_DATE'],
+        ['6', 'BIRTH_DATE_MISMATCH'],
+        ['7', 'MALFORMED_ROW'],
+      ]),
+    );
+  });
+});
+
+describe('civil affairs (民政)', () => {
+  it('DEATH marks the person deceased; a differing name becomes one change request for review', async () => {
+    const p = await addPerson(prisma(), { region: newTownship(), paying: ['390'] });
+    const { summary, file } = await run('civil-affairs', [{ id_number: p.idNumber, name: '别名', event: 'DEATH', event_date: '2026-03-03' }]);
+    expect(summary.counts).toMatchObject({ matched: 1, changed: 1, conflicting: 1 });
+    const after = await reload(p.id);
+    expect(ymd(after.deceasedOn)).toBe('2026-03-03');
+    expect(after.name).toBe(p.name);
+    const crs = await prisma().changeRequest.findMany({ where: { personId: p.id } });
+    expect(crs).toEqual([expect.objectContaining({ kind: 'FIELD_CHANGE', channel: 'feed', fields: ['name'], status: 'PENDING', proposedValues: { name: '别名' } })]);
+    expect(await prisma().auditEvent.findFirst({ where: { action: 'change_request.submit', targetId: crs[0]!.id } })).toMatchObject({ actorType: 'IMPORT', source: 'feed' });
+    await rerun('civil-affairs', file);
+    expect(await prisma().changeRequest.count({ where: { personId: p.id } })).toBe(1);
+  });
+
+  it('DIBAO and TEKUN periods are recorded with their dates, idempotently, whatever the row order', async () => {
+    const p = await addPerson(prisma(), { region: newTownship() });
+    const row = (event: string, date: string) => ({ id_number: p.idNumber, name: p.name, event, event_date: date });
+    const { summary, file } = await run('civil-affairs', [row('DIBAO_END', '2025-12-31'), row('DIBAO_START', '2025-01-01'), row('TEKUN_START', '2026-01-01')]);
+    expect(summary.counts).toMatchObject({ matched: 3, changed: 3, conflicting: 0 });
+    const periods = await prisma().assistancePeriod.findMany({ where: { personId: p.id }, orderBy: { startedOn: 'asc' } });
+    expect(periods.map((x) => [x.kind, ymd(x.startedOn), ymd(x.endedOn)])).toEqual([
+      ['DIBAO', '2025-01-01', '2025-12-31'],
+      ['TEKUN', '2026-01-01', null],
+    ]);
+    expect((await rerun('civil-affairs', file)).counts.changed).toBe(0);
+    expect(await prisma().assistancePeriod.count({ where: { personId: p.id } })).toBe(2);
+  });
+});
+
+describe('the status reply (政府代缴)', () => {
+  it('tells a resident on dibao that the government pays their resident contributions, in both locales, while the period runs', async () => {
+    const p = await addPerson(prisma(), { region: newTownship(), paying: ['390'] });
+    await run('civil-affairs', [{ id_number: p.idNumber, name: p.name, event: 'DIBAO_START', event_date: '2026-01-01' }]);
+    const view = await getEnrolmentStatusView(prisma(), p.id, new Date('2026-06-01T02:00:00Z'));
+    expect(view.advice).toContain('GOVERNMENT_PAYS_DIBAO');
+    const i18n = createI18n();
+    const text = (lng: string) => statusParts(view).map((part) => i18n.t(part.key, { ...part.params, lng })).join('\n');
+    expect(text('zh-CN')).toContain('您是低保对象，城乡居民养老保险和医疗保险的个人缴费由政府代缴');
+    expect(text('en')).toContain('the government pays your resident pension and medical contributions');
+    await run('civil-affairs', [{ id_number: p.idNumber, name: p.name, event: 'DIBAO_END', event_date: '2026-03-31' }]);
+    expect((await getEnrolmentStatusView(prisma(), p.id, new Date('2026-06-01T02:00:00Z'))).advice).not.toContain('GOVERNMENT_PAYS_DIBAO');
+  });
+});
+
+describe('health (卫生健康)', () => {
+  it('a birth certificate becomes a newborn lead in the mother household, once; the mother is in the newborn segment', async () => {
+    const region = newTownship();
+    const household = `HH-${region}`;
+    await prisma().household.create({ data: { id: household, regionCode: region } });
+    const mother = await addPerson(prisma(), { region, householdId: household, birth: '19950505' });
+    const cert = `N${mother.id.slice(0, 8)}`;
+    const { summary, file } = await run('health', [{ certificate_no: cert, child_name: '', sex: '2', birth_date: '2026-04-04', mother_id_number: mother.idNumber, birth_region: region }]);
+    expect(summary.counts).toMatchObject({ read: 1, matched: 1, new: 1, rejected: 0 });
+    const leads = await prisma().changeRequest.findMany({ where: { householdId: household } });
+    expect(leads).toEqual([expect.objectContaining({ kind: 'NEW_PERSON', channel: 'feed', regionCode: region, status: 'PENDING' })]);
+    expect(leads[0]?.currentValues).toMatchObject({ reportedBy: mother.id, lead: 'NEWBORN_WITHOUT_ID', certificateNo: cert });
+    expect(leads[0]?.proposedValues).toMatchObject({ birthDate: '2026-04-04', sex: 'FEMALE', relationship: 'CHILD' });
+    expect((await rerun('health', file)).counts).toMatchObject({ new: 0, changed: 0 });
+    expect(await prisma().changeRequest.count({ where: { householdId: household } })).toBe(1);
+    const segment = await prisma().$queryRaw<{ id: string }[]>`SELECT p.id::text FROM person p WHERE ${segmentWhere({ region, newbornEnrolment: true, excludeOptedOut: false, excludeOpenChangeRequest: false }, new Date())}`;
+    expect(segment.map((r) => r.id)).toEqual([mother.id]);
+  });
+
+  it('rejects a certificate whose mother is not in the registry', async () => {
+    const { summary, rejected } = await run('health', [{ certificate_no: 'N0000001', child_name: '小明', sex: '1', birth_date: '2026-04-04', mother_id_number: newIdNumber('530102', '19900101'), birth_region: '' }]);
+    expect(summary.counts).toMatchObject({ read: 1, rejected: 1, new: 0 });
+    expect(rejected[0]).toMatchObject({ line: '2', reason: 'UNKNOWN_PERSON' });
+  });
+});
+
+describe('social-security card (社保卡)', () => {
+  it('records the card status; an older issue never overwrites a newer one', async () => {
+    const p = await addPerson(prisma(), { region: newTownship() });
+    const { summary } = await run('ssc', [
+      { id_number: p.idNumber, name: p.name, card_status: 'LOST', issued_on: '2026-02-01' },
+      { id_number: p.idNumber, name: p.name, card_status: 'active', issued_on: '2025-02-01' },
+    ]);
+    expect(summary.counts).toMatchObject({ read: 2, matched: 2, conflicting: 0, rejected: 0 });
+    const older = await run('ssc', [{ id_number: p.idNumber, name: p.name, card_status: 'CANCELLED', issued_on: '2025-06-01' }]);
+    expect(older.summary.counts).toMatchObject({ matched: 1, changed: 0, unchanged: 1 });
+    const after = await reload(p.id);
+    expect(after.sscCardStatus).toBe('LOST');
+    expect(ymd(after.sscCardIssuedOn)).toBe('2026-02-01');
+    expect((await provOf(p.id)).sscCard?.source).toBe('ssc');
+  });
+});
