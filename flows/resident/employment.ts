@@ -1,9 +1,9 @@
 import { assign, emit } from 'xstate';
 import { parseCreditCode } from '../../src/domain/codes/credit-code';
 import { EMPLOYMENT_STATUSES, ENROLMENT_INTENTIONS as INTENTIONS, NON_ENROLMENT_REASONS, type EmploymentStatusCode, type EnrolmentIntentionCode, type NonEnrolmentReasonCode } from '../../src/domain/ports';
-import { reply } from '../effects';
+import { reply, type TextPart } from '../effects';
 import { askChoice, askText, each } from './ask';
-import { opt, says } from './prompts';
+import { MENU_OPTION, opt, says } from './prompts';
 import { parseSince, residentSetup, tidyText, type EmploymentDraft, type ResidentContext } from './setup';
 
 
@@ -12,6 +12,26 @@ const SKIP = [opt('skip', 'employment.optionSkip', 'employment.answers.skip')];
 const adding = (c: ResidentContext, more: Partial<EmploymentDraft>) => ({ employment: { status: 'OTHER' as const, ...c.employment, ...more } });
 /** A status chosen: a new report. */
 const starting = (_c: ResidentContext, status: string) => ({ employment: { status: status as EmploymentStatusCode } });
+
+/** The report read back before it is stored: each answer given, one line each. */
+function reportSummary(c: ResidentContext): TextPart[] {
+  const e = c.employment;
+  const reason = e?.nonEnrolmentReason === 'OTHER' && e.reasonText ? e.reasonText : e?.nonEnrolmentReason ? `$t(employment.awaitingReason.option_${e.nonEnrolmentReason})` : undefined;
+  const lines: [string, string | undefined][] = [
+    ['status', `$t(reference.employment.${e?.status ?? 'OTHER'})`],
+    ['employer', e?.employer],
+    ['creditCode', e?.employerCreditCode],
+    ['platformWork', e?.platformWork],
+    ['since', e?.since?.slice(0, 7) ?? '$t(employment.confirmingReport.sinceUnknown)'],
+    ['reason', reason],
+    ['intention', e?.intention ? `$t(employment.awaitingIntention.option_${e.intention})` : undefined],
+  ];
+  return [
+    { key: 'employment.confirmingReport.header' },
+    ...lines.filter(([, v]) => v).map(([label, value]) => ({ key: 'employment.confirmingReport.line', params: { label: `$t(employment.confirmingReport.label_${label})`, value: value! } })),
+    { key: 'employment.confirmingReport.prompt' },
+  ];
+}
 
 function reasonPrompt(c: ResidentContext) {
   const cov = c.employment?.coverage;
@@ -101,7 +121,7 @@ export const employmentState = residentSetup.createStateConfig({
             target: 'awaitingReason',
             actions: assign(({ context, event }) => adding(context, { coverage: event.output })),
           },
-          { target: 'submittingReport' },
+          { target: 'confirmingReport' },
         ],
         onError: { target: '#resident.failed' },
       },
@@ -129,7 +149,19 @@ export const employmentState = residentSetup.createStateConfig({
           opt(v, `employment.awaitingIntention.option_${v}`, v === 'YES' ? 'answers.yes' : v === 'NO' ? 'answers.no' : 'employment.answers.unsure'),
         ),
       }),
-      routes: each(INTENTIONS, { to: 'submittingReport', save: (c, v) => adding(c, { intention: v as EnrolmentIntentionCode }) }),
+      routes: each(INTENTIONS, { to: 'confirmingReport', save: (c, v) => adding(c, { intention: v as EnrolmentIntentionCode }) }),
+    }),
+    confirmingReport: askChoice({
+      description: 'Reads the report back and waits for the confirmation (or to start it again, or the menu).',
+      prompt: {
+        parts: reportSummary,
+        options: [
+          opt('submit', 'employment.confirmingReport.optionSubmit', 'answers.yes'),
+          opt('reenter', 'employment.confirmingReport.optionReenter', 'employment.answers.reenter'),
+          MENU_OPTION,
+        ],
+      },
+      routes: { submit: 'submittingReport', reenter: 'awaitingEmploymentStatus', menu: '#resident.menu' },
     }),
     submittingReport: {
       description: 'Stores the report and updates the person (a contradiction with the enrolments is flagged for staff).',

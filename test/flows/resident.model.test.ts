@@ -140,7 +140,12 @@ function step(scope: AnyActorScope, run: (s: AnyActorScope) => AnyMachineSnapsho
     seen.replies.set(JSON.stringify(e), e);
     options = (e.options ?? []).map((o) => o.value);
   }
-  return { status: 'active', output: undefined, error: undefined, flow, options, recent: changes(previous?.flow.context, flow.context) };
+  // A step into a port call that changed nothing in the context (the "yes" of a read-back) keeps what the answer
+  // before it changed: the submission that follows still tells apart the drafts it branches on (intention YES).
+  const same = JSON.stringify([...leaves(previous?.flow.context)]) === JSON.stringify([...leaves(flow.context)]);
+  const moved = JSON.stringify(previous?.flow.value) !== JSON.stringify(flow.value);
+  const recent = previous && same && moved && !atRest(flow) ? previous.recent : changes(previous?.flow.context, flow.context);
+  return { status: 'active', output: undefined, error: undefined, flow, options, recent };
 }
 
 type MachineScope = Parameters<typeof machine.transition>[2];

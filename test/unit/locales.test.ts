@@ -195,6 +195,7 @@ const EXPANSIONS: Record<string, readonly string[]> = {
   'employment.awaitingReason.option_${}': NON_ENROLMENT_REASONS,
   'employment.awaitingReason.prompt${}': ['Both', 'Pension', 'Medical'],
   'employment.awaitingIntention.option_${}': ['YES', 'NO', 'UNSURE'],
+  'employment.confirmingReport.label_${}': ['status', 'employer', 'creditCode', 'platformWork', 'since', 'reason', 'intention'],
   'common.sex_${}': Object.values(Sex),
   'confirm.fields.${}': ['name', 'idNumber', 'sex', 'ethnicity', 'birthDate', 'phone', 'hukou', 'residence', 'employment'],
   'commands.${}': ['menu', 'human', 'english', 'chinese', 'stop', 'subscribe', 'restart'],
