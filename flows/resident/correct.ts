@@ -1,6 +1,6 @@
 import { assign, emit } from 'xstate';
 import { CORRECTABLE_FIELDS, type CorrectableField } from '../../src/domain/ports';
-import { reply, type TextPart } from '../effects';
+import { receipt, reply, type TextPart } from '../effects';
 import { askChoice, askText, each } from './ask';
 import { ask, MENU_OPTION, opt, reask, says, type Prompt } from './prompts';
 import { residentSetup, textOf, tidyText, type ResidentContext } from './setup';
@@ -182,12 +182,10 @@ export const correctState = residentSetup.createStateConfig({
           {
             guard: ({ event }) => event.output.outcome === 'SUBMITTED',
             target: '#resident.menu',
-            actions: emit(({ event }) =>
-              reply({
-                key: 'correct.submittingChange.submitted',
-                params: event.output.outcome === 'SUBMITTED' ? { reference: event.output.reference, dueDate: event.output.dueDate } : {},
-              }),
-            ),
+            actions: [
+              emit(({ event }) => reply({ key: 'correct.submittingChange.submitted', params: { dueDate: event.output.outcome === 'SUBMITTED' ? event.output.dueDate : '' } })),
+              emit(({ event }) => receipt(event.output.outcome === 'SUBMITTED' ? event.output.reference : '')),
+            ],
           },
           {
             guard: ({ event }) => event.output.outcome === 'ALREADY_PENDING',

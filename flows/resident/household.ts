@@ -1,7 +1,7 @@
-import { assign, emit } from 'xstate';
+import { assign, emit, enqueueActions } from 'xstate';
 import { parseIdNumber } from '../../src/domain/codes/id-number';
 import type { RelationshipCode, ReportMemberResult } from '../../src/domain/ports';
-import { reply, type TextPart } from '../effects';
+import { receipt, reply, type TextPart } from '../effects';
 import { askChoice, askText, each } from './ask';
 import { householdParts, MENU_OPTION, opt, says } from './prompts';
 import { parseSince, residentSetup, type HouseholdDraft, type ResidentContext } from './setup';
@@ -42,10 +42,10 @@ function memberSummary(c: ResidentContext): TextPart[] {
 const inRegistry = (idNumber: string) => reply({ key: 'household.checkingMember.inRegistry', params: { idNumber } });
 const alreadyReported = (idNumber: string, reference: string) => reply({ key: 'household.checkingMember.alreadyReported', params: { idNumber, reference } });
 
-/** What became of a reported member: a request with its reference and due date, or why none was needed. */
+/** What became of a reported member: a request with its due date (and its reference, sent last), or why none was needed. */
 function reported(o: ReportMemberResult) {
-  if (o.outcome === 'CREATED') return reply({ key: 'household.submittingMember.created', params: { reference: o.reference, dueDate: o.dueDate } });
-  return o.outcome === 'ALREADY_REPORTED' ? alreadyReported(o.maskedIdNumber, o.reference) : inRegistry(o.maskedIdNumber);
+  if (o.outcome === 'CREATED') return [reply({ key: 'household.submittingMember.created', params: { dueDate: o.dueDate } }), receipt(o.reference)];
+  return [o.outcome === 'ALREADY_REPORTED' ? alreadyReported(o.maskedIdNumber, o.reference) : inRegistry(o.maskedIdNumber)];
 }
 
 /** No one missed in a household (户不漏人): the members on record (masked) and a report of a missing one. */
@@ -134,7 +134,10 @@ export const householdState = residentSetup.createStateConfig({
           birthDate: context.household?.birthDate ?? '',
           relationship: context.household?.relationship ?? 'CHILD',
         }),
-        onDone: { target: '#resident.menu', actions: emit(({ event }) => reply({ key: 'household.newborn.recorded', params: { reference: event.output.reference, dueDate: event.output.dueDate } })) },
+        onDone: {
+          target: '#resident.menu',
+          actions: [emit(({ event }) => reply({ key: 'household.newborn.recorded', params: { dueDate: event.output.dueDate } })), emit(({ event }) => receipt(event.output.reference))],
+        },
         onError: { target: '#resident.failed' },
       },
     },
@@ -187,7 +190,7 @@ export const householdState = residentSetup.createStateConfig({
           name: context.household?.name ?? '',
           relationship: context.household?.relationship ?? 'OTHER',
         }),
-        onDone: { target: '#resident.menu', actions: emit(({ event }) => reported(event.output)) },
+        onDone: { target: '#resident.menu', actions: enqueueActions(({ event, enqueue }) => reported(event.output).forEach((e) => enqueue.emit(e))) },
         onError: { target: '#resident.failed' },
       },
     },

@@ -243,6 +243,9 @@ describe.each<Locale>(['zh-CN', 'en'])('missing household members in %s', (local
     const done = await chat.choose('submit');
     const reference = REFERENCE.exec(done)?.[0];
     expect(reference).toBeDefined();
+    // The reference comes last, after the menu shown again, with the (China) date.
+    expect(chat.last.at(-1)!.text).toBe(t(locale, 'common.receipt', { reference, date: '2026-11-29' }));
+    expect(chat.last.at(-2)!.options?.map((o) => o.value)).toContain('household');
 
     const rows = await app.db.prisma.changeRequest.findMany({ where: { subjectKey: child } });
     expect(rows).toHaveLength(1);

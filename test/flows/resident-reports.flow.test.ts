@@ -212,10 +212,10 @@ describe('corrections', () => {
     expect(keys(tooShort)).toEqual(['correct.awaitingEvidence.error', 'correct.awaitingEvidence.prompt']);
     const done = await flow.text('户口本上是这个名字');
     expect(callsOf('submitCorrection')).toEqual([{ personId: PERSON, field: 'name', value: '张三丰', evidence: '户口本上是这个名字' }]);
-    expect(keys(done)).toEqual(['correct.submittingChange.submitted', 'menu.awaitingChoice.prompt']);
+    expect(keys(done)).toEqual(['correct.submittingChange.submitted', 'common.receipt', 'menu.awaitingChoice.prompt']);
     expect(render(done, 'zh-CN')).toContain('CR261129ABCDEF');
     expect(render(done, 'zh-CN')).toContain('3个工作日');
-    expect(render(done, 'en')).toMatch(/CR261129ABCDEF.*3 working days \(by 2026-12-03\)/s);
+    expect(render(done, 'en')).toMatch(/3 working days \(by 2026-12-03\).*CR261129ABCDEF/s);
   });
 
   it('sex is a numbered choice', async () => {
@@ -513,7 +513,7 @@ describe('missing household members', () => {
     const done = await flow.choose('submit');
     const input: ReportMemberInput = { personId: PERSON, idNumber: '53010220150601119X', name: '张小明', relationship: 'CHILD' };
     expect(callsOf('reportMissingMember')).toEqual([input]);
-    expect(keys(done)).toEqual(['household.submittingMember.created', 'menu.awaitingChoice.prompt']);
+    expect(keys(done)).toEqual(['household.submittingMember.created', 'common.receipt', 'menu.awaitingChoice.prompt']);
     expect(render(done, 'en')).toContain('CR261129QWERTY');
     expect(flow.context.household).toBeUndefined();
   });
