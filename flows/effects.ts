@@ -36,7 +36,8 @@ export interface ReplyEffect {
 
 export interface SetLocaleEffect {
   type: 'setLocale';
-  locale: 'zh-CN' | 'en';
+  /** A language, or `other`: the one the conversation is not in (the notice's single language option). */
+  locale: 'zh-CN' | 'en' | 'other';
 }
 
 export type FlowEffect = ReplyEffect | SetLocaleEffect;
@@ -48,10 +49,10 @@ export type FlowEvent =
   | { type: 'user.menu' }
   | { type: 'user.human' };
 
-export const reply = (parts: TextPart | TextPart[], options?: ChoiceOption[]): ReplyEffect => ({
 /** The receipt of a new request: its reference, sent last in the turn with the date (see ReplyEffect.receipt). */
 export const receipt = (reference: string): ReplyEffect => ({ type: 'reply', parts: [{ key: 'common.receipt', params: { reference, date: '' } }], receipt: true });
 
+export const reply = (parts: TextPart | TextPart[], options?: ChoiceOption[]): ReplyEffect => ({
   type: 'reply',
   parts: Array.isArray(parts) ? parts : [parts],
   ...(options ? { options } : {}),

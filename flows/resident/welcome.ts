@@ -10,11 +10,14 @@ import { MAX_FAILURES, PRIVACY_NOTICE_VERSION, residentSetup } from './setup';
  * the menu itself, handing off to a human, signing out, the end and the apology after a failed service.
  */
 
+/**
+ * The notice offers the other language only (its label, rendered in the conversation's language, names it:
+ * English in Chinese, 中文 in English), so the language the resident is reading is never offered.
+ */
 const NOTICE = says('welcome.awaitingNoticeAck.notice', {
   options: [
     opt('agree', 'welcome.awaitingNoticeAck.optionAgree', 'answers.yes'),
-    opt('english', 'welcome.awaitingNoticeAck.optionEnglish', 'answers.english'),
-    opt('chinese', 'welcome.awaitingNoticeAck.optionChinese', 'answers.chinese'),
+    opt('language', 'welcome.awaitingNoticeAck.optionLanguage', 'answers.otherLanguage'),
   ],
 });
 
@@ -29,6 +32,8 @@ export const welcomeStates = {
     lead: [{ key: 'welcome.awaitingNoticeAck.greeting' }],
     routes: {
       agree: 'recordingNotice',
+      language: { actions: [emit({ type: 'setLocale', locale: 'other' }), emit(({ context }) => ask(NOTICE, context))] },
+      // The values offered before the single language option, still routed for conversations saved then.
       english: { actions: [emit({ type: 'setLocale', locale: 'en' }), emit(({ context }) => ask(NOTICE, context))] },
       chinese: { actions: [emit({ type: 'setLocale', locale: 'zh-CN' }), emit(({ context }) => ask(NOTICE, context))] },
     },

@@ -387,7 +387,7 @@ export class ConversationEngine {
         for (const r of lead) replies.push(renderReply(this.deps.i18n, locale, r));
         for (const e of effects) {
           if (e.type === 'setLocale') {
-            locale = e.locale;
+            locale = e.locale !== 'other' ? e.locale : locale === 'en' ? 'zh-CN' : 'en';
             turn.locale = locale;
           } else if (!e.receipt) {
             replies.push(renderReply(this.deps.i18n, locale, e));

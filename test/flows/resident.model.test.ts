@@ -445,7 +445,9 @@ describe('resident flow, model-based', () => {
             if (other && other !== o.value) found.add(`${lng} "${w}" means both ${other} and ${o.value} (${where})`);
             owner.set(w, o.value);
             const command = commandOf.get(w);
-            if (command && command !== o.value) found.add(`${lng} "${w}" of option ${o.value} is the global command "${command}" (${where})`);
+            // The notice's "other language" option does what the language commands do.
+            const same = command === o.value || (o.value === 'language' && (command === 'english' || command === 'chinese'));
+            if (command && !same) found.add(`${lng} "${w}" of option ${o.value} is the global command "${command}" (${where})`);
           }
         }
       }
