@@ -1,6 +1,6 @@
-import { assign, emit } from 'xstate';
+import { assign, emit, enqueueActions } from 'xstate';
 import { CORRECTABLE_FIELDS, type CorrectableField } from '../../src/domain/ports';
-import { receipt, reply, type TextPart } from '../effects';
+import { receipt, reply, type FlowEvent, type TextPart } from '../effects';
 import { askChoice, askText, each } from './ask';
 import { ask, MENU_OPTION, opt, reask, says, type Prompt } from './prompts';
 import { residentSetup, textOf, tidyText, type ResidentContext } from './setup';
@@ -41,6 +41,22 @@ const REGION: Prompt = {
 const regionError = ['noteFailure' as const, residentSetup.emit(({ context }) => reask(REGION, context, { key: 'correct.choosingRegion.error' }))];
 const alreadyPending = (reference: string) => reply({ key: 'correct.checkingValue.alreadyPending', params: { reference } });
 
+/** The field question, which also takes a mobile number typed instead (换成139…): the new phone, checked at once. */
+function fieldQuestion() {
+  const q = askChoice({
+    description: 'Waits for the field to correct (numbered list of ten fields), or a new mobile number.',
+    prompt: says('correct.awaitingField.prompt', { options: CORRECTION_FIELDS.map((f) => opt(f, `correct.fields.${f}`, `correct.answers.${f}`)) }),
+    entry: ['clearCorrection'],
+    routes: each(CORRECTION_FIELDS, { to: 'enteringValue', save: (_c, value) => ({ correction: { field: value as CorrectableField } }) }),
+  });
+  const phone = {
+    guard: ({ event }: { event: FlowEvent }) => /^1[3-9]\d{9}$/u.test(textOf(event).normalize('NFKC').replace(/[\s-]/gu, '')),
+    target: 'enteringValue.checkingValue',
+    actions: assign(({ event }: { event: FlowEvent }) => ({ correction: { field: 'phone' as const, raw: textOf(event) } })),
+  };
+  return { ...q, on: { ...q.on, 'user.text': [phone, q.on!['user.text']] } } as typeof q;
+}
+
 /**
  * Corrects one detail: choose the field, give the new value, compare old (masked) and new, confirm. The domain's
  * field policy decides whether it is applied at once or reviewed by staff (then with a short explanation).
@@ -51,16 +67,12 @@ export const correctState = residentSetup.createStateConfig({
   initial: 'awaitingField',
   exit: 'clearCorrection',
   states: {
-    awaitingField: askChoice({
-      description: 'Waits for the field to correct (numbered list of ten fields).',
-      prompt: says('correct.awaitingField.prompt', { options: CORRECTION_FIELDS.map((f) => opt(f, `correct.fields.${f}`, `correct.answers.${f}`)) }),
-      entry: ['clearCorrection'],
-      routes: each(CORRECTION_FIELDS, { to: 'enteringValue', save: (_c, value) => ({ correction: { field: value as CorrectableField } }) }),
-    }),
+    awaitingField: fieldQuestion(),
     enteringValue: {
       description: 'Asks for the new value and checks it (format, region table, agreement with the ID number).',
       initial: 'awaitingValue',
-      entry: ['resetFailures', emit(({ context }) => ask(VALUE, context))],
+      // A value already given (a phone number typed at the field question) is checked without asking for it.
+      entry: ['resetFailures', enqueueActions(({ context, enqueue }) => void (context.correction?.raw === undefined && enqueue.emit(ask(VALUE, context))))],
       states: {
         awaitingValue: {
           description: 'Waits for the new value of the chosen field (for sex: a numbered choice).',

@@ -79,6 +79,8 @@ export const menuState = residentSetup.createStateConfig({
         household: '#resident.household',
         human: '#resident.handingOff',
         signOut: '#resident.signingOut',
+        // 改手机号 (the understanding layer's `correct:phone`): straight to the new number.
+        'correct:phone': { to: '#resident.correct.enteringValue', save: () => ({ correction: { field: 'phone' as const } }) },
         // Asked in words about one scheme (the understanding layer's `status:<focus>`): the status, that scheme first.
         ...each(
           Object.keys(FOCUS_TYPES).map((f) => `status:${f}`),

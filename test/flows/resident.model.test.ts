@@ -58,6 +58,7 @@ const TEXTS = [
   '99', // a number out of any list
   '1234', // phone last 4
   '123456', // SMS code
+  '13900001111', // a mobile number
   '2020-05', // a month
   '91350100M000100Y43', // a unified social credit code
   '我在县城的饭店打零工，每天都有活干', // a longer sentence
@@ -169,6 +170,10 @@ function events(state: ModelState): AnyEventObject[] {
     ...(state.options.length ? state.options : [STRAY_CHOICE]).map((value) => ({ type: 'user.choice', value })),
     // The menu's status asked about one scheme in words (the understanding layer sends `status:<focus>`).
     ...(state.options.includes('status') ? Object.keys(FOCUS_TYPES).map((f) => ({ type: 'user.choice', value: `status:${f}` })) : []),
+    // 改手机号 at the menu: the correction of the phone (`correct:phone`).
+    ...(state.options.includes('correct') ? [{ type: 'user.choice', value: 'correct:phone' }] : []),
+    // The notice's language choices of conversations saved before its single "other language" option.
+    ...(state.options.includes('language') ? ['english', 'chinese'].map((value) => ({ type: 'user.choice', value })) : []),
     { type: 'user.menu' },
     { type: 'user.human' },
   ];

@@ -188,7 +188,7 @@ const EXPANSIONS: Record<string, readonly string[]> = {
   'status.showingStatus.registration_${}': Object.values(RegistrationStatus),
   'status.showingStatus.advice_${}': STATUS_ADVICE,
   'reference.insurance.${}': INSURANCE_TYPES,
-  'understanding.focus.${}': ['status'],
+  'understanding.focus.${}': ['status', 'correct'],
   'reference.ethnicity.${}': ETHNICITY_CODES,
   'reference.employment.${}': EMPLOYMENT_STATUSES,
   'employment.answers.${}': EMPLOYMENT_STATUSES,

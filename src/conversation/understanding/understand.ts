@@ -187,6 +187,9 @@ export function understand(input: UnderstandInput): Understanding {
 
   if (expect === 'choice') {
     if (options.length === 0) return { kind: 'text', text: t };
+    // A mobile number where "phone" is one of the options (which detail to correct): that is the new number.
+    const phone = options.some((o) => o.value === 'phone') ? extractPhone(t) : null;
+    if (phone) return { kind: 'text', text: phone };
     const first = faq(i18n, t, state);
     if (first && (QUESTION.test(raw) || first.parts[0]!.key === 'understanding.faq.greeting.a')) return faqAnswer(first, options);
     const chosen = understandChoice(input, key, options, false);
