@@ -171,7 +171,7 @@ function events(state: ModelState): AnyEventObject[] {
     // The menu's status asked about one scheme in words (the understanding layer sends `status:<focus>`).
     ...(state.options.includes('status') ? Object.keys(FOCUS_TYPES).map((f) => ({ type: 'user.choice', value: `status:${f}` })) : []),
     // 改手机号 at the menu: the correction of the phone (`correct:phone`).
-    ...(state.options.includes('correct') ? [{ type: 'user.choice', value: 'correct:phone' }] : []),
+    ...(state.options.includes('signOut') ? [{ type: 'user.choice', value: 'correct:phone' }] : []),
     // The notice's language choices of conversations saved before its single "other language" option.
     ...(state.options.includes('language') ? ['english', 'chinese'].map((value) => ({ type: 'user.choice', value })) : []),
     { type: 'user.menu' },
