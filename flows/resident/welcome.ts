@@ -53,24 +53,18 @@ export const welcomeStates = {
   }),
 };
 
+/** The menu's choices: each labelled menu.awaitingChoice.option<Value> and also chosen by the words of answers.<value>. */
+const MENU_OPTIONS = (['status', 'confirm', 'correct', 'employment', 'household', 'human', 'signOut'] as const).map((v) =>
+  opt(v, `menu.awaitingChoice.option${v[0]!.toUpperCase()}${v.slice(1)}`, `answers.${v}`),
+);
+
 export const menuState = residentSetup.createStateConfig({
   description: 'The main menu of a verified resident.',
   initial: 'awaitingChoice',
   states: {
     awaitingChoice: askChoice({
       description: 'Waits for a menu choice.',
-      prompt: says('menu.awaitingChoice.prompt', {
-        options: [
-          opt('status', 'menu.awaitingChoice.optionStatus', 'answers.status'),
-          opt('confirm', 'menu.awaitingChoice.optionConfirm', 'answers.confirm'),
-          opt('correct', 'menu.awaitingChoice.optionCorrect', 'answers.correct'),
-          opt('employment', 'menu.awaitingChoice.optionEmployment', 'answers.employment'),
-          opt('household', 'menu.awaitingChoice.optionHousehold', 'answers.household'),
-          opt('human', 'menu.awaitingChoice.optionHuman', 'answers.human'),
-          opt('signOut', 'menu.awaitingChoice.optionSignOut', 'answers.signOut'),
-        ],
-        hint: 'number',
-      }),
+      prompt: says('menu.awaitingChoice.prompt', { options: MENU_OPTIONS, hint: 'number' }),
       routes: {
         status: '#resident.status',
         confirm: '#resident.confirm',
