@@ -27,11 +27,17 @@ export interface ReplyEffect {
   options?: ChoiceOption[];
   /** A line after the options: reply with a number (number), and 0 returns to the menu (numberOrMenu). */
   hint?: 'number' | 'numberOrMenu';
+  /**
+   * A receipt (a new request's reference): sent as the last message of the turn, after any question shown again,
+   * with the turn's China date as the parameter `date`; never taken for the open question.
+   */
+  receipt?: true;
 }
 
 export interface SetLocaleEffect {
   type: 'setLocale';
-  locale: 'zh-CN' | 'en';
+  /** A language, or `other`: the one the conversation is not in (the notice's single language option). */
+  locale: 'zh-CN' | 'en' | 'other';
 }
 
 export type FlowEffect = ReplyEffect | SetLocaleEffect;
@@ -42,6 +48,9 @@ export type FlowEvent =
   | { type: 'user.choice'; value: string }
   | { type: 'user.menu' }
   | { type: 'user.human' };
+
+/** The receipt of a new request: its reference, sent last in the turn with the date (see ReplyEffect.receipt). */
+export const receipt = (reference: string): ReplyEffect => ({ type: 'reply', parts: [{ key: 'common.receipt', params: { reference, date: '' } }], receipt: true });
 
 export const reply = (parts: TextPart | TextPart[], options?: ChoiceOption[]): ReplyEffect => ({
   type: 'reply',

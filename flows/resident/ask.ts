@@ -100,3 +100,15 @@ export function askText(
     'user.choice': q.choices ? routeTransitions(q.choices) : { actions: failed(q.prompt, q.choiceError ? () => q.choiceError! : error) },
   });
 }
+
+type Invoke = Exclude<NonNullable<ResidentStateConfig['invoke']>, readonly unknown[]>;
+/** Omit over each member of a union (the invoke config is one member per port). */
+type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * A state that calls a port and routes on its answer; a port that fails apologises (#resident.failed) unless
+ * `onError` says otherwise.
+ */
+export function callPort(description: string, invoke: OmitEach<Invoke, 'onError'> & { onError?: Invoke['onError'] }): ResidentStateConfig {
+  return residentSetup.createStateConfig({ description, invoke: { onError: { target: '#resident.failed' }, ...invoke } as Invoke });
+}

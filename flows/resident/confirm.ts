@@ -1,6 +1,6 @@
 import { assign, emit } from 'xstate';
 import { reply } from '../effects';
-import { askChoice } from './ask';
+import { askChoice, callPort } from './ask';
 import { detailsParts, MENU_OPTION, opt, says } from './prompts';
 import { residentSetup } from './setup';
 
@@ -9,15 +9,11 @@ export const confirmState = residentSetup.createStateConfig({
   description: 'Shows the masked record and lets the resident confirm it or report that something is wrong.',
   initial: 'loadingDetails',
   states: {
-    loadingDetails: {
-      description: 'Loads the masked record.',
-      invoke: {
-        src: 'getDetails',
-        input: ({ context }) => ({ personId: context.personId ?? '' }),
-        onDone: { target: 'confirmingDetails', actions: [assign({ details: ({ event }) => event.output }), emit(({ event }) => reply(detailsParts(event.output)))] },
-        onError: { target: '#resident.failed' },
-      },
-    },
+    loadingDetails: callPort('Loads the masked record.', {
+      src: 'getDetails',
+      input: ({ context }) => ({ personId: context.personId ?? '' }),
+      onDone: { target: 'confirmingDetails', actions: [assign({ details: ({ event }) => event.output }), emit(({ event }) => reply(detailsParts(event.output)))] },
+    }),
     confirmingDetails: askChoice({
       description: 'Waits for "all correct", "something is wrong" or the menu.',
       prompt: says('confirm.confirmingDetails.prompt', {
@@ -30,21 +26,17 @@ export const confirmState = residentSetup.createStateConfig({
       exit: assign({ details: undefined }),
       routes: { correct: 'confirmingRegistration', wrong: '#resident.correct', menu: '#resident.menu' },
     }),
-    confirmingRegistration: {
-      description: 'Confirms the registration directly (CONFIRMED, audited).',
-      invoke: {
-        src: 'confirmRegistration',
-        input: ({ context }) => ({ personId: context.personId ?? '' }),
-        onDone: [
-          {
-            guard: ({ event }) => event.output.registrationStatus === 'CONFIRMED',
-            target: '#resident.menu',
-            actions: emit(reply({ key: 'confirm.confirmingRegistration.done' })),
-          },
-          { target: '#resident.menu', actions: emit(reply({ key: 'confirm.confirmingRegistration.pendingReview' })) },
-        ],
-        onError: { target: '#resident.failed' },
-      },
-    },
+    confirmingRegistration: callPort('Confirms the registration directly (CONFIRMED, audited).', {
+      src: 'confirmRegistration',
+      input: ({ context }) => ({ personId: context.personId ?? '' }),
+      onDone: [
+        {
+          guard: ({ event }) => event.output.registrationStatus === 'CONFIRMED',
+          target: '#resident.menu',
+          actions: emit(reply({ key: 'confirm.confirmingRegistration.done' })),
+        },
+        { target: '#resident.menu', actions: emit(reply({ key: 'confirm.confirmingRegistration.pendingReview' })) },
+      ],
+    }),
   },
 });

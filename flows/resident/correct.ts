@@ -1,7 +1,7 @@
-import { assign, emit } from 'xstate';
+import { assign, emit, enqueueActions } from 'xstate';
 import { CORRECTABLE_FIELDS, type CorrectableField } from '../../src/domain/ports';
-import { reply, type TextPart } from '../effects';
-import { askChoice, askText, each } from './ask';
+import { receipt, reply, type FlowEvent, type TextPart } from '../effects';
+import { askChoice, askText, callPort, each } from './ask';
 import { ask, MENU_OPTION, opt, reask, says, type Prompt } from './prompts';
 import { residentSetup, textOf, tidyText, type ResidentContext } from './setup';
 
@@ -41,6 +41,22 @@ const REGION: Prompt = {
 const regionError = ['noteFailure' as const, residentSetup.emit(({ context }) => reask(REGION, context, { key: 'correct.choosingRegion.error' }))];
 const alreadyPending = (reference: string) => reply({ key: 'correct.checkingValue.alreadyPending', params: { reference } });
 
+/** The field question, which also takes a mobile number typed instead (换成139…): the new phone, checked at once. */
+function fieldQuestion() {
+  const q = askChoice({
+    description: 'Waits for the field to correct (numbered list of ten fields), or a new mobile number.',
+    prompt: says('correct.awaitingField.prompt', { options: CORRECTION_FIELDS.map((f) => opt(f, `correct.fields.${f}`, `correct.answers.${f}`)) }),
+    entry: ['clearCorrection'],
+    routes: each(CORRECTION_FIELDS, { to: 'enteringValue', save: (_c, value) => ({ correction: { field: value as CorrectableField } }) }),
+  });
+  const phone = {
+    guard: ({ event }: { event: FlowEvent }) => /^1[3-9]\d{9}$/u.test(textOf(event).normalize('NFKC').replace(/[\s-]/gu, '')),
+    target: 'enteringValue.checkingValue',
+    actions: assign(({ event }: { event: FlowEvent }) => ({ correction: { field: 'phone' as const, raw: textOf(event) } })),
+  };
+  return { ...q, on: { ...q.on, 'user.text': [phone, q.on!['user.text']] } } as typeof q;
+}
+
 /**
  * Corrects one detail: choose the field, give the new value, compare old (masked) and new, confirm. The domain's
  * field policy decides whether it is applied at once or reviewed by staff (then with a short explanation).
@@ -51,16 +67,12 @@ export const correctState = residentSetup.createStateConfig({
   initial: 'awaitingField',
   exit: 'clearCorrection',
   states: {
-    awaitingField: askChoice({
-      description: 'Waits for the field to correct (numbered list of ten fields).',
-      prompt: says('correct.awaitingField.prompt', { options: CORRECTION_FIELDS.map((f) => opt(f, `correct.fields.${f}`, `correct.answers.${f}`)) }),
-      entry: ['clearCorrection'],
-      routes: each(CORRECTION_FIELDS, { to: 'enteringValue', save: (_c, value) => ({ correction: { field: value as CorrectableField } }) }),
-    }),
+    awaitingField: fieldQuestion(),
     enteringValue: {
       description: 'Asks for the new value and checks it (format, region table, agreement with the ID number).',
       initial: 'awaitingValue',
-      entry: ['resetFailures', emit(({ context }) => ask(VALUE, context))],
+      // A value already given (a phone number typed at the field question) is checked without asking for it.
+      entry: ['resetFailures', enqueueActions(({ context, enqueue }) => void (context.correction?.raw === undefined && enqueue.emit(ask(VALUE, context))))],
       states: {
         awaitingValue: {
           description: 'Waits for the new value of the chosen field (for sex: a numbered choice).',
@@ -89,62 +101,58 @@ export const correctState = residentSetup.createStateConfig({
             'user.choice': { actions: regionError },
           },
         },
-        checkingValue: {
-          description: 'Checks the value with the domain (which also says whether the change is direct or reviewed).',
-          invoke: {
-            src: 'checkCorrection',
-            input: ({ context }) => ({ personId: context.personId ?? '', field: fieldOf(context), value: context.correction?.raw ?? '' }),
-            onDone: [
-              {
-                guard: ({ event }) => event.output.ok,
-                target: '#resident.correct.confirmingChange',
-                actions: assign({
-                  correction: ({ context, event }) => {
-                    const o = event.output;
-                    if (!o.ok) return context.correction;
-                    return {
-                      field: fieldOf(context),
-                      value: o.value,
-                      policy: o.policy,
-                      newDisplay: o.newDisplay,
-                      ...(o.newMasked !== undefined ? { newMasked: o.newMasked } : {}),
-                      ...(o.oldDisplay !== undefined ? { oldDisplay: o.oldDisplay } : {}),
-                    };
-                  },
-                }),
-              },
-              {
-                guard: ({ event }) => !event.output.ok && event.output.error === 'CHOOSE_REGION',
-                target: 'choosingRegion',
-                actions: assign({
-                  correction: ({ context, event }) => ({
+        checkingValue: callPort('Checks the value with the domain (which also says whether the change is direct or reviewed).', {
+          src: 'checkCorrection',
+          input: ({ context }) => ({ personId: context.personId ?? '', field: fieldOf(context), value: context.correction?.raw ?? '' }),
+          onDone: [
+            {
+              guard: ({ event }) => event.output.ok,
+              target: '#resident.correct.confirmingChange',
+              actions: assign({
+                correction: ({ context, event }) => {
+                  const o = event.output;
+                  if (!o.ok) return context.correction;
+                  return {
                     field: fieldOf(context),
-                    matches: !event.output.ok && event.output.error === 'CHOOSE_REGION' ? event.output.matches : [],
-                  }),
+                    value: o.value,
+                    policy: o.policy,
+                    newDisplay: o.newDisplay,
+                    ...(o.newMasked !== undefined ? { newMasked: o.newMasked } : {}),
+                    ...(o.oldDisplay !== undefined ? { oldDisplay: o.oldDisplay } : {}),
+                  };
+                },
+              }),
+            },
+            {
+              guard: ({ event }) => !event.output.ok && event.output.error === 'CHOOSE_REGION',
+              target: 'choosingRegion',
+              actions: assign({
+                correction: ({ context, event }) => ({
+                  field: fieldOf(context),
+                  matches: !event.output.ok && event.output.error === 'CHOOSE_REGION' ? event.output.matches : [],
                 }),
-              },
-              {
-                guard: ({ event }) => !event.output.ok && event.output.error === 'ALREADY_PENDING',
-                target: '#resident.menu',
-                actions: emit(({ event }) => alreadyPending(!event.output.ok && event.output.error === 'ALREADY_PENDING' ? event.output.reference : '')),
-              },
-              {
-                guard: ({ event }) => !event.output.ok && event.output.error === 'UNCHANGED',
-                target: '#resident.correct.awaitingField',
-                actions: emit(reply({ key: 'correct.awaitingValue.error_UNCHANGED' })),
-              },
-              {
-                target: 'awaitingValue',
-                actions: [
-                  'noteFailure',
-                  assign({ correction: ({ context }) => ({ field: fieldOf(context) }) }),
-                  emit(({ context, event }) => reask(VALUE, context, { key: `correct.awaitingValue.error_${event.output.ok ? 'UNCHANGED' : event.output.error}` })),
-                ],
-              },
-            ],
-            onError: { target: '#resident.failed' },
-          },
-        },
+              }),
+            },
+            {
+              guard: ({ event }) => !event.output.ok && event.output.error === 'ALREADY_PENDING',
+              target: '#resident.menu',
+              actions: emit(({ event }) => alreadyPending(!event.output.ok && event.output.error === 'ALREADY_PENDING' ? event.output.reference : '')),
+            },
+            {
+              guard: ({ event }) => !event.output.ok && event.output.error === 'UNCHANGED',
+              target: '#resident.correct.awaitingField',
+              actions: emit(reply({ key: 'correct.awaitingValue.error_UNCHANGED' })),
+            },
+            {
+              target: 'awaitingValue',
+              actions: [
+                'noteFailure',
+                assign({ correction: ({ context }) => ({ field: fieldOf(context) }) }),
+                emit(({ context, event }) => reask(VALUE, context, { key: `correct.awaitingValue.error_${event.output.ok ? 'UNCHANGED' : event.output.error}` })),
+              ],
+            },
+          ],
+        }),
       },
     },
     confirmingChange: askChoice({
@@ -167,41 +175,35 @@ export const correctState = residentSetup.createStateConfig({
       save: (c, text) => ({ correction: { ...(c.correction ?? { field: fieldOf(c) }), evidence: tidyText(text) } }),
       error: { key: 'correct.awaitingEvidence.error' },
     }),
-    submittingChange: {
-      description: 'Applies a direct change, or submits a reviewed one and tells the reference and the answer date.',
-      invoke: {
-        src: 'submitCorrection',
-        input: ({ context }) => ({
-          personId: context.personId ?? '',
-          field: fieldOf(context),
-          value: context.correction?.value ?? '',
-          ...(context.correction?.evidence ? { evidence: context.correction.evidence } : {}),
-        }),
-        onDone: [
-          { guard: ({ event }) => event.output.outcome === 'APPLIED', target: 'changeApplied' },
-          {
-            guard: ({ event }) => event.output.outcome === 'SUBMITTED',
-            target: '#resident.menu',
-            actions: emit(({ event }) =>
-              reply({
-                key: 'correct.submittingChange.submitted',
-                params: event.output.outcome === 'SUBMITTED' ? { reference: event.output.reference, dueDate: event.output.dueDate } : {},
-              }),
-            ),
-          },
-          {
-            guard: ({ event }) => event.output.outcome === 'ALREADY_PENDING',
-            target: '#resident.menu',
-            actions: emit(({ event }) => alreadyPending(event.output.outcome === 'ALREADY_PENDING' ? event.output.reference : '')),
-          },
-          {
-            target: 'enteringValue',
-            actions: emit(({ event }) => reply({ key: `correct.awaitingValue.error_${event.output.outcome === 'REFUSED' ? event.output.error : 'UNCHANGED'}` })),
-          },
-        ],
-        onError: { target: '#resident.failed' },
-      },
-    },
+    submittingChange: callPort('Applies a direct change, or submits a reviewed one and tells the reference and the answer date.', {
+      src: 'submitCorrection',
+      input: ({ context }) => ({
+        personId: context.personId ?? '',
+        field: fieldOf(context),
+        value: context.correction?.value ?? '',
+        ...(context.correction?.evidence ? { evidence: context.correction.evidence } : {}),
+      }),
+      onDone: [
+        { guard: ({ event }) => event.output.outcome === 'APPLIED', target: 'changeApplied' },
+        {
+          guard: ({ event }) => event.output.outcome === 'SUBMITTED',
+          target: '#resident.menu',
+          actions: [
+            emit(({ event }) => reply({ key: 'correct.submittingChange.submitted', params: { dueDate: event.output.outcome === 'SUBMITTED' ? event.output.dueDate : '' } })),
+            emit(({ event }) => receipt(event.output.outcome === 'SUBMITTED' ? event.output.reference : '')),
+          ],
+        },
+        {
+          guard: ({ event }) => event.output.outcome === 'ALREADY_PENDING',
+          target: '#resident.menu',
+          actions: emit(({ event }) => alreadyPending(event.output.outcome === 'ALREADY_PENDING' ? event.output.reference : '')),
+        },
+        {
+          target: 'enteringValue',
+          actions: emit(({ event }) => reply({ key: `correct.awaitingValue.error_${event.output.outcome === 'REFUSED' ? event.output.error : 'UNCHANGED'}` })),
+        },
+      ],
+    }),
     changeApplied: {
       description: 'Says which detail was changed (while the draft is still known), then returns to the menu.',
       entry: emit(({ context }) => reply({ key: 'correct.submittingChange.applied', params: { field: `$t(correct.fields.${fieldOf(context)})` } })),

@@ -1,17 +1,52 @@
 import { assign, emit } from 'xstate';
 import { parseCreditCode } from '../../src/domain/codes/credit-code';
 import { EMPLOYMENT_STATUSES, ENROLMENT_INTENTIONS as INTENTIONS, NON_ENROLMENT_REASONS, type EmploymentStatusCode, type EnrolmentIntentionCode, type NonEnrolmentReasonCode } from '../../src/domain/ports';
-import { reply } from '../effects';
-import { askChoice, askText, each } from './ask';
-import { opt, says } from './prompts';
-import { parseSince, residentSetup, tidyText, type EmploymentDraft, type ResidentContext } from './setup';
-
+import { reply, type TextPart } from '../effects';
+import { askChoice, askText, callPort, each } from './ask';
+import { MENU_OPTION, opt, says } from './prompts';
+import { parseSince, residentSetup, tidyText, type EmploymentDraft, type GuardName, type ResidentContext } from './setup';
 
 const SKIP = [opt('skip', 'employment.optionSkip', 'employment.answers.skip')];
 /** The report so far with more answers (the status is always chosen first). */
 const adding = (c: ResidentContext, more: Partial<EmploymentDraft>) => ({ employment: { status: 'OTHER' as const, ...c.employment, ...more } });
 /** A status chosen: a new report. */
 const starting = (_c: ResidentContext, status: string) => ({ employment: { status: status as EmploymentStatusCode } });
+
+/**
+ * A question answered in a few words (employer, work, business, reason): prompt, example and error under
+ * employment.<state>; the tidied text saved as `field`. With `skip`, the skip option goes on to `to` as well.
+ */
+function workText(state: string, description: string, valid: GuardName, field: 'employer' | 'platformWork' | 'reasonText', to: string, skip?: typeof SKIP) {
+  return askText({
+    description,
+    prompt: says(`employment.${state}.prompt`, { example: `employment.${state}.example`, ...(skip ? { options: skip } : {}) }),
+    ...(skip ? { choices: { skip: to } } : {}),
+    valid,
+    to,
+    save: (c, text) => adding(c, { [field]: tidyText(text) }),
+    error: { key: `employment.${state}.error` },
+  });
+}
+
+/** The report read back before it is stored: each answer given, one line each. */
+function reportSummary(c: ResidentContext): TextPart[] {
+  const e = c.employment;
+  const reason = e?.nonEnrolmentReason === 'OTHER' && e.reasonText ? e.reasonText : e?.nonEnrolmentReason ? `$t(employment.awaitingReason.option_${e.nonEnrolmentReason})` : undefined;
+  const lines: [string, string | undefined][] = [
+    ['status', `$t(reference.employment.${e?.status ?? 'OTHER'})`],
+    ['employer', e?.employer],
+    ['creditCode', e?.employerCreditCode],
+    ['platformWork', e?.platformWork],
+    ['since', e?.since?.slice(0, 7) ?? '$t(employment.confirmingReport.sinceUnknown)'],
+    ['reason', reason],
+    ['intention', e?.intention ? `$t(employment.awaitingIntention.option_${e.intention})` : undefined],
+  ];
+  return [
+    { key: 'employment.confirmingReport.header' },
+    ...lines.filter(([, v]) => v).map(([label, value]) => ({ key: 'employment.confirmingReport.line', params: { label: `$t(employment.confirmingReport.label_${label})`, value: value! } })),
+    { key: 'employment.confirmingReport.prompt' },
+  ];
+}
 
 function reasonPrompt(c: ResidentContext) {
   const cov = c.employment?.coverage;
@@ -38,14 +73,7 @@ export const employmentState = residentSetup.createStateConfig({
         SELF_EMPLOYED: { to: 'awaitingBusinessName', save: starting },
       },
     }),
-    awaitingEmployerName: askText({
-      description: 'EMPLOYED: waits for the name of the employer.',
-      prompt: says('employment.awaitingEmployerName.prompt', { example: 'employment.awaitingEmployerName.example' }),
-      valid: 'isEmployerName',
-      to: 'awaitingCreditCode',
-      save: (c, text) => adding(c, { employer: tidyText(text) }),
-      error: { key: 'employment.awaitingEmployerName.error' },
-    }),
+    awaitingEmployerName: workText('awaitingEmployerName', 'EMPLOYED: waits for the name of the employer.', 'isEmployerName', 'employer', 'awaitingCreditCode'),
     awaitingCreditCode: askText({
       description: "EMPLOYED: waits for the employer's 18-character unified social credit code, or skip.",
       prompt: says('employment.awaitingCreditCode.prompt', { options: SKIP, example: 'employment.awaitingCreditCode.example' }),
@@ -61,23 +89,8 @@ export const employmentState = residentSetup.createStateConfig({
         return { key: `employment.awaitingCreditCode.error_${r.ok ? 'BAD_CHECK' : r.error}` };
       },
     }),
-    awaitingPlatformWork: askText({
-      description: 'FLEXIBLE: waits for a short description of the platform or gig work.',
-      prompt: says('employment.awaitingPlatformWork.prompt', { example: 'employment.awaitingPlatformWork.example' }),
-      valid: 'isWorkDescription',
-      to: 'awaitingSince',
-      save: (c, text) => adding(c, { platformWork: tidyText(text) }),
-      error: { key: 'employment.awaitingPlatformWork.error' },
-    }),
-    awaitingBusinessName: askText({
-      description: 'SELF_EMPLOYED: waits for the name of the business, or skip.',
-      prompt: says('employment.awaitingBusinessName.prompt', { options: SKIP, example: 'employment.awaitingBusinessName.example' }),
-      choices: { skip: 'awaitingSince' },
-      valid: 'isEmployerName',
-      to: 'awaitingSince',
-      save: (c, text) => adding(c, { employer: tidyText(text) }),
-      error: { key: 'employment.awaitingBusinessName.error' },
-    }),
+    awaitingPlatformWork: workText('awaitingPlatformWork', 'FLEXIBLE: waits for a short description of the platform or gig work.', 'isWorkDescription', 'platformWork', 'awaitingSince'),
+    awaitingBusinessName: workText('awaitingBusinessName', 'SELF_EMPLOYED: waits for the name of the business, or skip.', 'isEmployerName', 'employer', 'awaitingSince', SKIP),
     awaitingSince: askText({
       description: 'Waits for since when (YYYY-MM or YYYY-MM-DD), or "not sure".',
       prompt: says('employment.awaitingSince.prompt', {
@@ -90,22 +103,18 @@ export const employmentState = residentSetup.createStateConfig({
       save: (c, text) => adding(c, { since: parseSince(text) ?? undefined }),
       error: { key: 'employment.awaitingSince.error' },
     }),
-    checkingCoverage: {
-      description: 'Looks whether the person pays a pension and a medical insurance; if not, the reason is asked.',
-      invoke: {
-        src: 'getCoverage',
-        input: ({ context }) => ({ personId: context.personId ?? '' }),
-        onDone: [
-          {
-            guard: ({ event }) => !event.output.hasPayingPension || !event.output.hasPayingMedical,
-            target: 'awaitingReason',
-            actions: assign(({ context, event }) => adding(context, { coverage: event.output })),
-          },
-          { target: 'submittingReport' },
-        ],
-        onError: { target: '#resident.failed' },
-      },
-    },
+    checkingCoverage: callPort('Looks whether the person pays a pension and a medical insurance; if not, the reason is asked.', {
+      src: 'getCoverage',
+      input: ({ context }) => ({ personId: context.personId ?? '' }),
+      onDone: [
+        {
+          guard: ({ event }) => !event.output.hasPayingPension || !event.output.hasPayingMedical,
+          target: 'awaitingReason',
+          actions: assign(({ context, event }) => adding(context, { coverage: event.output })),
+        },
+        { target: 'confirmingReport' },
+      ],
+    }),
     awaitingReason: askChoice({
       description: 'Not insured for pension or medical care: waits for the main reason (numbered list).',
       prompt: { parts: reasonPrompt, options: NON_ENROLMENT_REASONS.map((v) => opt(v, `employment.awaitingReason.option_${v}`)) },
@@ -114,14 +123,7 @@ export const employmentState = residentSetup.createStateConfig({
         OTHER: { to: 'awaitingReasonText', save: (c) => adding(c, { nonEnrolmentReason: 'OTHER' }) },
       },
     }),
-    awaitingReasonText: askText({
-      description: 'Reason "other": waits for the reason in a few words.',
-      prompt: says('employment.awaitingReasonText.prompt', { example: 'employment.awaitingReasonText.example' }),
-      valid: 'isReasonText',
-      to: 'awaitingIntention',
-      save: (c, text) => adding(c, { reasonText: tidyText(text) }),
-      error: { key: 'employment.awaitingReasonText.error' },
-    }),
+    awaitingReasonText: workText('awaitingReasonText', 'Reason "other": waits for the reason in a few words.', 'isReasonText', 'reasonText', 'awaitingIntention'),
     awaitingIntention: askChoice({
       description: 'Waits for whether the person would like to enrol (yes, no, not sure).',
       prompt: says('employment.awaitingIntention.prompt', {
@@ -129,27 +131,35 @@ export const employmentState = residentSetup.createStateConfig({
           opt(v, `employment.awaitingIntention.option_${v}`, v === 'YES' ? 'answers.yes' : v === 'NO' ? 'answers.no' : 'employment.answers.unsure'),
         ),
       }),
-      routes: each(INTENTIONS, { to: 'submittingReport', save: (c, v) => adding(c, { intention: v as EnrolmentIntentionCode }) }),
+      routes: each(INTENTIONS, { to: 'confirmingReport', save: (c, v) => adding(c, { intention: v as EnrolmentIntentionCode }) }),
     }),
-    submittingReport: {
-      description: 'Stores the report and updates the person (a contradiction with the enrolments is flagged for staff).',
-      invoke: {
-        src: 'submitEmploymentReport',
-        input: ({ context }) => {
-          const { coverage: _coverage, ...e } = context.employment ?? { status: 'OTHER' as const };
-          const answered = Object.entries(e).filter(([, v]) => v !== undefined && v !== '');
-          return { personId: context.personId ?? '', ...(Object.fromEntries(answered) as Omit<EmploymentDraft, 'coverage'>) };
-        },
-        onDone: [
-          {
-            guard: ({ context }) => context.employment?.intention === 'YES',
-            target: '#resident.menu',
-            actions: emit(reply([{ key: 'employment.submittingReport.done' }, { key: 'employment.submittingReport.adviceEnrol' }])),
-          },
-          { target: '#resident.menu', actions: emit(reply({ key: 'employment.submittingReport.done' })) },
+    confirmingReport: askChoice({
+      description: 'Reads the report back and waits for the confirmation (or to start it again, or the menu).',
+      prompt: {
+        parts: reportSummary,
+        options: [
+          opt('submit', 'employment.confirmingReport.optionSubmit', 'answers.yes'),
+          opt('reenter', 'employment.confirmingReport.optionReenter', 'employment.answers.reenter'),
+          MENU_OPTION,
         ],
-        onError: { target: '#resident.failed' },
       },
-    },
+      routes: { submit: 'submittingReport', reenter: 'awaitingEmploymentStatus', menu: '#resident.menu' },
+    }),
+    submittingReport: callPort('Stores the report and updates the person (a contradiction with the enrolments is flagged for staff).', {
+      src: 'submitEmploymentReport',
+      input: ({ context }) => {
+        const { coverage: _coverage, ...e } = context.employment ?? { status: 'OTHER' as const };
+        const answered = Object.entries(e).filter(([, v]) => v !== undefined && v !== '');
+        return { personId: context.personId ?? '', ...(Object.fromEntries(answered) as Omit<EmploymentDraft, 'coverage'>) };
+      },
+      onDone: [
+        {
+          guard: ({ context }) => context.employment?.intention === 'YES',
+          target: '#resident.menu',
+          actions: emit(reply([{ key: 'employment.submittingReport.done' }, { key: 'employment.submittingReport.adviceEnrol' }])),
+        },
+        { target: '#resident.menu', actions: emit(reply({ key: 'employment.submittingReport.done' })) },
+      ],
+    }),
   },
 });

@@ -1,8 +1,8 @@
-import { assign, emit } from 'xstate';
+import { assign, emit, enqueueActions } from 'xstate';
 import { parseIdNumber } from '../../src/domain/codes/id-number';
 import type { RelationshipCode, ReportMemberResult } from '../../src/domain/ports';
-import { reply, type TextPart } from '../effects';
-import { askChoice, askText, each } from './ask';
+import { receipt, reply, type TextPart } from '../effects';
+import { askChoice, askText, callPort, each } from './ask';
 import { householdParts, MENU_OPTION, opt, says } from './prompts';
 import { parseSince, residentSetup, type HouseholdDraft, type ResidentContext } from './setup';
 
@@ -13,39 +13,56 @@ const adding = (c: ResidentContext, more: Partial<HouseholdDraft>) => ({
   household: { hasHousehold: c.household?.hasHousehold ?? false, members: c.household?.members ?? [], ...c.household, ...more },
 });
 
-function newbornSummary(c: ResidentContext): TextPart[] {
+/** A report read back: the header, the name, what identifies the person (`middle`), the relationship, "is this right?". */
+function readBack(c: ResidentContext, header: string, middle: (h: HouseholdDraft | undefined) => TextPart[]): TextPart[] {
   const h = c.household;
-  return [
-    { key: 'household.newborn.header' },
-    { key: 'household.confirmingMember.name', params: { value: h?.name ?? '' } },
-    { key: 'household.newborn.birthDate', params: { value: h?.birthDate ?? '' } },
-    { key: 'household.confirmingMember.relationship', params: { value: `$t(household.relationship.${h?.relationship ?? 'OTHER'})` } },
-    { key: 'household.confirmingMember.prompt' },
-  ];
+  const relationship = { key: 'household.confirmingMember.relationship', params: { value: `$t(household.relationship.${h?.relationship ?? 'OTHER'})` } };
+  return [{ key: header }, { key: 'household.confirmingMember.name', params: { value: h?.name ?? '' } }, ...middle(h), relationship, { key: 'household.confirmingMember.prompt' }];
 }
+
+const newbornSummary = (c: ResidentContext) => readBack(c, 'household.newborn.header', (h) => [{ key: 'household.newborn.birthDate', params: { value: h?.birthDate ?? '' } }]);
 
 const RELATIONSHIP_OPTIONS = RELATIONSHIPS.map((v) => opt(v, `household.relationship.${v}`, `household.answers.${v}`));
 const CONFIRM_OPTIONS = [opt('submit', 'household.confirmingMember.optionSubmit', 'answers.yes'), opt('reenter', 'household.confirmingMember.optionReenter', 'answers.no'), MENU_OPTION];
 
-function memberSummary(c: ResidentContext): TextPart[] {
-  const h = c.household;
-  return [
-    { key: 'household.confirmingMember.header' },
-    { key: 'household.confirmingMember.name', params: { value: h?.name ?? '' } },
+const memberSummary = (c: ResidentContext) =>
+  readBack(c, 'household.confirmingMember.header', (h): TextPart[] => [
     { key: 'household.confirmingMember.idNumber', params: { value: h?.maskedIdNumber ?? '' } },
     { key: 'household.confirmingMember.sexBirth', params: { sex: `$t(common.sex_${h?.sex ?? 'MALE'})`, birthDate: h?.birthDate ?? '' } },
-    { key: 'household.confirmingMember.relationship', params: { value: `$t(household.relationship.${h?.relationship ?? 'OTHER'})` } },
-    { key: 'household.confirmingMember.prompt' },
-  ];
+  ]);
+
+const REPORT_STEPS = {
+  Newborn: { relationship: 'awaitingNewbornRelationship', who: 'the newborn', what: 'the newborn lead (name, birth date, relationship)' },
+  Member: { relationship: 'awaitingRelationship', who: 'the missing member', what: 'what will be reported (ID number masked)' },
+};
+
+/** The relationship question (then confirming<Kind>), and the read-back: submitting<Kind>, enter it again (`reenter`), or the menu. */
+function relationshipThenConfirm(kind: keyof typeof REPORT_STEPS, summary: (c: ResidentContext) => TextPart[], reenter: string) {
+  const k = REPORT_STEPS[kind];
+  return {
+    [k.relationship]: askChoice({
+      description: `Waits for how ${k.who} is related to the resident (numbered list).`,
+      prompt: says('household.awaitingRelationship.prompt', { options: RELATIONSHIP_OPTIONS }),
+      routes: each(RELATIONSHIPS, { to: `confirming${kind}`, save: (c, v) => adding(c, { relationship: v as RelationshipCode }) }),
+    }),
+    [`confirming${kind}`]: askChoice({
+      description: `Shows ${k.what} and waits for the confirmation.`,
+      prompt: { parts: summary, options: CONFIRM_OPTIONS },
+      routes: { submit: `submitting${kind}`, reenter, menu: '#resident.menu' },
+    }),
+  };
 }
+
+/** Who reports whom: the resident and the name of the member reported. */
+const reporting = (c: ResidentContext) => ({ personId: c.personId ?? '', name: c.household?.name ?? '' });
 
 const inRegistry = (idNumber: string) => reply({ key: 'household.checkingMember.inRegistry', params: { idNumber } });
 const alreadyReported = (idNumber: string, reference: string) => reply({ key: 'household.checkingMember.alreadyReported', params: { idNumber, reference } });
 
-/** What became of a reported member: a request with its reference and due date, or why none was needed. */
+/** What became of a reported member: a request with its due date (and its reference, sent last), or why none was needed. */
 function reported(o: ReportMemberResult) {
-  if (o.outcome === 'CREATED') return reply({ key: 'household.submittingMember.created', params: { reference: o.reference, dueDate: o.dueDate } });
-  return o.outcome === 'ALREADY_REPORTED' ? alreadyReported(o.maskedIdNumber, o.reference) : inRegistry(o.maskedIdNumber);
+  if (o.outcome === 'CREATED') return [reply({ key: 'household.submittingMember.created', params: { dueDate: o.dueDate } }), receipt(o.reference)];
+  return [o.outcome === 'ALREADY_REPORTED' ? alreadyReported(o.maskedIdNumber, o.reference) : inRegistry(o.maskedIdNumber)];
 }
 
 /** No one missed in a household (户不漏人): the members on record (masked) and a report of a missing one. */
@@ -54,21 +71,17 @@ export const householdState = residentSetup.createStateConfig({
   initial: 'loadingHousehold',
   exit: 'clearHousehold',
   states: {
-    loadingHousehold: {
-      description: "Loads the masked list of the household's members on record.",
-      invoke: {
-        src: 'getHousehold',
-        input: ({ context }) => ({ personId: context.personId ?? '' }),
-        onDone: {
-          target: 'awaitingHouseholdChoice',
-          actions: [
-            assign({ household: ({ event }) => ({ hasHousehold: event.output.hasHousehold, members: event.output.members }) }),
-            emit(({ event }) => reply(householdParts(event.output))),
-          ],
-        },
-        onError: { target: '#resident.failed' },
+    loadingHousehold: callPort("Loads the masked list of the household's members on record.", {
+      src: 'getHousehold',
+      input: ({ context }) => ({ personId: context.personId ?? '' }),
+      onDone: {
+        target: 'awaitingHouseholdChoice',
+        actions: [
+          assign({ household: ({ event }) => ({ hasHousehold: event.output.hasHousehold, members: event.output.members }) }),
+          emit(({ event }) => reply(householdParts(event.output))),
+        ],
       },
-    },
+    }),
     awaitingHouseholdChoice: askChoice({
       description: 'Offers to report someone missing from the household, or the menu.',
       prompt: says('household.awaitingHouseholdChoice.prompt', {
@@ -114,51 +127,32 @@ export const householdState = residentSetup.createStateConfig({
       save: (c, text) => adding(c, { birthDate: parseSince(text) ?? '' }),
       error: { key: 'household.newborn.birthDateError' },
     }),
-    awaitingNewbornRelationship: askChoice({
-      description: 'Waits for how the newborn is related to the resident (numbered list).',
-      prompt: says('household.awaitingRelationship.prompt', { options: RELATIONSHIP_OPTIONS }),
-      routes: each(RELATIONSHIPS, { to: 'confirmingNewborn', save: (c, v) => adding(c, { relationship: v as RelationshipCode }) }),
-    }),
-    confirmingNewborn: askChoice({
-      description: 'Shows the newborn lead (name, birth date, relationship) and waits for the confirmation.',
-      prompt: { parts: newbornSummary, options: CONFIRM_OPTIONS },
-      routes: { submit: 'submittingNewborn', reenter: 'awaitingNewbornName', menu: '#resident.menu' },
-    }),
-    submittingNewborn: {
-      description: 'Records the newborn as a lead for staff (a flagged NEW_PERSON request without an ID number) and tells the reference.',
-      invoke: {
-        src: 'reportNewborn',
-        input: ({ context }) => ({
-          personId: context.personId ?? '',
-          name: context.household?.name ?? '',
-          birthDate: context.household?.birthDate ?? '',
-          relationship: context.household?.relationship ?? 'CHILD',
-        }),
-        onDone: { target: '#resident.menu', actions: emit(({ event }) => reply({ key: 'household.newborn.recorded', params: { reference: event.output.reference, dueDate: event.output.dueDate } })) },
-        onError: { target: '#resident.failed' },
+    ...relationshipThenConfirm('Newborn', newbornSummary, 'awaitingNewbornName'),
+    submittingNewborn: callPort('Records the newborn as a lead for staff (a flagged NEW_PERSON request without an ID number) and tells the reference.', {
+      src: 'reportNewborn',
+      input: ({ context }) => ({ ...reporting(context), birthDate: context.household?.birthDate ?? '', relationship: context.household?.relationship ?? 'CHILD' }),
+      onDone: {
+        target: '#resident.menu',
+        actions: [emit(({ event }) => reply({ key: 'household.newborn.recorded', params: { dueDate: event.output.dueDate } })), emit(({ event }) => receipt(event.output.reference))],
       },
-    },
-    checkingMember: {
-      description: 'Checks whether the person is already in the registry or already reported.',
-      invoke: {
-        src: 'checkMissingMember',
-        input: ({ context }) => ({ personId: context.personId ?? '', idNumber: context.household?.idNumber ?? '' }),
-        onDone: [
-          {
-            guard: ({ event }) => event.output.status === 'IN_REGISTRY',
-            target: 'awaitingHouseholdChoice',
-            actions: emit(({ event }) => inRegistry(event.output.maskedIdNumber)),
-          },
-          {
-            guard: ({ event }) => event.output.status === 'ALREADY_REPORTED',
-            target: 'awaitingHouseholdChoice',
-            actions: emit(({ event }) => alreadyReported(event.output.maskedIdNumber, event.output.status === 'ALREADY_REPORTED' ? event.output.reference : '')),
-          },
-          { target: 'awaitingMemberName', actions: assign(({ context, event }) => adding(context, { maskedIdNumber: event.output.maskedIdNumber })) },
-        ],
-        onError: { target: '#resident.failed' },
-      },
-    },
+    }),
+    checkingMember: callPort('Checks whether the person is already in the registry or already reported.', {
+      src: 'checkMissingMember',
+      input: ({ context }) => ({ personId: context.personId ?? '', idNumber: context.household?.idNumber ?? '' }),
+      onDone: [
+        {
+          guard: ({ event }) => event.output.status === 'IN_REGISTRY',
+          target: 'awaitingHouseholdChoice',
+          actions: emit(({ event }) => inRegistry(event.output.maskedIdNumber)),
+        },
+        {
+          guard: ({ event }) => event.output.status === 'ALREADY_REPORTED',
+          target: 'awaitingHouseholdChoice',
+          actions: emit(({ event }) => alreadyReported(event.output.maskedIdNumber, event.output.status === 'ALREADY_REPORTED' ? event.output.reference : '')),
+        },
+        { target: 'awaitingMemberName', actions: assign(({ context, event }) => adding(context, { maskedIdNumber: event.output.maskedIdNumber })) },
+      ],
+    }),
     awaitingMemberName: askText({
       description: "Waits for the missing member's name.",
       prompt: says('household.awaitingMemberName.prompt', { example: 'household.awaitingMemberName.example' }),
@@ -167,29 +161,11 @@ export const householdState = residentSetup.createStateConfig({
       save: (c, text) => adding(c, { name: text.normalize('NFKC').trim() }),
       error: { key: 'household.awaitingMemberName.error' },
     }),
-    awaitingRelationship: askChoice({
-      description: 'Waits for how the missing member is related to the resident (numbered list).',
-      prompt: says('household.awaitingRelationship.prompt', { options: RELATIONSHIP_OPTIONS }),
-      routes: each(RELATIONSHIPS, { to: 'confirmingMember', save: (c, v) => adding(c, { relationship: v as RelationshipCode }) }),
+    ...relationshipThenConfirm('Member', memberSummary, 'awaitingMemberIdNumber'),
+    submittingMember: callPort('Creates one NEW_PERSON change request (unless the person is known or already reported) and tells the reference.', {
+      src: 'reportMissingMember',
+      input: ({ context }) => ({ ...reporting(context), idNumber: context.household?.idNumber ?? '', relationship: context.household?.relationship ?? 'OTHER' }),
+      onDone: { target: '#resident.menu', actions: enqueueActions(({ event, enqueue }) => reported(event.output).forEach((e) => enqueue.emit(e))) },
     }),
-    confirmingMember: askChoice({
-      description: 'Shows what will be reported (ID number masked) and waits for the confirmation.',
-      prompt: { parts: memberSummary, options: CONFIRM_OPTIONS },
-      routes: { submit: 'submittingMember', reenter: 'awaitingMemberIdNumber', menu: '#resident.menu' },
-    }),
-    submittingMember: {
-      description: 'Creates one NEW_PERSON change request (unless the person is known or already reported) and tells the reference.',
-      invoke: {
-        src: 'reportMissingMember',
-        input: ({ context }) => ({
-          personId: context.personId ?? '',
-          idNumber: context.household?.idNumber ?? '',
-          name: context.household?.name ?? '',
-          relationship: context.household?.relationship ?? 'OTHER',
-        }),
-        onDone: { target: '#resident.menu', actions: emit(({ event }) => reported(event.output)) },
-        onError: { target: '#resident.failed' },
-      },
-    },
   },
 });

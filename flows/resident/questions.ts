@@ -1,6 +1,6 @@
 import { assign, emit } from 'xstate';
 import { reply } from '../effects';
-import { askChoice, askText } from './ask';
+import { askChoice, askText, callPort } from './ask';
 import { opt } from './prompts';
 import { residentSetup } from './setup';
 
@@ -45,21 +45,13 @@ export const questionsState = residentSetup.createStateConfig({
       },
       routes: { send: 'savingAnswer', reenter: 'awaitingAnswer' },
     }),
-    savingAnswer: {
-      description: 'Sends the answer back to the request, which returns to the review queue.',
-      invoke: {
-        src: 'answerQuestion',
-        input: ({ context }) => ({
-          personId: context.personId ?? '',
-          requestId: context.openQuestion?.requestId ?? '',
-          answer: context.pendingAnswer ?? '',
-        }),
-        onDone: {
-          target: 'loadingQuestions',
-          actions: emit(({ event }) => reply({ key: event.output.ok ? 'questions.savingAnswer.done' : 'questions.savingAnswer.closed', params: { reference: event.output.reference } })),
-        },
-        onError: { target: '#resident.failed' },
+    savingAnswer: callPort('Sends the answer back to the request, which returns to the review queue.', {
+      src: 'answerQuestion',
+      input: ({ context }) => ({ personId: context.personId ?? '', requestId: context.openQuestion?.requestId ?? '', answer: context.pendingAnswer ?? '' }),
+      onDone: {
+        target: 'loadingQuestions',
+        actions: emit(({ event }) => reply({ key: event.output.ok ? 'questions.savingAnswer.done' : 'questions.savingAnswer.closed', params: { reference: event.output.reference } })),
       },
-    },
+    }),
   },
 });

@@ -1,6 +1,6 @@
 import { assign, emit } from 'xstate';
 import { reply } from '../effects';
-import { askChoice } from './ask';
+import { askChoice, callPort } from './ask';
 import { MENU_OPTION, opt, says, statusParts } from './prompts';
 import { residentSetup } from './setup';
 
@@ -9,15 +9,11 @@ export const statusState = residentSetup.createStateConfig({
   description: 'Shows the enrolment status per insurance type and what to do about gaps.',
   initial: 'loadingStatus',
   states: {
-    loadingStatus: {
-      description: 'Loads the enrolment view of the verified person.',
-      invoke: {
-        src: 'getStatus',
-        input: ({ context }) => ({ personId: context.personId ?? '' }),
-        onDone: { target: 'afterStatus', actions: [assign({ status: ({ event }) => event.output }), emit(({ context, event }) => reply(statusParts(event.output, context.statusFocus)))] },
-        onError: { target: '#resident.failed' },
-      },
-    },
+    loadingStatus: callPort('Loads the enrolment view of the verified person.', {
+      src: 'getStatus',
+      input: ({ context }) => ({ personId: context.personId ?? '' }),
+      onDone: { target: 'afterStatus', actions: [assign({ status: ({ event }) => event.output }), emit(({ context, event }) => reply(statusParts(event.output, context.statusFocus)))] },
+    }),
     afterStatus: askChoice({
       description: 'Offers to confirm the details or go back to the menu.',
       prompt: says('status.afterStatus.prompt', { options: [opt('confirm', 'status.afterStatus.optionConfirm', 'answers.confirm'), MENU_OPTION] }),

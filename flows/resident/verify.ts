@@ -2,7 +2,7 @@ import { assign, emit } from 'xstate';
 import { chinaDateTime } from '../../src/domain/calendar/china-time';
 import { parseIdNumber } from '../../src/domain/codes/id-number';
 import { reply } from '../effects';
-import { askChoice, askText } from './ask';
+import { askChoice, askText, callPort } from './ask';
 import { ask, opt, says, type Prompt } from './prompts';
 import { residentSetup, type ResidentContext } from './setup';
 
@@ -86,56 +86,48 @@ export const verifyState = residentSetup.createStateConfig({
       save: (_c, text) => ({ pendingName: text.trim() }),
       error: { key: 'verify.awaitingName.error' },
     }),
-    checkingIdentity: {
-      description: 'Decides what to ask next without revealing whether the ID number exists.',
-      invoke: {
-        src: 'checkIdentity',
-        input: ({ context }) => ({ idNumber: context.pendingIdNumber ?? '', name: context.pendingName ?? '' }),
-        onDone: [
-          {
-            guard: ({ event }) => event.output.next === 'LOCKED',
-            target: 'locked',
-            actions: [assign({ lockedUntil: ({ event }) => (event.output.next === 'LOCKED' ? event.output.lockedUntil : undefined) }), 'noteLockedCounty'],
-          },
-          {
-            guard: ({ event }) => event.output.next === 'NO_PHONE',
-            target: 'offeringVisit',
-            actions: assign({ visitPersonId: ({ event }) => (event.output.next === 'NO_PHONE' ? event.output.personId : undefined) }),
-          },
-          { target: 'awaitingFactor' },
-        ],
-        onError: { target: '#resident.failed' },
-      },
-    },
+    checkingIdentity: callPort('Decides what to ask next without revealing whether the ID number exists.', {
+      src: 'checkIdentity',
+      input: ({ context }) => ({ idNumber: context.pendingIdNumber ?? '', name: context.pendingName ?? '' }),
+      onDone: [
+        {
+          guard: ({ event }) => event.output.next === 'LOCKED',
+          target: 'locked',
+          actions: [assign({ lockedUntil: ({ event }) => (event.output.next === 'LOCKED' ? event.output.lockedUntil : undefined) }), 'noteLockedCounty'],
+        },
+        {
+          guard: ({ event }) => event.output.next === 'NO_PHONE',
+          target: 'offeringVisit',
+          actions: assign({ visitPersonId: ({ event }) => (event.output.next === 'NO_PHONE' ? event.output.personId : undefined) }),
+        },
+        { target: 'awaitingFactor' },
+      ],
+    }),
     awaitingFactor: factorQuestion(),
-    verifyingFactor: {
-      description: 'Checks ID number, name and factor together; every mismatch gets the same answer.',
-      invoke: {
-        src: 'verifyFactor',
-        input: ({ context, event }) => ({
-          idNumber: context.pendingIdNumber ?? '',
-          name: context.pendingName ?? '',
-          factor: event.type === 'user.text' ? event.text.replace(/\s/g, '') : '',
-        }),
-        onDone: [
-          {
-            guard: ({ event }) => event.output.ok,
-            target: '#resident.afterVerification',
-            actions: [
-              assign({ personId: ({ event }) => (event.output.ok ? event.output.personId : undefined) }),
-              emit(reply({ key: 'verify.verified.success' })),
-            ],
-          },
-          {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'LOCKED',
-            target: 'locked',
-            actions: [assign({ lockedUntil: ({ event }) => (event.output.ok ? undefined : event.output.lockedUntil) }), 'noteLockedCounty'],
-          },
-          { target: 'awaitingFactor', actions: emit(({ event }) => mismatch(event.output.ok ? undefined : event.output.triesLeft)) },
-        ],
-        onError: { target: '#resident.failed' },
-      },
-    },
+    verifyingFactor: callPort('Checks ID number, name and factor together; every mismatch gets the same answer.', {
+      src: 'verifyFactor',
+      input: ({ context, event }) => ({
+        idNumber: context.pendingIdNumber ?? '',
+        name: context.pendingName ?? '',
+        factor: event.type === 'user.text' ? event.text.replace(/\s/g, '') : '',
+      }),
+      onDone: [
+        {
+          guard: ({ event }) => event.output.ok,
+          target: '#resident.afterVerification',
+          actions: [
+            assign({ personId: ({ event }) => (event.output.ok ? event.output.personId : undefined) }),
+            emit(reply({ key: 'verify.verified.success' })),
+          ],
+        },
+        {
+          guard: ({ event }) => !event.output.ok && event.output.reason === 'LOCKED',
+          target: 'locked',
+          actions: [assign({ lockedUntil: ({ event }) => (event.output.ok ? undefined : event.output.lockedUntil) }), 'noteLockedCounty'],
+        },
+        { target: 'awaitingFactor', actions: emit(({ event }) => mismatch(event.output.ok ? undefined : event.output.triesLeft)) },
+      ],
+    }),
     offeringVisit: askChoice({
       description: 'No phone on record: the person cannot verify remotely; offers a home visit or a human.',
       prompt: says('verify.offeringVisit.prompt', {
@@ -156,20 +148,16 @@ export const verifyState = residentSetup.createStateConfig({
       save: (c, text) => ({ visit: { reason: 'NO_PHONE_ON_RECORD', ...c.visit, details: text.trim().slice(0, 300) } }),
       error: { key: 'verify.awaitingVisitDetails.error' },
     }),
-    requestingVisit: {
-      description: 'Records the visit request for the community workers of the region (and NEEDS_VISIT for a known person).',
-      invoke: {
-        src: 'requestVisit',
-        input: ({ context }) => ({
-          ...(context.visitPersonId ? { personId: context.visitPersonId } : {}),
-          ...(context.visit?.regionHint ? { regionHint: context.visit.regionHint } : {}),
-          reason: context.visit?.reason ?? 'NO_PHONE_ON_RECORD',
-          details: context.visit?.details ?? '',
-        }),
-        onDone: { target: '#resident.ended', actions: emit(reply({ key: 'verify.requestingVisit.done' })) },
-        onError: { target: '#resident.failed' },
-      },
-    },
+    requestingVisit: callPort('Records the visit request for the community workers of the region (and NEEDS_VISIT for a known person).', {
+      src: 'requestVisit',
+      input: ({ context }) => ({
+        ...(context.visitPersonId ? { personId: context.visitPersonId } : {}),
+        ...(context.visit?.regionHint ? { regionHint: context.visit.regionHint } : {}),
+        reason: context.visit?.reason ?? 'NO_PHONE_ON_RECORD',
+        details: context.visit?.details ?? '',
+      }),
+      onDone: { target: '#resident.ended', actions: emit(reply({ key: 'verify.requestingVisit.done' })) },
+    }),
     locked: {
       description: 'Too many failed verifications: locked for a day; a home visit or a human can still help.',
       tags: ['awaitingInput'],

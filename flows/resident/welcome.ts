@@ -10,11 +10,14 @@ import { MAX_FAILURES, PRIVACY_NOTICE_VERSION, residentSetup } from './setup';
  * the menu itself, handing off to a human, signing out, the end and the apology after a failed service.
  */
 
+/**
+ * The notice offers the other language only (its label, rendered in the conversation's language, names it:
+ * English in Chinese, 中文 in English), so the language the resident is reading is never offered.
+ */
 const NOTICE = says('welcome.awaitingNoticeAck.notice', {
   options: [
     opt('agree', 'welcome.awaitingNoticeAck.optionAgree', 'answers.yes'),
-    opt('english', 'welcome.awaitingNoticeAck.optionEnglish', 'answers.english'),
-    opt('chinese', 'welcome.awaitingNoticeAck.optionChinese', 'answers.chinese'),
+    opt('language', 'welcome.awaitingNoticeAck.optionLanguage', 'answers.otherLanguage'),
   ],
 });
 
@@ -29,6 +32,8 @@ export const welcomeStates = {
     lead: [{ key: 'welcome.awaitingNoticeAck.greeting' }],
     routes: {
       agree: 'recordingNotice',
+      language: { actions: [emit({ type: 'setLocale', locale: 'other' }), emit(({ context }) => ask(NOTICE, context))] },
+      // The values offered before the single language option, still routed for conversations saved then.
       english: { actions: [emit({ type: 'setLocale', locale: 'en' }), emit(({ context }) => ask(NOTICE, context))] },
       chinese: { actions: [emit({ type: 'setLocale', locale: 'zh-CN' }), emit(({ context }) => ask(NOTICE, context))] },
     },
@@ -48,24 +53,18 @@ export const welcomeStates = {
   }),
 };
 
+/** The menu's choices: each labelled menu.awaitingChoice.option<Value> and also chosen by the words of answers.<value>. */
+const MENU_OPTIONS = (['status', 'confirm', 'correct', 'employment', 'household', 'human', 'signOut'] as const).map((v) =>
+  opt(v, `menu.awaitingChoice.option${v[0]!.toUpperCase()}${v.slice(1)}`, `answers.${v}`),
+);
+
 export const menuState = residentSetup.createStateConfig({
   description: 'The main menu of a verified resident.',
   initial: 'awaitingChoice',
   states: {
     awaitingChoice: askChoice({
       description: 'Waits for a menu choice.',
-      prompt: says('menu.awaitingChoice.prompt', {
-        options: [
-          opt('status', 'menu.awaitingChoice.optionStatus', 'answers.status'),
-          opt('confirm', 'menu.awaitingChoice.optionConfirm', 'answers.confirm'),
-          opt('correct', 'menu.awaitingChoice.optionCorrect', 'answers.correct'),
-          opt('employment', 'menu.awaitingChoice.optionEmployment', 'answers.employment'),
-          opt('household', 'menu.awaitingChoice.optionHousehold', 'answers.household'),
-          opt('human', 'menu.awaitingChoice.optionHuman', 'answers.human'),
-          opt('signOut', 'menu.awaitingChoice.optionSignOut', 'answers.signOut'),
-        ],
-        hint: 'number',
-      }),
+      prompt: says('menu.awaitingChoice.prompt', { options: MENU_OPTIONS, hint: 'number' }),
       routes: {
         status: '#resident.status',
         confirm: '#resident.confirm',
@@ -74,6 +73,8 @@ export const menuState = residentSetup.createStateConfig({
         household: '#resident.household',
         human: '#resident.handingOff',
         signOut: '#resident.signingOut',
+        // 改手机号 (the understanding layer's `correct:phone`): straight to the new number.
+        'correct:phone': { to: '#resident.correct.enteringValue', save: () => ({ correction: { field: 'phone' as const } }) },
         // Asked in words about one scheme (the understanding layer's `status:<focus>`): the status, that scheme first.
         ...each(
           Object.keys(FOCUS_TYPES).map((f) => `status:${f}`),

@@ -10,7 +10,7 @@ import type { Logger } from '../lib/logger';
 import { stripControlChars } from '../lib/control-chars';
 import { KeyedMutex } from './keyed-mutex';
 import type { InboundMessage, OutboundMessage } from './messages';
-import { renderReply } from './render';
+import { renderReceipts, renderReply } from './render';
 import { detectCommand, type GlobalCommand } from './text-matching';
 import { canResume, nextSteps, promptOnly, resumableOf, taskOf, welcomeBack, type StepBack, type StoredPrompt } from './step-memory';
 import { leafState, type FlowContextView } from './understanding/expectations';
@@ -387,13 +387,14 @@ export class ConversationEngine {
         for (const r of lead) replies.push(renderReply(this.deps.i18n, locale, r));
         for (const e of effects) {
           if (e.type === 'setLocale') {
-            locale = e.locale;
+            locale = e.locale !== 'other' ? e.locale : locale === 'en' ? 'zh-CN' : 'en';
             turn.locale = locale;
-          } else {
+          } else if (!e.receipt) {
             replies.push(renderReply(this.deps.i18n, locale, e));
             lastPrompt = { parts: e.parts, ...(e.options ? { options: e.options } : {}) };
           }
         }
+        replies.push(...renderReceipts(this.deps.i18n, locale, effects, now));
         if (runFlow && snapshot && lastPrompt && lastPrompt !== promptBefore) {
           const steps = nextSteps(snapshot, promptBefore, persisted);
           if (steps.length) lastPrompt = { ...lastPrompt, steps };

@@ -1,5 +1,6 @@
 import type { i18n } from 'i18next';
-import type { ReplyEffect, TextPart } from '../../flows/effects';
+import type { FlowEffect, ReplyEffect, TextPart } from '../../flows/effects';
+import { chinaDate } from '../domain/calendar/china-time';
 import { redactSensitive } from '../domain/codes/masking';
 import type { Locale } from '../lib/i18n';
 import type { OutboundMessage } from './messages';
@@ -42,4 +43,12 @@ export function renderReply(i18n: i18n, lng: Locale, r: ReplyEffect): OutboundMe
     ...(sensitive ? { transcriptText: masked + hint } : {}),
     ...(r.options?.length ? { options: r.options.map((o) => ({ value: o.value, label: phrase(i18n, lng, o.labelKey) })) } : {}),
   };
+}
+
+/** The turn's receipts (new requests' references), rendered with the turn's China date, to be sent after everything else. */
+export function renderReceipts(i18n: i18n, lng: Locale, effects: FlowEffect[], now: Date): OutboundMessage[] {
+  const date = chinaDate(now);
+  return effects
+    .filter((e): e is ReplyEffect => e.type === 'reply' && e.receipt === true)
+    .map((r) => renderReply(i18n, lng, { ...r, parts: r.parts.map((p) => ({ ...p, params: { ...p.params, date } })) }));
 }

@@ -38,7 +38,22 @@ describe('sessions and request validation', () => {
     const first = sessions[0]!;
     expect(first.greeting).toHaveLength(1);
     expect(first.greeting[0]!.text).toContain('全民参保登记');
-    expect(lastOptions(first.greeting)).toEqual(['agree', 'english', 'chinese']);
+    expect(lastOptions(first.greeting)).toEqual(['agree', 'language']);
+  });
+
+  it('offers only the other language on the notice: English in Chinese, 中文 in English, by number or by word', async () => {
+    const labels = (rs: ChatReply[]) => rs.at(-1)?.options?.map((o) => o.label);
+    const c = await ChatClient.start(app.app);
+    expect(labels(c.greeting)).toEqual([app.i18n.t('welcome.awaitingNoticeAck.optionAgree', { lng: 'zh-CN' }), 'English']);
+    const en = await c.send('2');
+    expect(labels(en)).toEqual([app.i18n.t('welcome.awaitingNoticeAck.optionAgree', { lng: 'en' }), '中文 (Chinese)']);
+    const zh = await c.send('2');
+    expect(labels(zh)).not.toContain('中文');
+    expect(labels(zh)).toContain('English');
+    // The language command typed instead: the notice shown again offers the other language.
+    const typed = await c.send('English');
+    expect(labels(typed)).toEqual([app.i18n.t('welcome.awaitingNoticeAck.optionAgree', { lng: 'en' }), '中文 (Chinese)']);
+    expect((await conversationOf(c)).locale).toBe('en');
   });
 
   it('answers 404 SESSION_NOT_FOUND for an unknown id on every session route, and creates nothing', async () => {

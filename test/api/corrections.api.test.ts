@@ -80,7 +80,8 @@ class Chat {
 
   /** Answers with the number of the option that has this value (as a resident on a text-only channel would). */
   async choose(value: string): Promise<string> {
-    const options = this.last.at(-1)?.options ?? [];
+    // The open question's options (a reference number may be sent after it, last in the turn).
+    const options = [...this.last].reverse().find((r) => r.options?.length)?.options ?? [];
     const i = options.findIndex((o) => o.value === value);
     if (i < 0) throw new Error(`no option ${value} in ${JSON.stringify(options)}`);
     return this.send(String(i + 1));
@@ -238,6 +239,9 @@ describe.each<Locale>(['zh-CN', 'en'])('corrections in %s', (locale) => {
       const done = await chat.send('户口本上是这样写的');
       const reference = REFERENCE.exec(done)?.[0];
       expect(reference).toBeDefined();
+      // The reference comes last, after the menu shown again, with the (China) date.
+      expect(chat.last.at(-1)!.text).toBe(t(locale, 'common.receipt', { reference, date: '2026-11-29' }));
+      expect(chat.last.at(-2)!.options?.map((o) => o.value)).toContain('correct');
 
       const rows = await app.db.prisma.changeRequest.findMany({ where: { personId: p.id } });
       expect(rows).toHaveLength(1);

@@ -82,7 +82,8 @@ class Chat {
   }
 
   async choose(value: string): Promise<string> {
-    const options = this.last.at(-1)?.options ?? [];
+    // The open question's options (a reference number may be sent after it, last in the turn).
+    const options = [...this.last].reverse().find((r) => r.options?.length)?.options ?? [];
     const i = options.findIndex((o) => o.value === value);
     if (i < 0) throw new Error(`no option ${value} in ${JSON.stringify(options)}`);
     return this.send(String(i + 1));
@@ -112,7 +113,12 @@ describe.each<Locale>(['zh-CN', 'en'])('employment report in %s', (locale) => {
     const bad = await chat.send('91350100M000100Y44');
     expect(bad).toContain(t(locale, 'employment.awaitingCreditCode.error_BAD_CHECK'));
     await chat.send(CREDIT_CODE.toLowerCase());
-    const done = await chat.send('2023-05');
+    const summary = await chat.send('2023-05');
+    expect(summary).toContain(t(locale, 'employment.confirmingReport.header'));
+    expect(summary).toContain('昆明某某食品有限公司');
+    // Nothing is stored before the resident confirms the read-back.
+    expect(await app.db.prisma.employmentReport.count({ where: { personId: p.id } })).toBe(0);
+    const done = await chat.send(locale === 'zh-CN' ? '对' : 'yes');
     expect(done).toContain(t(locale, 'employment.submittingReport.done'));
 
     const reports = await app.db.prisma.employmentReport.findMany({ where: { personId: p.id } });
@@ -154,7 +160,9 @@ describe.each<Locale>(['zh-CN', 'en'])('employment report in %s', (locale) => {
       await chat.send('某某建筑公司');
       await chat.choose('skip');
     }
-    const done = await chat.choose('unknown');
+    expect(await chat.choose('unknown')).toContain(t(locale, 'employment.confirmingReport.prompt'));
+    expect(await app.db.prisma.employmentReport.count({ where: { personId: p.id } })).toBe(0);
+    const done = await chat.choose('submit');
     expect(done).toContain(t(locale, 'employment.submittingReport.done'));
     const after = await app.db.prisma.person.findUniqueOrThrow({ where: { id: p.id } });
     expect(after.flags).toEqual(['MISSING_RESIDENCE', 'EMPLOYMENT_MISMATCH']);
@@ -173,7 +181,11 @@ describe.each<Locale>(['zh-CN', 'en'])('employment report in %s', (locale) => {
     expect(reason).toContain(t(locale, 'employment.awaitingReason.promptBoth'));
     await chat.choose('OTHER');
     await chat.send('刚搬来，不知道去哪办');
-    const done = await chat.choose('YES');
+    const summary = await chat.choose('YES');
+    expect(summary).toContain('刚搬来，不知道去哪办');
+    expect(summary).toContain(t(locale, 'employment.awaitingIntention.option_YES'));
+    expect(await app.db.prisma.employmentReport.count({ where: { personId: p.id } })).toBe(0);
+    const done = await chat.choose('submit');
     expect(done).toContain(t(locale, 'employment.submittingReport.adviceEnrol'));
     const [report] = await app.db.prisma.employmentReport.findMany({ where: { personId: p.id } });
     expect(report).toMatchObject({
@@ -186,6 +198,22 @@ describe.each<Locale>(['zh-CN', 'en'])('employment report in %s', (locale) => {
       intention: 'YES',
     });
     expect((await app.db.prisma.person.findUniqueOrThrow({ where: { id: p.id } })).flags).toEqual([]);
+  });
+
+  it('"no" (改) at the read-back starts the report again and stores nothing until confirmed', async () => {
+    const p = await newPerson({ enrolments: paying('170', '390') });
+    const chat = await Chat.verified(p, locale);
+    await chat.choose('employment');
+    await chat.choose('FARMING');
+    expect(await chat.send('2020-09')).toContain(t(locale, 'employment.confirmingReport.prompt'));
+    const again = await chat.send(locale === 'zh-CN' ? '改' : 'no');
+    expect(again).toContain(t(locale, 'employment.awaitingEmploymentStatus.prompt'));
+    expect(await app.db.prisma.employmentReport.count({ where: { personId: p.id } })).toBe(0);
+    await chat.choose('STUDENT');
+    await chat.send('2021-09');
+    expect(await chat.choose('submit')).toContain(t(locale, 'employment.submittingReport.done'));
+    const reports = await app.db.prisma.employmentReport.findMany({ where: { personId: p.id } });
+    expect(reports.map((r) => [r.status, r.since])).toEqual([['STUDENT', new Date('2021-09-01T00:00:00Z')]]);
   });
 });
 
@@ -215,6 +243,9 @@ describe.each<Locale>(['zh-CN', 'en'])('missing household members in %s', (local
     const done = await chat.choose('submit');
     const reference = REFERENCE.exec(done)?.[0];
     expect(reference).toBeDefined();
+    // The reference comes last, after the menu shown again, with the (China) date.
+    expect(chat.last.at(-1)!.text).toBe(t(locale, 'common.receipt', { reference, date: '2026-11-29' }));
+    expect(chat.last.at(-2)!.options?.map((o) => o.value)).toContain('household');
 
     const rows = await app.db.prisma.changeRequest.findMany({ where: { subjectKey: child } });
     expect(rows).toHaveLength(1);

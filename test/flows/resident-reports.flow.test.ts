@@ -212,10 +212,10 @@ describe('corrections', () => {
     expect(keys(tooShort)).toEqual(['correct.awaitingEvidence.error', 'correct.awaitingEvidence.prompt']);
     const done = await flow.text('户口本上是这个名字');
     expect(callsOf('submitCorrection')).toEqual([{ personId: PERSON, field: 'name', value: '张三丰', evidence: '户口本上是这个名字' }]);
-    expect(keys(done)).toEqual(['correct.submittingChange.submitted', 'menu.awaitingChoice.prompt']);
+    expect(keys(done)).toEqual(['correct.submittingChange.submitted', 'common.receipt', 'menu.awaitingChoice.prompt']);
     expect(render(done, 'zh-CN')).toContain('CR261129ABCDEF');
     expect(render(done, 'zh-CN')).toContain('3个工作日');
-    expect(render(done, 'en')).toMatch(/CR261129ABCDEF.*3 working days \(by 2026-12-03\)/s);
+    expect(render(done, 'en')).toMatch(/3 working days \(by 2026-12-03\).*CR261129ABCDEF/s);
   });
 
   it('sex is a numbered choice', async () => {
@@ -383,7 +383,13 @@ describe('employment report', () => {
     const since = await flow.text('91350100M000100Y43');
     expect(keys(since)).toEqual(['employment.awaitingSince.prompt']);
     expect(keys(await flow.text('去年'))[0]).toBe('employment.awaitingSince.error');
-    const done = await flow.text('2023-05');
+    const summary = await flow.text('2023-05');
+    expect(keys(summary)).toEqual(['employment.confirmingReport.header', ...Array(4).fill('employment.confirmingReport.line'), 'employment.confirmingReport.prompt']);
+    expect(lastOptions(summary)).toEqual(['submit', 'reenter', 'menu']);
+    summary.forEach(expectRenders);
+    // Nothing is stored before the resident confirms.
+    expect(callsOf('submitEmploymentReport')).toEqual([]);
+    const done = await flow.choose('submit');
     expect(keys(done)).toEqual(['employment.submittingReport.done', 'menu.awaitingChoice.prompt']);
     expect(callsOf('submitEmploymentReport')).toEqual([
       { personId: PERSON, status: 'EMPLOYED', employer: '昆明某某食品有限公司', employerCreditCode: '91350100M000100Y43', since: '2023-05-01' },
@@ -402,7 +408,10 @@ describe('employment report', () => {
     expect(keys(await flow.choose('OTHER'))).toEqual(['employment.awaitingReasonText.prompt']);
     const intent = await flow.text('刚搬来，不知道去哪办');
     expect(lastOptions(intent)).toEqual(['YES', 'NO', 'UNSURE']);
-    const done = await flow.choose('YES');
+    const summary = await flow.choose('YES');
+    expect(keys(summary).filter((k) => k === 'employment.confirmingReport.line')).toHaveLength(5);
+    expect(callsOf('submitEmploymentReport')).toEqual([]);
+    const done = await flow.choose('submit');
     expect(keys(done)).toEqual(['employment.submittingReport.done', 'employment.submittingReport.adviceEnrol', 'menu.awaitingChoice.prompt']);
     expect(callsOf('submitEmploymentReport')).toEqual([
       { personId: PERSON, status: 'FLEXIBLE', platformWork: '美团送外卖', nonEnrolmentReason: 'OTHER', reasonText: '刚搬来，不知道去哪办', intention: 'YES' },
@@ -417,6 +426,7 @@ describe('employment report', () => {
     expect(keys(await flow.text('2019年3月'))).toEqual(['employment.awaitingReason.promptMedical']);
     await flow.choose('CANNOT_AFFORD');
     await flow.choose('UNSURE');
+    await flow.choose('submit');
     expect(callsOf('submitEmploymentReport')).toEqual([
       { personId: PERSON, status: 'SELF_EMPLOYED', since: '2019-03-01', nonEnrolmentReason: 'CANNOT_AFFORD', intention: 'UNSURE' },
     ]);
@@ -429,7 +439,28 @@ describe('employment report', () => {
     expect(keys(await flow.text('2020-09-01'))).toEqual(['employment.awaitingReason.promptBoth']);
     await flow.choose('NOT_AWARE');
     await flow.choose('NO');
+    await flow.choose('submit');
     expect(callsOf('submitEmploymentReport')).toEqual([{ personId: PERSON, status, since: '2020-09-01', nonEnrolmentReason: 'NOT_AWARE', intention: 'NO' }]);
+  });
+
+  it('"no" at the read-back starts the report again, and nothing is stored; the menu leaves it unsaved', async () => {
+    const { flow, callsOf } = await atMenu();
+    await flow.choose('employment');
+    await flow.choose('FARMING');
+    const summary = await flow.text('2020-09');
+    expect(keys(summary).at(-1)).toBe('employment.confirmingReport.prompt');
+    const again = await flow.choose('reenter');
+    expect(keys(again)).toEqual(['employment.awaitingEmploymentStatus.prompt']);
+    expect(flow.context.employment).toBeUndefined();
+    await flow.choose('STUDENT');
+    await flow.text('2021-09');
+    expect(keys(await flow.choose('menu'))).toEqual(['menu.awaitingChoice.prompt']);
+    expect(callsOf('submitEmploymentReport')).toEqual([]);
+    await flow.choose('employment');
+    await flow.choose('RETIRED');
+    await flow.text('2019-01');
+    await flow.choose('submit');
+    expect(callsOf('submitEmploymentReport')).toEqual([{ personId: PERSON, status: 'RETIRED', since: '2019-01-01' }]);
   });
 
   it('reads "since when" in the usual ways', () => {
@@ -482,7 +513,7 @@ describe('missing household members', () => {
     const done = await flow.choose('submit');
     const input: ReportMemberInput = { personId: PERSON, idNumber: '53010220150601119X', name: '张小明', relationship: 'CHILD' };
     expect(callsOf('reportMissingMember')).toEqual([input]);
-    expect(keys(done)).toEqual(['household.submittingMember.created', 'menu.awaitingChoice.prompt']);
+    expect(keys(done)).toEqual(['household.submittingMember.created', 'common.receipt', 'menu.awaitingChoice.prompt']);
     expect(render(done, 'en')).toContain('CR261129QWERTY');
     expect(flow.context.household).toBeUndefined();
   });

@@ -53,7 +53,7 @@ describe('welcome and privacy notice', () => {
   it('greets, shows the notice with its choices, and records the acknowledgement with the notice version', async () => {
     const { flow, calls, first } = await started();
     expect(replyKeys(first)).toEqual(['welcome.awaitingNoticeAck.greeting', 'welcome.awaitingNoticeAck.notice']);
-    expect(optionValues(first)).toEqual(['agree', 'english', 'chinese']);
+    expect(optionValues(first)).toEqual(['agree', 'language']);
     expect(flow.snapshot.hasTag('awaitingInput')).toBe(true);
 
     const next = await flow.send(choice('agree'));
@@ -64,6 +64,8 @@ describe('welcome and privacy notice', () => {
   });
 
   it.each([
+    ['language', 'other'],
+    // The values offered before the single "other language" option (conversations saved then).
     ['english', 'en'],
     ['chinese', 'zh-CN'],
   ] as const)('choosing %s switches the language and shows the notice again (without the greeting)', async (value, locale) => {
@@ -86,7 +88,7 @@ describe('welcome and privacy notice', () => {
     const { flow } = await started();
     const effects = await flow.send(text('什么意思'));
     expect(replyKeys(effects)).toEqual(['common.pleaseChoose', 'welcome.awaitingNoticeAck.notice']);
-    expect(optionValues(effects)).toEqual(['agree', 'english', 'chinese']);
+    expect(optionValues(effects)).toEqual(['agree', 'language']);
   });
 });
 
@@ -474,7 +476,7 @@ describe('snapshot JSON round trip', () => {
   /** A walk through the main path; at every waiting state the stored snapshot must continue identically. */
   const walk: FlowEvent[] = [
     text('?'),
-    choice('english'),
+    choice('language'),
     choice('agree'),
     text('bad'),
     text(ID),

@@ -58,6 +58,7 @@ const TEXTS = [
   '99', // a number out of any list
   '1234', // phone last 4
   '123456', // SMS code
+  '13900001111', // a mobile number
   '2020-05', // a month
   '91350100M000100Y43', // a unified social credit code
   '我在县城的饭店打零工，每天都有活干', // a longer sentence
@@ -140,7 +141,12 @@ function step(scope: AnyActorScope, run: (s: AnyActorScope) => AnyMachineSnapsho
     seen.replies.set(JSON.stringify(e), e);
     options = (e.options ?? []).map((o) => o.value);
   }
-  return { status: 'active', output: undefined, error: undefined, flow, options, recent: changes(previous?.flow.context, flow.context) };
+  // A step into a port call that changed nothing in the context (the "yes" of a read-back) keeps what the answer
+  // before it changed: the submission that follows still tells apart the drafts it branches on (intention YES).
+  const same = JSON.stringify([...leaves(previous?.flow.context)]) === JSON.stringify([...leaves(flow.context)]);
+  const moved = JSON.stringify(previous?.flow.value) !== JSON.stringify(flow.value);
+  const recent = previous && same && moved && !atRest(flow) ? previous.recent : changes(previous?.flow.context, flow.context);
+  return { status: 'active', output: undefined, error: undefined, flow, options, recent };
 }
 
 type MachineScope = Parameters<typeof machine.transition>[2];
@@ -164,6 +170,10 @@ function events(state: ModelState): AnyEventObject[] {
     ...(state.options.length ? state.options : [STRAY_CHOICE]).map((value) => ({ type: 'user.choice', value })),
     // The menu's status asked about one scheme in words (the understanding layer sends `status:<focus>`).
     ...(state.options.includes('status') ? Object.keys(FOCUS_TYPES).map((f) => ({ type: 'user.choice', value: `status:${f}` })) : []),
+    // 改手机号 at the menu: the correction of the phone (`correct:phone`).
+    ...(state.options.includes('signOut') ? [{ type: 'user.choice', value: 'correct:phone' }] : []),
+    // The notice's language choices of conversations saved before its single "other language" option.
+    ...(state.options.includes('language') ? ['english', 'chinese'].map((value) => ({ type: 'user.choice', value })) : []),
     { type: 'user.menu' },
     { type: 'user.human' },
   ];
@@ -440,7 +450,9 @@ describe('resident flow, model-based', () => {
             if (other && other !== o.value) found.add(`${lng} "${w}" means both ${other} and ${o.value} (${where})`);
             owner.set(w, o.value);
             const command = commandOf.get(w);
-            if (command && command !== o.value) found.add(`${lng} "${w}" of option ${o.value} is the global command "${command}" (${where})`);
+            // The notice's "other language" option does what the language commands do.
+            const same = command === o.value || (o.value === 'language' && (command === 'english' || command === 'chinese'));
+            if (command && !same) found.add(`${lng} "${w}" of option ${o.value} is the global command "${command}" (${where})`);
           }
         }
       }

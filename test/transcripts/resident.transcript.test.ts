@@ -148,6 +148,18 @@ const CHECKS: Record<string, (run: TranscriptRun, golden: Golden) => void> = {
     expect(status).toContain(say('status.showingStatus.line_LAPSED', 'zh-CN', { insurance: say('reference.insurance.110'), lastPaid: '2024-12' }));
     expect(status).toContain(say('status.showingStatus.advice_LAPSED_PAYMENT'));
   },
+  'change-phone.zh-CN': (run) => {
+    // 换手机号了 at the menu: the new number is asked at once; full-width digits are read.
+    expect(run.turns[4]!.replies).toEqual([say('correct.awaitingValue.prompt_phone')]);
+    expect(replyOf(run, 6)).toContain(say('correct.confirmingChange.promptDirect'));
+    expect(replyOf(run, 6)).toContain('13900118899');
+    expect(replyOf(run, 7)).toContain(say('correct.submittingChange.applied', 'zh-CN', { field: say('correct.fields.phone') }));
+    // A number typed at the "which detail" question is the new phone.
+    expect(replyOf(run, 8)).toContain(say('correct.awaitingField.prompt'));
+    expect(replyOf(run, 9)).toContain(say('correct.confirmingChange.promptDirect'));
+    expect(replyOf(run, 9)).toContain('13700118899');
+    expect(run.final.audit.filter((a) => a === 'person.update')).toHaveLength(2);
+  },
   'faq-mid-task.zh-CN': (run) => {
     expect(replyOf(run, 1)).toContain(say('understanding.faq.greeting.a'));
     expect(replyOf(run, 1)).not.toContain(say('welcome.awaitingNoticeAck.notice'));

@@ -187,10 +187,14 @@ export function understand(input: UnderstandInput): Understanding {
 
   if (expect === 'choice') {
     if (options.length === 0) return { kind: 'text', text: t };
+    // A mobile number where "phone" is one of the options (which detail to correct): that is the new number.
+    const phone = options.some((o) => o.value === 'phone') ? extractPhone(t) : null;
+    if (phone) return { kind: 'text', text: phone };
     const first = faq(i18n, t, state);
     if (first && (QUESTION.test(raw) || first.parts[0]!.key === 'understanding.faq.greeting.a')) return faqAnswer(first, options);
     const chosen = understandChoice(input, key, options, false);
-    if (chosen) return withFocus(i18n, input.locale, chosen, t);
+    // What the choice is about (我的医保…, 改手机号) only matters at the menu, whose routes take `<value>:<focus>`.
+    if (chosen) return state === 'awaitingChoice' ? withFocus(i18n, input.locale, chosen, t) : chosen;
     if (first) return faqAnswer(first, options);
     return { kind: 'text', text: t };
   }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { PrismaClient } from '../../generated/prisma/client';
+import { chinaDate } from '../calendar/china-time';
 import { computeFlags, knownRegionFrom, mergeFlags } from '../registry/person-flags';
 import { loadRegionCodes, seedRegions } from '../registry/region.service';
 import { importRegistry, type ImportSummary } from '../registry-import';
@@ -42,92 +43,103 @@ const row = (p: Partial<SyntheticRecord['person']> & { id_number: string; name: 
   ...p,
 });
 
-const paying = (idNumber: string, types: string[], region: string, since: string, employer = '') =>
-  types.map((t) => ({
-    id_number: idNumber,
-    insurance_type: t,
-    status: '1',
-    region,
-    first_enrolled: since,
-    last_paid_month: '2024-12',
-    employer,
-  }));
+/** The month before the one `now` falls in (China time), YYYY-MM: what a regular payer has paid up to. */
+export function lastMonth(now: Date): string {
+  const [y, m] = chinaDate(now).split('-').map(Number) as [number, number];
+  return m === 1 ? `${String(y - 1)}-12` : `${String(y)}-${String(m - 1).padStart(2, '0')}`;
+}
 
-/** The fixed demo persons, written before the generated ones (README "Demo" lists them). */
-export const DEMO_RECORDS: readonly SyntheticRecord[] = [
-  {
-    // Complete and consistent: verify with the phone's last 4 digits and confirm directly.
-    person: row({
-      id_number: '530102199003071238',
-      name: '张三',
-      sex: '1',
-      birth_date: '1990-03-07',
-      phone: '13800001234',
-      hukou_region: '530102001',
-      hukou_address: '昆明市五华区华山街道演示路1号',
-      residence_region: '530102001',
-      residence_address: '昆明市五华区华山街道演示小区1栋101室',
-      household_id: 'SYN-DEMO-0001',
-      employment_status: 'EMPLOYED',
-      employer: '五华区演示科技有限公司',
-    }),
-    enrolments: paying('530102199003071238', ['110', '210', '310', '410', '510'], '530102', '2012-07-01', '五华区演示科技有限公司'),
-  },
-  {
-    // No phone on record: cannot be verified remotely (household visit).
-    person: row({
-      id_number: '532301198511200042',
-      name: '李四',
-      sex: '2',
-      ethnicity: '07',
-      birth_date: '1985-11-20',
-      hukou_region: '532301101',
-      hukou_address: '楚雄彝族自治州楚雄市鹿城镇演示村3组8号',
-      residence_region: '532301101',
-      residence_address: '楚雄彝族自治州楚雄市鹿城镇演示村3组8号',
-      household_id: 'SYN-DEMO-0002',
-      employment_status: 'FARMING',
-    }),
-    enrolments: paying('532301198511200042', ['170', '390'], '532301', '2011-03-15'),
-  },
-  {
-    // Born in Beijing (ID county 110105, outside the region table), check character X, retired in Kunming.
-    person: row({
-      id_number: '11010519491231002X',
-      name: '王五',
-      sex: '2',
-      birth_date: '1949-12-31',
-      phone: '13800005678',
-      hukou_region: '530103001',
-      hukou_address: '昆明市盘龙区拓东街道演示路5号',
-      residence_region: '530103001',
-      residence_address: '昆明市盘龙区拓东街道演示路5号2栋302室',
-      household_id: 'SYN-DEMO-0003',
-      employment_status: 'RETIRED',
-    }),
-    // Retired in 2005: draws the pension and keeps employee medical insurance without paying (领取待遇).
-    enrolments: paying('11010519491231002X', ['110', '310'], '530103', '1996-01-01').map((e) => ({ ...e, benefit_from: '2005-01' })),
-  },
-  {
-    // Two data-quality flags to resolve: employee and resident medical both paying; no residence on record.
-    person: row({
-      id_number: '530111199506151236',
-      name: '赵六',
-      sex: '1',
-      birth_date: '1995-06-15',
-      phone: '13800002468',
-      hukou_region: '530111001',
-      hukou_address: '昆明市官渡区关上街道演示路9号',
-      household_id: 'SYN-DEMO-0004',
-      employment_status: 'EMPLOYED',
-      employer: '官渡区演示物流有限公司',
-    }),
-    enrolments: [
-      ...paying('530111199506151236', ['110', '210', '310', '410'], '530111', '2018-09-01', '官渡区演示物流有限公司'),
-      ...paying('530111199506151236', ['390'], '530111', '2015-01-01'),
-    ],
-  },
-];
+/**
+ * The fixed demo persons, written before the generated ones (README "Demo" lists them). Their paying enrolments
+ * are paid up to last month as of `now` (the application clock), so the demo never shows 缴费中断 by age alone.
+ */
+export function demoRecords(now: Date): SyntheticRecord[] {
+  const paidUpTo = lastMonth(now);
+  const paying = (idNumber: string, types: string[], region: string, since: string, employer = '') =>
+    types.map((t) => ({
+      id_number: idNumber,
+      insurance_type: t,
+      status: '1',
+      region,
+      first_enrolled: since,
+      last_paid_month: paidUpTo,
+      employer,
+    }));
+  return [
+    {
+      // Complete and consistent: verify with the phone's last 4 digits and confirm directly.
+      person: row({
+        id_number: '530102199003071238',
+        name: '张三',
+        sex: '1',
+        birth_date: '1990-03-07',
+        phone: '13800001234',
+        hukou_region: '530102001',
+        hukou_address: '昆明市五华区华山街道演示路1号',
+        residence_region: '530102001',
+        residence_address: '昆明市五华区华山街道演示小区1栋101室',
+        household_id: 'SYN-DEMO-0001',
+        employment_status: 'EMPLOYED',
+        employer: '五华区演示科技有限公司',
+      }),
+      enrolments: paying('530102199003071238', ['110', '210', '310', '410', '510'], '530102', '2012-07-01', '五华区演示科技有限公司'),
+    },
+    {
+      // No phone on record: cannot be verified remotely (household visit).
+      person: row({
+        id_number: '532301198511200042',
+        name: '李四',
+        sex: '2',
+        ethnicity: '07',
+        birth_date: '1985-11-20',
+        hukou_region: '532301101',
+        hukou_address: '楚雄彝族自治州楚雄市鹿城镇演示村3组8号',
+        residence_region: '532301101',
+        residence_address: '楚雄彝族自治州楚雄市鹿城镇演示村3组8号',
+        household_id: 'SYN-DEMO-0002',
+        employment_status: 'FARMING',
+      }),
+      enrolments: paying('532301198511200042', ['170', '390'], '532301', '2011-03-15'),
+    },
+    {
+      // Born in Beijing (ID county 110105, outside the region table), check character X, retired in Kunming.
+      person: row({
+        id_number: '11010519491231002X',
+        name: '王五',
+        sex: '2',
+        birth_date: '1949-12-31',
+        phone: '13800005678',
+        hukou_region: '530103001',
+        hukou_address: '昆明市盘龙区拓东街道演示路5号',
+        residence_region: '530103001',
+        residence_address: '昆明市盘龙区拓东街道演示路5号2栋302室',
+        household_id: 'SYN-DEMO-0003',
+        employment_status: 'RETIRED',
+      }),
+      // Retired in 2005: draws the pension and keeps employee medical insurance without paying (领取待遇).
+      enrolments: paying('11010519491231002X', ['110', '310'], '530103', '1996-01-01').map((e) => ({ ...e, benefit_from: '2005-01' })),
+    },
+    {
+      // Two data-quality flags to resolve: employee and resident medical both paying; no residence on record.
+      person: row({
+        id_number: '530111199506151236',
+        name: '赵六',
+        sex: '1',
+        birth_date: '1995-06-15',
+        phone: '13800002468',
+        hukou_region: '530111001',
+        hukou_address: '昆明市官渡区关上街道演示路9号',
+        household_id: 'SYN-DEMO-0004',
+        employment_status: 'EMPLOYED',
+        employer: '官渡区演示物流有限公司',
+      }),
+      enrolments: [
+        ...paying('530111199506151236', ['110', '210', '310', '410'], '530111', '2018-09-01', '官渡区演示物流有限公司'),
+        ...paying('530111199506151236', ['390'], '530111', '2015-01-01'),
+      ],
+    },
+  ];
+}
 
 export const DEMO_PERSONS: readonly DemoPerson[] = [
   {
@@ -176,6 +188,8 @@ export interface DemoSeedOptions {
   /** Total people, the fixed demo persons included (default 3,000). */
   persons?: number;
   seed?: number | string;
+  /** The application clock's now: payments are recent relative to it (default: the system time). */
+  now?: Date;
 }
 
 export interface DemoSeedResult {
@@ -197,13 +211,17 @@ export async function seedDemoIfEmpty(db: PrismaClient, opts: DemoSeedOptions = 
   try {
     const personsFile = path.join(dir, 'persons.csv');
     const enrolmentsFile = path.join(dir, 'enrolments.csv');
-    const total = Math.max(DEMO_RECORDS.length, opts.persons ?? 3000);
+    const now = opts.now ?? new Date();
+    const records = demoRecords(now);
+    const total = Math.max(records.length, opts.persons ?? 3000);
     await writeSyntheticCsv({
-      persons: total - DEMO_RECORDS.length,
+      persons: total - records.length,
       seed: opts.seed ?? DEMO_SEED,
+      // The generated people's payments end in the last few months before today, not before a fixed date.
+      referenceDate: chinaDate(now),
       personsFile,
       enrolmentsFile,
-      before: DEMO_RECORDS,
+      before: records,
     });
     summary = await importRegistry(db, { persons: personsFile, enrolments: enrolmentsFile });
   } finally {

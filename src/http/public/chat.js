@@ -168,11 +168,24 @@
     return div;
   }
 
-  /** Shows a bot message (once per id), with its choices as numbered buttons. */
-  function showBot(m) {
+  /** The replies of one turn, in order: a message after one with choices keeps those choices active. */
+  function showTurn(replies) {
+    var asked = false;
+    replies.forEach(function (m) {
+      showBot(m, asked);
+      if (m.options && m.options.length) asked = true;
+    });
+  }
+
+  /**
+   * Shows a bot message (once per id), with its choices as numbered buttons. `keep`: a message after the question
+   * of the same turn (a reference number sent last) leaves that question's choices active.
+   */
+  function showBot(m, keep) {
     if (!remember(m.id)) return null;
     noteLanguage(m.text || '');
-    disableOldChoices();
+    var hasOptions = Boolean(m.options && m.options.length);
+    if (!keep || hasOptions) disableOldChoices();
     var div = bubble('bot', m.text || '');
     if (m.options && m.options.length) {
       var list = document.createElement('div');
@@ -193,7 +206,7 @@
       }
       div.appendChild(list);
       state.lastOptions = m.options;
-    } else {
+    } else if (!keep) {
       state.lastOptions = null;
     }
     el.log.appendChild(div);
@@ -339,7 +352,7 @@
       } catch (e) {
         /* private mode: the session lasts as long as the page */
       }
-      (r.body.replies || []).forEach(showBot);
+      showTurn(r.body.replies || []);
       connectEvents();
     });
   }
@@ -421,7 +434,7 @@
           if (r.status === 200) {
             mine.classList.remove('sending');
             state.pending = null;
-            (r.body.replies || []).forEach(showBot);
+            showTurn(r.body.replies || []);
             if (viaChoice || document.activeElement === el.input || document.activeElement === document.body) focusNext();
             return;
           }
