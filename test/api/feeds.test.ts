@@ -101,7 +101,7 @@ describe('public security (户籍)', () => {
     const to = newTownship('530103');
     const p = await addPerson(prisma(), { region: from, paying: ['390'] });
     await prisma().person.update({ where: { id: p.id }, data: { residenceRegion: null, hukouRegion: from } });
-    const moveIn = await run('public-security', [ps(p.idNumber, 'MOVE_IN', '2026-04-01', { hukou_region: to, hukou_address: '新家' })]);
+    const moveIn = await run('public-security', [ps(p.idNumber, 'MOVE_IN', '2026-04-01', { hukou_region: to, hukou_address: '新村12号' })]);
     expect(moveIn.summary.counts.changed).toBe(1);
     const moved = await reload(p.id);
     expect(moved).toMatchObject({ hukouRegion: to, regionCode: to });

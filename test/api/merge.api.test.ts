@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import request from 'supertest';
 import { normaliseIdNumber } from '../../src/domain/codes/id-number';
 import { findMergeCandidates, openMergeCandidates } from '../../src/domain/review/merge-request';
+import { SegmentFilterSchema, segmentWhere } from '../../src/domain/campaigns/segment-filter';
 import { recordAudit } from '../../src/domain/staff/audit.service';
 import { mergePersons } from '../../src/domain/registry/person-merge';
 import { ChatClient, newIdNumber } from '../helpers/chat-fixtures';
@@ -80,6 +81,9 @@ describe('merge requests', () => {
     expect(await prisma().auditEvent.count({ where: { targetId: cr.id, action: { in: ['review.first_approval', 'review.approve'] }, outcome: 'OK' } })).toBe(2);
     // Merged rows are not candidates any more.
     expect((await findMergeCandidates(prisma())).filter((p) => p.mergedId === legacy.id || p.survivorId === legacy.id)).toEqual([]);
+    // The merged row is in no segment (no campaign reaches it twice).
+    const inSegment = await prisma().$queryRaw<{ id: string }[]>`SELECT p.id FROM person p WHERE ${segmentWhere(SegmentFilterSchema.parse({ region: '530102' }), new Date())} AND p.id IN (${legacy.id}::uuid, ${current.id}::uuid)`;
+    expect(inSegment.map((r) => r.id)).toEqual([current.id]);
   });
 
   it('staff open one by the two numbers in their region; the opener may not approve it; outside the region it is 404', async () => {

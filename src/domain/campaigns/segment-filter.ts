@@ -60,10 +60,10 @@ function yearsBefore(now: Date, years: number): string {
  */
 export function segmentWhere(f: SegmentFilter, now: Date): Prisma.Sql {
   const r = regionRange(f.region);
-  // The deceased and those moved out of the province are in no segment.
+  // The deceased, those moved out of the province and rows merged into another person are in no segment.
   const parts: Prisma.Sql[] = [
     Prisma.sql`p.region_code >= ${r.gte} AND p.region_code < ${r.lt}`,
-    Prisma.sql`p.deceased_on IS NULL AND p.moved_out_on IS NULL`,
+    Prisma.sql`p.deceased_on IS NULL AND p.moved_out_on IS NULL AND p.merged_into_id IS NULL`,
   ];
   // Compared as the enums themselves: a cast of the column to text hides it from the planner's statistics (it
   // then guesses 0.5% of the rows, and a batch ORDER BY p.id LIMIT n becomes a full scan and sort every time).

@@ -116,8 +116,11 @@ LEFT JOIN (SELECT DISTINCT person_id, true AS platform FROM employment_report WH
 WHERE ${PRESENT}`;
 }
 
-/** The deceased and those moved out of the province (departmental feeds) are in no figure: not "missing". */
-const PRESENT = 'p.deceased_on IS NULL AND p.moved_out_on IS NULL';
+/**
+ * The deceased and those moved out of the province (departmental feeds), and a row a reviewed merge folded into
+ * another person, are in no figure: not "missing", and nobody counted twice.
+ */
+const PRESENT = 'p.deceased_on IS NULL AND p.moved_out_on IS NULL AND p.merged_into_id IS NULL';
 
 /** `sum(<sign> * ((bits >> k) & 1))::int AS <counter>` for every live counter. */
 export function sumBitsSql(bitsExpr: string, signExpr = '1'): string {

@@ -1,0 +1,3 @@
+-- A person row folded into another by a reviewed merge (issue 17) leaves the progress figures like the deceased
+-- and the moved out: the person-update trigger also watches merged_into_id, so the rollup recounts the row.
+CREATE OR REPLACE FUNCTION progress_dirty_person_upd() RETURNS trigger LANGUAGE plpgsql AS E'BEGIN INSERT INTO progress_dirty (person_id) SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE (o.region_code, o.sex, o.birth_date, o.registration_status, o.flags, o.employment_status, o.deceased_on, o.moved_out_on, o.merged_into_id) IS DISTINCT FROM (n.region_code, n.sex, n.birth_date, n.registration_status, n.flags, n.employment_status, n.deceased_on, n.moved_out_on, n.merged_into_id)\073 RETURN NULL\073 END';
