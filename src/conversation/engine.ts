@@ -127,14 +127,13 @@ const DEFAULT_PULL_CHANNELS = ['web', 'assisted'];
  */
 export class ConversationEngine {
   private readonly mutex = new KeyedMutex();
-  /** Admission control (issue 11): overload makes turns wait in order, never fail waiting for a connection. */
   private readonly admission: FifoSemaphore;
 
   constructor(private readonly deps: EngineDeps) {
     this.admission = new FifoSemaphore(deps.maxConcurrentTurns ?? 8);
   }
 
-  /** An engine transaction, admitted in FIFO order; called inside the conversation's mutex (a queued message holds no slot). */
+  /** Admission control (issue 11): a transaction waits in FIFO order for a slot, never failing on the pool's maxWait. Called inside the conversation's mutex (a queued message holds no slot). */
   private transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: { timeout?: number; maxWait?: number }): Promise<T> {
     return this.admission.run(() => this.deps.prisma.$transaction(fn, opts));
   }
