@@ -21,11 +21,16 @@ export interface LoadJob {
   seconds: number;
   /** Think time between a resident's messages, ms [min, max]; none by default. */
   thinkMs?: [number, number];
+  /** The generator gives up on a request after this long (default 120 s): counted as a timeout, not an error. */
+  timeoutMs?: number;
 }
 
 export interface LoadResult {
   requests: number;
+  /** Wrong answers from the server (status other than expected, or an unexpected reply) and refused connections. */
   errors: number;
+  /** Requests the generator itself gave up on (timeoutMs): the server had not answered yet. */
+  timeouts: number;
   errorSamples: string[];
   conversations: number;
   seconds: number;
@@ -35,7 +40,10 @@ export interface LoadResult {
   max: number;
 }
 
-function client(port: number, maxSockets: number) {
+/** The generator's own timeout: the request is abandoned, the server did not fail it. */
+class ClientTimeout extends Error {}
+
+function client(port: number, maxSockets: number, timeoutMs: number) {
   const agent = new http.Agent({ keepAlive: true, maxSockets });
   return {
     agent,
@@ -59,6 +67,7 @@ function client(port: number, maxSockets: number) {
             });
           },
         );
+        req.setTimeout(timeoutMs, () => req.destroy(new ClientTimeout(`no answer after ${timeoutMs} ms`)));
         req.on('error', reject);
         req.end(payload);
       });
@@ -74,17 +83,19 @@ function percentile(sorted: number[], p: number): number {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runLoad(job: LoadJob): Promise<LoadResult> {
-  const http1 = client(job.port, job.residents.length);
+  const http1 = client(job.port, job.residents.length, job.timeoutMs ?? 120_000);
   const latencies: number[] = [];
   const errorSamples: string[] = [];
   let errors = 0;
+  let timeouts = 0;
   let conversations = 0;
   let deadline = Infinity;
   let recording = false;
   const think = async () => {
     if (job.thinkMs) await sleep(job.thinkMs[0] + Math.random() * (job.thinkMs[1] - job.thinkMs[0]));
   };
-  const fail = (what: string) => {
+  const fail = (status: number, what: string) => {
+    if (status === -1) return; // counted in timeouts
     if (errors++ < 3) errorSamples.push(what.slice(0, 300));
   };
   const timed = async (method: string, path: string, body?: unknown) => {
@@ -92,7 +103,9 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
     try {
       return await http1.request(method, path, body);
     } catch (e) {
-      return { status: 0, body: (e as Error).message };
+      // A timeout of the generator's own is no server error: counted apart (its latency is a lower bound).
+      if (e instanceof ClientTimeout) timeouts++;
+      return { status: e instanceof ClientTimeout ? -1 : 0, body: (e as Error).message };
     } finally {
       if (recording) latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
@@ -100,7 +113,7 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
 
   async function converse(r: Resident, thinking = true): Promise<boolean> {
     const created = await timed('POST', '/api/chat/sessions');
-    if (created.status !== 201) return fail(`create session: ${created.status} ${JSON.stringify(created.body)}`), false;
+    if (created.status !== 201) return fail(created.status, `create session: ${created.status} ${JSON.stringify(created.body)}`), false;
     const id = (created.body as { sessionId: string }).sessionId;
     const steps: [string, RegExp][] = [
       ['1', /身份证号码/],
@@ -117,7 +130,7 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
       const res = await timed('POST', `/api/chat/sessions/${id}/messages`, { text });
       const replies = (res.body as { replies?: { text: string }[] }).replies ?? [];
       if (res.status !== 200 || !replies.some((m) => expected.test(m.text))) {
-        fail(`answer to "${text.length > 10 ? '…' : text}": ${res.status} ${JSON.stringify(res.body)}`);
+        fail(res.status, `answer to "${text.length > 10 ? '…' : text}": ${res.status} ${JSON.stringify(res.body)}`);
         return false;
       }
     }
@@ -140,7 +153,7 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
       while (Date.now() < deadline) {
         if (job.mode === 'echo') {
           const res = await timed('POST', '/echo', { text: '1' });
-          if (res.status !== 200) fail(`echo: ${res.status}`);
+          if (res.status !== 200) fail(res.status, `echo: ${res.status}`);
           continue;
         }
         if (await converse(r)) conversations++;
@@ -154,6 +167,7 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
   return {
     requests: latencies.length,
     errors,
+    timeouts,
     errorSamples,
     conversations,
     seconds,

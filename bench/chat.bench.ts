@@ -8,9 +8,11 @@
  * (bench/chat-load.ts) drives concurrent residents through whole conversations for --seconds: create session,
  * agree to the notice, ID number, name, last 4 phone digits, status, confirm, "all correct". The echo
  * baseline (bench/echo-server.ts, a bare express JSON echo with the same WORKERS) goes through the same
- * generator with the same concurrency and duration. Reported: turns/s, p50/p90/p99 latency, errors, and the
+ * generator with the same concurrency and duration. Reported: turns/s, p50/p90/p99 latency, errors (the server's),
+ * timeouts (requests the generator gave up on, counted apart), and the
  * peak RSS (VmHWM) of the largest server process. --realistic adds 2,000 residents with 3-8 s think time
- * between messages (latency only). --cpu-prof DIR writes a V8 CPU profile of each server process.
+ * between messages (latency only). --cpu-prof DIR writes a V8 CPU profile of each server process;
+ * --server-log DIR keeps each server's log (stdout) there instead of discarding it.
  * The database is dropped at the end.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -87,11 +89,12 @@ function options() {
       'realistic-seconds': { type: 'string', default: '60' },
       'realistic-workers': { type: 'string', default: '2' },
       'cpu-prof': { type: 'string' },
+      'server-log': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    console.log('npm run bench:chat -- [--residents 1,50,200] [--workers 1,2] [--seconds 10] [--realistic] [--realistic-residents 2000] [--realistic-seconds 60] [--cpu-prof DIR]');
+    console.log('npm run bench:chat -- [--residents 1,50,200] [--workers 1,2] [--seconds 10] [--realistic] [--realistic-residents 2000] [--realistic-seconds 60] [--cpu-prof DIR] [--server-log DIR]');
     process.exit(0);
   }
   const list = (v: string, name: string) => {
@@ -107,6 +110,7 @@ function options() {
     seconds,
     realistic: values.realistic ? { residents: list(values['realistic-residents'], 'realistic-residents')[0]!, seconds: Number(values['realistic-seconds']), workers: list(values['realistic-workers'], 'realistic-workers')[0]! } : null,
     cpuProf: values['cpu-prof'],
+    serverLog: values['server-log'],
   };
 }
 
@@ -122,13 +126,15 @@ function freePort(): Promise<number> {
 }
 
 /** A server in its own process tree (`node --import tsx <script>`), ready when GET /readyz answers 200. */
-async function startProcess(script: string, env: Record<string, string>, cpuProf?: string): Promise<{ child: ChildProcess; port: number }> {
+async function startProcess(script: string, env: Record<string, string>, cpuProf?: string, logFile?: string): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
+  const log = logFile ? fs.openSync(logFile, 'w') : 'ignore';
   const child = spawn(process.execPath, [...(cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : []), '--import', 'tsx', script], {
     cwd: ROOT,
     env: { ...process.env, NODE_OPTIONS: '', PORT: String(port), HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', log, 'pipe'],
   });
+  if (typeof log === 'number') fs.closeSync(log);
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const deadline = Date.now() + 120_000;
@@ -241,26 +247,29 @@ async function main() {
 
     const run = async (script: string, env: Record<string, string>, job: Omit<LoadJob, 'port'>) => {
       const prof = opts.cpuProf && script.includes('main') ? path.resolve(opts.cpuProf) : undefined;
-      const server = await startProcess(script, env, prof);
+      const logFile = opts.serverLog && path.resolve(opts.serverLog, `${path.basename(script, '.ts')}-w${env.WORKERS}-r${job.residents.length}.log`);
+      if (opts.serverLog) fs.mkdirSync(path.resolve(opts.serverLog), { recursive: true });
+      const server = await startProcess(script, env, prof, logFile);
       children.push(server.child);
       const r = await generate({ ...job, port: server.port });
       const rss = peakRss(server.child.pid!);
       await stopProcess(server.child);
-      if (r.errors) {
+      if (r.errors || r.timeouts) {
         failed = true;
         for (const e of r.errorSamples) console.error(`  error: ${e}`);
+        if (r.timeouts) console.error(`  ${r.timeouts} requests given up by the load generator (no answer within its timeout; not server errors)`);
       }
       return { ...r, rate: r.requests / r.seconds, rss };
     };
 
-    console.log('\n| WORKERS | residents | chat turns/s | p50 | p90 | p99 | errors | peak RSS | echo req/s | echo p50 | ratio |');
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+    console.log('\n| WORKERS | residents | chat turns/s | p50 | p90 | p99 | errors | timeouts | peak RSS | echo req/s | echo p50 | ratio |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const workers of opts.workers) {
       for (const n of opts.residents) {
         const chat = await run('src/app/main.ts', { ...serverEnv, WORKERS: String(workers) }, { mode: 'chat', residents: residents.slice(0, n), seconds: opts.seconds });
         const echo = await run('bench/echo-server.ts', { WORKERS: String(workers) }, { mode: 'echo', residents: residents.slice(0, n), seconds: opts.seconds });
         console.log(
-          `| ${workers} | ${n} | ${chat.rate.toFixed(1)} | ${ms(chat.p50)} | ${ms(chat.p90)} | ${ms(chat.p99)} | ${chat.errors} | ${mb(chat.rss)} | ${echo.rate.toFixed(0)} | ${ms(echo.p50)} | ${(chat.rate / echo.rate).toFixed(3)} |`,
+          `| ${workers} | ${n} | ${chat.rate.toFixed(1)} | ${ms(chat.p50)} | ${ms(chat.p90)} | ${ms(chat.p99)} | ${chat.errors} | ${chat.timeouts} | ${mb(chat.rss)} | ${echo.rate.toFixed(0)} | ${ms(echo.p50)} | ${(chat.rate / echo.rate).toFixed(3)} |`,
         );
       }
     }
@@ -268,7 +277,7 @@ async function main() {
       const { residents: n, seconds, workers } = opts.realistic;
       const r = await run('src/app/main.ts', { ...serverEnv, WORKERS: String(workers) }, { mode: 'chat', residents: residents.slice(0, n), seconds, thinkMs: [3000, 8000] });
       console.log(
-        `\nrealistic: ${n} residents, 3-8 s think time, WORKERS=${workers}, ${seconds} s: ${r.requests} turns (${r.rate.toFixed(1)}/s), p50 ${ms(r.p50)}, p90 ${ms(r.p90)}, p99 ${ms(r.p99)}, max ${ms(r.max)}, ${r.errors} errors, peak RSS ${mb(r.rss)}`,
+        `\nrealistic: ${n} residents, 3-8 s think time, WORKERS=${workers}, ${seconds} s: ${r.requests} turns (${r.rate.toFixed(1)}/s), p50 ${ms(r.p50)}, p90 ${ms(r.p90)}, p99 ${ms(r.p99)}, max ${ms(r.max)}, ${r.errors} errors, ${r.timeouts} generator timeouts, peak RSS ${mb(r.rss)}`,
       );
     }
     console.log(`\nload average after: ${load()}`);

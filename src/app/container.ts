@@ -56,6 +56,8 @@ export function createContainer(opts: ContainerOptions) {
     logger,
     defaultLocale: config.DEFAULT_LOCALE,
     idleMinutes: config.SESSION_IDLE_MINUTES,
+    // Two connections stay free of turns for staff requests and the background loops (issue 11).
+    maxConcurrentTurns: Math.max(1, db.poolSize - 2),
     onOutbox: () => void dispatcher.kick(),
     onTranscript: (channel, endpoint) => channel === hub.channel && hub.wake(endpoint),
     handoff: createHandoffGate({ hours: handoffHours, bus: handoffBus }),

@@ -8,6 +8,7 @@ import type { Clock } from '../lib/clock';
 import { isLocale, type Locale } from '../lib/i18n';
 import type { Logger } from '../lib/logger';
 import { stripControlChars } from '../lib/control-chars';
+import { FifoSemaphore } from '../lib/fifo-semaphore';
 import { KeyedMutex } from './keyed-mutex';
 import type { InboundMessage, OutboundMessage } from './messages';
 import { renderReceipts, renderReply } from './render';
@@ -104,6 +105,8 @@ export interface EngineDeps {
   pullChannels?: readonly string[];
   /** Called after a commit that added to a conversation's transcript (live views read it from there). */
   onTranscript?: (channel: string, endpoint: string) => void;
+  /** Most engine transactions at once in this process (default 8; below the pool size); the rest queue (FIFO). */
+  maxConcurrentTurns?: number;
 }
 
 export interface TurnResult {
@@ -124,8 +127,16 @@ const DEFAULT_PULL_CHANNELS = ['web', 'assisted'];
  */
 export class ConversationEngine {
   private readonly mutex = new KeyedMutex();
+  private readonly admission: FifoSemaphore;
 
-  constructor(private readonly deps: EngineDeps) {}
+  constructor(private readonly deps: EngineDeps) {
+    this.admission = new FifoSemaphore(deps.maxConcurrentTurns ?? 8);
+  }
+
+  /** Admission control (issue 11): a transaction waits in FIFO order for a slot, never failing on the pool's maxWait. Called inside the conversation's mutex (a queued message holds no slot). */
+  private transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: { timeout?: number; maxWait?: number }): Promise<T> {
+    return this.admission.run(() => this.deps.prisma.$transaction(fn, opts));
+  }
 
   /**
    * Handles one inbound message and returns the replies (already committed and queued for sending).
@@ -157,7 +168,7 @@ export class ConversationEngine {
   async staffSay(conversationId: string, staffId: string, text: string, check?: (tx: Tx) => Promise<void>): Promise<OutboundMessage> {
     const conv = await this.deps.prisma.conversation.findUniqueOrThrow({ where: { id: conversationId }, select: { channel: true, endpoint: true } });
     const out = await this.mutex.run(`${conv.channel}\u0000${conv.endpoint}`, () =>
-      this.deps.prisma.$transaction(async (tx) => {
+      this.transaction(async (tx) => {
         await check?.(tx);
         const [m] = await this.saveOutbound(tx, conversationId, conv.channel, conv.endpoint, [{ text }], 'agent', staffId);
         return m!;
@@ -175,7 +186,7 @@ export class ConversationEngine {
     const conv = await this.deps.prisma.conversation.findUnique({ where: { id: conversationId }, select: { channel: true, endpoint: true } });
     if (!conv) return false;
     return this.mutex.run(`${conv.channel}\u0000${conv.endpoint}`, async () => {
-      const done = await this.deps.prisma.$transaction(async (tx) => {
+      const done = await this.transaction(async (tx) => {
         const rows = await tx.$queryRaw<{ version: number; locale: string; snapshot: unknown; last_prompt: unknown; handoff: string }[]>`
           SELECT version, locale, snapshot, last_prompt, handoff::text AS handoff FROM conversation WHERE id = ${conversationId}::uuid FOR UPDATE`;
         const row = rows[0];
@@ -205,11 +216,11 @@ export class ConversationEngine {
     agent?: ActingAgent,
     existingOnly = false,
   ): Promise<TurnResult> {
-    const { prisma, flow } = this.deps;
+    const { flow } = this.deps;
     const now = this.deps.clock.now();
     let repliesNotBefore = 0;
     const afterCommit: (() => void)[] = [];
-    const result = await prisma.$transaction(
+    const result = await this.transaction(
       async (tx) => {
         // 1. Lock-or-create and read the conversation, and store the message unless it is a retry (one statement).
         const conv = await openTurn(tx, {

@@ -17,6 +17,8 @@ export interface OpenDatabase {
   /** 'owner' for the process that holds an embedded database, 'client' when going through its owner. */
   role: 'server' | 'owner' | 'client' | 'memory';
   description: string;
+  /** Connections the client may hold at once (1 for the embedded database, which runs one statement at a time). */
+  poolSize: number;
   close(): Promise<void>;
 }
 
@@ -42,9 +44,11 @@ export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {
   const closers: (() => Promise<void> | void)[] = [];
   let adapterFactory: SqlMigrationAwareDriverAdapterFactory;
   let role: OpenDatabase['role'];
+  let poolSize = 1;
 
   if (target.kind === 'postgres') {
-    adapterFactory = new PrismaPg({ connectionString: target.url, max: opts.poolSize ?? 10 });
+    poolSize = opts.poolSize ?? 10;
+    adapterFactory = new PrismaPg({ connectionString: target.url, max: poolSize });
     role = 'server';
   } else if (target.kind === 'pglite-memory') {
     const { pg, factory } = await openPglite(null);
@@ -85,6 +89,7 @@ export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {
     target,
     role,
     description: describeTarget(target) + (role === 'client' ? ' (through its owner process)' : ''),
+    poolSize,
     async close() {
       await prisma.$disconnect();
       for (const c of closers.reverse()) await c();
