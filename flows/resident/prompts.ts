@@ -30,6 +30,9 @@ export const MENU_OPTION = opt('menu', 'common.optionMenu', 'answers.menu');
 /** A prompt of one sentence, with options or an example. */
 export const says = (key: string, more: Omit<Prompt, 'parts'> = {}): Prompt => ({ parts: () => [{ key }], ...more });
 
+/** A text question whose keys follow the step's name: `<step>.prompt`, `<step>.example` and `<step>.error`. */
+export const keyedQuestion = (step: string) => ({ prompt: says(`${step}.prompt`, { example: `${step}.example` }), error: { key: `${step}.error` } });
+
 function resolve(p: Prompt, ctx: ResidentContext) {
   const options = typeof p.options === 'function' ? p.options(ctx) : p.options;
   const example = typeof p.example === 'function' ? p.example(ctx) : p.example;

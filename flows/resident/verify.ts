@@ -3,7 +3,7 @@ import { chinaDateTime } from '../../src/domain/calendar/china-time';
 import { parseIdNumber } from '../../src/domain/codes/id-number';
 import { reply } from '../effects';
 import { askChoice, askText, callPort } from './ask';
-import { ask, opt, says, type Prompt } from './prompts';
+import { ask, keyedQuestion, opt, says, type Prompt } from './prompts';
 import { residentSetup, type ResidentContext } from './setup';
 
 /** The error sentence for a second factor in the wrong format (last 4 phone digits, or a 6-digit SMS code). */
@@ -80,11 +80,10 @@ export const verifyState = residentSetup.createStateConfig({
     }),
     awaitingName: askText({
       description: 'Waits for the full name as registered.',
-      prompt: says('verify.awaitingName.prompt', { example: 'verify.awaitingName.example' }),
+      ...keyedQuestion('verify.awaitingName'),
       valid: 'isPlausibleName',
       to: 'checkingIdentity',
       save: (_c, text) => ({ pendingName: text.trim() }),
-      error: { key: 'verify.awaitingName.error' },
     }),
     checkingIdentity: callPort('Decides what to ask next without revealing whether the ID number exists.', {
       src: 'checkIdentity',

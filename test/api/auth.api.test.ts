@@ -145,7 +145,7 @@ describe('GET /api/auth/me and POST /api/auth/logout', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       staff: { username, role: 'COMMUNITY_WORKER', regionCode: '530100' },
-      permissions: ['person.view', 'review.view', 'progress.view', 'community.work'],
+      permissions: ['person.view', 'review.view', 'progress.view', 'community.work', 'worklist.work'],
     });
   });
 

@@ -61,7 +61,7 @@ describe('scope', () => {
     await prisma().person.update({ where: { id: p.id }, data: { residenceRegion: null, hukouRegion: from } });
     const admin = await staffToken(prisma(), app.clock, app.config, '530000', 'ADMIN');
     const header = 'id_number,name,sex,ethnicity,birth_date,hukou_region,hukou_address,household_id,relationship,event,event_date';
-    await postFeed(admin.auth, 'public-security', `${header}\n${p.idNumber},${p.name},,,,${to},新家,,,MOVE_IN,2026-04-01\n`);
+    await postFeed(admin.auth, 'public-security', `${header}\n${p.idNumber},${p.name},,,,${to},新村12号,,,MOVE_IN,2026-04-01\n`);
     const oldCounty = await staffToken(prisma(), app.clock, app.config, '530102');
     const newCounty = await staffToken(prisma(), app.clock, app.config, '530103');
     expect((await request(app.app).get(`/api/persons/${p.idNumber}`).set(newCounty.auth)).status).toBe(200);

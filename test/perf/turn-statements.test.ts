@@ -45,8 +45,9 @@ it('a chat turn costs a few statements', async () => {
   // statement that opens the turn, the one that saves it, COMMIT. Before issue 11: 12 and 14.
   expect(perTurn[0]!.n).toBe(4);
   expect(perTurn.at(-1)!.n).toBe(4);
-  // The benchmark's conversation and one more answer: 145 statements before issue 11 (63 after).
-  expect(perTurn.reduce((n, t) => n + t.n, 0)).toBeLessThanOrEqual(64);
+  // The benchmark's conversation and one more answer: 145 statements before issue 11 (63 after; issue 17's
+  // status reply reads the running assistance periods and open duplicate-cover entries: two more).
+  expect(perTurn.reduce((n, t) => n + t.n, 0)).toBeLessThanOrEqual(65);
 
   // A retry of a message already answered: the same replies, one more statement (the earlier replies).
   const messageId = 'stmt-retry-1';

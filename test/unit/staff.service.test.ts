@@ -64,6 +64,7 @@ describe('permission policy', () => {
     'audit.search': ['ADMIN'],
     'community.work': ['ADMIN', 'COMMUNITY_WORKER'],
     'worklist.work': ['ADMIN', 'REVIEWER', 'COMMUNITY_WORKER'],
+    'registry.match': ['ADMIN'],
   };
 
   it.each(Object.entries(expected))('%s is held by exactly %j', (permission, roles) => {
