@@ -259,3 +259,30 @@ describe('social-security card (社保卡)', () => {
     expect((await provOf(p.id)).sscCard?.source).toBe('ssc');
   });
 });
+
+describe('merged persons (issue 17 merges)', () => {
+  it('a row naming a merged number applies to the survivor, also with the survivor\'s own number in the same batch', async () => {
+    const region = newTownship();
+    const kept = await addPerson(prisma(), { region });
+    const merged = await addPerson(prisma(), { region });
+    await prisma().person.update({ where: { id: merged.id }, data: { mergedIntoId: kept.id, mergedAt: new Date() } });
+    const { summary } = await run('ssc', [
+      { id_number: merged.idNumber, name: kept.name, card_status: 'LOST', issued_on: '2026-02-01' },
+      { id_number: kept.idNumber, name: kept.name, card_status: 'ACTIVE', issued_on: '2025-02-01' },
+    ]);
+    expect(summary.counts).toMatchObject({ read: 2, matched: 2, new: 0, rejected: 0 });
+    const after = await reload(kept.id);
+    expect(after.sscCardStatus).toBe('LOST');
+    expect(ymd(after.sscCardIssuedOn)).toBe('2026-02-01');
+    expect((await reload(merged.id)).sscCardStatus).toBeNull();
+    expect(await prisma().fieldProvenance.count({ where: { personId: merged.id } })).toBe(0);
+    const events = await prisma().auditEvent.findMany({ where: { targetId: kept.id, action: 'person.update', source: 'feed' } });
+    expect(events.map((e) => (e.details as { mergedFrom?: string }).mergedFrom)).toContain(merged.id);
+
+    // A public-security row of a merged number changes the survivor and creates no new person.
+    const moved = await run('public-security', [ps(merged.idNumber, 'UPDATE', '2026-03-01', { hukou_address: '华山路2号' })]);
+    expect(moved.summary.counts).toMatchObject({ matched: 1, new: 0 });
+    expect((await reload(kept.id)).hukouAddress).toBe('华山路2号');
+    expect((await reload(merged.id)).hukouAddress).not.toBe('华山路2号');
+  });
+});

@@ -169,4 +169,14 @@ describe('merge requests', () => {
     expect((await prisma().fieldProvenance.findUniqueOrThrow({ where: { personId: kept.id } })).fields).toEqual({ name: { source: 'ps', on: '2025-01-01' } });
     expect(await prisma().fieldProvenance.count({ where: { personId: merged.id } })).toBe(1);
   });
+
+  it('a later merge of the survivor re-points the earlier merged row (a pointer is one hop)', async () => {
+    const base = { name: '陈样例', birthDate: new Date('1965-05-05T00:00:00Z'), regionCode: '530102' };
+    const [a, b, c] = await Promise.all([1, 2, 3].map(() => prisma().person.create({ data: { ...base, idNumber: newIdNumber('530102', '19650505') } })));
+    const merge = (survivorId: string, mergedId: string) => prisma().$transaction((tx) => mergePersons(tx, { survivorId, mergedId }, { actorType: 'SYSTEM', actorId: null, source: 'cli', at: app().clock.now() }));
+    expect(await merge(b!.id, a!.id)).toMatchObject({ ok: true });
+    expect(await merge(c!.id, b!.id)).toMatchObject({ ok: true, moved: { merged_into: 1 } });
+    expect((await prisma().person.findUniqueOrThrow({ where: { id: a!.id } })).mergedIntoId).toBe(c!.id);
+  });
 });
+

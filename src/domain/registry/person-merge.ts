@@ -58,6 +58,8 @@ export async function mergePersons(tx: DbClient, ids: { survivorId: string; merg
     const extra = r.extra ? ` AND ${r.extra}` : '';
     moved[r.table] = await tx.$executeRawUnsafe(`UPDATE ${r.table} SET person_id = $1::uuid WHERE person_id = $2::uuid${unique}${extra}`, survivorId, mergedId);
   }
+  // Persons merged into the merged one earlier now point at the survivor: a pointer is always one hop.
+  moved.merged_into = await tx.$executeRawUnsafe(`UPDATE person SET merged_into_id = $1::uuid WHERE merged_into_id = $2::uuid`, survivorId, mergedId);
   moved.do_not_contact = await tx.$executeRawUnsafe(
     `INSERT INTO do_not_contact (person_id, reason, set_by, set_at) SELECT $1::uuid, reason, set_by, set_at FROM do_not_contact WHERE person_id = $2::uuid ON CONFLICT DO NOTHING`,
     survivorId,
