@@ -236,6 +236,35 @@ describe('health (卫生健康)', () => {
     expect(segment.map((r) => r.id)).toEqual([mother.id]);
   });
 
+  it('a public-security BIRTH that creates the child closes its open newborn lead (same household, date, name or none)', async () => {
+    const region = newTownship();
+    const household = `HB-${region}`;
+    await prisma().household.create({ data: { id: household, regionCode: region } });
+    const mother = await addPerson(prisma(), { region, householdId: household, birth: '19930303' });
+    const cert = (n: number) => `B${mother.id.slice(0, 8)}${n}`;
+    await run('health', [
+      { certificate_no: cert(1), child_name: '', sex: '1', birth_date: '2026-05-05', mother_id_number: mother.idNumber, birth_region: region },
+      { certificate_no: cert(2), child_name: '赵二宝', sex: '2', birth_date: '2026-05-05', mother_id_number: mother.idNumber, birth_region: region },
+      { certificate_no: cert(3), child_name: '', sex: '1', birth_date: '2026-05-06', mother_id_number: mother.idNumber, birth_region: region },
+    ]);
+    const id = newIdNumber(region.slice(0, 6), '20260505');
+    const birth = { id_number: id, name: '赵大宝', birth_date: '2026-05-05', hukou_region: region, household_id: household, event: 'BIRTH', event_date: '2026-05-07' };
+    const { summary } = await run('public-security', [birth]);
+    expect(summary.counts).toMatchObject({ read: 1, new: 1, changed: 1, rejected: 0 });
+    const child = await prisma().person.findUniqueOrThrow({ where: { idNumber: id } });
+    const leads = await prisma().changeRequest.findMany({ where: { householdId: household }, orderBy: { subjectKey: 'asc' } });
+    expect(leads.map((l) => [l.status, l.personId])).toEqual([
+      ['APPROVED', child.id],
+      ['PENDING', null],
+      ['PENDING', null],
+    ]);
+    expect(leads[0]?.decidedBy).toBeNull();
+    expect(await prisma().auditEvent.findFirst({ where: { targetId: leads[0]!.id, action: 'review.approve' } })).toMatchObject({ actorType: 'IMPORT', source: 'feed', details: { personId: child.id, closedBy: 'BIRTH' } });
+    // Run again: the child exists, nothing more closes.
+    expect((await run('public-security', [birth])).summary.counts).toMatchObject({ new: 0, matched: 1 });
+    expect(await prisma().changeRequest.count({ where: { householdId: household, status: 'APPROVED' } })).toBe(1);
+  });
+
   it('rejects a certificate whose mother is not in the registry', async () => {
     const { summary, rejected } = await run('health', [{ certificate_no: 'N0000001', child_name: '小明', sex: '1', birth_date: '2026-04-04', mother_id_number: newIdNumber('530102', '19900101'), birth_region: '' }]);
     expect(summary.counts).toMatchObject({ read: 1, rejected: 1, new: 0 });
