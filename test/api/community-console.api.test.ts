@@ -52,6 +52,16 @@ describe('community console', () => {
     expect(fragment.text).toMatch(/^<section class="preview" data-filter="\{&quot;region&quot;/);
     expect(fragment.text).toContain('5 persons');
 
+    // The issue-17 groups: the newborn box and the moved-in days, from the form and prefilled from ?filter=, labelled in both locales.
+    const groups = await w.get(`/console/segments?_form=1&region=${town}&newbornEnrolment=on&movedInDays=30&excludeOpenChangeRequest=on&excludeOptedOut=on`);
+    expect(groups.text).toContain('data-count="0"');
+    expect(groups.text).toMatch(/id="f-newbornEnrolment" checked/);
+    expect(groups.text).toMatch(/id="f-movedInDays" value="30"/);
+    expect(groups.text).toContain(`data-filter="${JSON.stringify({ region: town, newbornEnrolment: true, movedInDays: 30 }).replaceAll('"', '&quot;').slice(0, -1)}`);
+    expect((await w.get(`/console/segments?_form=1&region=${town}`)).text).toMatch(/id="f-newbornEnrolment">/);
+    expect((await w.get(segments({ region: town, movedInDays: 7 }, '&lang=en'))).text).toContain('Hukou moved in within the last (days)');
+    expect((await w.get(segments({ region: town }))).text).toContain('最近几天内户籍迁入的（天）');
+
     expect((await w.get(`/console/segments?filter=${encodeURIComponent('{nope')}&lang=en`)).text).toContain('This filter is not valid');
     expect((await w.get(segments({ region: town, ageFrom: 50, ageTo: 40 }, '&lang=en'))).text).toContain('ageTo');
     const foreign = await w.get(segments({ region: '530103' }, '&lang=en'));

@@ -236,6 +236,35 @@ describe('health (卫生健康)', () => {
     expect(segment.map((r) => r.id)).toEqual([mother.id]);
   });
 
+  it('a public-security BIRTH that creates the child closes its open newborn lead (same household, date, name or none)', async () => {
+    const region = newTownship();
+    const household = `HB-${region}`;
+    await prisma().household.create({ data: { id: household, regionCode: region } });
+    const mother = await addPerson(prisma(), { region, householdId: household, birth: '19930303' });
+    const cert = (n: number) => `B${mother.id.slice(0, 8)}${n}`;
+    await run('health', [
+      { certificate_no: cert(1), child_name: '', sex: '1', birth_date: '2026-05-05', mother_id_number: mother.idNumber, birth_region: region },
+      { certificate_no: cert(2), child_name: '赵二宝', sex: '2', birth_date: '2026-05-05', mother_id_number: mother.idNumber, birth_region: region },
+      { certificate_no: cert(3), child_name: '', sex: '1', birth_date: '2026-05-06', mother_id_number: mother.idNumber, birth_region: region },
+    ]);
+    const id = newIdNumber(region.slice(0, 6), '20260505');
+    const birth = { id_number: id, name: '赵大宝', birth_date: '2026-05-05', hukou_region: region, household_id: household, event: 'BIRTH', event_date: '2026-05-07' };
+    const { summary } = await run('public-security', [birth]);
+    expect(summary.counts).toMatchObject({ read: 1, new: 1, changed: 1, rejected: 0 });
+    const child = await prisma().person.findUniqueOrThrow({ where: { idNumber: id } });
+    const leads = await prisma().changeRequest.findMany({ where: { householdId: household }, orderBy: { subjectKey: 'asc' } });
+    expect(leads.map((l) => [l.status, l.personId])).toEqual([
+      ['APPROVED', child.id],
+      ['PENDING', null],
+      ['PENDING', null],
+    ]);
+    expect(leads[0]?.decidedBy).toBeNull();
+    expect(await prisma().auditEvent.findFirst({ where: { targetId: leads[0]!.id, action: 'review.approve' } })).toMatchObject({ actorType: 'IMPORT', source: 'feed', details: { personId: child.id, closedBy: 'BIRTH' } });
+    // Run again: the child exists, nothing more closes.
+    expect((await run('public-security', [birth])).summary.counts).toMatchObject({ new: 0, matched: 1 });
+    expect(await prisma().changeRequest.count({ where: { householdId: household, status: 'APPROVED' } })).toBe(1);
+  });
+
   it('rejects a certificate whose mother is not in the registry', async () => {
     const { summary, rejected } = await run('health', [{ certificate_no: 'N0000001', child_name: '小明', sex: '1', birth_date: '2026-04-04', mother_id_number: newIdNumber('530102', '19900101'), birth_region: '' }]);
     expect(summary.counts).toMatchObject({ read: 1, rejected: 1, new: 0 });
@@ -257,5 +286,32 @@ describe('social-security card (社保卡)', () => {
     expect(after.sscCardStatus).toBe('LOST');
     expect(ymd(after.sscCardIssuedOn)).toBe('2026-02-01');
     expect((await provOf(p.id)).sscCard?.source).toBe('ssc');
+  });
+});
+
+describe('merged persons (issue 17 merges)', () => {
+  it('a row naming a merged number applies to the survivor, also with the survivor\'s own number in the same batch', async () => {
+    const region = newTownship();
+    const kept = await addPerson(prisma(), { region });
+    const merged = await addPerson(prisma(), { region });
+    await prisma().person.update({ where: { id: merged.id }, data: { mergedIntoId: kept.id, mergedAt: new Date() } });
+    const { summary } = await run('ssc', [
+      { id_number: merged.idNumber, name: kept.name, card_status: 'LOST', issued_on: '2026-02-01' },
+      { id_number: kept.idNumber, name: kept.name, card_status: 'ACTIVE', issued_on: '2025-02-01' },
+    ]);
+    expect(summary.counts).toMatchObject({ read: 2, matched: 2, new: 0, rejected: 0 });
+    const after = await reload(kept.id);
+    expect(after.sscCardStatus).toBe('LOST');
+    expect(ymd(after.sscCardIssuedOn)).toBe('2026-02-01');
+    expect((await reload(merged.id)).sscCardStatus).toBeNull();
+    expect(await prisma().fieldProvenance.count({ where: { personId: merged.id } })).toBe(0);
+    const events = await prisma().auditEvent.findMany({ where: { targetId: kept.id, action: 'person.update', source: 'feed' } });
+    expect(events.map((e) => (e.details as { mergedFrom?: string }).mergedFrom)).toContain(merged.id);
+
+    // A public-security row of a merged number changes the survivor and creates no new person.
+    const moved = await run('public-security', [ps(merged.idNumber, 'UPDATE', '2026-03-01', { hukou_address: '华山路2号' })]);
+    expect(moved.summary.counts).toMatchObject({ matched: 1, new: 0 });
+    expect((await reload(kept.id)).hukouAddress).toBe('华山路2号');
+    expect((await reload(merged.id)).hukouAddress).not.toBe('华山路2号');
   });
 });

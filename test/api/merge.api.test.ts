@@ -127,4 +127,56 @@ describe('merge requests', () => {
     const bound = await prisma().conversation.findFirstOrThrow({ where: { personId: { in: [kept.id, merged.id] } } });
     expect(bound.personId).toBe(kept.id);
   });
+
+  it('feed facts follow the merge: provenance, assistance periods and the survivor\'s empty feed columns', async () => {
+    const base = { name: '郑样例', birthDate: new Date('1950-03-03T00:00:00Z'), regionCode: '530102' };
+    const day = (d: string) => new Date(`${d}T00:00:00Z`);
+    const dibao = { kind: 'DIBAO' as const, startedOn: day('2024-01-01') };
+    const merged = await prisma().person.create({
+      data: {
+        ...base,
+        idNumber: newIdNumber('530102', '19500303'),
+        deceasedOn: day('2026-05-01'),
+        movedInOn: day('2025-02-02'),
+        sscCardStatus: 'LOST',
+        sscCardIssuedOn: day('2020-01-01'),
+        provenance: { create: { fields: { deceasedOn: { source: 'civil', on: '2026-05-01' } } } },
+        assistance: { create: [dibao, { kind: 'TEKUN', startedOn: day('2025-01-01') }] },
+      },
+    });
+    const kept = await prisma().person.create({ data: { ...base, idNumber: newIdNumber('530102', '19500303'), sscCardStatus: 'ACTIVE', assistance: { create: [dibao] } } });
+    const at = app().clock.now();
+    const r = await prisma().$transaction((tx) => mergePersons(tx, { survivorId: kept.id, mergedId: merged.id }, { actorType: 'SYSTEM', actorId: null, source: 'cli', at }));
+    expect(r).toMatchObject({ ok: true, moved: { field_provenance: 1, assistance_period: 1 } });
+    if (!r.ok) return;
+    expect(r.filled.sort()).toEqual(['deceasedOn', 'movedInOn', 'sscCardIssuedOn']);
+    const after = await prisma().person.findUniqueOrThrow({ where: { id: kept.id }, include: { provenance: true, assistance: { orderBy: { kind: 'asc' } } } });
+    expect(after).toMatchObject({ deceasedOn: day('2026-05-01'), movedInOn: day('2025-02-02'), movedOutOn: null, sscCardStatus: 'ACTIVE', sscCardIssuedOn: day('2020-01-01') });
+    expect(after.provenance?.fields).toEqual({ deceasedOn: { source: 'civil', on: '2026-05-01' } });
+    expect(after.assistance.map((a) => a.kind)).toEqual(['DIBAO', 'TEKUN']);
+    // The period the survivor already had stays with the merged row (kept, never deleted).
+    expect(await prisma().assistancePeriod.count({ where: { personId: merged.id } })).toBe(1);
+    const event = await prisma().auditEvent.findFirstOrThrow({ where: { targetId: kept.id, action: 'person.merge' } });
+    expect((event.details as { filled: string[] }).filled).toEqual(expect.arrayContaining(['deceasedOn', 'movedInOn', 'sscCardIssuedOn']));
+  });
+
+  it('the survivor keeps its own provenance row', async () => {
+    const base = { name: '冯样例', birthDate: new Date('1960-04-04T00:00:00Z'), regionCode: '530102' };
+    const merged = await prisma().person.create({ data: { ...base, idNumber: newIdNumber('530102', '19600404'), provenance: { create: { fields: { name: { source: 'ps', on: '2020-01-01' } } } } } });
+    const kept = await prisma().person.create({ data: { ...base, idNumber: newIdNumber('530102', '19600404'), provenance: { create: { fields: { name: { source: 'ps', on: '2025-01-01' } } } } } });
+    const r = await prisma().$transaction((tx) => mergePersons(tx, { survivorId: kept.id, mergedId: merged.id }, { actorType: 'SYSTEM', actorId: null, source: 'cli', at: app().clock.now() }));
+    expect(r).toMatchObject({ ok: true, moved: { field_provenance: 0 } });
+    expect((await prisma().fieldProvenance.findUniqueOrThrow({ where: { personId: kept.id } })).fields).toEqual({ name: { source: 'ps', on: '2025-01-01' } });
+    expect(await prisma().fieldProvenance.count({ where: { personId: merged.id } })).toBe(1);
+  });
+
+  it('a later merge of the survivor re-points the earlier merged row (a pointer is one hop)', async () => {
+    const base = { name: '陈样例', birthDate: new Date('1965-05-05T00:00:00Z'), regionCode: '530102' };
+    const [a, b, c] = await Promise.all([1, 2, 3].map(() => prisma().person.create({ data: { ...base, idNumber: newIdNumber('530102', '19650505') } })));
+    const merge = (survivorId: string, mergedId: string) => prisma().$transaction((tx) => mergePersons(tx, { survivorId, mergedId }, { actorType: 'SYSTEM', actorId: null, source: 'cli', at: app().clock.now() }));
+    expect(await merge(b!.id, a!.id)).toMatchObject({ ok: true });
+    expect(await merge(c!.id, b!.id)).toMatchObject({ ok: true, moved: { merged_into: 1 } });
+    expect((await prisma().person.findUniqueOrThrow({ where: { id: a!.id } })).mergedIntoId).toBe(c!.id);
+  });
 });
+

@@ -126,9 +126,19 @@ export async function applyFeedBatch(tx: Tx, items: FeedItem[], ctx: BatchContex
   const at = ctx.at.toISOString();
   await tx.$queryRawUnsafe(`SELECT set_config('jit', 'off', true)`);
   const ids = [...new Set(items.map((i) => i.idNumber))];
+  // Keyed by the number asked for; a merged person's number and its survivor's share one FeedPerson.
   const persons = new Map<string, FeedPerson>();
+  const byId = new Map<string, FeedPerson>();
+  const via = new Map<string, string>();
+  const keep = (r: FeedPersonRow, created = false) => {
+    if (persons.has(r.key)) return;
+    const p = byId.get(r.id) ?? toFeedPerson(r, created);
+    byId.set(r.id, p);
+    persons.set(r.key, p);
+    if (r.via) via.set(r.key, r.via);
+  };
   const cover = items.some((i) => i.fact?.kind === 'DEATH' || i.fact?.kind === 'MOVE_OUT');
-  for (const r of await tx.$queryRawUnsafe<FeedPersonRow[]>(selectFeedPersons(cover), col(ids, (x) => x))) persons.set(r.id_number, toFeedPerson(r));
+  for (const r of await tx.$queryRawUnsafe<FeedPersonRow[]>(selectFeedPersons(cover), col(ids, (x) => x))) keep(r);
 
   // New persons of the register (first row of each wins the identity; the rows then apply as updates).
   const create = new Map<string, NonNullable<FeedItem['createIfMissing']>>();
@@ -145,7 +155,7 @@ export async function applyFeedBatch(tx: Tx, items: FeedItem[], ctx: BatchContex
       at,
     );
     const fresh = await tx.$queryRawUnsafe<FeedPersonRow[]>(selectFeedPersons(false), col(rows, ([n]) => n));
-    for (const r of fresh) if (!persons.has(r.id_number)) persons.set(r.id_number, toFeedPerson(r, true));
+    for (const r of fresh) keep(r, true);
   }
 
   const audits: { targetId: string; details: unknown }[] = [];
@@ -201,7 +211,8 @@ export async function applyFeedBatch(tx: Tx, items: FeedItem[], ctx: BatchContex
     if (effect.created) counts.new++;
     if (Object.keys(diff).length) {
       p.dirty = true;
-      audits.push({ targetId: p.id, details: { source: ctx.source, feedRunId: ctx.runId, line: item.line, diff, flags } });
+      const mergedFrom = via.get(item.idNumber);
+      audits.push({ targetId: p.id, details: { source: ctx.source, feedRunId: ctx.runId, line: item.line, diff, flags, ...(mergedFrom ? { mergedFrom } : {}) } });
     }
     let conflicting = false;
     if (Object.keys(conflicts).length) conflicting = await ctx.effects.conflict(tx, p, item, conflicts);
@@ -210,7 +221,7 @@ export async function applyFeedBatch(tx: Tx, items: FeedItem[], ctx: BatchContex
     else if (!conflicting && !p.created) counts.unchanged++;
   }
 
-  const dirty = [...persons.values()].filter((p) => p.dirty);
+  const dirty = [...byId.values()].filter((p) => p.dirty);
   if (dirty.length) {
     const households = [...new Set(dirty.map((p) => p.state.householdId).filter((h): h is string => !!h))];
     if (households.length) {
@@ -231,7 +242,7 @@ export async function applyFeedBatch(tx: Tx, items: FeedItem[], ctx: BatchContex
     );
     if (done.length !== dirty.length) throw new ConcurrentFeedChange('a person was changed concurrently');
   }
-  const stated = [...persons.values()].filter((p) => p.statedNow.size);
+  const stated = [...byId.values()].filter((p) => p.statedNow.size);
   if (stated.length) {
     const list = (p: FeedPerson) => [...p.statedNow].map(([f, d]) => `${f}=${d}`).join(',');
     await tx.$executeRawUnsafe(UPSERT_PROVENANCE, col(stated, (p) => p.id), col(stated, list), ctx.source, ctx.runId, at);

@@ -38,6 +38,8 @@ export function toFeedItem<S extends FeedSource>(
         }
         case 'MOVE_IN':
           return { ...base, ...create, fact: { kind: 'MOVE_IN' } };
+        case 'BIRTH':
+          return { ...base, ...create, fact: { kind: 'BIRTH' } };
         default:
           return { ...base, ...create };
       }

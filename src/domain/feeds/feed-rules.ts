@@ -1,6 +1,7 @@
 import { createChangeRequest } from '../corrections/change-request.service';
 import { NEWBORN_LEAD } from '../ports';
 import { type PersonChanges, type PersonDiff } from '../registry/person-change';
+import { recordAudit } from '../staff/audit.service';
 import { OPEN_STATUSES } from '../vocabulary';
 import { addWorkItem } from '../worklists/work-items';
 import { type FeedSource } from './authority';
@@ -16,6 +17,8 @@ export type FeedFact =
   /** Hukou moved out of the province (the destination is not a region of the province). */
   | { kind: 'MOVE_OUT'; destination: string | null }
   | { kind: 'MOVE_IN' }
+  /** A public-security birth registration (the person is created when the register has none). */
+  | { kind: 'BIRTH' }
   | { kind: 'CARD'; status: string }
   | { kind: 'ASSISTANCE'; assistance: 'DIBAO' | 'TEKUN'; edge: 'START' | 'END' }
   | { kind: 'NEWBORN_LEAD'; certificateNo: string; childName: string | null; sex: string; birthRegion: string | null };
@@ -98,6 +101,10 @@ export function feedEffects(source: FeedSource, runId: string, now: Date): FeedE
           fp.stated('movedInOn');
           return { diff, changed: false };
         }
+        case 'BIRTH': {
+          if (!p.created) return NONE;
+          return { diff, changed: (await closeNewbornLeads(tx, p, item, { source, runId, now })) > 0 };
+        }
         case 'CARD': {
           if (!fp.newer('sscCard')) return NONE;
           set(p, diff, 'sscCardStatus', fact.status);
@@ -176,3 +183,47 @@ export function feedEffects(source: FeedSource, runId: string, now: Date): FeedE
     },
   };
 }
+
+/**
+ * A public-security BIRTH that created the child closes the open newborn leads of the health feed for it: same
+ * household, same birth date, the same name or none. They close APPROVED (the person now exists; the request's
+ * person is the child), decided by no one, with a `review.approve` audit event (actor IMPORT, source feed).
+ */
+async function closeNewbornLeads(tx: Tx, p: FeedPerson, item: FeedItem, run: { source: FeedSource; runId: string; now: Date }): Promise<number> {
+  const { householdId, birthDate, name } = p.state;
+  if (!householdId || !birthDate) return 0;
+  const leads = await tx.changeRequest.findMany({
+    where: {
+      kind: 'NEW_PERSON',
+      householdId,
+      status: { in: [...OPEN_STATUSES] },
+      currentValues: { path: ['lead'], equals: NEWBORN_LEAD },
+      proposedValues: { path: ['birthDate'], equals: birthDate },
+    },
+    select: { id: true, reference: true, proposedValues: true },
+  });
+  let closed = 0;
+  for (const lead of leads) {
+    const leadName = (lead.proposedValues as { name?: string | null }).name ?? '';
+    if (leadName !== '' && leadName !== name) continue;
+    const reason = `${run.source} feed: birth registered, line ${item.line}`;
+    const { count } = await tx.changeRequest.updateMany({
+      where: { id: lead.id, status: { in: [...OPEN_STATUSES] } },
+      data: { status: 'APPROVED', personId: p.id, decidedAt: run.now, decisionReason: reason, claimedBy: null, claimedAt: null, version: { increment: 1 }, updatedAt: run.now },
+    });
+    if (!count) continue;
+    closed++;
+    await recordAudit(tx, {
+      actorType: 'IMPORT',
+      actorId: null,
+      source: 'feed',
+      action: 'review.approve',
+      targetType: 'change_request',
+      targetId: lead.id,
+      at: run.now,
+      details: { reference: lead.reference, personId: p.id, closedBy: 'BIRTH', feedRunId: run.runId, line: item.line },
+    });
+  }
+  return closed;
+}
+

@@ -20,17 +20,26 @@ export interface FeedPersonRow extends StoredPerson {
   /** [insurance type, status] of enrolments that are paying or suspended. */
   active: [string, string][] | null;
   prov: ProvenanceMap | null;
+  /** The ID number the batch asked for (the merged person's number when the match followed a merge). */
+  key: string;
+  /** The merged person whose number matched, when the row is its survivor's (issue 17 merges). */
+  via: string | null;
 }
 
-/** The batch's persons, locked; `cover`: with their paying and suspended enrolments (deaths, moves out). */
+/**
+ * The batch's persons, locked; `cover`: with their paying and suspended enrolments (deaths, moves out). A number
+ * that belongs to a merged person matches its survivor (one hop: a merge re-points earlier merges to the survivor).
+ */
 export const selectFeedPersons = (cover: boolean) => `SELECT p.id::text AS id, p.id_number, p.name, p.sex::text AS sex, p.ethnicity, ${d('birth_date')},
     p.phone, p.hukou_region, p.hukou_address, p.residence_region, p.residence_address, p.region_code, p.household_id,
     p.employment_status::text AS employment_status, p.employer, p.employer_credit_code, ${d('employment_since')},
     p.flags::text[] AS flags, p.version, ${d('deceased_on')}, ${d('moved_out_on')}, ${d('moved_in_on')},
     p.ssc_card_status, ${d('ssc_card_issued_on')},
     ${cover ? `(SELECT json_agg(json_build_array(e.insurance_type, e.status::text)) FROM enrolment e
-      WHERE e.person_id = p.id AND e.status IN ('PAYING', 'SUSPENDED'))` : 'NULL::json'} AS active, f.fields AS prov
-  FROM unnest($1::text[]) AS k(id_number) JOIN person p ON p.id_number = k.id_number
+      WHERE e.person_id = p.id AND e.status IN ('PAYING', 'SUSPENDED'))` : 'NULL::json'} AS active, f.fields AS prov,
+    k.id_number AS key, CASE WHEN m.id <> p.id THEN m.id::text END AS via
+  FROM unnest($1::text[]) AS k(id_number) JOIN person m ON m.id_number = k.id_number
+  JOIN person p ON p.id = COALESCE(m.merged_into_id, m.id)
   LEFT JOIN field_provenance f ON f.person_id = p.id
   FOR UPDATE OF p`;
 

@@ -10,21 +10,26 @@ import { knownRegionFrom } from './person-flags';
 
 /** Survivor fields filled from the merged row when the survivor has none (contact and residence). */
 const FILL_FIELDS = ['phone', 'residenceRegion', 'residenceAddress', 'hukouAddress', 'ethnicity', 'householdId'] as const;
+/** Departmental-feed facts on the person row, filled the same way (they are not person-change fields). */
+const FILL_FEED_FACTS = ['deceasedOn', 'movedOutOn', 'movedInOn', 'sscCardStatus', 'sscCardIssuedOn'] as const;
 
 /**
  * What points at a person and moves to the survivor: table and the statement's extra condition. Rows that a
- * unique key ties to one person per something (an enrolment type, a campaign) move only when the survivor has
+ * unique key ties to one person per something (an enrolment type, a campaign, an assistance period) move only when the survivor has
  * none; change requests move except the merge request itself.
  */
-const REPOINT: readonly { table: string; unique?: string; extra?: string }[] = [
-  { table: 'enrolment', unique: 'insurance_type' },
+const REPOINT: readonly { table: string; unique?: readonly string[]; extra?: string }[] = [
+  { table: 'enrolment', unique: ['insurance_type'] },
+  { table: 'assistance_period', unique: ['kind', 'started_on'] },
+  // One provenance row per person: the survivor keeps its own; the merged one's moves only when it has none.
+  { table: 'field_provenance', unique: ['1'] },
   { table: 'employment_report' },
   { table: 'change_request', extra: `kind <> 'MERGE'` },
   { table: 'conversation' },
   { table: 'handoff_request' },
   { table: 'visit_request' },
   { table: 'visit_list_entry' },
-  { table: 'campaign_recipient', unique: 'campaign_id' },
+  { table: 'campaign_recipient', unique: ['campaign_id'] },
   { table: 'work_item' },
   { table: 'notice_acknowledgement' },
 ];
@@ -49,10 +54,12 @@ export async function mergePersons(tx: DbClient, ids: { survivorId: string; merg
   ).map((e) => e.insuranceType);
   const moved: Record<string, number> = {};
   for (const r of REPOINT) {
-    const unique = r.unique ? ` AND ${r.unique} NOT IN (SELECT ${r.unique} FROM ${r.table} WHERE person_id = $1::uuid)` : '';
+    const unique = r.unique ? ` AND (${r.unique.join(', ')}) NOT IN (SELECT ${r.unique.join(', ')} FROM ${r.table} WHERE person_id = $1::uuid)` : '';
     const extra = r.extra ? ` AND ${r.extra}` : '';
     moved[r.table] = await tx.$executeRawUnsafe(`UPDATE ${r.table} SET person_id = $1::uuid WHERE person_id = $2::uuid${unique}${extra}`, survivorId, mergedId);
   }
+  // Persons merged into the merged one earlier now point at the survivor: a pointer is always one hop.
+  moved.merged_into = await tx.$executeRawUnsafe(`UPDATE person SET merged_into_id = $1::uuid WHERE merged_into_id = $2::uuid`, survivorId, mergedId);
   moved.do_not_contact = await tx.$executeRawUnsafe(
     `INSERT INTO do_not_contact (person_id, reason, set_by, set_at) SELECT $1::uuid, reason, set_by, set_at FROM do_not_contact WHERE person_id = $2::uuid ON CONFLICT DO NOTHING`,
     survivorId,
@@ -61,15 +68,19 @@ export async function mergePersons(tx: DbClient, ids: { survivorId: string; merg
 
   const fill: PersonChanges = {};
   for (const f of FILL_FIELDS) if (survivor[f] == null && merged[f] != null) fill[f] = merged[f];
+  const facts: Partial<Pick<Person, (typeof FILL_FEED_FACTS)[number]>> = {};
+  for (const f of FILL_FEED_FACTS) if (survivor[f] == null && merged[f] != null) Object.assign(facts, { [f]: merged[f] });
+  if (Object.keys(facts).length) await tx.person.update({ where: { id: survivorId }, data: { ...facts, version: { increment: 1 }, updatedAt: actor.at } });
   const details = { survivorId, mergedId, reference: actor.reference ?? null, moved, keptOnMerged };
   await applyPersonChange(tx, survivor, fill, { ...actor, details: () => ({ merge: details }) });
   await refreshCoverFlags(tx, survivorId, actor.at);
   await raiseDuplicateCover(tx, { personIds: [survivorId], source: 'merge', at: actor.at });
   await tx.person.update({ where: { id: mergedId }, data: { mergedIntoId: survivorId, mergedAt: actor.at, version: { increment: 1 }, updatedAt: actor.at } });
+  const filled = [...Object.keys(fill), ...Object.keys(facts)];
   for (const targetId of [survivorId, mergedId]) {
-    await recordAudit(tx, { actorType: actor.actorType, actorId: actor.actorId, source: actor.source, action: 'person.merge', targetType: 'person', targetId, at: actor.at, details: { ...details, filled: Object.keys(fill) } });
+    await recordAudit(tx, { actorType: actor.actorType, actorId: actor.actorId, source: actor.source, action: 'person.merge', targetType: 'person', targetId, at: actor.at, details: { ...details, filled } });
   }
-  return { ok: true, moved, filled: Object.keys(fill), keptOnMerged };
+  return { ok: true, moved, filled, keptOnMerged };
 }
 
 /** The survivor's enrolment-dependent flags (duplicate cover) after enrolments moved to it. */

@@ -11,8 +11,11 @@ export const FILTER_CHOICES = {
   missingInsurance: INSURANCE_TYPES,
   employmentStatus: Object.values(EmploymentStatus),
 } as const;
-export const FILTER_NUMBERS = ['ageFrom', 'ageTo', 'notContactedDays', 'excludeVerifiedDays'] as const;
+export const FILTER_NUMBERS = ['ageFrom', 'ageTo', 'movedInDays', 'notContactedDays', 'excludeVerifiedDays'] as const;
+/** Exclusions: on unless unticked. */
 export const FILTER_SWITCHES = ['excludeOpenChangeRequest', 'excludeOptedOut'] as const;
+/** Groups (issue 17): off unless ticked, and then only written into the filter. */
+export const FILTER_GROUPS = ['newbornEnrolment'] as const;
 
 type Query = Record<string, unknown>;
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v !== '' ? [v] : []);
@@ -41,7 +44,9 @@ export function filterFromQuery(q: Query, fallbackRegion: string): FilterResult 
       const v = typeof q[key] === 'string' ? (q[key] as string).trim() : '';
       if (v !== '') f[key] = /^\d+$/.test(v) ? Number(v) : v;
     }
-    for (const key of FILTER_SWITCHES) f[key] = q[key] === 'on' || q[key] === 'true';
+    const ticked = (key: string) => q[key] === 'on' || q[key] === 'true';
+    for (const key of FILTER_SWITCHES) f[key] = ticked(key);
+    for (const key of FILTER_GROUPS) if (ticked(key)) f[key] = true;
     raw = f;
   } else {
     raw = { region: fallbackRegion };

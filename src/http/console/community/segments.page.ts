@@ -2,7 +2,7 @@ import type { SegmentFilter } from '../../../domain/campaigns/segment-filter';
 import type { SegmentPreview } from '../../../domain/campaigns/segment.service';
 import { csrfField, layout, notice, type PageContext } from '../console-layout';
 import { flag, html, type SafeHtml } from '../html';
-import { FILTER_CHOICES, type FILTER_NUMBERS, FILTER_SWITCHES, segmentUrl } from './segment-form';
+import { FILTER_CHOICES, FILTER_GROUPS, type FILTER_NUMBERS, FILTER_SWITCHES, segmentUrl } from './segment-form';
 
 export interface RegionOption {
   code: string;
@@ -35,9 +35,10 @@ function filterForm(ctx: PageContext, f: SegmentFilter, known: RegionOption[]): 
   });
   const number = (key: (typeof FILTER_NUMBERS)[number], label: string) =>
     html`<label>${label} <input type="number" min="${key.startsWith('age') ? 0 : 1}" max="${key.startsWith('age') ? 130 : 3650}" name="${key}" id="f-${key}" value="${f[key] ?? ''}" class="short"></label>`;
-  const switches = FILTER_SWITCHES.map(
-    (key) => html`<p><label><input type="checkbox" name="${key}" id="f-${key}"${flag('checked', f[key] ?? true)}> ${t(`communityConsole.segments.${key}`)}</label></p>`,
-  );
+  const checkbox = (key: (typeof FILTER_SWITCHES)[number] | (typeof FILTER_GROUPS)[number], on: boolean) =>
+    html`<p><label><input type="checkbox" name="${key}" id="f-${key}"${flag('checked', on)}> ${t(`communityConsole.segments.${key}`)}</label></p>`;
+  const switches = FILTER_SWITCHES.map((key) => checkbox(key, f[key] ?? true));
+  const specialGroups = FILTER_GROUPS.map((key) => checkbox(key, f[key] ?? false));
   return html`<form method="get" action="/console/segments" id="segment-form" class="segment-form">
 <input type="hidden" name="_form" value="1">
 <p><label>${t('communityConsole.segments.region')} <select name="region" id="f-region">${regions.map(
@@ -45,6 +46,9 @@ function filterForm(ctx: PageContext, f: SegmentFilter, known: RegionOption[]): 
   )}</select></label></p>
 ${groups}
 <fieldset><legend>${t('communityConsole.segments.age')}</legend>${number('ageFrom', t('communityConsole.segments.ageFrom'))} ${number('ageTo', t('communityConsole.segments.ageTo'))}</fieldset>
+<fieldset><legend>${t('communityConsole.segments.groups')}</legend>
+${specialGroups}
+<p>${number('movedInDays', t('communityConsole.segments.movedInDays'))}</p></fieldset>
 <fieldset><legend>${t('communityConsole.segments.exclusions')}</legend>
 <p>${number('notContactedDays', t('communityConsole.segments.notContactedDays'))}</p>
 <p>${number('excludeVerifiedDays', t('communityConsole.segments.excludeVerifiedDays'))}</p>
