@@ -80,7 +80,9 @@ describe('community work in Chromium', () => {
     // The dispatcher sends; residents open, verify, confirm or correct; the page's counts and funnel follow.
     const dispatcher = new CampaignDispatcher({ prisma: db, clock: app.clock, logger: app.logger, render: campaignRenderer(app.i18n), linkBase: 'https://rs.example.cn', linkDays: 14, batchSize: 50, rates: null });
     expect(await dispatcher.runOnce()).toMatchObject({ sent: 8, skipped: 1 });
-    const sent = await db.campaignRecipient.findMany({ where: { campaignId, status: 'SENT' }, orderBy: { id: 'asc' } });
+    // Those who respond are T1 residents first, so the unreached stay in both townships whatever order ids fall in.
+    const inT1 = new Set((await db.person.findMany({ where: { regionCode: T1 }, select: { id: true } })).map((p) => p.id));
+    const sent = (await db.campaignRecipient.findMany({ where: { campaignId, status: 'SENT' }, orderBy: { id: 'asc' } })).sort((a, b) => Number(inT1.has(b.personId)) - Number(inT1.has(a.personId)));
     const now = app.clock.now();
     await db.campaignRecipient.updateMany({ where: { id: { in: sent.slice(0, 4).map((r) => r.id) } }, data: { openedAt: now } });
     await db.campaignRecipient.updateMany({ where: { id: { in: sent.slice(0, 3).map((r) => r.id) } }, data: { verifiedAt: now } });

@@ -10,9 +10,12 @@ import { newIdNumber, newPhone } from './chat-fixtures';
 
 /** Shared by the community-work tests (segments, campaigns, visit lists): people in a township of their own. */
 
-let townshipSeq = randomInt(100, 800);
-/** A fresh 9-digit township code under a county, so each test counts only its own people. */
-export const newTownship = (county = '530102') => `${county}${String(townshipSeq++ % 1000).padStart(3, '0')}`;
+let townshipSeq = randomInt(0, 400);
+/**
+ * A fresh 9-digit township code under a county, so each test counts only its own people: 600-999, a range no
+ * township of the seeded region data uses (theirs are 001-217 and 400-501), so it never has a name.
+ */
+export const newTownship = (county = '530102') => `${county}${600 + (townshipSeq++ % 400)}`;
 
 export interface PersonSpec {
   region: string;
