@@ -126,6 +126,12 @@ describe('the /chat page', () => {
     const js = await request(app.app).get('/chat/assets/chat.js').expect(200);
     expect(js.headers['content-type']).toMatch(/javascript/);
     expect(js.text).toContain('/api/chat/sessions');
+    // The page's own labels load first (deferred scripts run in order).
+    expect(html.indexOf('/chat/assets/chat-labels.js')).toBeGreaterThan(-1);
+    expect(html.indexOf('/chat/assets/chat-labels.js')).toBeLessThan(html.indexOf('/chat/assets/chat.js'));
+    const labels = await request(app.app).get('/chat/assets/chat-labels.js').expect(200);
+    expect(labels.text).toContain('window.CanbaoChatLabels');
+    expect(labels.text).toContain('全民参保登记');
     const css = await request(app.app).get('/chat/assets/chat.css').expect(200);
     expect(css.headers['content-type']).toMatch(/^text\/css/);
     await request(app.app).get('/chat/assets/nothing.js').expect(404);
