@@ -1,8 +1,6 @@
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { parseDatabaseUrl } from '../db/database-target';
-import { runFileCommand, UsageError } from './file-command';
+import { parseFileCommandArgs, runFileCommand, UsageError } from './file-command';
 import { openDatabase } from '../db/open-database';
 import { seedRegions } from '../domain/registry/region.service';
 import {
@@ -89,38 +87,10 @@ export function formatSummary(s: ImportSummary, rejectsFile?: string): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let values: { persons?: string; enrolments?: string; rejects?: string; 'batch-size'?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        persons: { type: 'string' },
-        enrolments: { type: 'string' },
-        rejects: { type: 'string' },
-        'batch-size': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const args = parseFileCommandArgs(argv, ['persons', 'enrolments'], USAGE);
+  if (!args) return 0;
+  const { values, batchSize, target } = args;
   if (!values.persons) throw new UsageError('--persons is required');
-  const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
-  if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 50_000)) {
-    throw new UsageError('--batch-size must be a whole number from 1 to 50000');
-  }
-  let target;
-  try {
-    target = parseDatabaseUrl(process.env.DATABASE_URL);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
   const size = (f?: string) => {
     try {
       return f ? fs.statSync(f).size : undefined;

@@ -1,6 +1,4 @@
-import { parseArgs } from 'node:util';
-import { parseDatabaseUrl } from '../db/database-target';
-import { runFileCommand, UsageError } from './file-command';
+import { parseFileCommandArgs, runFileCommand, UsageError } from './file-command';
 import { openDatabase } from '../db/open-database';
 import { seedRegions } from '../domain/registry/region.service';
 import { FEED_SOURCES, type FeedSource, type FeedSummary, matchFeed } from '../domain/feeds';
@@ -31,31 +29,11 @@ export function formatFeedSummary(s: FeedSummary, rejectsFile?: string): string 
 }
 
 async function main(argv: string[]): Promise<number> {
-  let values: { source?: string; file?: string; rejects?: string; 'batch-size'?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { source: { type: 'string' }, file: { type: 'string' }, rejects: { type: 'string' }, 'batch-size': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const args = parseFileCommandArgs(argv, ['source', 'file'], USAGE);
+  if (!args) return 0;
+  const { values, batchSize, target } = args;
   if (!values.source || !(FEED_SOURCES as readonly string[]).includes(values.source)) throw new UsageError(`--source must be one of ${FEED_SOURCES.join(', ')}`);
   if (!values.file) throw new UsageError('--file is required');
-  const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
-  if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 50_000)) throw new UsageError('--batch-size must be a whole number from 1 to 50000');
-  let target;
-  try {
-    target = parseDatabaseUrl(process.env.DATABASE_URL);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
   const db = await openDatabase(target, { migrate: true, command: 'registry:match' });
   try {
     console.error(`Database: ${db.description}`);

@@ -1,36 +1,14 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { seedRegions } from '../../src/domain/registry/region.service';
 import { createPerson, type TestPerson } from '../helpers/chat-fixtures';
 import { createFreshDatabase, type FreshDatabase } from '../helpers/fresh-database';
+import { type CliRun, runCli } from '../helpers/cli';
 
 /** `npm run chat` as a child process with piped stdin, on a database of its own (PGlite folder or PostgreSQL). */
-const ROOT = path.resolve(__dirname, '../..');
 let fresh: FreshDatabase;
 let person: TestPerson;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function chatCli(args: string[], stdin: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['tsx', 'src/cli/chat.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: fresh.url, DEMO_SEED: 'false', LOG_LEVEL: '', NODE_OPTIONS: '' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+const chatCli = (args: string[], stdin: string): Promise<CliRun> =>
+  runCli('src/cli/chat.ts', args, { env: { DATABASE_URL: fresh.url, DEMO_SEED: 'false', LOG_LEVEL: '' }, stdin });
 
 const open = () => fresh.open('chat-cli.test');
 

@@ -1,36 +1,15 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { ENROLMENT_COLUMNS, PERSON_COLUMNS } from '../../src/domain/registry-import';
+import { type CliRun, runCli } from '../helpers/cli';
 
 /** `npm run registry:import` as a child process on an embedded database of its own (DATABASE_URL=pglite:<tmp>). */
-const ROOT = path.resolve(__dirname, '../..');
 let tmp: string;
 let dbUrl: string;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['tsx', 'src/cli/registry-import.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: dbUrl, NODE_OPTIONS: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]): Promise<CliRun> => runCli('src/cli/registry-import.ts', args, { env: { DATABASE_URL: dbUrl } });
 
 const file = (name: string, text: string) => {
   const f = path.join(tmp, name);

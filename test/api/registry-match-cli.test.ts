@@ -1,29 +1,18 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FEED_COLUMNS } from '../../src/domain/feeds';
 import { newIdNumber } from '../helpers/chat-fixtures';
+import { type CliRun, runCli } from '../helpers/cli';
 
 /**
  * `npm run registry:match` and `npm run worklists:scan` (issue 17) as child processes on an embedded database of
  * their own: exit codes, the summary, the rejects file, and a second run of the same file changing nothing.
  */
-const ROOT = path.resolve(__dirname, '../..');
 let tmp: string;
 let dbUrl: string;
 
-function cli(script: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['tsx', script, ...args], { cwd: ROOT, env: { ...process.env, DATABASE_URL: dbUrl, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (script: string, args: string[]): Promise<CliRun> => runCli(script, args, { env: { DATABASE_URL: dbUrl } });
 const match = (args: string[]) => cli('src/cli/registry-match.ts', args);
 /** The figure of one count line of the summary ("  new  1"). */
 const count = (out: string, key: string) => Number(new RegExp(`^\\s+${key}\\s+([\\d,]+)$`, 'm').exec(out)?.[1]?.replace(/,/g, '') ?? NaN);

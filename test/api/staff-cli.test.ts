@@ -1,36 +1,14 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../../src/db/open-database';
+import { type CliRun, runCli } from '../helpers/cli';
 
 /** `npm run staff` as a child process on an embedded database of its own. */
-const ROOT = path.resolve(__dirname, '../..');
 let dataDir: string;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function staffCli(args: string[], stdin?: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['tsx', 'src/cli/staff.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: `pglite:${dataDir}`, NODE_OPTIONS: '' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
-}
+const staffCli = (args: string[], stdin?: string): Promise<CliRun> => runCli('src/cli/staff.ts', args, { env: { DATABASE_URL: `pglite:${dataDir}` }, stdin });
 
 const newName = () => `cli-${randomBytes(3).toString('hex')}`;
 const PASSWORD = 'a long enough passphrase';
