@@ -48,6 +48,14 @@ const provOf = async (personId: string) =>
   ((await prisma().fieldProvenance.findUnique({ where: { personId } }))?.fields ?? {}) as Record<string, { source: string; on: string; run: string } | undefined>;
 const audits = (personId: string) => prisma().auditEvent.count({ where: { targetId: personId, action: 'person.update' } });
 
+/** A fresh ID number of the given sex (the sex digit is the 17th character: odd for male). */
+function childId(region: string, birth: string, sex: 'MALE' | 'FEMALE'): string {
+  for (;;) {
+    const id = newIdNumber(region.slice(0, 6), birth);
+    if ((Number(id[16]) % 2 === 1) === (sex === 'MALE')) return id;
+  }
+}
+
 function ps(idNumber: string, event: string, date: string, extra: Record<string, string> = {}): Record<string, string> {
   return { id_number: idNumber, name: '李户籍', event, event_date: date, ...extra };
 }
@@ -247,7 +255,7 @@ describe('health (卫生健康)', () => {
       { certificate_no: cert(2), child_name: '赵二宝', sex: '2', birth_date: '2026-05-05', mother_id_number: mother.idNumber, birth_region: region },
       { certificate_no: cert(3), child_name: '', sex: '1', birth_date: '2026-05-06', mother_id_number: mother.idNumber, birth_region: region },
     ]);
-    const id = newIdNumber(region.slice(0, 6), '20260505');
+    const id = childId(region, '20260505', 'MALE');
     const birth = { id_number: id, name: '赵大宝', birth_date: '2026-05-05', hukou_region: region, household_id: household, event: 'BIRTH', event_date: '2026-05-07' };
     const { summary } = await run('public-security', [birth]);
     expect(summary.counts).toMatchObject({ read: 1, new: 1, changed: 1, rejected: 0 });
@@ -263,6 +271,66 @@ describe('health (卫生健康)', () => {
     // Run again: the child exists, nothing more closes.
     expect((await run('public-security', [birth])).summary.counts).toMatchObject({ new: 0, matched: 1 });
     expect(await prisma().changeRequest.count({ where: { householdId: household, status: 'APPROVED' } })).toBe(1);
+  });
+
+  it('a certificate of a child already registered (public-security BIRTH first) opens no lead: it is recorded closed on the child, once; a twin gets its own lead', async () => {
+    const region = newTownship();
+    const household = `HC-${region}`;
+    await prisma().household.create({ data: { id: household, regionCode: region } });
+    const mother = await addPerson(prisma(), { region, householdId: household, birth: '19940404' });
+    const born = (id: string, name: string) => ({ id_number: id, name, birth_date: '2026-07-07', hukou_region: region, household_id: household, event: 'BIRTH', event_date: '2026-07-08' });
+    const first = childId(region, '20260707', 'MALE');
+    await run('public-security', [born(first, '孙小一')]);
+    const child = await prisma().person.findUniqueOrThrow({ where: { idNumber: first } });
+    const cert = (n: number) => ({ certificate_no: `C${mother.id.slice(0, 8)}${n}`, child_name: '', sex: '1', birth_date: '2026-07-07', mother_id_number: mother.idNumber, birth_region: region });
+
+    const { summary, file } = await run('health', [cert(1)]);
+    expect(summary.counts).toMatchObject({ read: 1, matched: 1, new: 0, changed: 1, rejected: 0 });
+    const leads = () => prisma().changeRequest.findMany({ where: { householdId: household, kind: 'NEW_PERSON' }, orderBy: { subjectKey: 'asc' } });
+    expect((await leads()).map((l) => [l.status, l.personId])).toEqual([['APPROVED', child.id]]);
+    const closed = (await leads())[0]!;
+    expect(await prisma().auditEvent.findFirst({ where: { targetId: closed.id, action: 'review.approve' } })).toMatchObject({ actorType: 'IMPORT', source: 'feed', details: { personId: child.id, closedBy: 'REGISTERED' } });
+    expect((await rerun('health', file)).counts).toMatchObject({ matched: 1, new: 0, changed: 0, unchanged: 1 });
+    // The child is in the newborn segment (born this year, no medical cover); the mother is not (no open lead).
+    const segment = async () =>
+      (await prisma().$queryRaw<{ id: string }[]>`SELECT p.id::text FROM person p WHERE ${segmentWhere({ region, newbornEnrolment: true, excludeOptedOut: false }, new Date('2026-09-01T00:00:00Z'))}`).map((r) => r.id);
+    expect(await segment()).toEqual([child.id]);
+
+    // A second certificate of the same day and sex: the registered child is taken, so it is a twin's open lead.
+    expect((await run('health', [cert(2)])).summary.counts).toMatchObject({ new: 1, changed: 1 });
+    expect((await leads()).map((l) => l.status)).toEqual(['APPROVED', 'PENDING']);
+    // The twin's registration closes that lead, and only that one.
+    const second = childId(region, '20260707', 'MALE');
+    expect((await run('public-security', [born(second, '孙小二')])).summary.counts).toMatchObject({ new: 1, changed: 1 });
+    const twin = await prisma().person.findUniqueOrThrow({ where: { idNumber: second } });
+    expect((await leads()).map((l) => [l.status, l.personId])).toEqual([['APPROVED', child.id], ['APPROVED', twin.id]]);
+    expect((await segment()).sort()).toEqual([child.id, twin.id].sort());
+  });
+
+  it('a mother without a household: the child is tied by her hukou region and address, in either order; a different sex is not the child', async () => {
+    const region = newTownship();
+    const mother = await addPerson(prisma(), { region, birth: '19920202' });
+    await prisma().person.update({ where: { id: mother.id }, data: { hukouRegion: region, hukouAddress: '和平村5号' } });
+    const born = (id: string, date: string) => ({ id_number: id, name: '周宝', birth_date: date, hukou_region: region, hukou_address: '和平村5号', event: 'BIRTH', event_date: date });
+    const cert = (n: number, date: string, sex: string) => ({ certificate_no: `D${mother.id.slice(0, 8)}${n}`, child_name: '', sex, birth_date: date, mother_id_number: mother.idNumber, birth_region: region });
+    const lead = (n: number) => prisma().changeRequest.findFirstOrThrow({ where: { subjectKey: `birth-certificate:D${mother.id.slice(0, 8)}${n}` } });
+
+    // Registered first, certificate later: closed on the child. A certificate of the other sex the same day: open.
+    const x = childId(region, '20260303', 'FEMALE');
+    await run('public-security', [born(x, '2026-03-03')]);
+    const girl = await prisma().person.findUniqueOrThrow({ where: { idNumber: x } });
+    expect((await run('health', [cert(1, '2026-03-03', '2')])).summary.counts).toMatchObject({ new: 0, changed: 1 });
+    expect(await lead(1)).toMatchObject({ status: 'APPROVED', personId: girl.id });
+    expect((await run('health', [cert(2, '2026-03-03', '1')])).summary.counts).toMatchObject({ new: 1 });
+    expect(await lead(2)).toMatchObject({ status: 'PENDING', personId: mother.id, householdId: null });
+
+    // Certificate first, registered later: the BIRTH closes the open lead.
+    await run('health', [cert(3, '2026-08-08', '1')]);
+    const y = childId(region, '20260808', 'MALE');
+    await run('public-security', [born(y, '2026-08-08')]);
+    const boy = await prisma().person.findUniqueOrThrow({ where: { idNumber: y } });
+    expect(await lead(3)).toMatchObject({ status: 'APPROVED', personId: boy.id });
+    expect((await lead(2)).status).toBe('PENDING');
   });
 
   it('rejects a certificate whose mother is not in the registry', async () => {
