@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { openDatabase } from '../src/db/open-database';
@@ -93,10 +94,11 @@ async function main() {
     const open = await openDatabase({ kind: 'postgres', url }, { migrate: false, poolSize: 1 });
     try {
       t = performance.now();
+      const load = os.loadavg().map((x) => x.toFixed(1)).join(' ');
       const pairs = await findMergeCandidates(open.prisma);
       const scanMs = performance.now() - t;
       const found = (reason: string) => pairs.filter((p) => p.reason === reason).length;
-      console.log(`persons ${fmt(persons)}: scan ${secs(scanMs)}; baseline sequential read of person ${secs(seqMs)} (ratio ${(scanMs / seqMs).toFixed(1)})`);
+      console.log(`persons ${fmt(persons)}: scan ${secs(scanMs)}; baseline sequential read of person ${secs(seqMs)} (ratio ${(scanMs / seqMs).toFixed(1)}); load average before the scan ${load}`);
       console.log(`pairs found: ID15_TO_18 ${fmt(found('ID15_TO_18'))} of ${fmt(twins)} planted, CORRECTED_NUMBER ${fmt(found('CORRECTED_NUMBER'))} of ${fmt(corrected)} planted`);
     } finally {
       await open.close();
