@@ -1,13 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { openDatabase } from '../src/db/open-database';
 import { CORRECTED_PAIRS_SQL, LEGACY_TWINS_SQL, findMergeCandidates } from '../src/domain/review/merge-request';
 import { seedRegions } from '../src/domain/registry/region.service';
+import { createFreshDatabase } from '../test/helpers/fresh-database';
 
 /**
- * npm run bench:merge-scan -- [--persons 1000000] [--twins 1000] [--corrected 1000] [--keep]
+ * npm run bench:merge-scan -- [--persons 1000000] [--twins 1000] [--corrected 1000] [--keep] [--db-prefix canbao_merge_scan]
  *
  * The merge-candidate scan (issue 17) at scale. A fresh PostgreSQL database (admin URL: DATABASE_URL, else
  * postgresql://postgres@127.0.0.1:5432/postgres), migrated, with --persons synthetic persons of the shape
@@ -59,20 +59,16 @@ async function loadPersons(c: Client, persons: number, twins: number, corrected:
 
 async function main() {
   const { values } = parseArgs({
-    options: { persons: { type: 'string', default: '1000000' }, twins: { type: 'string', default: '1000' }, corrected: { type: 'string', default: '1000' }, keep: { type: 'boolean' } },
+    options: { persons: { type: 'string', default: '1000000' }, twins: { type: 'string', default: '1000' }, corrected: { type: 'string', default: '1000' }, keep: { type: 'boolean' }, 'db-prefix': { type: 'string', default: 'canbao_merge_scan' } },
   });
   const [persons, twins, corrected] = [Number(values.persons), Number(values.twins), Number(values.corrected)];
   if (!(persons >= 1 && twins >= 1 && twins <= persons && corrected >= 1)) throw new Error('--persons, --twins and --corrected must be positive, twins ≤ persons');
-  const adminUrl = process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : DEFAULT_ADMIN_URL;
-  const name = `h3_merge_scan_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  const url = u.toString();
+  // A fresh database on the PostgreSQL server (test/helpers/fresh-database.ts; it needs a postgres admin URL).
+  if (!process.env.DATABASE_URL?.startsWith('postgres')) process.env.DATABASE_URL = DEFAULT_ADMIN_URL;
+  const fresh = await createFreshDatabase(values['db-prefix']);
+  const url = fresh.url;
   try {
-    const setup = await openDatabase({ kind: 'postgres', url }, { migrate: true, poolSize: 1 });
+    const setup = await fresh.open('bench:merge-scan');
     await seedRegions(setup.prisma);
     await setup.close();
     const c = new Client({ connectionString: url });
@@ -104,8 +100,8 @@ async function main() {
       await open.close();
     }
   } finally {
-    if (!values.keep) await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.end();
+    if (values.keep) console.error(`kept the database: ${url}`);
+    else await fresh.drop();
   }
 }
 
