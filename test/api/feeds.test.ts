@@ -132,6 +132,17 @@ describe('public security (户籍)', () => {
     expect(segment.map((r) => r.id)).not.toContain(p.id);
   });
 
+  it('MOVE_OUT to a region of the province is a change of hukou: the person stays, no worklist', async () => {
+    // A code of the region table (a township code missing from it counts as outside the province).
+    const to = '530103';
+    const p = await addPerson(prisma(), { region: newTownship('530102'), paying: ['390'] });
+    const { summary } = await run('public-security', [ps(p.idNumber, 'MOVE_OUT', '2026-05-01', { hukou_region: to, hukou_address: '城东路8号' })]);
+    expect(summary.counts).toMatchObject({ matched: 1, changed: 1, rejected: 0 });
+    const after = await reload(p.id);
+    expect(after).toMatchObject({ hukouRegion: to, hukouAddress: '城东路8号', movedOutOn: null });
+    expect(await prisma().workItem.count({ where: { personId: p.id } })).toBe(0);
+  });
+
   it('DEATH marks the person deceased, never deletes, and puts active enrolments on the worklist once', async () => {
     const p = await addPerson(prisma(), { region: newTownship(), paying: ['170', '390'] });
     const { summary, file } = await run('public-security', [ps(p.idNumber, 'DEATH', '2026-02-10', { name: p.name })]);
@@ -207,6 +218,12 @@ describe('civil affairs (民政)', () => {
     ]);
     expect((await rerun('civil-affairs', file)).counts.changed).toBe(0);
     expect(await prisma().assistancePeriod.count({ where: { personId: p.id } })).toBe(2);
+    // TEKUN_END closes the open special-hardship period; once.
+    const end = await run('civil-affairs', [row('TEKUN_END', '2026-06-30')]);
+    expect(end.summary.counts).toMatchObject({ matched: 1, changed: 1 });
+    expect((await rerun('civil-affairs', end.file)).counts.changed).toBe(0);
+    const tekun = await prisma().assistancePeriod.findFirstOrThrow({ where: { personId: p.id, kind: 'TEKUN' } });
+    expect([ymd(tekun.startedOn), ymd(tekun.endedOn)]).toEqual(['2026-01-01', '2026-06-30']);
   });
 });
 
