@@ -9,7 +9,8 @@ import { FEED_COLUMNS, type FeedSource, matchFeed } from '../../src/domain/feeds
 import { seedRegions } from '../../src/domain/registry/region.service';
 import { getEnrolmentStatusView } from '../../src/domain/registry/resident-view.service';
 import { createI18n } from '../../src/lib/i18n';
-import { statusParts } from '../../flows/resident/prompts';
+import { householdParts, statusParts } from '../../flows/resident/prompts';
+import { getHouseholdView } from '../../src/domain/corrections/household.service';
 import { newIdNumber } from '../helpers/chat-fixtures';
 import { addPerson, newTownship } from '../helpers/community-fixtures';
 import { createTestDatabase } from '../helpers/test-database';
@@ -259,6 +260,13 @@ describe('health (卫生健康)', () => {
     expect(await prisma().changeRequest.count({ where: { householdId: household } })).toBe(1);
     const segment = await prisma().$queryRaw<{ id: string }[]>`SELECT p.id::text FROM person p WHERE ${segmentWhere({ region, newbornEnrolment: true, excludeOptedOut: false, excludeOpenChangeRequest: false }, new Date())}`;
     expect(segment.map((r) => r.id)).toEqual([mother.id]);
+    // The mother's household view in chat lists the newborn waiting to be registered, in both locales.
+    const view = await getHouseholdView(prisma(), mother.id);
+    expect(view.newborns).toEqual([{ maskedName: null, birthDate: '2026-04-04' }]);
+    const i18n = createI18n();
+    const text = (lng: string) => householdParts(view).map((part) => i18n.t(part.key, { ...part.params, lng })).join('\n');
+    expect(text('zh-CN')).toContain('1. （尚未取名）  2026-04-04出生');
+    expect(text('en')).toContain('1. (no name yet)  born 2026-04-04');
   });
 
   it('a public-security BIRTH that creates the child closes its open newborn lead (same household, date, name or none)', async () => {
@@ -284,6 +292,10 @@ describe('health (卫生健康)', () => {
       ['PENDING', null],
     ]);
     expect(leads[0]?.decidedBy).toBeNull();
+    // In the household view the child is now a member; the two leads still open are the newborns listed.
+    const view = await getHouseholdView(prisma(), mother.id);
+    expect(view.members).toHaveLength(2);
+    expect(view.newborns?.map((b) => b.birthDate)).toEqual(['2026-05-05', '2026-05-06']);
     expect(await prisma().auditEvent.findFirst({ where: { targetId: leads[0]!.id, action: 'review.approve' } })).toMatchObject({ actorType: 'IMPORT', source: 'feed', details: { personId: child.id, closedBy: 'BIRTH' } });
     // Run again: the child exists, nothing more closes.
     expect((await run('public-security', [birth])).summary.counts).toMatchObject({ new: 0, matched: 1 });
