@@ -120,9 +120,20 @@ export function detailsParts(d: MaskedDetails): TextPart[] {
 }
 
 export function householdParts(h: HouseholdView): TextPart[] {
-  if (!h.hasHousehold || h.members.length === 0) return [{ key: 'household.loadingHousehold.empty' }];
+  const newborns: TextPart[] = h.newborns?.length
+    ? [
+        { key: 'household.loadingHousehold.newbornsHeader', params: { count: h.newborns.length } },
+        ...h.newborns.map((b, i): TextPart =>
+          b.maskedName
+            ? { key: 'household.loadingHousehold.newborn', params: { n: i + 1, name: b.maskedName, birthDate: b.birthDate } }
+            : { key: 'household.loadingHousehold.newbornUnnamed', params: { n: i + 1, birthDate: b.birthDate } },
+        ),
+      ]
+    : [];
+  if (!h.hasHousehold || h.members.length === 0) return [{ key: 'household.loadingHousehold.empty' }, ...newborns];
   return [
     { key: 'household.loadingHousehold.header', params: { count: h.members.length } },
     ...h.members.map((m, i) => ({ key: 'household.loadingHousehold.member', params: { n: i + 1, name: m.maskedName, idNumber: m.maskedIdNumber } })),
+    ...newborns,
   ];
 }

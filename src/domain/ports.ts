@@ -242,6 +242,8 @@ export interface HouseholdView {
   /** False when the person belongs to no household on record (the list is then empty). */
   hasHousehold: boolean;
   members: MaskedMember[];
+  /** Newborns without an ID number known for this household (open leads: a parent's report or a birth certificate). */
+  newborns?: { maskedName: string | null; birthDate: string }[];
 }
 
 /**

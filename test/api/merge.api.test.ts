@@ -1,6 +1,10 @@
 import { randomInt } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import request from 'supertest';
 import { normaliseIdNumber } from '../../src/domain/codes/id-number';
+import { FEED_COLUMNS, matchFeed } from '../../src/domain/feeds';
 import { findMergeCandidates, openMergeCandidates } from '../../src/domain/review/merge-request';
 import { SegmentFilterSchema, segmentWhere } from '../../src/domain/campaigns/segment-filter';
 import { recordAudit } from '../../src/domain/staff/audit.service';
@@ -86,6 +90,26 @@ describe('merge requests', () => {
     expect(inSegment.map((r) => r.id)).toEqual([current.id]);
   });
 
+  it('the 15-digit pass computes the 18-digit form in SQL as normaliseIdNumber does, every check character included', async () => {
+    // Legacy numbers of one birth day, one for each check character 0-9 and X of their 18-digit forms.
+    const byCheck = new Map<string, string>();
+    for (let seq = 100; byCheck.size < 11 && seq < 1000; seq++) {
+      const legacy = `530103${String(randomInt(40, 79))}0707${seq}`;
+      const check = normaliseIdNumber(legacy).slice(-1);
+      if (!byCheck.has(check)) byCheck.set(check, legacy);
+    }
+    expect([...byCheck.keys()].sort()).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'X']);
+    const base = { name: '褚样例', regionCode: '530103' };
+    const made = await Promise.all(
+      [...byCheck.values()].map(async (legacy) => ({
+        legacy: (await prisma().person.create({ data: { ...base, idNumber: legacy } })).id,
+        current: (await prisma().person.create({ data: { ...base, idNumber: normaliseIdNumber(legacy) } })).id,
+      })),
+    );
+    const found = await findMergeCandidates(prisma());
+    for (const m of made) expect(found).toContainEqual({ survivorId: m.current, mergedId: m.legacy, reason: 'ID15_TO_18' });
+  });
+
   it('staff open one by the two numbers in their region; the opener may not approve it; outside the region it is 404', async () => {
     const { legacy, current } = await twins('530102');
     const opener = await signedInStaff(app(), 'REVIEWER', '530102');
@@ -160,14 +184,67 @@ describe('merge requests', () => {
     expect((event.details as { filled: string[] }).filled).toEqual(expect.arrayContaining(['deceasedOn', 'movedInOn', 'sscCardIssuedOn']));
   });
 
-  it('the survivor keeps its own provenance row', async () => {
-    const base = { name: '冯样例', birthDate: new Date('1960-04-04T00:00:00Z'), regionCode: '530102' };
-    const merged = await prisma().person.create({ data: { ...base, idNumber: newIdNumber('530102', '19600404'), provenance: { create: { fields: { name: { source: 'ps', on: '2020-01-01' } } } } } });
-    const kept = await prisma().person.create({ data: { ...base, idNumber: newIdNumber('530102', '19600404'), provenance: { create: { fields: { name: { source: 'ps', on: '2025-01-01' } } } } } });
+  it('provenance is combined field by field: the newer fact wins (the survivor on a tie) and brings its value; later feeds refuse older facts', async () => {
+    const base = { name: '冯样例', birthDate: new Date('1960-04-04T00:00:00Z'), regionCode: '530102', hukouRegion: '530102' };
+    const entry = (on: string) => ({ source: 'public-security', on, run: 'r1' });
+    const merged = await prisma().person.create({
+      data: {
+        ...base,
+        idNumber: newIdNumber('530102', '19600404'),
+        name: '冯新名',
+        ethnicity: '02',
+        hukouAddress: '新路1号',
+        sscCardStatus: 'LOST',
+        sscCardIssuedOn: new Date('2026-03-01T00:00:00Z'),
+        provenance: { create: { fields: { name: entry('2020-01-01'), ethnicity: entry('2025-01-01'), hukouAddress: entry('2026-02-01'), sscCard: { ...entry('2026-03-01'), source: 'ssc' } } } },
+      },
+    });
+    const kept = await prisma().person.create({
+      data: {
+        ...base,
+        idNumber: newIdNumber('530102', '19600404'),
+        ethnicity: '01',
+        hukouAddress: '旧路9号',
+        sscCardStatus: 'ACTIVE',
+        sscCardIssuedOn: new Date('2025-01-01T00:00:00Z'),
+        provenance: { create: { fields: { name: entry('2025-01-01'), ethnicity: entry('2025-01-01'), sscCard: { ...entry('2025-01-01'), source: 'ssc' } } } },
+      },
+    });
     const r = await prisma().$transaction((tx) => mergePersons(tx, { survivorId: kept.id, mergedId: merged.id }, { actorType: 'SYSTEM', actorId: null, source: 'cli', at: app().clock.now() }));
-    expect(r).toMatchObject({ ok: true, moved: { field_provenance: 0 } });
-    expect((await prisma().fieldProvenance.findUniqueOrThrow({ where: { personId: kept.id } })).fields).toEqual({ name: { source: 'ps', on: '2025-01-01' } });
+    expect(r).toMatchObject({ ok: true, moved: { field_provenance: 2 } });
+    expect((await prisma().fieldProvenance.findUniqueOrThrow({ where: { personId: kept.id } })).fields).toEqual({
+      name: entry('2025-01-01'),
+      ethnicity: entry('2025-01-01'),
+      hukouAddress: entry('2026-02-01'),
+      sscCard: { ...entry('2026-03-01'), source: 'ssc' },
+    });
+    // Value and provenance agree: the fields the merged row's newer facts won carry its values; the rest stay.
+    expect(await prisma().person.findUniqueOrThrow({ where: { id: kept.id } })).toMatchObject({
+      name: '冯样例',
+      ethnicity: '01',
+      hukouAddress: '新路1号',
+      sscCardStatus: 'LOST',
+      sscCardIssuedOn: new Date('2026-03-01T00:00:00Z'),
+    });
+    // The merged row keeps its own provenance row; both audit trails have the merge.
     expect(await prisma().fieldProvenance.count({ where: { personId: merged.id } })).toBe(1);
+    expect(await prisma().auditEvent.count({ where: { targetId: { in: [kept.id, merged.id] }, action: 'person.merge' } })).toBe(2);
+
+    // A later feed with an older address (a fact only the merged record had) changes nothing; a newer one applies.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'canbao-merge-prov-'));
+    const feed = async (address: string, date: string) => {
+      const file = path.join(dir, `ps-${date}.csv`);
+      fs.writeFileSync(file, `${FEED_COLUMNS['public-security'].join(',')}\n${kept.idNumber},冯样例,,,,,${address},,,UPDATE,${date}\n`);
+      return (await matchFeed(prisma(), { source: 'public-security', file })).counts;
+    };
+    try {
+      expect(await feed('旧路9号', '2026-01-15')).toMatchObject({ matched: 1, changed: 0 });
+      expect((await prisma().person.findUniqueOrThrow({ where: { id: kept.id } })).hukouAddress).toBe('新路1号');
+      expect(await feed('更新路3号', '2026-04-01')).toMatchObject({ matched: 1, changed: 1 });
+      expect((await prisma().person.findUniqueOrThrow({ where: { id: kept.id } })).hukouAddress).toBe('更新路3号');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a later merge of the survivor re-points the earlier merged row (a pointer is one hop)', async () => {

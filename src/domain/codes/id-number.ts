@@ -17,7 +17,7 @@
 import { chinaDate } from '../calendar/china-time';
 
 /** Weights W_i for positions 1..17 (W_i = 2^(18-i) mod 11). */
-const CHECK_WEIGHTS: readonly number[] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+export const CHECK_WEIGHTS: readonly number[] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 
 /** Check character indexed by S mod 11. */
 const CHECK_CHARS = '10X98765432';

@@ -15,13 +15,32 @@ import { NEWBORN_LEAD, type HouseholdView, type MemberCheckResult, type ReportMe
 /** The members of the person's household on record, masked; empty when the person has no household. */
 export async function getHouseholdView(db: DbClient, personId: string): Promise<HouseholdView> {
   const p = await db.person.findUniqueOrThrow({ where: { id: personId }, select: { householdId: true } });
-  if (!p.householdId) return { hasHousehold: false, members: [] };
+  const newborns = await openNewborns(db, personId, p.householdId);
+  if (!p.householdId) return { hasHousehold: false, members: [], newborns };
   const members = await db.person.findMany({
     where: { householdId: p.householdId },
     select: { name: true, idNumber: true },
     orderBy: { idNumber: 'asc' },
   });
-  return { hasHousehold: true, members: members.map((m) => ({ maskedName: maskName(m.name), maskedIdNumber: maskIdNumber(m.idNumber) })) };
+  return { hasHousehold: true, members: members.map((m) => ({ maskedName: maskName(m.name), maskedIdNumber: maskIdNumber(m.idNumber) })), newborns };
+}
+
+/** The open newborn leads of the household (or reported by the person): masked name (none yet) and birth date. */
+async function openNewborns(db: DbClient, personId: string, householdId: string | null): Promise<NonNullable<HouseholdView['newborns']>> {
+  const leads = await db.changeRequest.findMany({
+    where: {
+      kind: 'NEW_PERSON',
+      status: { in: [...OPEN_STATUSES] },
+      currentValues: { path: ['lead'], equals: NEWBORN_LEAD },
+      OR: [...(householdId ? [{ householdId }] : []), { currentValues: { path: ['reportedBy'], equals: personId } }],
+    },
+    select: { proposedValues: true },
+    orderBy: { createdAt: 'asc' },
+  });
+  return leads.map((l) => {
+    const v = (l.proposedValues ?? {}) as { name?: string | null; birthDate?: string };
+    return { maskedName: v.name ? maskName(v.name) : null, birthDate: v.birthDate ?? '' };
+  });
 }
 
 function normalise(idNumber: string): string {

@@ -1,15 +1,14 @@
 import { createChangeRequest } from '../corrections/change-request.service';
-import { NEWBORN_LEAD } from '../ports';
 import { type PersonChanges, type PersonDiff } from '../registry/person-change';
-import { recordAudit } from '../staff/audit.service';
 import { OPEN_STATUSES } from '../vocabulary';
 import { addWorkItem } from '../worklists/work-items';
 import { type FeedSource } from './authority';
 import { type FeedItem, type FeedPerson, type Tx } from './feed-batch';
+import { closeNewbornLeads, raiseNewbornLead } from './newborn';
 
 /**
  * The rules of the departmental facts (issue 17), one per kind: death, moves, the card, assistance periods and
- * newborn leads; and how a conflicting non-authoritative value becomes a change request. Never deletes.
+ * newborn leads (newborn.ts); and how a conflicting non-authoritative value becomes a change request. Never deletes.
  */
 
 export type FeedFact =
@@ -45,8 +44,6 @@ export interface FeedEffects {
 
 /** Change requests raised by a feed carry this channel (the review queue shows it as the source). */
 export const FEED_CHANNEL = 'feed';
-/** The subject key of a newborn lead from a birth certificate: one lead per certificate, whatever its state. */
-export const birthCertificateKey = (certificateNo: string) => `birth-certificate:${certificateNo}`;
 
 const NONE: FactEffect = { diff: {}, changed: false };
 
@@ -128,27 +125,9 @@ export function feedEffects(source: FeedSource, runId: string, now: Date): FeedE
           return { diff, changed: count > 0 };
         }
         case 'NEWBORN_LEAD': {
-          const key = birthCertificateKey(fact.certificateNo);
-          if (await tx.changeRequest.findFirst({ where: { subjectKey: key }, select: { id: true } })) return NONE;
-          await createChangeRequest(
-            tx,
-            {
-              kind: 'NEW_PERSON',
-              personId: p.state.householdId ? null : p.id,
-              householdId: p.state.householdId,
-              regionCode: p.state.regionCode,
-              channel: FEED_CHANNEL,
-              actorType: 'IMPORT',
-              now,
-              fields: ['name', 'birthDate', 'relationship'],
-              currentValues: { reportedBy: p.id, lead: NEWBORN_LEAD, source, feedRunId: runId, certificateNo: fact.certificateNo },
-              proposedValues: { name: fact.childName ?? '', birthDate: item.date, sex: fact.sex, relationship: 'CHILD', birthRegion: fact.birthRegion },
-              evidence: `${source} feed: birth certificate ${fact.certificateNo}`,
-              subjectKey: key,
-            },
-            null,
-          );
-          return { diff, changed: true, created: true };
+          const { kind: _k, ...certificate } = fact;
+          const r = await raiseNewbornLead(tx, p, item, certificate, { source, runId, now });
+          return { diff, ...r };
         }
       }
     },
@@ -183,47 +162,3 @@ export function feedEffects(source: FeedSource, runId: string, now: Date): FeedE
     },
   };
 }
-
-/**
- * A public-security BIRTH that created the child closes the open newborn leads of the health feed for it: same
- * household, same birth date, the same name or none. They close APPROVED (the person now exists; the request's
- * person is the child), decided by no one, with a `review.approve` audit event (actor IMPORT, source feed).
- */
-async function closeNewbornLeads(tx: Tx, p: FeedPerson, item: FeedItem, run: { source: FeedSource; runId: string; now: Date }): Promise<number> {
-  const { householdId, birthDate, name } = p.state;
-  if (!householdId || !birthDate) return 0;
-  const leads = await tx.changeRequest.findMany({
-    where: {
-      kind: 'NEW_PERSON',
-      householdId,
-      status: { in: [...OPEN_STATUSES] },
-      currentValues: { path: ['lead'], equals: NEWBORN_LEAD },
-      proposedValues: { path: ['birthDate'], equals: birthDate },
-    },
-    select: { id: true, reference: true, proposedValues: true },
-  });
-  let closed = 0;
-  for (const lead of leads) {
-    const leadName = (lead.proposedValues as { name?: string | null }).name ?? '';
-    if (leadName !== '' && leadName !== name) continue;
-    const reason = `${run.source} feed: birth registered, line ${item.line}`;
-    const { count } = await tx.changeRequest.updateMany({
-      where: { id: lead.id, status: { in: [...OPEN_STATUSES] } },
-      data: { status: 'APPROVED', personId: p.id, decidedAt: run.now, decisionReason: reason, claimedBy: null, claimedAt: null, version: { increment: 1 }, updatedAt: run.now },
-    });
-    if (!count) continue;
-    closed++;
-    await recordAudit(tx, {
-      actorType: 'IMPORT',
-      actorId: null,
-      source: 'feed',
-      action: 'review.approve',
-      targetType: 'change_request',
-      targetId: lead.id,
-      at: run.now,
-      details: { reference: lead.reference, personId: p.id, closedBy: 'BIRTH', feedRunId: run.runId, line: item.line },
-    });
-  }
-  return closed;
-}
-

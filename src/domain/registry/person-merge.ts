@@ -1,12 +1,15 @@
 // One person under two numbers (issue 17): an approved MERGE request folds one person row into another. The
 // survivor keeps its row and gains what pointed at the other; the merged row stays (never deleted) with
-// mergedIntoId, its audit trail and whatever could not move (an enrolment of a type the survivor already has).
+// mergedIntoId, its audit trail, its provenance row and whatever could not move (an enrolment of a type the
+// survivor already has). Provenance is combined field by field (provenance-merge.ts).
 import type { DbClient } from '../../db/db-client';
 import type { Person } from '../../generated/prisma/client';
 import { recordAudit } from '../staff/audit.service';
 import { raiseDuplicateCover } from '../worklists/duplicate-cover';
 import { applyPersonChange, flagsAfter, type PersonChanges, type PersonChangeActor } from './person-change';
+import { readPersonField } from './person-fields';
 import { knownRegionFrom } from './person-flags';
+import { combineProvenance } from './provenance-merge';
 
 /** Survivor fields filled from the merged row when the survivor has none (contact and residence). */
 const FILL_FIELDS = ['phone', 'residenceRegion', 'residenceAddress', 'hukouAddress', 'ethnicity', 'householdId'] as const;
@@ -21,8 +24,6 @@ const FILL_FEED_FACTS = ['deceasedOn', 'movedOutOn', 'movedInOn', 'sscCardStatus
 const REPOINT: readonly { table: string; unique?: readonly string[]; extra?: string }[] = [
   { table: 'enrolment', unique: ['insurance_type'] },
   { table: 'assistance_period', unique: ['kind', 'started_on'] },
-  // One provenance row per person: the survivor keeps its own; the merged one's moves only when it has none.
-  { table: 'field_provenance', unique: ['1'] },
   { table: 'employment_report' },
   { table: 'change_request', extra: `kind <> 'MERGE'` },
   { table: 'conversation' },
@@ -70,6 +71,13 @@ export async function mergePersons(tx: DbClient, ids: { survivorId: string; merg
   for (const f of FILL_FIELDS) if (survivor[f] == null && merged[f] != null) fill[f] = merged[f];
   const facts: Partial<Pick<Person, (typeof FILL_FEED_FACTS)[number]>> = {};
   for (const f of FILL_FEED_FACTS) if (survivor[f] == null && merged[f] != null) Object.assign(facts, { [f]: merged[f] });
+  // Provenance field by field (the newer fact wins); a field won by the merged row brings its value along.
+  const prov = await combineProvenance(tx, survivor, merged, actor.at);
+  moved.field_provenance = prov.taken.length;
+  Object.assign(fill, prov.changes);
+  Object.assign(facts, prov.facts);
+  for (const f of Object.keys(fill) as (keyof PersonChanges)[]) if (fill[f] === readPersonField(survivor, f)) delete fill[f];
+  for (const f of Object.keys(facts) as (keyof typeof facts)[]) if (String(facts[f]) === String(survivor[f])) delete facts[f];
   if (Object.keys(facts).length) await tx.person.update({ where: { id: survivorId }, data: { ...facts, version: { increment: 1 }, updatedAt: actor.at } });
   const details = { survivorId, mergedId, reference: actor.reference ?? null, moved, keptOnMerged };
   await applyPersonChange(tx, survivor, fill, { ...actor, details: () => ({ merge: details }) });

@@ -4,7 +4,7 @@
 import type { DbClient } from '../../db/db-client';
 import type { Person, Prisma } from '../../generated/prisma/client';
 import { reviewDueAt } from '../calendar/working-days';
-import { isValidIdNumber, normaliseIdNumber } from '../codes/id-number';
+import { CHECK_WEIGHTS, isValidIdNumber, normaliseIdNumber } from '../codes/id-number';
 import { maskIdNumberForStaff, maskName } from '../codes/masking';
 import { isWithinRegion } from '../codes/region-scope';
 import { newReference } from '../corrections/change-request.service';
@@ -90,22 +90,38 @@ function survivorOf(a: Candidate, b: Candidate): [Candidate, Candidate] {
 
 const CANDIDATE_COLUMNS = { id: true, idNumber: true, registrationStatus: true, createdAt: true } as const;
 
+/** SQL: the 18-character form of a 15-digit number held in `col` (century 19, check character computed in SQL). */
+function id18Sql(col: string): string {
+  const first17 = `left(${col}, 6) || '19' || substr(${col}, 7)`;
+  const sum = CHECK_WEIGHTS.map((w, i) => `substr(${first17}, ${i + 1}, 1)::int * ${w}`).join(' + ');
+  return `${first17} || substr('10X98765432', (${sum}) % 11 + 1, 1)`;
+}
+
+/**
+ * The 15-digit pass, one statement: every legacy number (15 digits) not merged, joined with its 18-digit form
+ * (computed in SQL, the same rule as normaliseIdNumber) through the unique index on id_number.
+ */
+export const LEGACY_TWINS_SQL = `SELECT t.id AS survivor, l.id AS merged FROM person l JOIN person t ON t.id_number = ${id18Sql('l.id_number')}
+  WHERE length(l.id_number) = 15 AND l.id_number ~ '^[0-9]{15}$' AND l.merged_into_id IS NULL AND t.merged_into_id IS NULL`;
+
+/**
+ * The corrected-number pass: two 18-character numbers of one name and birth date whose first 14 characters
+ * (region and birth date) agree, so they differ only in the sequence and check characters. A hash join on
+ * (name, birth date, first 14 characters) of the persons not merged.
+ */
+export const CORRECTED_PAIRS_SQL = `SELECT a.id AS a, b.id AS b FROM person a JOIN person b
+    ON b.name = a.name AND b.birth_date = a.birth_date AND left(b.id_number, 14) = left(a.id_number, 14) AND b.id_number > a.id_number
+  WHERE length(a.id_number) = 18 AND length(b.id_number) = 18 AND a.merged_into_id IS NULL AND b.merged_into_id IS NULL`;
+
 /**
  * Candidate pairs among the persons not yet merged: a 15-digit number whose 18-digit form is on record, and
  * two numbers of the same name, region and birth date (the first 14 characters) that differ only in the
- * sequence and check characters (a corrected number).
+ * sequence and check characters (a corrected number). Two set-based statements, whatever the registry's size.
  */
 export async function findMergeCandidates(db: DbClient): Promise<MergePair[]> {
-  const pairs: MergePair[] = [];
-  const legacy = await db.$queryRaw<{ id: string; id_number: string }[]>`SELECT id, id_number FROM person WHERE length(id_number) = 15 AND merged_into_id IS NULL`;
-  for (const l of legacy) {
-    const twin = await db.person.findFirst({ where: { idNumber: normaliseIdNumber(l.id_number), mergedIntoId: null }, select: { id: true } });
-    if (twin) pairs.push({ survivorId: twin.id, mergedId: l.id, reason: 'ID15_TO_18' });
-  }
-  const corrected = await db.$queryRaw<{ a: string; b: string }[]>`
-    SELECT a.id AS a, b.id AS b FROM person a JOIN person b
-      ON b.name = a.name AND b.birth_date = a.birth_date AND left(b.id_number, 14) = left(a.id_number, 14) AND b.id_number > a.id_number
-    WHERE length(a.id_number) = 18 AND length(b.id_number) = 18 AND a.merged_into_id IS NULL AND b.merged_into_id IS NULL`;
+  const legacy = await db.$queryRawUnsafe<{ survivor: string; merged: string }[]>(LEGACY_TWINS_SQL);
+  const pairs: MergePair[] = legacy.map((l) => ({ survivorId: l.survivor, mergedId: l.merged, reason: 'ID15_TO_18' }));
+  const corrected = await db.$queryRawUnsafe<{ a: string; b: string }[]>(CORRECTED_PAIRS_SQL);
   const ids = corrected.flatMap((c) => [c.a, c.b]);
   const rows = ids.length ? await db.person.findMany({ where: { id: { in: ids } }, select: CANDIDATE_COLUMNS }) : [];
   const byId = new Map(rows.map((r) => [r.id, r]));
