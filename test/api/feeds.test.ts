@@ -134,13 +134,22 @@ describe('public security (户籍)', () => {
   });
 
   it('MOVE_OUT to a region of the province is a change of hukou: the person stays, no worklist', async () => {
-    // A code of the region table (a township code missing from it counts as outside the province).
+    // A code of the region table.
     const to = '530103';
     const p = await addPerson(prisma(), { region: newTownship('530102'), paying: ['390'] });
     const { summary } = await run('public-security', [ps(p.idNumber, 'MOVE_OUT', '2026-05-01', { hukou_region: to, hukou_address: '城东路8号' })]);
     expect(summary.counts).toMatchObject({ matched: 1, changed: 1, rejected: 0 });
     const after = await reload(p.id);
     expect(after).toMatchObject({ hukouRegion: to, hukouAddress: '城东路8号', movedOutOn: null });
+    expect(await prisma().workItem.count({ where: { personId: p.id } })).toBe(0);
+  });
+
+  it('MOVE_OUT to a township of the province missing from the region table still keeps the person in the province', async () => {
+    const to = '530103999'; // Yunnan (53…), a township code the region table does not have
+    const p = await addPerson(prisma(), { region: newTownship('530102'), paying: ['390'] });
+    const { summary } = await run('public-security', [ps(p.idNumber, 'MOVE_OUT', '2026-05-01', { hukou_region: to, hukou_address: '城东路9号' })]);
+    expect(summary.counts).toMatchObject({ matched: 1, rejected: 0 });
+    expect(await reload(p.id)).toMatchObject({ hukouRegion: to, movedOutOn: null });
     expect(await prisma().workItem.count({ where: { personId: p.id } })).toBe(0);
   });
 

@@ -32,7 +32,9 @@ export function toFeedItem<S extends FeedSource>(
           return { ...base, fact: { kind: 'DEATH' } };
         case 'MOVE_OUT': {
           // Within the province a move out is a change of hukou (the move in follows); out of it, the person leaves.
-          if (d.hukou_region && knownRegion(d.hukou_region)) return base;
+          // The province is the destination's first two digits (a township missing from the region table is still
+          // in the province: its hukou changes, and the unknown code is flagged like any other).
+          if (d.hukou_region && (knownRegion(d.hukou_region) || knownRegion(`${d.hukou_region.slice(0, 2)}0000`))) return base;
           const { hukouRegion: _r, hukouAddress: _a, householdId: _h, ...kept } = values;
           return { ...base, values: kept, fact: { kind: 'MOVE_OUT', destination: d.hukou_region ?? null } };
         }
