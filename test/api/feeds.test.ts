@@ -361,6 +361,9 @@ describe('health (卫生健康)', () => {
     expect(await lead(1)).toMatchObject({ status: 'APPROVED', personId: girl.id });
     expect((await run('health', [cert(2, '2026-03-03', '1')])).summary.counts).toMatchObject({ new: 1 });
     expect(await lead(2)).toMatchObject({ status: 'PENDING', personId: mother.id, householdId: null });
+    // The open lead on her own record brings her into the newborn segment, with the default exclusions on.
+    const inSegment = await prisma().$queryRaw<{ id: string }[]>`SELECT p.id::text FROM person p WHERE ${segmentWhere({ region, newbornEnrolment: true }, new Date())}`;
+    expect(inSegment.map((r) => r.id)).toContain(mother.id);
 
     // Certificate first, registered later: the BIRTH closes the open lead.
     await run('health', [cert(3, '2026-08-08', '1')]);

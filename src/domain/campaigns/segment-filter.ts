@@ -35,7 +35,7 @@ export const SegmentFilterSchema = z
     notContactedDays: days.optional(),
     /** Leave out persons who verified their identity in chat in the last N days. */
     excludeVerifiedDays: days.optional(),
-    /** Leave out persons with a change request awaiting review (default true). */
+    /** Leave out persons with a change request awaiting review (default true; a newborn lead does not count). */
     excludeOpenChangeRequest: z.boolean().optional(),
     /** Leave out persons who opted out of reminders or are marked do-not-contact (default true). */
     excludeOptedOut: z.boolean().optional(),
@@ -97,8 +97,11 @@ export function segmentWhere(f: SegmentFilter, now: Date): Prisma.Sql {
       SELECT a.target_id FROM audit_event a WHERE a.action = 'identity.verified' AND a.at > ${since} AND a.target_id IS NOT NULL)`);
   }
   if (f.excludeOpenChangeRequest ?? true) {
+    // A newborn lead held on the parent's own record (no household) is a reason to reach them, not a pending
+    // correction of their data: it does not exclude them.
     parts.push(Prisma.sql`p.id NOT IN (
-      SELECT c.person_id FROM change_request c WHERE c.status IN ('PENDING', 'NEEDS_INFO') AND c.person_id IS NOT NULL)`);
+      SELECT c.person_id FROM change_request c WHERE c.status IN ('PENDING', 'NEEDS_INFO') AND c.person_id IS NOT NULL
+        AND (c.current_values->>'lead') IS DISTINCT FROM ${NEWBORN_LEAD})`);
   }
   if (f.excludeOptedOut ?? true) {
     parts.push(Prisma.sql`NOT p.reminders_opt_out AND p.id NOT IN (SELECT d.person_id FROM do_not_contact d)`);
