@@ -527,6 +527,8 @@ describe('new persons', () => {
     expect(res.body.result).toMatchObject({ outcome: 'APPROVED', registrationStatus: 'UNREGISTERED' });
     const child = await prisma().person.findUniqueOrThrow({ where: { idNumber: childId } });
     expect(child).toMatchObject({ name: '李小花', sex: 'FEMALE', householdId: household.id, regionCode: '530102', registrationStatus: 'UNREGISTERED' });
+    // Flagged like any new row: no phone and no residence on record yet; the household's region is known.
+    expect(child.flags).toEqual(['MISSING_PHONE', 'MISSING_RESIDENCE']);
     expect(child.birthDate?.toISOString().slice(0, 10)).toBe('2015-06-01');
     expect((await prisma().changeRequest.findUniqueOrThrow({ where: { id: r.id } })).personId).toBe(child.id);
     expect(await auditOf(child.id, 'person.create')).toHaveLength(1);

@@ -5,6 +5,7 @@ import { type NotificationPart } from '../notification/notification.service';
 import { checksAsJson, type FieldValue, hasSeverity, isLowRiskKind, isReviewField, needsFourEyes, REVIEW_FIELDS, runChecks, valuesOf } from './review-checks';
 import { applyPersonChange, isPersonField, type PersonChanges } from '../registry/person-change';
 import { mergePersons } from '../registry/person-merge';
+import { computeFlags } from '../registry/person-flags';
 import { mergeTargets } from './merge-request';
 import { OPEN_STATUSES, type ReviewActor, type ReviewEnv, audit, fail } from './shared';
 import { Refusal, fieldsParam, mutate, notify, residentOf, save, settleRegistration, uniqueOrRefuse } from './decide';
@@ -92,6 +93,10 @@ export function approveRequest(env: ReviewEnv, actor: ReviewActor, id: string, o
       const name = named.value;
       const household = r.householdId ? await tx.household.findUnique({ where: { id: r.householdId }, select: { regionCode: true } }) : null;
       const region = household?.regionCode ?? r.regionCode;
+      // Flags as the import and the feeds compute them for a new row (no phone or residence on record yet).
+      const hukou = household?.regionCode ?? null;
+      const hukouKnown = hukou !== null && (await tx.region.count({ where: { code: hukou } })) > 0;
+      const flags = computeFlags({ idNumber: parsed.idNumber, sex: parsed.sex, phone: null, hukouRegion: hukou, residenceRegion: null, residenceAddress: null }, [], (c) => hukouKnown && c === hukou);
       const created = await uniqueOrRefuse(() => tx.person.create({
         data: {
           idNumber: parsed.idNumber,
@@ -102,6 +107,7 @@ export function approveRequest(env: ReviewEnv, actor: ReviewActor, id: string, o
           hukouRegion: household?.regionCode ?? null,
           regionCode: region,
           registrationStatus: 'UNREGISTERED',
+          flags,
           createdAt: now,
           updatedAt: now,
         },
@@ -112,6 +118,7 @@ export function approveRequest(env: ReviewEnv, actor: ReviewActor, id: string, o
         requestId: r.id,
         reference: r.reference,
         values: { idNumber: parsed.idNumber, name, sex: parsed.sex, birthDate: parsed.birthDate, householdId: r.householdId, relationship: proposed.relationship ?? null },
+        flags,
       }, 'OK', 'person');
     } else {
       if (!person) throw new Refusal(fail('CHECKS_FAILED', 'The person is no longer on record.'));
