@@ -149,10 +149,11 @@ async function main() {
       if (!r.sent && !r.skipped) break;
     }
     const enqMs = performance.now() - d0;
+    // Printed before the outbox runs, so a run stopped during the outbox still reports the dispatcher's rate.
+    console.log(`campaign dispatcher: ${sent.toLocaleString()} messages to the outbox in ${(enqMs / 1000).toFixed(1)} s = ${(sent / (enqMs / 1000)).toFixed(0)} msg/s; ${phase()}`);
     await outbox.kick();
     const dMs = performance.now() - d0;
-    console.log(`campaign dispatcher: ${sent.toLocaleString()} messages to the outbox in ${(enqMs / 1000).toFixed(1)} s = ${(sent / (enqMs / 1000)).toFixed(0)} msg/s; ${phase()}`);
-    console.log(`through the outbox to the fake channel: ${fakeSent.toLocaleString()} sent, end to end ${(fakeSent / (dMs / 1000)).toFixed(0)} msg/s`);
+    console.log(`through the outbox to the fake channel: ${fakeSent.toLocaleString()} sent, end to end ${(fakeSent / (dMs / 1000)).toFixed(0)} msg/s; ${phase()}`);
   } finally {
     clearInterval(sampler);
     await sql.end();
