@@ -21,8 +21,6 @@ import { SmsCampaignSender } from '../src/channels/sms/sms-campaign-sender';
 import { openDatabase } from '../src/db/open-database';
 import { CampaignDispatcher } from '../src/domain/campaigns/campaign-dispatcher';
 import { previewSegment } from '../src/domain/campaigns/segment.service';
-import { seedRegions } from '../src/domain/registry/region.service';
-import { createStaff } from '../src/domain/staff/staff.service';
 import { systemClock } from '../src/lib/clock';
 import { createI18n } from '../src/lib/i18n';
 import { createLogger } from '../src/lib/logger';
@@ -57,12 +55,19 @@ async function main() {
   // Migrations in a child process (npm run db:deploy): the schema engine's WASM would otherwise stay in this
   // process's RSS, which is meant to show what dispatch holds.
   execFileSync(process.execPath, [require.resolve('tsx/cli'), 'src/cli/db-deploy.ts'], { env: { ...process.env, DATABASE_URL: url.toString() }, stdio: 'inherit' });
+  // The first staff account through the CLI, as an operator sets up a server (`npm run staff -- add`, which also
+  // loads the region table when it is empty): this process then holds what a server started on a set-up
+  // database holds. (A server started on an empty region table loads it itself, some 45 MB more until restart.)
+  execFileSync(process.execPath, [require.resolve('tsx/cli'), 'src/cli/staff.ts', 'add', '--username', 'bench-worker', '--role', 'community_worker', '--region', PREFECTURE, '--password-stdin'], {
+    env: { ...process.env, DATABASE_URL: url.toString() },
+    input: 'bench password 123\n',
+    stdio: ['pipe', 'inherit', 'inherit'],
+  });
   const db = await openDatabase({ kind: 'postgres', url: url.toString() }, { poolSize: 4 });
   const sql = new Client({ connectionString: url.toString() });
   await sql.connect();
   const logger = createLogger({ level: 'warn' });
   try {
-    await seedRegions(db.prisma);
     const towns = (await sql.query<{ code: string }>(`SELECT code FROM region WHERE level = 'TOWNSHIP' AND code LIKE '5301%' ORDER BY code`)).rows.map((r) => r.code);
     const t0 = performance.now();
     // Unregistered four in five; a phone for nine in ten; a bound WeChat identity for one in twenty.
@@ -83,7 +88,7 @@ async function main() {
     await sql.query('ANALYZE');
     console.log(`generated in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${phase()}`);
 
-    const staff = await createStaff(db.prisma, { username: 'bench-worker', role: 'COMMUNITY_WORKER', regionCode: PREFECTURE, password: 'bench password 123' });
+    const staff = await db.prisma.staffUser.findUniqueOrThrow({ where: { username: 'bench-worker' } });
     const ctx = { staff: { id: staff.id, username: staff.username, role: staff.role, regionCode: staff.regionCode }, source: 'bench', now: new Date() };
     const filter = { region: PREFECTURE, registrationStatus: ['UNREGISTERED' as const] };
     const times: number[] = [];

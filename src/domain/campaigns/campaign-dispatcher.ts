@@ -240,6 +240,8 @@ export class CampaignDispatcher {
           ORDER BY r.person_id`;
         if (!rows.length) return { sent: 0, skipped: 0 };
         this.o.faultAfterClaim?.(rows.length);
+        // The commit's CTE of sent rows is read twice (outbox, audit): at the default 4 MB it went to a temporary file.
+        await tx.$executeRaw`SET LOCAL work_mem = '32MB'`;
         const sends: Send[] = [];
         const skips: { rid: string; reason: string }[] = [];
         const left = { ...budget };
