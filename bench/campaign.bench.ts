@@ -3,7 +3,8 @@
  * (Kunming, 530100, spread over its townships) on a fresh PostgreSQL database, then as a community worker of
  * the prefecture:
  * - the segment preview (count, reach per channel, sample, estimate) through the real service, 5 runs;
- * - recipients materialised by CampaignDispatcher.materialiseBatch (batches of CAMPAIGN_BATCH, default 5000)
+ * - recipients materialised by CampaignDispatcher.materialiseBatch (--materialise-batch, default 20000 like
+ *   CAMPAIGN_MATERIALISE_BATCH; dispatch and the outbox claim --batch, default 500 like CAMPAIGN_BATCH)
  *   against one INSERT ... SELECT of the same rows into a scratch table in the same run (the ratio);
  * - dispatch with pacing off and a fake SMS gateway that accepts at once: campaign dispatcher (claim,
  *   re-check, outbox rows, audit) and then the campaign SMS outbox sending every row; messages/s of the whole;
@@ -31,7 +32,9 @@ const arg = (name: string, dflt: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
 const N = arg('recipients', 100_000);
-const BATCH = arg('batch', 5000);
+// The server's defaults (CAMPAIGN_BATCH, CAMPAIGN_MATERIALISE_BATCH in src/app/config.ts).
+const BATCH = arg('batch', 500);
+const MATERIALISE_BATCH = arg('materialise-batch', 20000);
 const PREFECTURE = '530100';
 
 async function main() {
@@ -51,7 +54,7 @@ async function main() {
   await admin.end();
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
-  console.log(`database ${name}; ${N.toLocaleString()} persons; batch ${BATCH}`);
+  console.log(`database ${name}; ${N.toLocaleString()} persons; batch ${BATCH}, materialised ${MATERIALISE_BATCH} at a time`);
   // Migrations in a child process (npm run db:deploy): the schema engine's WASM would otherwise stay in this
   // process's RSS, which is meant to show what dispatch holds.
   execFileSync(process.execPath, [require.resolve('tsx/cli'), 'src/cli/db-deploy.ts'], { env: { ...process.env, DATABASE_URL: url.toString() }, stdio: 'inherit' });
@@ -118,6 +121,7 @@ async function main() {
       linkBase: 'https://rs.example.cn',
       linkDays: 14,
       batchSize: BATCH,
+      materialiseBatchSize: MATERIALISE_BATCH,
       rates: null,
     });
     const running = { id: campaign.id, filter, template: campaign.template, channels: campaign.channels, quiet: null, materialised: false };

@@ -19,7 +19,10 @@ export interface CampaignDispatcherOptions {
   /** <base>/chat?c=<token>. */
   linkBase: string;
   linkDays: number;
+  /** Recipients claimed and sent per batch (their rows, texts and parameters are in memory at once). */
   batchSize: number;
+  /** Recipients materialised per statement (default batchSize); SQL only, so it can be much larger. */
+  materialiseBatchSize?: number;
   /** Sends per minute per channel account, shared by every process through the database; null = pacing off. */
   rates: SendRates | null;
   /** Official-account template for reminders outside the 48-hour customer-service window. */
@@ -173,6 +176,7 @@ export class CampaignDispatcher {
    */
   async materialiseBatch(c: RunningCampaign): Promise<number> {
     const now = this.o.clock.now();
+    const size = this.o.materialiseBatchSize ?? this.o.batchSize;
     return this.o.prisma.$transaction(async (tx) => {
       const [row] = await tx.$queryRaw<{ cursor: string | null; materialised: boolean }[]>`
         SELECT cursor_person_id::text AS cursor, materialised FROM campaign WHERE id = ${c.id}::uuid AND status = 'RUNNING' FOR UPDATE SKIP LOCKED`;
@@ -181,7 +185,7 @@ export class CampaignDispatcher {
         WITH batch AS (
           SELECT p.id, p.region_code FROM person p
           WHERE ${segmentWhere(c.filter, now)} AND p.id > ${row.cursor ?? NIL_UUID}::uuid
-          ORDER BY p.id LIMIT ${this.o.batchSize}),
+          ORDER BY p.id LIMIT ${size}),
         ins AS (
           INSERT INTO campaign_recipient (campaign_id, person_id, region_code, queued_at)
           SELECT ${c.id}::uuid, id, region_code, ${now} FROM batch
@@ -190,7 +194,7 @@ export class CampaignDispatcher {
       const n = Number(r?.n ?? 0);
       await tx.campaign.update({
         where: { id: c.id },
-        data: { ...(r?.last ? { cursorPersonId: r.last } : {}), materialised: n < this.o.batchSize },
+        data: { ...(r?.last ? { cursorPersonId: r.last } : {}), materialised: n < size },
       });
       return Number(r?.inserted ?? 0);
     });
