@@ -93,6 +93,8 @@ export class CampaignDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private stopped = true;
+  /** Per campaign, the last person this process claimed: the next claim starts after it (see dispatchBatch). */
+  private readonly claimedUpTo = new Map<string, string>();
 
   constructor(private readonly o: CampaignDispatcherOptions) {}
 
@@ -177,10 +179,10 @@ export class CampaignDispatcher {
   async materialiseBatch(c: RunningCampaign): Promise<number> {
     const now = this.o.clock.now();
     const size = this.o.materialiseBatchSize ?? this.o.batchSize;
-    return this.o.prisma.$transaction(async (tx) => {
+    const r = await this.o.prisma.$transaction(async (tx) => {
       const [row] = await tx.$queryRaw<{ cursor: string | null; materialised: boolean }[]>`
         SELECT cursor_person_id::text AS cursor, materialised FROM campaign WHERE id = ${c.id}::uuid AND status = 'RUNNING' FOR UPDATE SKIP LOCKED`;
-      if (!row || row.materialised) return 0;
+      if (!row || row.materialised) return { inserted: 0, done: false };
       const [r] = await tx.$queryRaw<{ n: bigint; last: string | null; inserted: bigint }[]>`
         WITH batch AS (
           SELECT p.id, p.region_code FROM person p
@@ -196,8 +198,13 @@ export class CampaignDispatcher {
         where: { id: c.id },
         data: { ...(r?.last ? { cursorPersonId: r.last } : {}), materialised: n < size },
       });
-      return Number(r?.inserted ?? 0);
+      return { inserted: Number(r?.inserted ?? 0), done: n < size };
     });
+    // Fresh statistics once the campaign's recipients are all in: with the table's statistics from before (a new
+    // campaign id the planner has not seen), the claim was planned as a bitmap scan and sort of every queued
+    // recipient of the campaign (525 ms per claim at 800,000) instead of reading the index in order.
+    if (r.done && r.inserted) await this.o.prisma.$executeRaw`ANALYZE campaign_recipient`;
+    return r.inserted;
   }
 
   /** Sends per rate group already used in the last minute (every process counts, through the database). */
@@ -221,28 +228,18 @@ export class CampaignDispatcher {
     if (isQuiet(c.quiet, now)) return { sent: 0, skipped: 0 };
     const budget = await this.budgets(now);
     if (budget.wechat <= 0 && budget.sms <= 0) return { sent: 0, skipped: 0 };
+    const after = this.claimedUpTo.get(c.id);
+    // Forgotten until this batch commits: after a failure the next claim starts from the beginning.
+    this.claimedUpTo.delete(c.id);
+    let last: string | undefined;
     const result = await this.o.prisma.$transaction(
       async (tx) => {
-        const rows = await tx.$queryRaw<Candidate[]>`
-          SELECT r.id::text AS rid, p.id::text AS person_id, p.name, p.phone, p.region_code,
-            (p.reminders_opt_out OR EXISTS (SELECT 1 FROM conversation oc WHERE oc.person_id = p.id AND oc.opted_out_at IS NOT NULL)) AS opted_out,
-            EXISTS (SELECT 1 FROM do_not_contact d WHERE d.person_id = p.id) AS dnc,
-            (p.deceased_on IS NOT NULL OR p.moved_out_on IS NOT NULL) AS gone,
-            w.id::text AS wx_id, w.channel AS wx_channel, w.endpoint AS wx_endpoint, w.last_inbound_at AS wx_last, w.locale AS wx_locale,
-            (SELECT array_agg(e.insurance_type::text) FROM enrolment e WHERE e.person_id = p.id AND e.status = 'PAYING') AS paying,
-            (SELECT g.name FROM region g WHERE g.code = left(p.region_code, 9)) AS township
-          FROM (
-            SELECT id, person_id FROM campaign_recipient
-            WHERE campaign_id = ${c.id}::uuid AND status = 'QUEUED'
-            ORDER BY person_id LIMIT ${this.o.batchSize}
-            FOR UPDATE SKIP LOCKED) r
-          JOIN person p ON p.id = r.person_id
-          LEFT JOIN LATERAL (
-            SELECT cv.id, cv.channel, cv.endpoint, cv.last_inbound_at, cv.locale FROM conversation cv
-            WHERE cv.person_id = p.id AND cv.channel = ANY(${WECHAT_CHAT_CHANNELS}::text[]) AND cv.opted_out_at IS NULL
-            ORDER BY cv.last_inbound_at DESC NULLS LAST LIMIT 1) w ON true
-          ORDER BY r.person_id`;
+        let rows = await this.claim(tx, c.id, after ?? NIL_UUID);
+        // Nothing after this process's last batch: from the start once more (rows another process held and gave
+        // back, or left queued over the rate budget).
+        if (!rows.length && after) rows = await this.claim(tx, c.id, NIL_UUID);
         if (!rows.length) return { sent: 0, skipped: 0 };
+        last = rows[rows.length - 1]!.person_id;
         this.o.faultAfterClaim?.(rows.length);
         // The commit's CTE of sent rows is read twice (outbox, audit): at the default 4 MB it went to a temporary file.
         await tx.$executeRaw`SET LOCAL work_mem = '32MB'`;
@@ -271,7 +268,35 @@ export class CampaignDispatcher {
       },
       { timeout: 60_000, maxWait: 20_000 },
     );
+    if (last) this.claimedUpTo.set(c.id, last);
     return result;
+  }
+
+  /**
+   * Locks the next batch of queued recipients after `after` (person order) with FOR UPDATE SKIP LOCKED and reads
+   * what the re-check needs. Starting after this process's previous batch, the index scan begins at the rows it
+   * wants instead of walking past every recipient already sent (their old index entries stay until vacuum).
+   */
+  private claim(tx: Prisma.TransactionClient, campaignId: string, after: string): Promise<Candidate[]> {
+    return tx.$queryRaw<Candidate[]>`
+          SELECT r.id::text AS rid, p.id::text AS person_id, p.name, p.phone, p.region_code,
+            (p.reminders_opt_out OR EXISTS (SELECT 1 FROM conversation oc WHERE oc.person_id = p.id AND oc.opted_out_at IS NOT NULL)) AS opted_out,
+            EXISTS (SELECT 1 FROM do_not_contact d WHERE d.person_id = p.id) AS dnc,
+            (p.deceased_on IS NOT NULL OR p.moved_out_on IS NOT NULL) AS gone,
+            w.id::text AS wx_id, w.channel AS wx_channel, w.endpoint AS wx_endpoint, w.last_inbound_at AS wx_last, w.locale AS wx_locale,
+            (SELECT array_agg(e.insurance_type::text) FROM enrolment e WHERE e.person_id = p.id AND e.status = 'PAYING') AS paying,
+            (SELECT g.name FROM region g WHERE g.code = left(p.region_code, 9)) AS township
+          FROM (
+            SELECT id, person_id FROM campaign_recipient
+            WHERE campaign_id = ${campaignId}::uuid AND status = 'QUEUED' AND person_id > ${after}::uuid
+            ORDER BY person_id LIMIT ${this.o.batchSize}
+            FOR UPDATE SKIP LOCKED) r
+          JOIN person p ON p.id = r.person_id
+          LEFT JOIN LATERAL (
+            SELECT cv.id, cv.channel, cv.endpoint, cv.last_inbound_at, cv.locale FROM conversation cv
+            WHERE cv.person_id = p.id AND cv.channel = ANY(${WECHAT_CHAT_CHANNELS}::text[]) AND cv.opted_out_at IS NULL
+            ORDER BY cv.last_inbound_at DESC NULLS LAST LIMIT 1) w ON true
+          ORDER BY r.person_id`;
   }
 
   private choose(c: RunningCampaign, r: Candidate, now: Date): { skip: string } | Omit<Send, 'rid' | 'personId' | 'text' | 'tokenHash' | 'link'> {
