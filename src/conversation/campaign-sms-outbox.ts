@@ -36,6 +36,8 @@ interface Claimed {
 export class CampaignSmsOutbox extends PollingLoop {
   /** Where this process's previous batch ended (next_attempt_at, id): the next claim starts after it. */
   private after: { due: string; id: string } | null = null;
+  /** When this process last gave expired claims back (ms since the epoch). */
+  private lastRelease = -Infinity;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -53,11 +55,17 @@ export class CampaignSmsOutbox extends PollingLoop {
 
   protected async batch(): Promise<number> {
     const now = this.clock.now();
-    const lease = new Date(now.getTime() + (this.opts.claimMs ?? 60_000));
+    const claimMs = this.opts.claimMs ?? 60_000;
+    const lease = new Date(now.getTime() + claimMs);
     const channel = this.sender.channel;
-    // Rows whose sender died mid-batch go back to the queue.
-    await this.prisma.$executeRaw`
-      UPDATE outbox_message SET status = 'PENDING' WHERE status = 'SENDING' AND channel = ${channel} AND locked_until < ${now}`;
+    // Rows whose sender died mid-batch go back to the queue, checked twice per lease rather than every batch:
+    // the statement reads every SENDING index entry, and each row sent leaves one behind until vacuum (255 ms per
+    // batch after 730,000 messages).
+    if (now.getTime() - this.lastRelease >= claimMs / 2) {
+      this.lastRelease = now.getTime();
+      await this.prisma.$executeRaw`
+        UPDATE outbox_message SET status = 'PENDING' WHERE status = 'SENDING' AND channel = ${channel} AND locked_until < ${now}`;
+    }
     const after = this.after;
     this.after = null;
     let rows = await this.claim(now, lease, after);
