@@ -221,8 +221,9 @@ export class CampaignDispatcher {
    * Claims a batch of queued recipients in person order (the order materialisation wrote them in, so a batch's
    * rows sit together in the table and its indexes) with FOR UPDATE SKIP LOCKED, held by this transaction: another
    * dispatcher takes the next rows, and one that dies frees its rows at once. Sends or skips each, in the same
-   * transaction. Each claim starts after the person this process's previous batch ended with; when nothing is
-   * queued after it, from the beginning (rows given back by a process that died, or left over the rate budget).
+   * transaction. Each claim starts after the person this process's previous batch ended with (or before the first
+   * row it left queued over the rate budget); when nothing is queued after it, from the beginning (rows given back
+   * by a process that died).
    */
   async dispatchBatch(c: RunningCampaign): Promise<{ sent: number; skipped: number }> {
     const now = this.o.clock.now();
@@ -235,27 +236,39 @@ export class CampaignDispatcher {
     let last: string | undefined;
     const result = await this.o.prisma.$transaction(
       async (tx) => {
-        let rows = await this.claim(tx, c.id, after ?? NIL_UUID);
+        let start = after;
+        let rows = await this.claim(tx, c.id, start ?? NIL_UUID);
         // Nothing after this process's last batch: from the start once more (rows another process held and gave
-        // back, or left queued over the rate budget).
-        if (!rows.length && after) rows = await this.claim(tx, c.id, NIL_UUID);
+        // back when it died).
+        if (!rows.length && start) {
+          start = undefined;
+          rows = await this.claim(tx, c.id, NIL_UUID);
+        }
         if (!rows.length) return { sent: 0, skipped: 0 };
         last = rows[rows.length - 1]!.person_id;
+        let leftAt = -1;
         this.o.faultAfterClaim?.(rows.length);
         // The commit's CTE of sent rows is read twice (outbox, audit): at the default 4 MB it went to a temporary file.
         await tx.$executeRaw`SET LOCAL work_mem = '32MB'`;
         const sends: Send[] = [];
         const skips: { rid: string; reason: string }[] = [];
         const left = { ...budget };
-        for (const r of rows) {
+        for (const [i, r] of rows.entries()) {
           const choice = this.choose(c, r, now);
           if ('skip' in choice) {
             skips.push({ rid: r.rid, reason: choice.skip });
             continue;
           }
           const group = choice.channel === 'sms' ? 'sms' : 'wechat';
-          // Over the minute's budget: left queued (its row lock goes with this transaction) for a later batch.
-          if (left[group] <= 0) continue;
+          // Over the minute's budget: left queued (its row lock goes with this transaction) for a later batch, which
+          // starts at the first row left (person order is kept under pacing).
+          if (left[group] <= 0) {
+            if (leftAt < 0) {
+              leftAt = i;
+              last = i > 0 ? rows[i - 1]!.person_id : start;
+            }
+            continue;
+          }
           left[group] -= 1;
           const token = randomBytes(12).toString('base64url');
           const link = `${this.o.linkBase.replace(/\/$/, '')}/chat?c=${token}`;
