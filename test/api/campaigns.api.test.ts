@@ -160,6 +160,28 @@ describe('dispatch', () => {
     expect((await api(app.app, auth).get(`/api/campaigns/${id}`)).body).toMatchObject({ status: 'FINISHED', counts: { sent: 20 } });
   });
 
+  it('the same dispatcher, after a batch that failed, goes back for that batch and the rest', async () => {
+    const town = newTownship('530103');
+    app.clock.set('2026-12-01T03:00:00Z');
+    const { auth } = await staffToken(prisma(), app.clock, app.config, '530103');
+    const people = [];
+    for (let i = 0; i < 16; i++) people.push(await addPerson(prisma(), { region: town }));
+    const id = await newCampaign(auth, { filter: { region: town }, channels: ['sms'], quietHours: null });
+    await start(auth, id);
+    let calls = 0;
+    const d = dispatcher(prisma(), {
+      faultAfterClaim: () => {
+        calls += 1;
+        if (calls === 2) throw new Error('lost the connection');
+      },
+    });
+    await expect(d.runOnce()).rejects.toThrow('lost the connection');
+    expect((await d.runOnce()).sent).toBe(9);
+    const counts = await outboxOf(people.map((p) => p.id));
+    expect(counts).toHaveLength(16);
+    expect(counts.every((c) => Number(c.n) === 1)).toBe(true);
+  });
+
   it('two dispatchers sharing one campaign send no one twice', async () => {
     const town = newTownship('530111');
     const { auth } = await staffToken(prisma(), app.clock, app.config, '530111');
