@@ -56,6 +56,7 @@ export function createCampaignRuntime(a: { config: Config; prisma: PrismaClient;
     linkBase: config.CAMPAIGN_LINK_BASE,
     linkDays: config.CAMPAIGN_LINK_DAYS,
     batchSize: config.CAMPAIGN_BATCH,
+    materialiseBatchSize: config.CAMPAIGN_MATERIALISE_BATCH,
     rates: { smsPerMinute: config.CAMPAIGN_SMS_PER_MINUTE, wechatPerMinute: config.CAMPAIGN_WECHAT_PER_MINUTE },
     oaTemplateId: config.WECHAT_OA_TEMPLATE_ID,
     pollMs: config.CAMPAIGN_POLL_MS,

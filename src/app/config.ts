@@ -86,6 +86,8 @@ export const configSchema = z.object({
   CAMPAIGN_SMS_PER_MINUTE: int(1, 100000).default(300),
   CAMPAIGN_WECHAT_PER_MINUTE: int(1, 100000).default(20),
   CAMPAIGN_BATCH: int(10, 10000).default(500),
+  /** Recipients materialised per statement (SQL only, nothing in the process's memory). */
+  CAMPAIGN_MATERIALISE_BATCH: int(10, 200000).default(20000),
   CAMPAIGN_POLL_MS: int(100, 600000).default(5000),
   /** Official-account template message id for reminders outside the 48-hour customer-service window. */
   WECHAT_OA_TEMPLATE_ID: z.string().min(1).optional(),

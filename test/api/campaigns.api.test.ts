@@ -46,6 +46,29 @@ const outboxOf = (personIds: string[]) =>
     SELECT r.person_id::text, count(o.id) AS n FROM campaign_recipient r LEFT JOIN outbox_message o ON o.id = r.outbox_id
     WHERE r.person_id = ANY(${personIds}::uuid[]) GROUP BY r.person_id`;
 
+/** A running SMS campaign over `n` new persons of a fresh township in 530103. */
+async function smsCampaign(n: number) {
+  const town = newTownship('530103');
+  app.clock.set('2026-12-01T03:00:00Z');
+  const { auth } = await staffToken(prisma(), app.clock, app.config, '530103');
+  const people = [];
+  for (let i = 0; i < n; i++) people.push(await addPerson(prisma(), { region: town }));
+  const id = await newCampaign(auth, { filter: { region: town }, channels: ['sms'], quietHours: null });
+  await start(auth, id);
+  return { auth, people, id };
+}
+
+/** A dispatcher whose second batch fails after its claim (a crash inside the batch's transaction). */
+function failingOnBatch2() {
+  let calls = 0;
+  return dispatcher(prisma(), {
+    faultAfterClaim: () => {
+      calls += 1;
+      if (calls === 2) throw new Error('killed');
+    },
+  });
+}
+
 function dispatcher(db: PrismaClient, extra: Partial<ConstructorParameters<typeof CampaignDispatcher>[0]> = {}) {
   return new CampaignDispatcher({
     prisma: db,
@@ -134,21 +157,8 @@ describe('dispatch', () => {
   });
 
   it('a dispatcher that dies mid-batch and is restarted sends to each person exactly once', async () => {
-    const town = newTownship('530103');
-    app.clock.set('2026-12-01T03:00:00Z');
-    const { auth } = await staffToken(prisma(), app.clock, app.config, '530103');
-    const people = [];
-    for (let i = 0; i < 20; i++) people.push(await addPerson(prisma(), { region: town }));
-    const id = await newCampaign(auth, { filter: { region: town }, channels: ['sms'], quietHours: null });
-    await start(auth, id);
-    let calls = 0;
-    const dying = dispatcher(prisma(), {
-      faultAfterClaim: () => {
-        calls += 1;
-        if (calls === 2) throw new Error('killed');
-      },
-    });
-    await expect(dying.runOnce()).rejects.toThrow('killed');
+    const { auth, people, id } = await smsCampaign(20);
+    await expect(failingOnBatch2().runOnce()).rejects.toThrow('killed');
     const afterCrash = await prisma().campaignRecipient.groupBy({ by: ['status'], where: { campaignId: id }, _count: { _all: true } });
     expect(Object.fromEntries(afterCrash.map((g) => [g.status, g._count._all]))).toEqual({ SENT: 7, QUEUED: 7 });
     // The dead batch rolled back: its recipients are still queued and the next dispatcher sends them and the rest.
@@ -158,6 +168,16 @@ describe('dispatch', () => {
     expect(counts).toHaveLength(20);
     expect(counts.every((c) => Number(c.n) === 1)).toBe(true);
     expect((await api(app.app, auth).get(`/api/campaigns/${id}`)).body).toMatchObject({ status: 'FINISHED', counts: { sent: 20 } });
+  });
+
+  it('the same dispatcher, after a batch that failed, goes back for that batch and the rest', async () => {
+    const { people } = await smsCampaign(16);
+    const d = failingOnBatch2();
+    await expect(d.runOnce()).rejects.toThrow('killed');
+    expect((await d.runOnce()).sent).toBe(9);
+    const counts = await outboxOf(people.map((p) => p.id));
+    expect(counts).toHaveLength(16);
+    expect(counts.every((c) => Number(c.n) === 1)).toBe(true);
   });
 
   it('two dispatchers sharing one campaign send no one twice', async () => {
