@@ -3,7 +3,7 @@
  *
  * Chat throughput on a real PostgreSQL server (issue 11). A fresh database (DATABASE_URL as admin, default
  * postgresql://postgres@127.0.0.1:5432/postgres) gets the regions and synthetic persons; then, for each worker
- * count and each number of residents, the real server (`node --import tsx src/app/main.ts`, WORKERS=N,
+ * count and each number of residents, the real server (`node --require tsx/cjs src/app/main.ts`, as `npm start`, WORKERS=N,
  * LOG_LEVEL=info with stdout to /dev/null) runs in its own process(es) and a load generator in another
  * (bench/chat-load.ts) drives concurrent residents through whole conversations for --seconds: create session,
  * agree to the notice, ID number, name, last 4 phone digits, status, confirm, "all correct". The echo
@@ -125,11 +125,11 @@ function freePort(): Promise<number> {
   });
 }
 
-/** A server in its own process tree (`node --import tsx <script>`), ready when GET /readyz answers 200. */
+/** A server in its own process tree (`node --require tsx/cjs <script>`, as `npm start` runs the server), ready when GET /readyz answers 200. */
 async function startProcess(script: string, env: Record<string, string>, cpuProf?: string, logFile?: string): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
   const log = logFile ? fs.openSync(logFile, 'w') : 'ignore';
-  const child = spawn(process.execPath, [...(cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : []), '--import', 'tsx', script], {
+  const child = spawn(process.execPath, [...(cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : []), '--require', 'tsx/cjs', script], {
     cwd: ROOT,
     env: { ...process.env, NODE_OPTIONS: '', PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', log, 'pipe'],

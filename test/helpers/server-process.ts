@@ -23,11 +23,11 @@ export interface ServerProcess {
 }
 
 /**
- * Starts `node --import tsx src/app/main.ts` on DATABASE_URL `url` and `port`, and waits until /readyz answers.
+ * Starts `node --require tsx/cjs src/app/main.ts` (as `npm start` does) on DATABASE_URL `url` and `port`, and waits until /readyz answers.
  * WORKERS defaults to 1 (one process, so the child's pid is the server's).
  */
 export async function startServerProcess(url: string, port: number, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/app/main.ts'], {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/app/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
