@@ -12,6 +12,7 @@ import { FEED_COLUMNS, matchFeed, type FeedSummary } from '../src/domain/feeds';
 
 /**
  * npm run bench:match -- [--persons 5000000] [--feed 1000000] [--batch-size 2000] [--keep] [--max-old-space-size MB]
+ *   (the match process runs with the Node flags of `npm run registry:match`; --max-old-space-size overrides the heap)
  *
  * 1. A fresh PostgreSQL database (admin URL: DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/postgres),
  *    migrated, with the regions and --persons synthetic persons generated in SQL (valid ID numbers).
@@ -69,11 +70,13 @@ async function child(db: string, file: string, batchSize?: number) {
     peak = Math.max(peak, process.memoryUsage().rss);
   };
   const sampler = setInterval(sample, 100);
-  const open = await openDatabase({ kind: 'postgres', url: db }, { migrate: false, poolSize: 2 });
+  // The pool of registry:match (openDatabase's default size).
+  const open = await openDatabase({ kind: 'postgres', url: db }, { migrate: false });
   try {
     const baselineRss = process.memoryUsage().rss;
-    // The pool's server processes (opened by a first query on each connection).
-    await Promise.all([0, 1].map(() => open.prisma.$queryRawUnsafe('SELECT pg_sleep(0.05)::text AS s')));
+    // The server processes the match uses (opened by a first query on each connection: the run's own queries and
+    // the batches written at once).
+    await Promise.all([0, 1, 2, 3].map(() => open.prisma.$queryRawUnsafe('SELECT pg_sleep(0.05)::text AS s')));
     const pids = (await open.prisma.$queryRawUnsafe<{ pid: number }[]>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()')).map((r) => r.pid);
     const backend0 = procCpuMs(pids);
     const cpu0 = process.cpuUsage();
@@ -95,6 +98,13 @@ async function child(db: string, file: string, batchSize?: number) {
     clearInterval(sampler);
     await open.close();
   }
+}
+
+/** The Node flags of `npm run registry:match` (package.json), so the match process runs as the real command does. */
+function registryMatchNodeFlags(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const words = (pkg.scripts['registry:match'] ?? '').split(/\s+/);
+  return words[0] === 'node' ? words.slice(1, words.indexOf('--import')).filter((w) => w.startsWith('--')) : [];
 }
 
 function run(cmd: string, args: string[], capture = false): Promise<string> {
@@ -184,7 +194,7 @@ async function main() {
     await writeFeed(file, persons, feed);
 
     // The feed match, in its own process.
-    const node = [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []), ...(values['max-old-space-size'] ? [`--max-old-space-size=${values['max-old-space-size']}`] : []), '--import', 'tsx', __filename, '--child', '--db', url, '--file', file, ...(batchSize ? ['--batch-size', String(batchSize)] : [])];
+    const node = [...registryMatchNodeFlags(), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []), ...(values['max-old-space-size'] ? [`--max-old-space-size=${values['max-old-space-size']}`] : []), '--import', 'tsx', __filename, '--child', '--db', url, '--file', file, ...(batchSize ? ['--batch-size', String(batchSize)] : [])];
     const out = await run(process.execPath, node, true);
     const line = out.split('\n').find((l) => l.startsWith('RESULT '));
     if (!line) throw new Error('the match process printed no result');

@@ -1,0 +1,6 @@
+/** A PostgreSQL deadlock (40P01) or serialization failure (40001), as the driver or Prisma reports it: the
+ * transaction was rolled back and can be run again. */
+export function isRetryableTransactionError(e: unknown): boolean {
+  const s = String((e as { message?: string })?.message ?? e);
+  return /deadlock detected|could not serialize|40P01|40001/.test(s);
+}
