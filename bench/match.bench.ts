@@ -104,7 +104,8 @@ async function child(db: string, file: string, batchSize?: number) {
 function registryMatchNodeFlags(): string[] {
   const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   const words = (pkg.scripts['registry:match'] ?? '').split(/\s+/);
-  return words[0] === 'node' ? words.slice(1, words.indexOf('--import')).filter((w) => w.startsWith('--')) : [];
+  const script = words.findIndex((w) => w.endsWith('.ts'));
+  return words[0] === 'node' && script > 0 ? words.slice(1, script) : [];
 }
 
 function run(cmd: string, args: string[], capture = false): Promise<string> {
@@ -194,7 +195,10 @@ async function main() {
     await writeFeed(file, persons, feed);
 
     // The feed match, in its own process.
-    const node = [...registryMatchNodeFlags(), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []), ...(values['max-old-space-size'] ? [`--max-old-space-size=${values['max-old-space-size']}`] : []), '--import', 'tsx', __filename, '--child', '--db', url, '--file', file, ...(batchSize ? ['--batch-size', String(batchSize)] : [])];
+    const flags = registryMatchNodeFlags();
+    const loader = flags.includes('--require') || flags.includes('--import') ? [] : ['--import', 'tsx'];
+    console.error(`match process: node ${[...flags, ...loader].join(' ')}`);
+    const node = [...flags, ...loader, ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []), ...(values['max-old-space-size'] ? [`--max-old-space-size=${values['max-old-space-size']}`] : []), __filename, '--child', '--db', url, '--file', file, ...(batchSize ? ['--batch-size', String(batchSize)] : [])];
     const out = await run(process.execPath, node, true);
     const line = out.split('\n').find((l) => l.startsWith('RESULT '));
     if (!line) throw new Error('the match process printed no result');
