@@ -252,24 +252,17 @@ export async function applyFeedBatch(tx: Tx, items: FeedItem[], ctx: BatchContex
     );
     if (done.length !== dirty.length) throw new ConcurrentFeedChange('a person was changed concurrently');
   }
-  const stated = [...byId.values()].filter((p) => p.statedNow.size);
-  if (stated.length) {
-    // The provenance entries are built here (JSON), merged over the stored map by the upsert.
-    const entries = (p: FeedPerson) => {
-      const o: ProvenanceMap = {};
-      for (const f of p.statedNow.keys()) o[f] = p.prov[f] as ProvenanceMap[string];
-      return JSON.stringify(o);
-    };
-    await tx.$executeRawUnsafe(UPSERT_PROVENANCE, col(stated, (p) => p.id), col(stated, entries), at);
+  // Provenance and audit events go as one JSON document each (serialised once, parsed once by the server).
+  const provenance: Record<string, ProvenanceMap> = {};
+  let stated = 0;
+  for (const p of byId.values()) {
+    if (!p.statedNow.size) continue;
+    const o: ProvenanceMap = {};
+    for (const f of p.statedNow.keys()) o[f] = p.prov[f] as ProvenanceMap[string];
+    provenance[p.id] = o;
+    stated++;
   }
-  if (audits.length) {
-    await tx.$executeRawUnsafe(
-      INSERT_FEED_AUDIT,
-      at,
-      col(audits, () => 'person.update'),
-      col(audits, (a) => a.targetId),
-      col(audits, (a) => JSON.stringify(a.details)),
-    );
-  }
+  if (stated) await tx.$executeRawUnsafe(UPSERT_PROVENANCE, JSON.stringify(provenance), at);
+  if (audits.length) await tx.$executeRawUnsafe(INSERT_FEED_AUDIT, at, JSON.stringify(audits.map((a) => ({ action: 'person.update', target_id: a.targetId, details: a.details }))));
   return { unknown };
 }

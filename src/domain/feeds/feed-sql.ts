@@ -94,16 +94,17 @@ export const INSERT_FEED_PERSONS = `INSERT INTO person (id_number, name, sex, bi
   ON CONFLICT (id_number) DO NOTHING`;
 
 /**
- * Provenance of the persons whose provenance changed in this batch: `stated` is a JSON object field →
- * {source, on, run} of the facts this run stated that are newer than the record's (decided in memory under the
- * person's row lock), merged over the stored map. $1 person ids, $2 stated, $3 time stamp.
+ * Provenance of the persons whose provenance changed in this batch: $1 a JSON object person id → {field:
+ * {source, on, run}} of the facts this run stated that are newer than the record's (decided in memory under the
+ * persons' row locks; one document per batch, parsed once), merged over the stored map. $2 time stamp.
  */
 export const UPSERT_PROVENANCE = `INSERT INTO field_provenance (person_id, fields, updated_at)
-  SELECT u.person_id::uuid, u.stated::jsonb, ($3::timestamptz AT TIME ZONE 'UTC')
-  FROM unnest($1::text[], $2::text[]) AS u(person_id, stated)
+  SELECT e.key::uuid, e.value, ($2::timestamptz AT TIME ZONE 'UTC')
+  FROM jsonb_each($1::jsonb) AS e
   ON CONFLICT (person_id) DO UPDATE SET fields = field_provenance.fields || excluded.fields, updated_at = excluded.updated_at`;
 
-/** One audit event per row that changed a person, as applyPersonChange writes them (actor IMPORT, source feed). */
+/** One audit event per row that changed a person, as applyPersonChange writes them (actor IMPORT, source feed):
+ * $1 time stamp, $2 a JSON array of {action, target_id, details} (one document per batch). */
 export const INSERT_FEED_AUDIT = `INSERT INTO audit_event (at, actor_type, source, action, target_type, target_id, outcome, details)
-  SELECT ($1::timestamptz AT TIME ZONE 'UTC'), 'IMPORT', 'feed', u.action, 'person', u.target_id, 'OK', u.details::jsonb
-  FROM unnest(${texts(2, 3)}) AS u(action, target_id, details)`;
+  SELECT ($1::timestamptz AT TIME ZONE 'UTC'), 'IMPORT', 'feed', u.action, 'person', u.target_id, 'OK', u.details
+  FROM jsonb_to_recordset($2::jsonb) AS u(action text, target_id text, details jsonb)`;
