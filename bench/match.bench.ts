@@ -11,7 +11,7 @@ import { seedRegions } from '../src/domain/registry/region.service';
 import { FEED_COLUMNS, matchFeed, type FeedSummary } from '../src/domain/feeds';
 
 /**
- * npm run bench:match -- [--persons 5000000] [--feed 1000000] [--batch-size 2000] [--keep] [--max-old-space-size MB]
+ * npm run bench:match -- [--persons 5000000] [--feed 1000000] [--batch-size 2000] [--concurrency 2] [--keep] [--max-old-space-size MB]
  *   (the match process runs with the Node flags of `npm run registry:match`; --max-old-space-size overrides the heap)
  *
  * 1. A fresh PostgreSQL database (admin URL: DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/postgres),
@@ -64,7 +64,7 @@ interface ChildResult {
   peakRssSampled: number;
 }
 
-async function child(db: string, file: string, batchSize?: number) {
+async function child(db: string, file: string, batchSize?: number, concurrency?: number) {
   let peak = 0;
   const sample = () => {
     peak = Math.max(peak, process.memoryUsage().rss);
@@ -81,7 +81,7 @@ async function child(db: string, file: string, batchSize?: number) {
     const backend0 = procCpuMs(pids);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const summary = await matchFeed(open.prisma, { source: 'public-security', file, batchSize });
+    const summary = await matchFeed(open.prisma, { source: 'public-security', file, batchSize, concurrency });
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     const backend1 = procCpuMs(pids);
@@ -164,12 +164,14 @@ async function main() {
       persons: { type: 'string', default: '200000' },
       feed: { type: 'string', default: '50000' },
       'batch-size': { type: 'string' },
+      concurrency: { type: 'string' },
       'max-old-space-size': { type: 'string' },
       keep: { type: 'boolean' },
     },
   });
   const batchSize = values['batch-size'] ? Number(values['batch-size']) : undefined;
-  if (values.child) return child(values.db!, values.file!, batchSize);
+  const concurrency = values.concurrency ? Number(values.concurrency) : undefined;
+  if (values.child) return child(values.db!, values.file!, batchSize, concurrency);
   const persons = Number(values.persons);
   const feed = Number(values.feed);
   if (!(persons >= 1 && feed >= 1 && feed <= persons)) throw new Error('--persons and --feed must be positive, feed ≤ persons');
@@ -198,7 +200,7 @@ async function main() {
     const flags = registryMatchNodeFlags();
     const loader = flags.includes('--require') || flags.includes('--import') ? [] : ['--import', 'tsx'];
     console.error(`match process: node ${[...flags, ...loader].join(' ')}`);
-    const node = [...flags, ...loader, ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []), ...(values['max-old-space-size'] ? [`--max-old-space-size=${values['max-old-space-size']}`] : []), __filename, '--child', '--db', url, '--file', file, ...(batchSize ? ['--batch-size', String(batchSize)] : [])];
+    const node = [...flags, ...loader, ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []), ...(values['max-old-space-size'] ? [`--max-old-space-size=${values['max-old-space-size']}`] : []), __filename, '--child', '--db', url, '--file', file, ...(batchSize ? ['--batch-size', String(batchSize)] : []), ...(concurrency ? ['--concurrency', String(concurrency)] : [])];
     const out = await run(process.execPath, node, true);
     const line = out.split('\n').find((l) => l.startsWith('RESULT '));
     if (!line) throw new Error('the match process printed no result');
