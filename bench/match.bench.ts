@@ -11,7 +11,8 @@ import { seedRegions } from '../src/domain/registry/region.service';
 import { FEED_COLUMNS, matchFeed, type FeedSummary } from '../src/domain/feeds';
 
 /**
- * npm run bench:match -- [--persons 5000000] [--feed 1000000] [--batch-size 2000] [--keep] [--max-old-space-size MB]
+ * npm run bench:match -- [--persons 5000000] [--feed 1000000] [--batch-size 2000] [--concurrency 2] [--keep] [--max-old-space-size MB]
+ *   (the match process runs with the Node flags of `npm run registry:match`; --max-old-space-size overrides the heap)
  *
  * 1. A fresh PostgreSQL database (admin URL: DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/postgres),
  *    migrated, with the regions and --persons synthetic persons generated in SQL (valid ID numbers).
@@ -63,22 +64,24 @@ interface ChildResult {
   peakRssSampled: number;
 }
 
-async function child(db: string, file: string, batchSize?: number) {
+async function child(db: string, file: string, batchSize?: number, concurrency?: number) {
   let peak = 0;
   const sample = () => {
     peak = Math.max(peak, process.memoryUsage().rss);
   };
   const sampler = setInterval(sample, 100);
-  const open = await openDatabase({ kind: 'postgres', url: db }, { migrate: false, poolSize: 2 });
+  // The pool of registry:match (openDatabase's default size).
+  const open = await openDatabase({ kind: 'postgres', url: db }, { migrate: false });
   try {
     const baselineRss = process.memoryUsage().rss;
-    // The pool's server processes (opened by a first query on each connection).
-    await Promise.all([0, 1].map(() => open.prisma.$queryRawUnsafe('SELECT pg_sleep(0.05)::text AS s')));
+    // The server processes the match uses (opened by a first query on each connection: the run's own queries and
+    // the batches written at once).
+    await Promise.all([0, 1, 2, 3].map(() => open.prisma.$queryRawUnsafe('SELECT pg_sleep(0.05)::text AS s')));
     const pids = (await open.prisma.$queryRawUnsafe<{ pid: number }[]>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()')).map((r) => r.pid);
     const backend0 = procCpuMs(pids);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const summary = await matchFeed(open.prisma, { source: 'public-security', file, batchSize });
+    const summary = await matchFeed(open.prisma, { source: 'public-security', file, batchSize, concurrency });
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     const backend1 = procCpuMs(pids);
@@ -95,6 +98,14 @@ async function child(db: string, file: string, batchSize?: number) {
     clearInterval(sampler);
     await open.close();
   }
+}
+
+/** The Node flags of `npm run registry:match` (package.json), so the match process runs as the real command does. */
+function registryMatchNodeFlags(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const words = (pkg.scripts['registry:match'] ?? '').split(/\s+/);
+  const script = words.findIndex((w) => w.endsWith('.ts'));
+  return words[0] === 'node' && script > 0 ? words.slice(1, script) : [];
 }
 
 function run(cmd: string, args: string[], capture = false): Promise<string> {
@@ -153,12 +164,14 @@ async function main() {
       persons: { type: 'string', default: '200000' },
       feed: { type: 'string', default: '50000' },
       'batch-size': { type: 'string' },
+      concurrency: { type: 'string' },
       'max-old-space-size': { type: 'string' },
       keep: { type: 'boolean' },
     },
   });
   const batchSize = values['batch-size'] ? Number(values['batch-size']) : undefined;
-  if (values.child) return child(values.db!, values.file!, batchSize);
+  const concurrency = values.concurrency ? Number(values.concurrency) : undefined;
+  if (values.child) return child(values.db!, values.file!, batchSize, concurrency);
   const persons = Number(values.persons);
   const feed = Number(values.feed);
   if (!(persons >= 1 && feed >= 1 && feed <= persons)) throw new Error('--persons and --feed must be positive, feed ≤ persons');
@@ -184,7 +197,10 @@ async function main() {
     await writeFeed(file, persons, feed);
 
     // The feed match, in its own process.
-    const node = [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []), ...(values['max-old-space-size'] ? [`--max-old-space-size=${values['max-old-space-size']}`] : []), '--import', 'tsx', __filename, '--child', '--db', url, '--file', file, ...(batchSize ? ['--batch-size', String(batchSize)] : [])];
+    const flags = registryMatchNodeFlags();
+    const loader = flags.includes('--require') || flags.includes('--import') ? [] : ['--import', 'tsx'];
+    console.error(`match process: node ${[...flags, ...loader].join(' ')}`);
+    const node = [...flags, ...loader, ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []), ...(values['max-old-space-size'] ? [`--max-old-space-size=${values['max-old-space-size']}`] : []), __filename, '--child', '--db', url, '--file', file, ...(batchSize ? ['--batch-size', String(batchSize)] : []), ...(concurrency ? ['--concurrency', String(concurrency)] : [])];
     const out = await run(process.execPath, node, true);
     const line = out.split('\n').find((l) => l.startsWith('RESULT '));
     if (!line) throw new Error('the match process printed no result');

@@ -16,6 +16,7 @@ export function parseFileCommandArgs<K extends string>(
   argv: string[],
   own: readonly K[],
   usage: string,
+  maxBatch = 50_000,
 ): { values: Partial<Record<K | 'rejects', string>>; batchSize: number | undefined; target: DatabaseTarget } | null {
   const options = { rejects: { type: 'string' }, 'batch-size': { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
   let values: Record<string, string | boolean | undefined>;
@@ -30,7 +31,7 @@ export function parseFileCommandArgs<K extends string>(
   }
   const raw = values['batch-size'] as string | undefined;
   const batchSize = raw === undefined ? undefined : Number(raw);
-  if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 50_000)) throw new UsageError('--batch-size must be a whole number from 1 to 50000');
+  if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > maxBatch)) throw new UsageError(`--batch-size must be a whole number from 1 to ${maxBatch}`);
   try {
     return { values: values as Partial<Record<K | 'rejects', string>>, batchSize, target: parseDatabaseUrl(process.env.DATABASE_URL) };
   } catch (e) {

@@ -4,7 +4,7 @@ import { planPersonChange, type PersonChanges, type PersonDiff, type PersonField
 import { col } from '../registry-import/sql';
 import { type FeedSource, isAuthoritative } from './authority';
 import { type FeedCounts } from './layouts';
-import { FEED_WRITE_COLUMNS, type FeedPersonRow, type FeedWriteColumn, type ProvenanceMap, INSERT_FEED_AUDIT, INSERT_FEED_PERSONS, UPDATE_FEED_PERSONS, UPSERT_PROVENANCE, selectFeedPersons } from './feed-sql';
+import { FEED_WRITE_COLUMNS, type FeedPersonRow, type FeedWriteColumn, type LockedFeedPerson, type ProvenanceMap, INSERT_FEED_AUDIT, INSERT_FEED_PERSONS, LOCK_FEED_PERSONS, UPDATE_FEED_PERSONS, UPSERT_PROVENANCE, selectFeedPersons } from './feed-sql';
 import { type FeedEffects, type FeedFact } from './feed-rules';
 
 /**
@@ -130,21 +130,28 @@ export async function applyFeedBatch(tx: Tx, items: FeedItem[], ctx: BatchContex
   const persons = new Map<string, FeedPerson>();
   const byId = new Map<string, FeedPerson>();
   const via = new Map<string, string>();
-  const keep = (r: FeedPersonRow, created = false) => {
-    if (persons.has(r.key)) return;
-    const p = byId.get(r.id) ?? toFeedPerson(r, created);
-    byId.set(r.id, p);
-    persons.set(r.key, p);
-    if (r.via) via.set(r.key, r.via);
+  // Lock first (in id order), then read in a statement of its own: what a batch written at the same time
+  // committed before the lock was granted is what the rules see.
+  const lockAndRead = async (numbers: string[], cover: boolean, created: boolean) => {
+    const locked = await tx.$queryRawUnsafe<LockedFeedPerson[]>(LOCK_FEED_PERSONS, col(numbers, (x) => x));
+    const toRead = [...new Set(locked.map((l) => l.id))].filter((id) => !byId.has(id));
+    if (toRead.length) {
+      for (const r of await tx.$queryRawUnsafe<FeedPersonRow[]>(selectFeedPersons(cover), col(toRead, (x) => x))) byId.set(r.id, toFeedPerson(r, created));
+    }
+    for (const l of locked) {
+      if (persons.has(l.key)) continue;
+      persons.set(l.key, byId.get(l.id) as FeedPerson);
+      if (l.via) via.set(l.key, l.via);
+    }
   };
-  const cover = items.some((i) => i.fact?.kind === 'DEATH' || i.fact?.kind === 'MOVE_OUT');
-  for (const r of await tx.$queryRawUnsafe<FeedPersonRow[]>(selectFeedPersons(cover), col(ids, (x) => x))) keep(r);
+  await lockAndRead(ids, items.some((i) => i.fact?.kind === 'DEATH' || i.fact?.kind === 'MOVE_OUT'), false);
 
-  // New persons of the register (first row of each wins the identity; the rows then apply as updates).
+  // New persons of the register (first row of each wins the identity; the rows then apply as updates),
+  // inserted in the order of their numbers (concurrent writers insert in one order).
   const create = new Map<string, NonNullable<FeedItem['createIfMissing']>>();
   for (const i of items) if (!persons.has(i.idNumber) && i.createIfMissing && !create.has(i.idNumber)) create.set(i.idNumber, i.createIfMissing);
   if (create.size) {
-    const rows = [...create.entries()];
+    const rows = [...create.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     await tx.$executeRawUnsafe(
       INSERT_FEED_PERSONS,
       col(rows, ([n]) => n),
@@ -154,8 +161,11 @@ export async function applyFeedBatch(tx: Tx, items: FeedItem[], ctx: BatchContex
       col(rows, ([n, c]) => computeFlags(flagInput(n, c), [], ctx.knownRegion).join(',')),
       at,
     );
-    const fresh = await tx.$queryRawUnsafe<FeedPersonRow[]>(selectFeedPersons(false), col(rows, ([n]) => n));
-    for (const r of fresh) keep(r, true);
+    await lockAndRead(
+      rows.map(([n]) => n),
+      false,
+      true,
+    );
   }
 
   const audits: { targetId: string; details: unknown }[] = [];
@@ -223,7 +233,7 @@ export async function applyFeedBatch(tx: Tx, items: FeedItem[], ctx: BatchContex
 
   const dirty = [...byId.values()].filter((p) => p.dirty);
   if (dirty.length) {
-    const households = [...new Set(dirty.map((p) => p.state.householdId).filter((h): h is string => !!h))];
+    const households = [...new Set(dirty.map((p) => p.state.householdId).filter((h): h is string => !!h))].sort();
     if (households.length) {
       await tx.$executeRawUnsafe(
         `INSERT INTO household (id, region_code, created_at) SELECT u.id, NULL, ($2::timestamptz AT TIME ZONE 'UTC') FROM unnest($1::text[]) AS u(id) ON CONFLICT (id) DO NOTHING`,
@@ -242,19 +252,17 @@ export async function applyFeedBatch(tx: Tx, items: FeedItem[], ctx: BatchContex
     );
     if (done.length !== dirty.length) throw new ConcurrentFeedChange('a person was changed concurrently');
   }
-  const stated = [...byId.values()].filter((p) => p.statedNow.size);
-  if (stated.length) {
-    const list = (p: FeedPerson) => [...p.statedNow].map(([f, d]) => `${f}=${d}`).join(',');
-    await tx.$executeRawUnsafe(UPSERT_PROVENANCE, col(stated, (p) => p.id), col(stated, list), ctx.source, ctx.runId, at);
+  // Provenance and audit events go as one JSON document each (serialised once, parsed once by the server).
+  const provenance: Record<string, ProvenanceMap> = {};
+  let stated = 0;
+  for (const p of byId.values()) {
+    if (!p.statedNow.size) continue;
+    const o: ProvenanceMap = {};
+    for (const f of p.statedNow.keys()) o[f] = p.prov[f] as ProvenanceMap[string];
+    provenance[p.id] = o;
+    stated++;
   }
-  if (audits.length) {
-    await tx.$executeRawUnsafe(
-      INSERT_FEED_AUDIT,
-      at,
-      col(audits, () => 'person.update'),
-      col(audits, (a) => a.targetId),
-      col(audits, (a) => JSON.stringify(a.details)),
-    );
-  }
+  if (stated) await tx.$executeRawUnsafe(UPSERT_PROVENANCE, JSON.stringify(provenance), at);
+  if (audits.length) await tx.$executeRawUnsafe(INSERT_FEED_AUDIT, at, JSON.stringify(audits.map((a) => ({ action: 'person.update', target_id: a.targetId, details: a.details }))));
   return { unknown };
 }

@@ -20,15 +20,32 @@ export interface FeedPersonRow extends StoredPerson {
   /** [insurance type, status] of enrolments that are paying or suspended. */
   active: [string, string][] | null;
   prov: ProvenanceMap | null;
-  /** The ID number the batch asked for (the merged person's number when the match followed a merge). */
+}
+
+/** A locked person: the ID number the batch asked for (the merged person's number when the match followed a
+ * merge), the person it matched, and the merged person whose number matched (issue 17 merges). */
+export interface LockedFeedPerson {
+  id: string;
   key: string;
-  /** The merged person whose number matched, when the row is its survivor's (issue 17 merges). */
   via: string | null;
 }
 
 /**
- * The batch's persons, locked; `cover`: with their paying and suspended enrolments (deaths, moves out). A number
- * that belongs to a merged person matches its survivor (one hop: a merge re-points earlier merges to the survivor).
+ * Locks the batch's persons, in the order of their ids (two batches of one run may be written at once: one
+ * order, no deadlock). A number that belongs to a merged person matches its survivor (one hop: a merge
+ * re-points earlier merges to the survivor). Returns, per number asked for, the person locked and the merged
+ * person it went through. $1 the ID numbers.
+ */
+export const LOCK_FEED_PERSONS = `SELECT p.id::text AS id, k.id_number AS key, CASE WHEN m.id <> p.id THEN m.id::text END AS via
+  FROM unnest($1::text[]) AS k(id_number) JOIN person m ON m.id_number = k.id_number
+  JOIN person p ON p.id = COALESCE(m.merged_into_id, m.id)
+  ORDER BY p.id
+  FOR UPDATE OF p`;
+
+/**
+ * The locked persons as the rules read them: read after the lock, in a statement of its own, so what a batch
+ * written at the same time committed (the person, its provenance, its cover) is what this one decides on.
+ * `cover`: with their paying and suspended enrolments (deaths, moves out). $1 the person ids.
  */
 export const selectFeedPersons = (cover: boolean) => `SELECT p.id::text AS id, p.id_number, p.name, p.sex::text AS sex, p.ethnicity, ${d('birth_date')},
     p.phone, p.hukou_region, p.hukou_address, p.residence_region, p.residence_address, p.region_code, p.household_id,
@@ -36,12 +53,9 @@ export const selectFeedPersons = (cover: boolean) => `SELECT p.id::text AS id, p
     p.flags::text[] AS flags, p.version, ${d('deceased_on')}, ${d('moved_out_on')}, ${d('moved_in_on')},
     p.ssc_card_status, ${d('ssc_card_issued_on')},
     ${cover ? `(SELECT json_agg(json_build_array(e.insurance_type, e.status::text)) FROM enrolment e
-      WHERE e.person_id = p.id AND e.status IN ('PAYING', 'SUSPENDED'))` : 'NULL::json'} AS active, f.fields AS prov,
-    k.id_number AS key, CASE WHEN m.id <> p.id THEN m.id::text END AS via
-  FROM unnest($1::text[]) AS k(id_number) JOIN person m ON m.id_number = k.id_number
-  JOIN person p ON p.id = COALESCE(m.merged_into_id, m.id)
-  LEFT JOIN field_provenance f ON f.person_id = p.id
-  FOR UPDATE OF p`;
+      WHERE e.person_id = p.id AND e.status IN ('PAYING', 'SUSPENDED'))` : 'NULL::json'} AS active, f.fields AS prov
+  FROM unnest($1::uuid[]) AS k(id) JOIN person p ON p.id = k.id
+  LEFT JOIN field_provenance f ON f.person_id = p.id`;
 
 /** Columns the matcher writes, in the order of the UPDATE's arrays. */
 export const FEED_WRITE_COLUMNS = [
@@ -80,19 +94,17 @@ export const INSERT_FEED_PERSONS = `INSERT INTO person (id_number, name, sex, bi
   ON CONFLICT (id_number) DO NOTHING`;
 
 /**
- * Provenance of the persons whose provenance changed in this batch: `stated` is "field=YYYY-MM-DD,…" (the facts
- * this run stated, newer than the record's: decided in memory under the person's row lock), merged over the
- * stored map with this run's source and id. $1 person ids, $2 stated, $3 source, $4 run, $5 time stamp.
+ * Provenance of the persons whose provenance changed in this batch: $1 a JSON object person id → {field:
+ * {source, on, run}} of the facts this run stated that are newer than the record's (decided in memory under the
+ * persons' row locks; one document per batch, parsed once), merged over the stored map. $2 time stamp.
  */
 export const UPSERT_PROVENANCE = `INSERT INTO field_provenance (person_id, fields, updated_at)
-  SELECT u.person_id::uuid,
-    (SELECT jsonb_object_agg(split_part(e, '=', 1), jsonb_build_object('source', $3::text, 'on', split_part(e, '=', 2), 'run', $4::text))
-       FROM unnest(string_to_array(u.stated, ',')) AS e),
-    ($5::timestamptz AT TIME ZONE 'UTC')
-  FROM unnest($1::text[], $2::text[]) AS u(person_id, stated)
+  SELECT e.key::uuid, e.value, ($2::timestamptz AT TIME ZONE 'UTC')
+  FROM jsonb_each($1::jsonb) AS e
   ON CONFLICT (person_id) DO UPDATE SET fields = field_provenance.fields || excluded.fields, updated_at = excluded.updated_at`;
 
-/** One audit event per row that changed a person, as applyPersonChange writes them (actor IMPORT, source feed). */
+/** One audit event per row that changed a person, as applyPersonChange writes them (actor IMPORT, source feed):
+ * $1 time stamp, $2 a JSON array of {action, target_id, details} (one document per batch). */
 export const INSERT_FEED_AUDIT = `INSERT INTO audit_event (at, actor_type, source, action, target_type, target_id, outcome, details)
-  SELECT ($1::timestamptz AT TIME ZONE 'UTC'), 'IMPORT', 'feed', u.action, 'person', u.target_id, 'OK', u.details::jsonb
-  FROM unnest(${texts(2, 3)}) AS u(action, target_id, details)`;
+  SELECT ($1::timestamptz AT TIME ZONE 'UTC'), 'IMPORT', 'feed', u.action, 'person', u.target_id, 'OK', u.details
+  FROM jsonb_to_recordset($2::jsonb) AS u(action text, target_id text, details jsonb)`;

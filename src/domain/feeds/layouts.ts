@@ -62,6 +62,8 @@ export interface FeedOptions {
   startedBy?: string | null;
   clock?: () => Date;
   batchSize?: number;
+  /** Batches written at once, each in its own transaction on its own connection (default 2; 1: one by one). */
+  concurrency?: number;
 }
 
 /** The zod schema of each layout's row (trimmed cells, empty → absent). */

@@ -10,8 +10,10 @@ import { openRejects, type RejectWriter } from '../registry-import/rejects';
 import { describeIssues, toObject } from '../registry-import/row-schema';
 import { recordAudit } from '../staff/audit.service';
 import { stripControlChars } from '../../lib/control-chars';
+import { isRetryableTransactionError } from '../../lib/retryable';
 import { applyFeedBatch, type FeedItem } from './feed-batch';
 import { feedEffects } from './feed-rules';
+import { birthCertificateKey } from './newborn';
 import { FEED_COLUMNS, FEED_REASON_BY_COLUMN, type FeedCounts, type FeedOptions, type FeedRejectReason, type FeedSummary, feedSchemas } from './layouts';
 import { toFeedItem } from './feed-items';
 
@@ -34,7 +36,8 @@ export async function matchFeed(db: PrismaClient, opts: FeedOptions): Promise<Fe
   const columns: readonly string[] = FEED_COLUMNS[opts.source];
   let source: Source<string> | undefined;
   let rejects: RejectWriter | undefined;
-  let inflight: Promise<void> | undefined;
+  // The batches being written (their promises never reject: a failure is kept in `failed`).
+  const writing = new Set<{ ids: Set<string>; done: Promise<void> }>();
   try {
     source = await openSource(opts.file, opts.source);
     const index = await readHeader<string>(source, columns);
@@ -69,17 +72,40 @@ export async function matchFeed(db: PrismaClient, opts: FeedOptions): Promise<Fe
           }
           return;
         } catch (e) {
-          if (!(e && typeof e === 'object' && 'concurrentChange' in e) || attempt >= 3) throw e;
+          const again = (e && typeof e === 'object' && 'concurrentChange' in e) || isRetryableTransactionError(e);
+          if (!again || attempt >= 3) throw e;
         }
       }
     };
-    // A batch is written while the next one is parsed.
-    inflight = Promise.resolve();
+    // Batches are written while the next one is parsed, up to `concurrency` at once on their own connections.
+    // A batch that shares an ID number with one being written waits for it, so the rows of one number apply in
+    // the order of the file; the persons' row locks (taken in id order) order the rest (two numbers of one
+    // person, after a merge: their rows apply in the order the batches take the lock).
+    const concurrency = Math.max(1, opts.concurrency ?? 2);
+    let failed: { error: unknown } | undefined;
+    const settle = async (waitFor: Promise<unknown>[]) => {
+      if (waitFor.length) await Promise.race(waitFor);
+      if (failed) throw failed.error;
+    };
     const flush = async (items: FeedItem[]) => {
-      await inflight;
-      const p = write(items);
-      p.catch(() => undefined);
-      inflight = p;
+      if (failed) throw failed.error;
+      const ids = new Set<string>();
+      for (const i of items) {
+        ids.add(i.idNumber);
+        // A newborn lead is one per certificate, looked up before it is raised: its rows wait for each other too.
+        if (i.fact?.kind === 'NEWBORN_LEAD') ids.add(birthCertificateKey(i.fact.certificateNo));
+      }
+      for (const w of [...writing]) if (writing.has(w) && [...ids].some((id) => w.ids.has(id))) await settle([w.done]);
+      while (writing.size >= concurrency) await settle([...writing].map((w) => w.done));
+      const entry = { ids, done: Promise.resolve() };
+      entry.done = write(items).then(
+        () => void writing.delete(entry),
+        (error: unknown) => {
+          writing.delete(entry);
+          failed ??= { error };
+        },
+      );
+      writing.add(entry);
     };
     const progress = (done: boolean) => opts.onProgress?.({ bytesRead: source!.parser.info.bytes, totalBytes: source!.totalBytes, rowsRead: counts.read, done });
 
@@ -120,7 +146,8 @@ export async function matchFeed(db: PrismaClient, opts: FeedOptions): Promise<Fe
       }
     }
     await flush(batch);
-    await inflight;
+    await Promise.all([...writing].map((w) => w.done));
+    if (failed) throw failed.error;
     progress(true);
     await rejects?.end();
     rejects = undefined;
@@ -138,7 +165,7 @@ export async function matchFeed(db: PrismaClient, opts: FeedOptions): Promise<Fe
     });
     return { runId: run.id, source: opts.source, counts, rejectedByReason, ms };
   } catch (e) {
-    await inflight?.catch(() => undefined);
+    await Promise.all([...writing].map((w) => w.done));
     if (e instanceof ImportFileError && counts.read > 0) throw new ImportFileError(e.message, e.file, false);
     throw e;
   } finally {

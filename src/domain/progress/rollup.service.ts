@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../../generated/prisma/client';
 import type { Clock } from '../../lib/clock';
+import { isRetryableTransactionError } from '../../lib/retryable';
 import { chinaDate } from '../calendar/china-time';
 import { DUPLICATES_CLEARED } from './activity-sources';
 import { bitOf, contributionSql, LIVE_COUNTERS, sumBitsSql } from './counters';
@@ -47,11 +48,6 @@ export async function isBuilt(prisma: PrismaClient): Promise<boolean> {
 
 const DUP_MASK = (1 << bitOf('f_duplicate_medical')) | (1 << bitOf('f_duplicate_pension'));
 
-function isRetryable(e: unknown): boolean {
-  const s = String((e as { message?: string })?.message ?? e);
-  return /deadlock detected|could not serialize|40P01|40001/.test(s);
-}
-
 /**
  * Applies one batch of dirty rows. Returns the number of dirty rows consumed (0 when none were waiting).
  * Safe with several processes: rows are claimed with SKIP LOCKED, and a person's shadow row is locked before
@@ -62,7 +58,7 @@ export async function foldBatch(prisma: PrismaClient, clock: Clock, limit = 5000
     try {
       return await foldBatchOnce(prisma, clock, limit);
     } catch (e) {
-      if (attempt < 5 && isRetryable(e)) continue;
+      if (attempt < 5 && isRetryableTransactionError(e)) continue;
       throw e;
     }
   }

@@ -94,13 +94,25 @@ const daysInMonth = (y: number, m: number) => new Date(Date.UTC(y, m, 0)).getUTC
  * when it is no real date between 1900-01-01 and today (China time).
  */
 export function parseBirthDate(raw: string, today: Date): string | null {
-  const s = cleanText(raw).replace(/\s/g, '');
+  const s = ISO_DATE.test(raw) ? raw : cleanText(raw).replace(/\s/g, '');
   const m = /^(\d{4})(?:[-/.年])?(\d{1,2})(?:[-/.月])?(\d{1,2})日?$/u.exec(s);
   if (!m) return null;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   if (y < 1900 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return null;
   const iso = `${String(y)}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
-  return iso <= chinaDate(today) ? iso : null;
+  return iso <= todayInChina(today) ? iso : null;
+}
+/** Already clean (files of a million rows hold nothing else): no normalising needed. */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** chinaDate(today), kept for the last instant asked (a file's rows are all checked against one). */
+let lastToday = NaN;
+let lastTodayDate = '';
+function todayInChina(today: Date): string {
+  if (today.getTime() !== lastToday) {
+    lastToday = today.getTime();
+    lastTodayDate = chinaDate(today);
+  }
+  return lastTodayDate;
 }
 
 const SEX_WORDS: Readonly<Record<string, Sex>> = {
