@@ -183,9 +183,12 @@ export async function applyFeedBatch(tx: Tx, items: FeedItem[], ctx: BatchContex
       countedNew.add(p.id);
       counts.new++;
     } else if (!p.created) counts.matched++;
+    // A fact dated the same day as the one on record applies only within the run that recorded it (a later line
+    // of the file wins); from another run it is already known, so a file run twice changes nothing even when it
+    // states two values of one field on one day.
     const newer = (field: string) => {
       const d = p.prov[field]?.on;
-      return !d || item.date >= d;
+      return !d || item.date > d || (item.date === d && p.prov[field]?.run === ctx.runId);
     };
     const stated = (field: string) => {
       const d = p.prov[field]?.on;
