@@ -8,7 +8,7 @@ let fresh: FreshDatabase;
 let person: TestPerson;
 
 const chatCli = (args: string[], stdin: string): Promise<CliRun> =>
-  runCli('src/cli/chat.ts', args, { env: { DATABASE_URL: fresh.url, DEMO_SEED: 'false', LOG_LEVEL: '' }, stdin });
+  runCli('chat', args, { env: { DATABASE_URL: fresh.url, DEMO_SEED: 'false', LOG_LEVEL: '' }, stdin });
 
 const open = () => fresh.open('chat-cli.test');
 

@@ -9,7 +9,7 @@ import { type CliRun, runCli } from '../helpers/cli';
 let tmp: string;
 let dbUrl: string;
 
-const cli = (args: string[]): Promise<CliRun> => runCli('src/cli/registry-import.ts', args, { env: { DATABASE_URL: dbUrl } });
+const cli = (args: string[]): Promise<CliRun> => runCli('registry:import', args, { env: { DATABASE_URL: dbUrl } });
 
 const file = (name: string, text: string) => {
   const f = path.join(tmp, name);

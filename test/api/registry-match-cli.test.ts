@@ -12,8 +12,9 @@ import { type CliRun, runCli } from '../helpers/cli';
 let tmp: string;
 let dbUrl: string;
 
+/** An npm script of package.json, started as `npm run` starts it (registry:match with its heap flags). */
 const cli = (script: string, args: string[]): Promise<CliRun> => runCli(script, args, { env: { DATABASE_URL: dbUrl } });
-const match = (args: string[]) => cli('src/cli/registry-match.ts', args);
+const match = (args: string[]) => cli('registry:match', args);
 /** The figure of one count line of the summary ("  new  1"). */
 const count = (out: string, key: string) => Number(new RegExp(`^\\s+${key}\\s+([\\d,]+)$`, 'm').exec(out)?.[1]?.replace(/,/g, '') ?? NaN);
 
@@ -57,7 +58,7 @@ describe('npm run registry:match', () => {
     expect(again.code).toBe(0);
     expect([count(again.stdout, 'new'), count(again.stdout, 'changed')]).toEqual([0, 0]);
 
-    const scan = await cli('src/cli/worklists-scan.ts', ['--no-merges']);
+    const scan = await cli('worklists:scan', ['--no-merges']);
     expect(scan.code).toBe(0);
     expect(scan.stdout).toMatch(/^duplicate cover: 0 new worklist entries$/m);
   }, 240_000);

@@ -8,7 +8,7 @@ import { type CliRun, runCli } from '../helpers/cli';
 /** `npm run staff` as a child process on an embedded database of its own. */
 let dataDir: string;
 
-const staffCli = (args: string[], stdin?: string): Promise<CliRun> => runCli('src/cli/staff.ts', args, { env: { DATABASE_URL: `pglite:${dataDir}` }, stdin });
+const staffCli = (args: string[], stdin?: string): Promise<CliRun> => runCli('staff', args, { env: { DATABASE_URL: `pglite:${dataDir}` }, stdin });
 
 const newName = () => `cli-${randomBytes(3).toString('hex')}`;
 const PASSWORD = 'a long enough passphrase';
