@@ -552,6 +552,15 @@ describe('importRegistry: flags and warnings', () => {
     expect((await findPerson(beijing)).flags).toEqual(['UNKNOWN_REGION']);
     expect(await findPerson(landline)).toMatchObject({ phone: null, flags: ['MISSING_PHONE'] });
   });
+
+  it('imports a person whose address or employer is not plausible, without that value and with a warning', async () => {
+    const id = newId();
+    const { summary, rejects } = await runImport(personsCsv([person({ id_number: id, hukou_address: '和平村', residence_address: '12', employer: '公'.repeat(101) })]));
+    expect(rejects).toEqual([]);
+    expect(summary.persons.inserted).toBe(1);
+    expect(summary.warningsByKind).toEqual({ BAD_ADDRESS: 2, BAD_EMPLOYER: 1 });
+    expect(await findPerson(id)).toMatchObject({ hukouAddress: null, residenceAddress: null, employer: null, flags: ['MISSING_RESIDENCE'] });
+  });
 });
 
 describe('importRegistry: batches, progress and streams', () => {

@@ -64,8 +64,11 @@ export type RejectReason = (typeof REJECT_REASONS)[number];
  * - UNKNOWN_COUNTY: the ID number's county code is not in the region table (codes change; never a reject).
  * - UNKNOWN_REGION: a region code (hukou, residence, enrolment) is not in the region table.
  * - BAD_PHONE: the phone is not a mainland mobile number; the row is imported without it.
+ * - BAD_ADDRESS: a hukou or residence address is not plausible (4-100 characters with a letter); the row is
+ *   imported without it (MISSING_RESIDENCE then says so for the residence).
+ * - BAD_EMPLOYER: the employer is not 1-100 characters; the row is imported without it.
  */
-export const WARNING_KINDS = ['UNKNOWN_COUNTY', 'UNKNOWN_REGION', 'BAD_PHONE'] as const;
+export const WARNING_KINDS = ['UNKNOWN_COUNTY', 'UNKNOWN_REGION', 'BAD_PHONE', 'BAD_ADDRESS', 'BAD_EMPLOYER'] as const;
 export type WarningKind = (typeof WARNING_KINDS)[number];
 
 export interface ImportCounts {

@@ -3,7 +3,7 @@ import { chinaDate } from '../calendar/china-time';
 import { type IdParseOk } from '../codes/id-number';
 import { INSURANCE_TYPES } from '../codes/insurance';
 import { maskIdNumberForStaff } from '../codes/masking';
-import { fieldChecker } from '../registry/person-fields';
+import { fieldChecker, isPlausibleAddress, withinLength } from '../registry/person-fields';
 import { loadRegionCodes } from '../registry/region.service';
 import { knownRegionFrom } from '../registry/person-flags';
 import { ENROLMENT_COLUMNS, ENROLMENT_STATUS_CODES, OPTIONAL_ENROLMENT_COLUMNS, type EnrolmentColumn, type ImportCounts, ImportFileError, type ImportOptions, type ImportProgress, type ImportSummary, PERSON_COLUMNS, type RejectReason, type WarningKind } from './formats';
@@ -72,6 +72,7 @@ export async function importRegistry(db: PrismaClient, opts: ImportOptions): Pro
   const warn = (k: WarningKind, n = 1) => {
     summary.warningsByKind[k] = (summary.warningsByKind[k] ?? 0) + n;
   };
+  const employer = (v: string | undefined) => (v === undefined || withinLength('employer', v) ? v : (warn('BAD_EMPLOYER'), undefined));
 
   let persons: Source | undefined;
   let enrolments: Source | undefined;
@@ -148,6 +149,7 @@ export async function importRegistry(db: PrismaClient, opts: ImportOptions): Pro
           if (p.ok && p.value) phone = p.value;
           else warn('BAD_PHONE');
         }
+        const address = (v: string | undefined) => (v === undefined || isPlausibleAddress(v) ? v : (warn('BAD_ADDRESS'), undefined));
         const values: Partial<PersonValues> = {
           name: d.name,
           sex,
@@ -155,12 +157,12 @@ export async function importRegistry(db: PrismaClient, opts: ImportOptions): Pro
           birth_date: d.birth_date,
           phone,
           hukou_region: d.hukou_region,
-          hukou_address: d.hukou_address,
+          hukou_address: address(d.hukou_address),
           residence_region: d.residence_region,
-          residence_address: d.residence_address,
+          residence_address: address(d.residence_address),
           household_id: d.household_id,
           employment_status: d.employment_status,
-          employer: d.employer,
+          employer: employer(d.employer),
         };
         return { line: rec.line, id, values };
       },
@@ -210,7 +212,7 @@ export async function importRegistry(db: PrismaClient, opts: ImportOptions): Pro
               region_code: d.region,
               first_enrolled: d.first_enrolled,
               last_paid_month: d.last_paid_month,
-              employer: d.employer,
+              employer: employer(d.employer),
               benefit_from: d.benefit_from,
             },
           };

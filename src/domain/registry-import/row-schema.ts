@@ -62,12 +62,14 @@ export function buildSchemas(ctx: RowContext) {
     birth_date: date('birth_date').optional(),
     phone: z.string().optional(),
     hukou_region: region('hukouRegion').optional(),
-    hukou_address: text('hukouAddress').optional(),
+    // Addresses and the employer are checked by the import itself: an implausible one is left out with a
+    // warning, and the person is still imported (a person missing from the registry is the worse error).
+    hukou_address: z.string().optional(),
     residence_region: region('residenceRegion').optional(),
-    residence_address: text('residenceAddress').optional(),
+    residence_address: z.string().optional(),
     household_id: field('householdId', 'must be 1-64 letters, digits, - or _').optional(),
     employment_status: field('employmentStatus', `must be one of ${EMPLOYMENT_STATUSES.join(' ')}`).optional(),
-    employer: text('employer').optional(),
+    employer: z.string().optional(),
   });
 
   const enrolment = z.object({
@@ -77,7 +79,7 @@ export function buildSchemas(ctx: RowContext) {
     region: region('residenceRegion').optional(),
     first_enrolled: date('first_enrolled').optional(),
     last_paid_month: month.optional(),
-    employer: text('employer').optional(),
+    employer: z.string().optional(),
     benefit_from: month.optional(),
   });
   return { person, enrolment };
