@@ -139,10 +139,16 @@ describe.each<Locale>(['zh-CN', 'en'])('employment report in %s', (locale) => {
     const audits = await app.db.prisma.auditEvent.findMany({ where: { targetType: 'person', targetId: p.id, action: 'person.update' } });
     expect(audits).toHaveLength(1);
     expect(audits[0]).toMatchObject({ actorType: 'RESIDENT', actorId: p.id, source: 'web' });
+    // Written by the one person-change writer: the difference field by field, the flags, the report.
     expect(audits[0]!.details).toMatchObject({
-      field: 'employment',
-      old: { employmentStatus: 'FARMING', employer: null },
-      new: { employmentStatus: 'EMPLOYED', employer: '昆明某某食品有限公司', employerCreditCode: CREDIT_CODE, employmentSince: '2023-05-01' },
+      diff: {
+        employmentStatus: { old: 'FARMING', new: 'EMPLOYED' },
+        employer: { old: null, new: '昆明某某食品有限公司' },
+        employerCreditCode: { old: null, new: CREDIT_CODE },
+        employmentSince: { old: null, new: '2023-05-01' },
+      },
+      flags: [],
+      reportId: reports[0]!.id,
       mismatches: [],
     });
   });

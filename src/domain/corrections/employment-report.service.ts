@@ -1,8 +1,6 @@
 import type { DbClient } from '../../db/db-client';
-import type { DataQualityFlag } from '../../generated/prisma/client';
-import { recordAudit } from '../staff/audit.service';
 import { MEDICAL_TYPES, PENSION_TYPES } from '../codes/insurance';
-import { FLAG_ORDER } from '../registry/person-flags';
+import { applyPersonChange } from '../registry/person-change';
 import { chinaDate } from '../calendar/china-time';
 import type { CoverageView, EmploymentReportInput, EmploymentReportResult, EmploymentStatusCode } from '../ports';
 
@@ -54,19 +52,16 @@ const ymd = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : null);
 
 /**
  * Stores what a resident reported about their work (an EmploymentReport row, effective today) and updates the
- * person's employment fields, audited with old and new values. A report that contradicts the enrolments sets
+ * person's employment fields through the person-change writer (audited with the difference). A report that contradicts the enrolments sets
  * the EMPLOYMENT_MISMATCH flag; a consistent one clears it. The same report sent again from the same
  * conversation within two minutes is not stored twice.
  */
 export async function submitEmploymentReport(db: DbClient, input: EmploymentReportInput, ctx: ReportContext): Promise<EmploymentReportResult> {
-  const p = await db.person.findUniqueOrThrow({
-    where: { id: input.personId },
-    select: { id: true, flags: true, employmentStatus: true, employer: true, employerCreditCode: true, employmentSince: true, enrolments: { select: { insuranceType: true, status: true } } },
-  });
+  const { enrolments, ...p } = await db.person.findUniqueOrThrow({ where: { id: input.personId }, include: { enrolments: { select: { insuranceType: true, status: true } } } });
   const employer = input.status === 'EMPLOYED' || input.status === 'SELF_EMPLOYED' ? (input.employer?.trim() || null) : null;
   const employerCreditCode = input.status === 'EMPLOYED' ? (input.employerCreditCode ?? null) : null;
   const since = asDate(input.since);
-  const mismatches = employmentMismatches(input.status, p.enrolments);
+  const mismatches = employmentMismatches(input.status, enrolments);
 
   const recent = await db.employmentReport.findFirst({
     where: { personId: p.id, conversationId: ctx.conversationId ?? null, createdAt: { gte: new Date(ctx.now.getTime() - 120_000) } },
@@ -103,31 +98,19 @@ export async function submitEmploymentReport(db: DbClient, input: EmploymentRepo
     },
   });
 
-  const flags = new Set<DataQualityFlag>(p.flags);
-  if (mismatches.length) flags.add('EMPLOYMENT_MISMATCH');
-  else flags.delete('EMPLOYMENT_MISMATCH');
-  const old = { employmentStatus: p.employmentStatus, employer: p.employer, employerCreditCode: p.employerCreditCode, employmentSince: ymd(p.employmentSince) };
-  const next = { employmentStatus: input.status, employer, employerCreditCode, employmentSince: ymd(since) };
-  await db.person.update({
-    where: { id: p.id },
-    data: {
-      employmentStatus: input.status,
-      employer,
-      employerCreditCode,
-      employmentSince: since,
-      flags: FLAG_ORDER.filter((f) => flags.has(f)),
-      version: { increment: 1 },
+  // Through the one writer of person records: the employment fields, EMPLOYMENT_MISMATCH set or cleared.
+  await applyPersonChange(
+    db,
+    p,
+    { employmentStatus: input.status, employer, employerCreditCode, employmentSince: ymd(since) },
+    {
+      actorType: 'RESIDENT',
+      actorId: p.id,
+      source: ctx.channel,
+      at: ctx.now,
+      details: () => ({ reportId: report.id, mismatches, conversationId: ctx.conversationId ?? null }),
+      flags: { EMPLOYMENT_MISMATCH: mismatches.length > 0 },
     },
-  });
-  await recordAudit(db, {
-    actorType: 'RESIDENT',
-    actorId: p.id,
-    source: ctx.channel,
-    action: 'person.update',
-    targetType: 'person',
-    targetId: p.id,
-    at: ctx.now,
-    details: { field: 'employment', old, new: next, reportId: report.id, mismatches, conversationId: ctx.conversationId ?? null },
-  });
+  );
   return { reportId: report.id, mismatch: mismatches.length > 0 };
 }

@@ -98,6 +98,11 @@ export interface PersonChangeActor {
   source: string;
   at: Date;
   details?: (plan: PersonChangePlan) => Record<string, Prisma.InputJsonValue | null>;
+  /**
+   * Flags the caller decides from what no person field holds (e.g. EMPLOYMENT_MISMATCH, from a report against
+   * the enrolments): true sets, false clears; applied over the recomputed ones.
+   */
+  flags?: Partial<Record<DataQualityFlagName, boolean>>;
 }
 
 /**
@@ -107,7 +112,11 @@ export interface PersonChangeActor {
  */
 export async function applyPersonChange(db: DbClient, person: Person, changes: PersonChanges, actor: PersonChangeActor): Promise<PersonChangePlan> {
   const before = personState(person);
-  const plan = planPersonChange(before, changes, await knownRegions(db, { ...before, ...changes } as PersonState));
+  const planned = planPersonChange(before, changes, await knownRegions(db, { ...before, ...changes } as PersonState));
+  const set = Object.entries(actor.flags ?? {});
+  const plan = set.length
+    ? { ...planned, flags: FLAG_ORDER.filter((f) => (actor.flags?.[f] ?? planned.flags.includes(f))) }
+    : planned;
   const sameFlags = plan.flags.length === person.flags.length && plan.flags.every((f, i) => person.flags[i] === f);
   if (!Object.keys(plan.diff).length && sameFlags) return plan;
   const data: Record<string, unknown> = {};
