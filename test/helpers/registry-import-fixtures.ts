@@ -1,14 +1,11 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import type { OpenDatabase } from '../../src/db/open-database';
 import { computeCheckChar } from '../../src/domain/codes/id-number';
-import { seedRegions } from '../../src/domain/registry/region.service';
 import { ENROLMENT_COLUMNS, importRegistry, PERSON_COLUMNS, type EnrolmentCsvRow, type ImportOptions, type PersonCsvRow } from '../../src/domain/registry-import';
-import { createTestDatabase } from './test-database';
+import { useRegionDatabase } from './region-database';
 
 /**
  * Registry import tests (test/api/registry-import-*.test.ts): CSV rows and files, fresh ID numbers, and a test
@@ -67,26 +64,13 @@ export interface RejectRow {
  * registers the suite's set-up and tear-down.
  */
 export function useImportDatabase() {
-  let db: OpenDatabase;
-  let tmp: string;
-  const prisma = () => db.prisma;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    await seedRegions(db.prisma);
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'canbao-import-test-'));
-  }, 60_000);
-
-  afterAll(async () => {
-    await db?.close();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  const { prisma, tmp } = useRegionDatabase('canbao-import-test-');
 
   let runNo = 0;
   /** Runs the import on CSV texts; returns the summary and the rejects file (raw and parsed). */
   async function runImport(persons: string, enrolments?: string, opts: Partial<ImportOptions> = {}) {
-    const rejectsFile = path.join(tmp, `rejects-${++runNo}.csv`);
-    const summary = await importRegistry(db.prisma, {
+    const rejectsFile = path.join(tmp(), `rejects-${++runNo}.csv`);
+    const summary = await importRegistry(prisma(), {
       persons: stream(persons),
       enrolments: enrolments === undefined ? undefined : stream(enrolments),
       rejects: rejectsFile,
@@ -99,9 +83,9 @@ export function useImportDatabase() {
 
   return {
     prisma,
-    tmp: () => tmp,
+    tmp,
     runImport,
     findPerson: (idNumber: string) =>
-      db.prisma.person.findUniqueOrThrow({ where: { idNumber }, include: { enrolments: true, household: true } }),
+      prisma().person.findUniqueOrThrow({ where: { idNumber }, include: { enrolments: true, household: true } }),
   };
 }
