@@ -1,37 +1,22 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import type { OpenDatabase } from '../../src/db/open-database';
 import { FEED_COLUMNS, type FeedSource, matchFeed } from '../../src/domain/feeds';
-import { seedRegions } from '../../src/domain/registry/region.service';
 import { newIdNumber } from './chat-fixtures';
-import { createTestDatabase } from './test-database';
+import { useRegionDatabase } from './region-database';
 
 /**
  * Departmental feed tests (issue 17): a test database with the regions, and feed files written and matched.
  * Call at the top of a test file: it registers the suite's set-up and tear-down.
  */
 export function useFeedDatabase() {
-  let db: OpenDatabase;
-  let tmp: string;
-  const prisma = () => db.prisma;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    await seedRegions(db.prisma);
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'canbao-feed-test-'));
-  }, 60_000);
-  afterAll(async () => {
-    await db?.close();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  const { prisma, tmp } = useRegionDatabase('canbao-feed-test-');
 
   let fileSeq = 0;
   /** Writes a feed CSV (the source's header, then the rows as given) and runs it; returns the summary and rejects. */
   async function run(source: FeedSource, rows: Record<string, string>[], extra: string[] = []) {
     const cols = FEED_COLUMNS[source] as readonly string[];
-    const file = path.join(tmp, `${source}-${fileSeq++}.csv`);
+    const file = path.join(tmp(), `${source}-${fileSeq++}.csv`);
     const rejects = `${file}.rejects.csv`;
     fs.writeFileSync(file, [cols.join(','), ...rows.map((r) => cols.map((c) => r[c] ?? '').join(',')), ...extra].join('\n') + '\n');
     const summary = await matchFeed(prisma(), { source, file, rejects });
@@ -40,7 +25,7 @@ export function useFeedDatabase() {
   }
   return {
     prisma,
-    tmp: () => tmp,
+    tmp,
     run,
     rerun: (source: FeedSource, file: string) => matchFeed(prisma(), { source, file }),
     reload: (id: string) => prisma().person.findUniqueOrThrow({ where: { id } }),

@@ -1,0 +1,51 @@
+import { PERSON_COLUMNS } from '../../src/domain/registry-import';
+import { csvLine, enrolment, enrolmentsCsv, newId, person, personsCsv, useImportDatabase } from '../helpers/registry-import-fixtures';
+
+/**
+ * Registry import (src/domain/registry-import), on a test database with the regions (test/helpers/registry-import-fixtures.ts).
+ * ID numbers and file encodings.
+ */
+
+const { runImport, findPerson } = useImportDatabase();
+
+describe('importRegistry: ID numbers and encodings', () => {
+  it('converts legacy 15-digit numbers to 18 and matches enrolments and later imports on the 18-digit form', async () => {
+    const id18 = newId('FEMALE');
+    const id15 = id18.slice(0, 6) + id18.slice(8, 17);
+    expect(id15).toHaveLength(15);
+    const first = await runImport(
+      personsCsv([person({ id_number: id15 })]),
+      enrolmentsCsv([enrolment({ id_number: id18, insurance_type: '390' })]),
+    );
+    expect(first.summary.persons.inserted).toBe(1);
+    expect(first.summary.enrolments.inserted).toBe(1);
+    const p = await findPerson(id18);
+    expect(p.sex).toBe('FEMALE');
+    expect(p.enrolments.map((e) => e.insuranceType)).toEqual(['390']);
+
+    const again = await runImport(personsCsv([person({ id_number: id18 })]));
+    expect(again.summary.persons).toMatchObject({ inserted: 0, updated: 0, unchanged: 1 });
+
+    const both = await runImport(personsCsv([person({ id_number: id15 }), person({ id_number: id18 })]));
+    expect(both.rejects.map((r) => [r.line, r.reason])).toEqual([['3', 'DUPLICATE_ID_IN_FILE']]);
+  });
+
+  it('accepts a UTF-8 byte-order mark, CRLF line ends, lower-case x and any column order', async () => {
+    const id = newId();
+    const text = `\uFEFF${personsCsv([person({ id_number: id, name: '带BOM样例' })]).replace(/\n/g, '\r\n')}${'bad'}\r\n`;
+    const { summary, rejects } = await runImport(text);
+    expect(summary.persons).toMatchObject({ read: 2, inserted: 1, rejected: 1 });
+    expect(rejects.map((r) => [r.line, r.reason])).toEqual([['3', 'MALFORMED_ROW']]);
+    expect((await findPerson(id)).name).toBe('带BOM样例');
+
+    // Reversed column order, upper-case header names.
+    let x: string;
+    do x = newId('FEMALE');
+    while (!x.endsWith('X'));
+    const cols = [...PERSON_COLUMNS].reverse();
+    const row = person({ id_number: x.toLowerCase(), name: '倒序样例' });
+    const reversed = `${cols.map((c) => c.toUpperCase()).join(',')}\n${csvLine(cols.map((c) => row[c]))}\n`;
+    expect((await runImport(reversed)).summary.persons.inserted).toBe(1);
+    expect((await findPerson(x)).name).toBe('倒序样例');
+  });
+});
