@@ -24,11 +24,9 @@ describe('seedDemoIfEmpty', () => {
   });
 
   it('loads regions and the demo population through the import once, with the documented demo persons', async () => {
-    const t = Date.now();
     // The application clock: 1 December 2026 in China.
     const now = new Date('2026-12-01T02:00:00Z');
     const result = await seedDemoIfEmpty(demo.prisma, { persons: 300, now });
-    expect(Date.now() - t).toBeLessThan(30_000);
     expect(result).toMatchObject({ seeded: true, persons: 300 });
     expect(result.summary?.persons).toMatchObject({ inserted: 300, rejected: 0 });
     expect(result.summary?.enrolments.rejected).toBe(0);
