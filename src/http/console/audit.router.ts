@@ -6,8 +6,8 @@ import type { AppDeps } from '../create-app';
 import type { OpenAPIRegistry } from '../openapi';
 import { staffOf } from '../staff-auth';
 import { type AuditFilters, auditPage } from './audit.page';
-import { consoleAuth } from './console-auth';
-import { chinaTime, type PageContext } from './console-layout';
+import { consoleKit } from './console-kit';
+import { chinaTime } from './console-layout';
 import { labelsFor } from './labels';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -40,12 +40,8 @@ function searchOf(f: AuditFilters, cursor: string | undefined): AuditSearch {
 /** The audit search page for admins (/console/audit) and its CSV export (/console/audit.csv); both audited. */
 export function createAuditConsoleRouter(deps: AppDeps, _registry: OpenAPIRegistry): Router {
   const router = Router();
-  const { prisma, clock, i18n } = deps;
-  const { signedIn } = consoleAuth(deps);
-  const ctxOf = (req: Request, res: Response): PageContext => {
-    const lng = (res.locals.lng as PageContext['lng'] | undefined) ?? deps.config.DEFAULT_LOCALE;
-    return { t: i18n.getFixedT(lng), lng, url: req.originalUrl, ...(req.staff ? { principal: req.staff } : {}), ...(typeof res.locals.csrf === 'string' ? { csrf: res.locals.csrf } : {}) };
-  };
+  const { prisma, clock } = deps;
+  const { ctxOf, signedIn } = consoleKit(deps);
   const empty: AuditFilters = { actor: '', actorType: '', action: '', target: '', from: '', to: '' };
   const run = async (req: Request, res: Response, exporting: boolean) => {
     const ctx = ctxOf(req, res);

@@ -1,6 +1,5 @@
 import path from 'node:path';
-import cookieParser from 'cookie-parser';
-import express, { type Request, type RequestHandler, type Response, Router } from 'express';
+import express, { type Request, type Response, Router } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { recordAudit } from '../../domain/staff/audit.service';
@@ -25,19 +24,8 @@ import type { AppDeps } from '../create-app';
 import type { OpenAPIRegistry } from '../openapi';
 import { reviewEnvOf } from '../review.router';
 import { staffOf } from '../staff-auth';
-import { layout, notice, type PageContext } from './console-layout';
-import {
-  consoleLocale,
-  cookieOptions,
-  csrfTokenFor,
-  LOGIN_CSRF_COOKIE,
-  newLoginCsrf,
-  safeNext,
-  sameToken,
-  SESSION_COOKIE,
-  sessionToken,
-} from './console-session';
-import { html } from './html';
+import { consoleKit } from './console-kit';
+import { cookieOptions, LOGIN_CSRF_COOKIE, newLoginCsrf, safeNext, sameToken, SESSION_COOKIE, sessionToken } from './console-session';
 import { loginPage } from './login.page';
 import { personPage } from './person.page';
 import { type QueueFilters, queuePage } from './queue.page';
@@ -67,66 +55,13 @@ function formText(v: unknown, max: number): string | null {
 /** The staff console: server-rendered pages under /console, signed in with a staff account. */
 export function createConsoleRouter(deps: AppDeps, _registry: OpenAPIRegistry): Router {
   const router = Router();
-  const { prisma, clock, config, i18n } = deps;
+  const { prisma, clock, config } = deps;
   const env = reviewEnvOf(deps);
 
   router.use('/console/assets', express.static(PUBLIC_DIR, { index: false, maxAge: '1h' }));
-  router.use('/console', cookieParser(), (req, res, next) => {
-    res.locals.lng = consoleLocale(req, res, config);
-    res.setHeader('Cache-Control', 'no-store');
-    next();
-  });
+  const { prepare, ctxOf, send, errorPage, signedIn, csrf, page } = consoleKit(deps, { back: { href: '/console/queue', label: 'console.request.back' } });
+  router.use('/console', ...prepare);
 
-  const ctxOf = (req: Request, res: Response): PageContext => {
-    const lng = res.locals.lng as PageContext['lng'];
-    return {
-      t: i18n.getFixedT(lng),
-      lng,
-      url: req.originalUrl,
-      ...(req.staff ? { principal: req.staff } : {}),
-      ...(typeof res.locals.csrf === 'string' ? { csrf: res.locals.csrf } : {}),
-    };
-  };
-  const send = (res: Response, status: number, page: string) => {
-    res.status(status).type('html').send(page);
-  };
-  const errorPage = (req: Request, res: Response, status: number, message: string) => {
-    const ctx = ctxOf(req, res);
-    send(res, status, layout(ctx, ctx.t('console.error.title'), html`<h1>${ctx.t('console.error.title')}</h1>${notice('error', message)}<p><a href="/console/queue">${ctx.t('console.request.back')}</a></p>`));
-  };
-  /** Async page handlers: failures become an HTML error page, not JSON. */
-  const page =
-    (fn: (req: Request, res: Response) => Promise<void>): RequestHandler =>
-    async (req, res) => {
-      try {
-        await fn(req, res);
-      } catch (e) {
-        req.log.error({ err: e }, 'console page failed');
-        if (!res.headersSent) errorPage(req, res, 500, ctxOf(req, res).t('console.error.internal'));
-      }
-    };
-
-  const signedIn: RequestHandler = async (req, res, next) => {
-    const token = sessionToken(req);
-    const principal = token ? await resolveToken(prisma, token, clock) : null;
-    if (!token || !principal) {
-      if (token) res.clearCookie(SESSION_COOKIE, cookieOptions(config));
-      res.redirect(303, req.method === 'GET' ? `/console/login?next=${encodeURIComponent(req.originalUrl)}` : '/console/login');
-      return;
-    }
-    req.staff = principal;
-    res.locals.csrf = csrfTokenFor(token);
-    next();
-  };
-  const csrf: RequestHandler = (req, res, next) => {
-    const body = req.body as Record<string, unknown> | undefined;
-    if (sameToken(body?._csrf, String(res.locals.csrf ?? ''))) {
-      next();
-      return;
-    }
-    req.log.warn({ path: req.path }, 'console csrf check failed');
-    errorPage(req, res, 403, ctxOf(req, res).t('console.error.CSRF'));
-  };
   const actor = (req: Request): ReviewActor => ({ principal: staffOf(req), source: 'console' });
   const errorText = (req: Request, res: Response, code: string) =>
     ctxOf(req, res).t(`console.error.${KNOWN_ERRORS.has(code) ? code : 'FAILED'}`);

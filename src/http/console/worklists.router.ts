@@ -61,7 +61,7 @@ export function createWorklistsConsoleRouter(deps: AppDeps, _registry: OpenAPIRe
       const text = r.code === 'VALIDATION_FAILED' ? `${ctx.t('worklists.error.VALIDATION_FAILED')} ${r.message ?? ''}` : ctx.t(`worklists.error.${r.code}`);
       if (!r.item) return errorPage(req, res, 409, text);
       res.status(r.code === 'VALIDATION_FAILED' ? 400 : 409).type('html').send(workItemPage(ctx, r.item, { kind: 'error', text }));
-    }, true),
+    }),
   );
 
   router.post(
@@ -72,7 +72,7 @@ export function createWorklistsConsoleRouter(deps: AppDeps, _registry: OpenAPIRe
       const r = await openMergeRequestByNumbers(prisma, form.data, { ...work(req), holidays: deps.config.HOLIDAYS });
       if (!r.ok) return errorPage(req, res, r.code === 'NOT_FOUND' ? 404 : r.code === 'ALREADY_MERGED' ? 409 : 400, ctxOf(req, res).t(`worklists.error.${r.code}`));
       res.redirect(303, `/console/requests/${r.id}`);
-    }, true),
+    }),
   );
 
   return router;

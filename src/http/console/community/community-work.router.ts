@@ -117,7 +117,7 @@ export function createCommunityWorkRouter(deps: AppDeps): Router {
       });
       if (!r.ok) return notFound(req, res);
       res.redirect(303, `/console/campaigns/${r.id}?done=created`);
-    }, true),
+    }),
   );
   router.get(
     '/console/campaigns/:id',
@@ -152,7 +152,7 @@ export function createCommunityWorkRouter(deps: AppDeps): Router {
         return r.code === 'NOT_FOUND' ? notFound(req, res) : errorPage(req, res, 409, t('communityConsole.campaigns.invalidState', { status: t(`communityConsole.campaigns.statusLabel.${r.status}`) }));
       }
       res.redirect(303, `/console/campaigns/${id.data}?done=${action.data}`);
-    }, true),
+    }),
   );
 
   router.get(
@@ -176,7 +176,7 @@ export function createCommunityWorkRouter(deps: AppDeps): Router {
       const r = await createVisitList(prisma, staffCtx(req), source);
       if (!r.ok) return notFound(req, res);
       res.redirect(303, `/console/visit-lists/${r.id}`);
-    }, true),
+    }),
   );
   router.get(
     '/console/visit-lists/:id.:format',
@@ -207,7 +207,7 @@ export function createCommunityWorkRouter(deps: AppDeps): Router {
       const r = await prisma.$transaction((tx) => applyVisitResults(tx, staffCtx(req), id.data, file), { timeout: 120_000, maxWait: 20_000 });
       if (!r.ok) return notFound(req, res);
       res.type('html').send(resultsReportBlock(ctxOf(req, res), r.report).value);
-    }, true),
+    }),
   );
 
   return router;

@@ -46,7 +46,7 @@ export function createCommunityConsoleRouter(deps: AppDeps, _registry: OpenAPIRe
       const r = await closeVisitRequest(prisma, staffOf(req), id.data, { outcome: form.data.outcome, ...(form.data.note ? { note: form.data.note } : {}) }, source());
       if (!r.ok) return errorPage(req, res, r.code === 'NOT_FOUND' ? 404 : 409, ctxOf(req, res).t(`community.error.${r.code}`));
       res.redirect(303, '/console/visit-requests?done=closed');
-    }, true),
+    }),
   );
 
   router.use(createCommunityWorkRouter(deps));
