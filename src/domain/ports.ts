@@ -137,24 +137,26 @@ export type CorrectableField = (typeof CORRECTABLE_FIELDS)[number];
 export type FieldPolicyKind = 'DIRECT' | 'REVIEWED';
 
 /** Why a proposed value was refused; each has its own message (locales: correct.awaitingValue.error_*). */
-export type CorrectionError =
-  | 'BAD_NAME'
-  | 'BAD_SEX'
-  | 'SEX_CONTRADICTS_ID'
-  | 'BAD_BIRTH_DATE'
-  | 'BIRTH_DATE_CONTRADICTS_ID'
-  | 'ID_EMPTY'
-  | 'ID_BAD_CHARACTERS'
-  | 'ID_BAD_LENGTH'
-  | 'ID_BAD_DATE'
-  | 'ID_BAD_CHECK'
-  | 'BAD_ETHNICITY'
-  | 'BAD_PHONE'
-  | 'BAD_ADDRESS'
-  | 'UNKNOWN_REGION'
-  | 'REGION_TOO_BROAD'
-  | 'TOO_MANY_REGIONS'
-  | 'UNCHANGED';
+export const CORRECTION_ERRORS = [
+  'BAD_NAME',
+  'BAD_SEX',
+  'SEX_CONTRADICTS_ID',
+  'BAD_BIRTH_DATE',
+  'BIRTH_DATE_CONTRADICTS_ID',
+  'ID_EMPTY',
+  'ID_BAD_CHARACTERS',
+  'ID_BAD_LENGTH',
+  'ID_BAD_DATE',
+  'ID_BAD_CHECK',
+  'BAD_ETHNICITY',
+  'BAD_PHONE',
+  'BAD_ADDRESS',
+  'UNKNOWN_REGION',
+  'REGION_TOO_BROAD',
+  'TOO_MANY_REGIONS',
+  'UNCHANGED',
+] as const;
+export type CorrectionError = (typeof CORRECTION_ERRORS)[number];
 
 /** A region offered when a typed name matches several (label: e.g. "五华区 华山街道"). */
 export interface RegionMatch {

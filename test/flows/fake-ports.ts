@@ -2,6 +2,7 @@ import { createActor, StateMachine, waitFor, type AnyStateNode, type AnyTransiti
 import type { FlowEffect, FlowEvent, ReplyEffect } from '../../flows/effects';
 import { provideResidentPorts, type ResidentInput, type ResidentMachine } from '../../flows/resident';
 import type { EnrolmentStatusView, MaskedDetails, ResidentFlowPorts, ResidentPorts } from '../../src/domain/ports';
+import { CORRECTION_ERRORS } from '../../src/domain/ports';
 
 /**
  * Fake domain ports for the resident flow, and a small driver that runs the flow the way the engine does (start
@@ -230,25 +231,7 @@ export const PORT_OUTCOMES: Record<string, { label: string; output: unknown }[]>
       },
     },
     { label: 'ALREADY_PENDING', output: { ok: false, error: 'ALREADY_PENDING', reference: 'CR2611290001A7' } },
-    ...[
-      'BAD_NAME',
-      'BAD_SEX',
-      'SEX_CONTRADICTS_ID',
-      'BAD_BIRTH_DATE',
-      'BIRTH_DATE_CONTRADICTS_ID',
-      'ID_EMPTY',
-      'ID_BAD_CHARACTERS',
-      'ID_BAD_LENGTH',
-      'ID_BAD_DATE',
-      'ID_BAD_CHECK',
-      'BAD_ETHNICITY',
-      'BAD_PHONE',
-      'BAD_ADDRESS',
-      'UNKNOWN_REGION',
-      'REGION_TOO_BROAD',
-      'TOO_MANY_REGIONS',
-      'UNCHANGED',
-    ].map((error) => ({ label: error, output: { ok: false, error } })),
+    ...CORRECTION_ERRORS.map((error) => ({ label: error, output: { ok: false, error } })),
   ],
   submitCorrection: [
     { label: 'APPLIED', output: { outcome: 'APPLIED' } },

@@ -1,5 +1,6 @@
 import { CORRECTION_FIELDS, MAX_FAILURES } from '../../flows/resident';
 import type { CheckCorrectionInput, CheckCorrectionResult, CorrectableField, SubmitCorrectionResult } from '../../src/domain/ports';
+import { CORRECTION_ERRORS } from '../../src/domain/ports';
 import { LOCALES } from '../../src/lib/i18n';
 import { atMenu, fakePorts, Flow, i18n, keys, lastOptions, PERSON, render } from '../helpers/resident-reports';
 
@@ -82,26 +83,7 @@ describe('corrections', () => {
     expect(flow.state).toBe('correct.confirmingChange');
   });
 
-  const REFUSALS: CheckCorrectionResult[] = (
-    [
-      'BAD_NAME',
-      'BAD_SEX',
-      'SEX_CONTRADICTS_ID',
-      'BAD_BIRTH_DATE',
-      'BIRTH_DATE_CONTRADICTS_ID',
-      'ID_EMPTY',
-      'ID_BAD_CHARACTERS',
-      'ID_BAD_LENGTH',
-      'ID_BAD_DATE',
-      'ID_BAD_CHECK',
-      'BAD_ETHNICITY',
-      'BAD_PHONE',
-      'BAD_ADDRESS',
-      'UNKNOWN_REGION',
-      'REGION_TOO_BROAD',
-      'TOO_MANY_REGIONS',
-    ] as const
-  ).map((error) => ({ ok: false, error }));
+  const REFUSALS: CheckCorrectionResult[] = CORRECTION_ERRORS.filter((e) => e !== 'UNCHANGED').map((error) => ({ ok: false, error }));
 
   it.each(REFUSALS.map((r) => [r.ok ? '' : r.error, r]))('refusal %s: its own message, then the question again', async (error, result) => {
     const { flow } = await atMenu({ checkCorrection: async () => result });

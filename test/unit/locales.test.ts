@@ -9,6 +9,7 @@ import { VISIT_COLUMNS } from '../../src/domain/visits/visit-list.service';
 import { VISIT_REQUEST_OUTCOMES, VISIT_REQUEST_REASONS } from '../../src/domain/visits/visit-request.service';
 import { DataQualityFlag, RegistrationStatus, Sex } from '../../src/generated/prisma/enums';
 import { loadLocaleResources, LOCALES, type Locale } from '../../src/lib/i18n';
+import { CORRECTION_ERRORS } from '../../src/domain/ports';
 
 /**
  * The locale files: every language has the same keys, nothing is empty, the words the bot accepts are lists, and
@@ -158,26 +159,6 @@ function listTs(dir: string): string[] {
  */
 const ENROLMENT_LINE_STATUSES = ['PAYING', 'SUSPENDED', 'TERMINATED', 'NOT_ENROLLED', 'LAPSED', 'RECEIVING'];
 const STATUS_ADVICE = ['MISSING_MEDICAL', 'MISSING_PENSION', 'DUPLICATE_MEDICAL', 'DUPLICATE_PENSION', 'SUSPENDED_PAYMENT', 'LAPSED_PAYMENT', 'CONFIRM_DETAILS'];
-/** CorrectionError of src/domain/ports.ts (a type, so listed here). */
-const CORRECTION_ERRORS = [
-  'BAD_NAME',
-  'BAD_SEX',
-  'SEX_CONTRADICTS_ID',
-  'BAD_BIRTH_DATE',
-  'BIRTH_DATE_CONTRADICTS_ID',
-  'ID_EMPTY',
-  'ID_BAD_CHARACTERS',
-  'ID_BAD_LENGTH',
-  'ID_BAD_DATE',
-  'ID_BAD_CHECK',
-  'BAD_ETHNICITY',
-  'BAD_PHONE',
-  'BAD_ADDRESS',
-  'UNKNOWN_REGION',
-  'REGION_TOO_BROAD',
-  'TOO_MANY_REGIONS',
-  'UNCHANGED',
-];
 const EXPANSIONS: Record<string, readonly string[]> = {
   'verify.awaitingIdNumber.error_${}': ID_NUMBER_ERRORS,
   'employment.awaitingCreditCode.error_${}': ['BAD_LENGTH', 'BAD_CHARACTERS', 'BAD_CHECK'],
