@@ -62,6 +62,8 @@ interface ChildResult {
   baselineRss: number;
   maxRss: number;
   peakRssSampled: number;
+  /** Milliseconds waited on each kind of statement (summed over the batches written at once). */
+  timings: Record<string, number>;
 }
 
 async function child(db: string, file: string, batchSize?: number, concurrency?: number) {
@@ -81,7 +83,8 @@ async function child(db: string, file: string, batchSize?: number, concurrency?:
     const backend0 = procCpuMs(pids);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const summary = await matchFeed(open.prisma, { source: 'public-security', file, batchSize, concurrency });
+    const timings: Record<string, number> = {};
+    const summary = await matchFeed(open.prisma, { source: 'public-security', file, batchSize, concurrency, timings });
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     const backend1 = procCpuMs(pids);
@@ -92,7 +95,7 @@ async function child(db: string, file: string, batchSize?: number, concurrency?:
       ms,
       cpuMs: (cpu.user + cpu.system) / 1000,
       backendCpuMs: backend0 === null || backend1 === null ? null : backend1 - backend0,
-      baselineRss, peakRssSampled: peak, maxRss: process.resourceUsage().maxRSS * 1024 };
+      baselineRss, peakRssSampled: peak, maxRss: process.resourceUsage().maxRSS * 1024, timings };
     process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   } finally {
     clearInterval(sampler);
@@ -233,6 +236,7 @@ async function main() {
       const matchCpu = r.cpuMs + r.backendCpuMs;
       console.log(`CPU: match ${(matchCpu / 1000).toFixed(1)} s (Node ${(r.cpuMs / 1000).toFixed(1)} s + server ${(r.backendCpuMs / 1000).toFixed(1)} s) = ${fmt(feed / (matchCpu / 1000))} rows per CPU-second; INSERT ... SELECT ... JOIN ${((insCpu1 - insCpu0) / 1000).toFixed(2)} s of server CPU`);
     }
+    console.log(`statements waited on, µs per row (batches written at once overlap): ${Object.entries(r.timings).map(([k, ms]) => `${k} ${((ms * 1000) / feed).toFixed(1)}`).join(', ')}`);
     console.log(`ratio ${(matchRate / baseRate).toFixed(2)} (against the INSERT alone ${(matchRate / insertRate).toFixed(2)})`);
   } finally {
     if (!values.keep) {

@@ -283,9 +283,10 @@ function writeFile(ids: string[], rows: number, name: string): string {
 }
 
 async function nameState(ids: string[]) {
-  const persons = await Promise.all(ids.map((id) => prisma().person.findUniqueOrThrow({ where: { id }, include: { provenance: true } })));
+  const persons = await Promise.all(ids.map((id) => prisma().person.findUniqueOrThrow({ where: { id } })));
+  const provenance = await Promise.all(ids.map((id) => prisma().fieldProvenance.findUnique({ where: { personId: id } })));
   const audits = await Promise.all(ids.map((id) => prisma().auditEvent.count({ where: { targetId: id, action: 'person.update' } })));
-  return persons.map((p, i) => ({ name: p.name, on: (p.provenance?.fields as Record<string, { on: string }> | undefined)?.name?.on, version: p.version, audits: audits[i] }));
+  return persons.map((p, i) => ({ name: p.name, on: (provenance[i]?.fields as Record<string, { on: string }> | undefined)?.name?.on, version: p.version, audits: audits[i] }));
 }
 
 /** Batches written two at once (issue 17, speed): the rows of one person spread over batches written at the same

@@ -164,19 +164,19 @@ describe('merge requests', () => {
         movedInOn: day('2025-02-02'),
         sscCardStatus: 'LOST',
         sscCardIssuedOn: day('2020-01-01'),
-        provenance: { create: { fields: { deceasedOn: { source: 'civil', on: '2026-05-01' } } } },
         assistance: { create: [dibao, { kind: 'TEKUN', startedOn: day('2025-01-01') }] },
       },
     });
+    await prisma().fieldProvenance.create({ data: { personId: merged.id, fields: { deceasedOn: { source: 'civil', on: '2026-05-01' } } } });
     const kept = await prisma().person.create({ data: { ...base, idNumber: newIdNumber('530102', '19500303'), sscCardStatus: 'ACTIVE', assistance: { create: [dibao] } } });
     const at = app().clock.now();
     const r = await prisma().$transaction((tx) => mergePersons(tx, { survivorId: kept.id, mergedId: merged.id }, { actorType: 'SYSTEM', actorId: null, source: 'cli', at }));
     expect(r).toMatchObject({ ok: true, moved: { field_provenance: 1, assistance_period: 1 } });
     if (!r.ok) return;
     expect(r.filled.sort()).toEqual(['deceasedOn', 'movedInOn', 'sscCardIssuedOn']);
-    const after = await prisma().person.findUniqueOrThrow({ where: { id: kept.id }, include: { provenance: true, assistance: { orderBy: { kind: 'asc' } } } });
+    const after = await prisma().person.findUniqueOrThrow({ where: { id: kept.id }, include: { assistance: { orderBy: { kind: 'asc' } } } });
     expect(after).toMatchObject({ deceasedOn: day('2026-05-01'), movedInOn: day('2025-02-02'), movedOutOn: null, sscCardStatus: 'ACTIVE', sscCardIssuedOn: day('2020-01-01') });
-    expect(after.provenance?.fields).toEqual({ deceasedOn: { source: 'civil', on: '2026-05-01' } });
+    expect((await prisma().fieldProvenance.findUniqueOrThrow({ where: { personId: kept.id } })).fields).toEqual({ deceasedOn: { source: 'civil', on: '2026-05-01' } });
     expect(after.assistance.map((a) => a.kind)).toEqual(['DIBAO', 'TEKUN']);
     // The period the survivor already had stays with the merged row (kept, never deleted).
     expect(await prisma().assistancePeriod.count({ where: { personId: merged.id } })).toBe(1);
@@ -196,9 +196,9 @@ describe('merge requests', () => {
         hukouAddress: '新路1号',
         sscCardStatus: 'LOST',
         sscCardIssuedOn: new Date('2026-03-01T00:00:00Z'),
-        provenance: { create: { fields: { name: entry('2020-01-01'), ethnicity: entry('2025-01-01'), hukouAddress: entry('2026-02-01'), sscCard: { ...entry('2026-03-01'), source: 'ssc' } } } },
       },
     });
+    await prisma().fieldProvenance.create({ data: { personId: merged.id, fields: { name: entry('2020-01-01'), ethnicity: entry('2025-01-01'), hukouAddress: entry('2026-02-01'), sscCard: { ...entry('2026-03-01'), source: 'ssc' } } } });
     const kept = await prisma().person.create({
       data: {
         ...base,
@@ -207,9 +207,9 @@ describe('merge requests', () => {
         hukouAddress: '旧路9号',
         sscCardStatus: 'ACTIVE',
         sscCardIssuedOn: new Date('2025-01-01T00:00:00Z'),
-        provenance: { create: { fields: { name: entry('2025-01-01'), ethnicity: entry('2025-01-01'), sscCard: { ...entry('2025-01-01'), source: 'ssc' } } } },
       },
     });
+    await prisma().fieldProvenance.create({ data: { personId: kept.id, fields: { name: entry('2025-01-01'), ethnicity: entry('2025-01-01'), sscCard: { ...entry('2025-01-01'), source: 'ssc' } } } });
     const r = await prisma().$transaction((tx) => mergePersons(tx, { survivorId: kept.id, mergedId: merged.id }, { actorType: 'SYSTEM', actorId: null, source: 'cli', at: app().clock.now() }));
     expect(r).toMatchObject({ ok: true, moved: { field_provenance: 2 } });
     expect((await prisma().fieldProvenance.findUniqueOrThrow({ where: { personId: kept.id } })).fields).toEqual({

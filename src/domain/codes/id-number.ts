@@ -150,9 +150,16 @@ function daysInMonth(y: number, m: number): number {
   return [4, 6, 9, 11].includes(m) ? 30 : 31;
 }
 
-/** Today's date in China as a comparable YYYYMMDD string. */
+/** Today's date in China as a comparable YYYYMMDD string (kept for the last instant asked: a file's rows are
+ * all checked against one). */
+let lastNow = NaN;
+let lastKey = '';
 function chinaDateKey(now: Date): string {
-  return chinaDate(now).replaceAll('-', '');
+  if (now.getTime() !== lastNow) {
+    lastNow = now.getTime();
+    lastKey = chinaDate(now).replaceAll('-', '');
+  }
+  return lastKey;
 }
 
 /** True when `yyyymmdd` is a real calendar date between 1900-01-01 and today (in China). */

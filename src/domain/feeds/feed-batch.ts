@@ -4,7 +4,7 @@ import { planPersonChange, type PersonChanges, type PersonDiff, type PersonField
 import { col } from '../registry-import/sql';
 import { type FeedSource, isAuthoritative } from './authority';
 import { type FeedCounts } from './layouts';
-import { FEED_WRITE_COLUMNS, type FeedPersonRow, type FeedWriteColumn, type LockedFeedPerson, type ProvenanceMap, INSERT_FEED_AUDIT, INSERT_FEED_PERSONS, LOCK_FEED_PERSONS, UPDATE_FEED_PERSONS, UPSERT_PROVENANCE, selectFeedPersons } from './feed-sql';
+import { FEED_WRITE_COLUMNS, type FeedPersonRow, type FeedProvenanceRow, type FeedWriteColumn, type ProvenanceMap, FIELD_NAME, INSERT_FEED_AUDIT, INSERT_FEED_PERSONS, LOCK_READ_FEED_PERSONS, LOCK_READ_MERGED_SURVIVORS, UPDATE_FEED_PERSONS, UPSERT_PROVENANCE, readFeedProvenance } from './feed-sql';
 import { type FeedEffects, type FeedFact } from './feed-rules';
 
 /**
@@ -52,6 +52,8 @@ export interface BatchContext {
   at: Date;
   knownRegion: (code: string) => boolean;
   effects: FeedEffects;
+  /** Milliseconds per kind of statement (FeedOptions.timings). */
+  timings?: Record<string, number>;
 }
 
 function toFeedPerson(r: FeedPersonRow, created = false): FeedPerson {
@@ -80,8 +82,8 @@ function toFeedPerson(r: FeedPersonRow, created = false): FeedPerson {
     version: r.version,
     state,
     facts: { deceasedOn: r.deceased_on, movedOutOn: r.moved_out_on, movedInOn: r.moved_in_on, sscCardStatus: r.ssc_card_status, sscCardIssuedOn: r.ssc_card_issued_on },
-    active: r.active ?? [],
-    prov: r.prov ?? {},
+    active: [],
+    prov: {},
     statedNow: new Map(),
     dirty: false,
     created,
@@ -123,6 +125,15 @@ export class ConcurrentFeedChange extends Error {
 
 /** Applies one batch; adds to `counts`; returns the rows the register does not know (for the rejects file). */
 export async function applyFeedBatch(tx: Tx, items: FeedItem[], ctx: BatchContext, counts: FeedCounts): Promise<{ unknown: FeedItem[] }> {
+  const timed = async <T>(label: string, statement: PromiseLike<T>): Promise<T> => {
+    if (!ctx.timings) return statement;
+    const t0 = performance.now();
+    try {
+      return await statement;
+    } finally {
+      ctx.timings[label] = (ctx.timings[label] ?? 0) + performance.now() - t0;
+    }
+  };
   const at = ctx.at.toISOString();
   await tx.$queryRawUnsafe(`SELECT set_config('jit', 'off', true)`);
   const ids = [...new Set(items.map((i) => i.idNumber))];
@@ -130,18 +141,30 @@ export async function applyFeedBatch(tx: Tx, items: FeedItem[], ctx: BatchContex
   const persons = new Map<string, FeedPerson>();
   const byId = new Map<string, FeedPerson>();
   const via = new Map<string, string>();
-  // Lock first (in id order), then read in a statement of its own: what a batch written at the same time
-  // committed before the lock was granted is what the rules see.
+  // Lock and read the persons, then read their provenance (and cover) in a statement of its own: what a batch
+  // written at the same time committed before the lock was granted is what the rules see.
   const lockAndRead = async (numbers: string[], cover: boolean, created: boolean) => {
-    const locked = await tx.$queryRawUnsafe<LockedFeedPerson[]>(LOCK_FEED_PERSONS, col(numbers, (x) => x));
-    const toRead = [...new Set(locked.map((l) => l.id))].filter((id) => !byId.has(id));
-    if (toRead.length) {
-      for (const r of await tx.$queryRawUnsafe<FeedPersonRow[]>(selectFeedPersons(cover), col(toRead, (x) => x))) byId.set(r.id, toFeedPerson(r, created));
+    const locked = await timed('lock', tx.$queryRawUnsafe<FeedPersonRow[]>(LOCK_READ_FEED_PERSONS, col(numbers, (x) => x)));
+    if (locked.length < numbers.length) {
+      const found = new Set(locked.map((r) => r.key));
+      const rest = numbers.filter((n) => !found.has(n));
+      locked.push(...(await timed('lock', tx.$queryRawUnsafe<FeedPersonRow[]>(LOCK_READ_MERGED_SURVIVORS, col(rest, (x) => x)))));
     }
-    for (const l of locked) {
-      if (persons.has(l.key)) continue;
-      persons.set(l.key, byId.get(l.id) as FeedPerson);
-      if (l.via) via.set(l.key, l.via);
+    const read: string[] = [];
+    for (const r of locked) {
+      if (!byId.has(r.id)) {
+        byId.set(r.id, toFeedPerson(r, created));
+        read.push(r.id);
+      }
+      if (persons.has(r.key)) continue;
+      persons.set(r.key, byId.get(r.id) as FeedPerson);
+      if (r.via) via.set(r.key, r.via);
+    }
+    if (!read.length) return;
+    for (const r of await timed('select', tx.$queryRawUnsafe<FeedProvenanceRow[]>(readFeedProvenance(cover), col(read, (x) => x)))) {
+      const p = byId.get(r.id) as FeedPerson;
+      p.prov = r.prov ?? {};
+      p.active = r.active ?? [];
     }
   };
   await lockAndRead(ids, items.some((i) => i.fact?.kind === 'DEATH' || i.fact?.kind === 'MOVE_OUT'), false);
@@ -168,6 +191,13 @@ export async function applyFeedBatch(tx: Tx, items: FeedItem[], ctx: BatchContex
     );
   }
 
+  // One provenance entry per date stated in the batch, shared by every field and person that states it (read-only).
+  const stamps = new Map<string, ProvenanceMap[string]>();
+  const stampOf = (on: string) => {
+    let s = stamps.get(on);
+    if (!s) stamps.set(on, (s = Object.freeze({ source: ctx.source, on, run: ctx.runId })));
+    return s;
+  };
   const audits: { targetId: string; details: unknown }[] = [];
   const unknown: FeedItem[] = [];
   const countedNew = new Set<string>();
@@ -193,7 +223,7 @@ export async function applyFeedBatch(tx: Tx, items: FeedItem[], ctx: BatchContex
     const stated = (field: string) => {
       const d = p.prov[field]?.on;
       if (!d || item.date > d) {
-        p.prov[field] = { source: ctx.source, on: item.date, run: ctx.runId };
+        p.prov[field] = stampOf(item.date);
         p.statedNow.set(field, item.date);
       }
     };
@@ -245,27 +275,38 @@ export async function applyFeedBatch(tx: Tx, items: FeedItem[], ctx: BatchContex
       );
     }
     const cols = dirty.map(columnsOf);
-    const done = await tx.$queryRawUnsafe<unknown[]>(
+    const done = await timed('update', tx.$queryRawUnsafe<unknown[]>(
       UPDATE_FEED_PERSONS,
       col(dirty, (p) => p.id),
       col(dirty, (p) => String(p.version)),
       ...FEED_WRITE_COLUMNS.map(([c]) => col(cols, (v) => v[c])),
       col(dirty, (p) => p.state.flags.join(',')),
       at,
-    );
+    ));
     if (done.length !== dirty.length) throw new ConcurrentFeedChange('a person was changed concurrently');
   }
-  // Provenance and audit events go as one JSON document each (serialised once, parsed once by the server).
-  const provenance: Record<string, ProvenanceMap> = {};
-  let stated = 0;
+  // Provenance: per person the fields stated, by date; a person whose fields were stated on two dates in this
+  // batch has a second round (rare: two rows of one person with different dates).
+  const rounds: { ids: string[]; fields: string[]; ons: string[] }[] = [];
   for (const p of byId.values()) {
     if (!p.statedNow.size) continue;
-    const o: ProvenanceMap = {};
-    for (const f of p.statedNow.keys()) o[f] = p.prov[f] as ProvenanceMap[string];
-    provenance[p.id] = o;
-    stated++;
+    const byDate = new Map<string, string[]>();
+    for (const [f, on] of p.statedNow) {
+      if (!FIELD_NAME.test(f)) throw new Error(`not a field name: ${f}`);
+      const fields = byDate.get(on);
+      if (fields) fields.push(f);
+      else byDate.set(on, [f]);
+    }
+    let r = 0;
+    for (const [on, fields] of byDate) {
+      const round = (rounds[r++] ??= { ids: [], fields: [], ons: [] });
+      round.ids.push(p.id);
+      round.fields.push(fields.join(','));
+      round.ons.push(on);
+    }
   }
-  if (stated) await tx.$executeRawUnsafe(UPSERT_PROVENANCE, JSON.stringify(provenance), at);
-  if (audits.length) await tx.$executeRawUnsafe(INSERT_FEED_AUDIT, at, JSON.stringify(audits.map((a) => ({ action: 'person.update', target_id: a.targetId, details: a.details }))));
+  for (const r of rounds) await timed('prov', tx.$executeRawUnsafe(UPSERT_PROVENANCE, r.ids, r.fields, r.ons, ctx.source, ctx.runId, at));
+  // Audit events go as one JSON document (serialised once, parsed once by the server).
+  if (audits.length) await timed('audit', tx.$executeRawUnsafe(INSERT_FEED_AUDIT, at, JSON.stringify(audits.map((a) => ({ action: 'person.update', target_id: a.targetId, details: a.details })))));
   return { unknown };
 }

@@ -64,6 +64,8 @@ export interface FeedOptions {
   batchSize?: number;
   /** Batches written at once, each in its own transaction on its own connection (default 2; 1: one by one). */
   concurrency?: number;
+  /** When given, the milliseconds spent waiting on each kind of statement are added to it (bench:match prints them). */
+  timings?: Record<string, number>;
 }
 
 /** The zod schema of each layout's row (trimmed cells, empty → absent). */

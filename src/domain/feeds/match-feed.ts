@@ -62,7 +62,7 @@ export async function matchFeed(db: PrismaClient, opts: FeedOptions): Promise<Fe
         // Counted apart and added on success, so a batch re-run after a concurrent change counts once.
         const batch: FeedCounts = { read: 0, matched: 0, new: 0, changed: 0, conflicting: 0, unchanged: 0, rejected: 0 };
         try {
-          const { unknown } = await db.$transaction((tx) => applyFeedBatch(tx, items, { source: opts.source, runId: run.id, at: clock(), knownRegion, effects }, batch), {
+          const { unknown } = await db.$transaction((tx) => applyFeedBatch(tx, items, { source: opts.source, runId: run.id, at: clock(), knownRegion, effects, timings: opts.timings }, batch), {
             timeout: 300_000,
             maxWait: 60_000,
           });

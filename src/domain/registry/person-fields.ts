@@ -87,14 +87,23 @@ export function isPlausibleAddress(raw: string): boolean {
   return withinLength('residenceAddress', raw) && /\p{L}/u.test(raw);
 }
 
-const daysInMonth = (y: number, m: number) => new Date(Date.UTC(y, m, 0)).getUTCDate();
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const daysInMonth = (y: number, m: number) => (m === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : (MONTH_DAYS[m - 1] as number));
 
 /**
  * A calendar date typed as 1990-03-07, 1990/3/7, 1990.3.7, 19900307 or 1990年3月7日; YYYY-MM-DD, or null
  * when it is no real date between 1900-01-01 and today (China time).
  */
 export function parseBirthDate(raw: string, today: Date): string | null {
-  const s = ISO_DATE.test(raw) ? raw : cleanText(raw).replace(/\s/g, '');
+  if (ISO_DATE.test(raw)) {
+    // Already YYYY-MM-DD (files of a million rows hold nothing else): check it as it is.
+    const y = Number(raw.slice(0, 4));
+    const mo = Number(raw.slice(5, 7));
+    const d = Number(raw.slice(8, 10));
+    if (y < 1900 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return null;
+    return raw <= todayInChina(today) ? raw : null;
+  }
+  const s = cleanText(raw).replace(/\s/g, '');
   const m = /^(\d{4})(?:[-/.年])?(\d{1,2})(?:[-/.月])?(\d{1,2})日?$/u.exec(s);
   if (!m) return null;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];

@@ -190,11 +190,12 @@ export async function viewPerson(
   const found = await locate(db, principal, rawIdNumber, 'person.view', 'person.view', source, clock, (idNumber) =>
     db.person.findUnique({
       where: { idNumber },
-      include: { enrolments: { orderBy: { insuranceType: 'asc' } }, provenance: true, assistance: { orderBy: { startedOn: 'desc' } } },
+      include: { enrolments: { orderBy: { insuranceType: 'asc' } }, assistance: { orderBy: { startedOn: 'desc' } } },
     }),
   );
   if (!found.ok) return found;
   const p = found.person;
+  const provenance = await db.fieldProvenance.findUnique({ where: { personId: p.id } });
 
   await recordAudit(db, {
     actorType: 'STAFF',
@@ -267,7 +268,7 @@ export async function viewPerson(
       movedInOn: ymd(p.movedInOn),
       sscCard: p.sscCardStatus ? { status: p.sscCardStatus, issuedOn: ymd(p.sscCardIssuedOn) } : null,
       assistance: p.assistance.map((a) => ({ kind: a.kind, startedOn: ymd(a.startedOn)!, endedOn: ymd(a.endedOn) })),
-      provenance: Object.entries((p.provenance?.fields ?? {}) as Record<string, { source: string; on: string; run: string }>)
+      provenance: Object.entries((provenance?.fields ?? {}) as Record<string, { source: string; on: string; run: string }>)
         .map(([field, f]) => ({ field, source: f.source, on: f.on, run: f.run }))
         .sort((a, b) => a.field.localeCompare(b.field)),
     },
