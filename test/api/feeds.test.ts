@@ -49,6 +49,22 @@ describe('public security (户籍)', () => {
     expect((await provOf(p.id)).name?.on).toBe('2026-05-01');
   });
 
+  it('one person\'s fields stated on different dates in one batch keep each its own date (provenance written in rounds)', async () => {
+    const p = await addPerson(prisma(), { region: newTownship() });
+    const { summary, file } = await run('public-security', [
+      ps(p.idNumber, 'UPDATE', '2026-03-01', { hukou_address: '华山路2号' }),
+      ps(p.idNumber, 'NAME_CHANGE', '2026-05-01', { name: '五月名' }),
+      ps(p.idNumber, 'DEATH', '2026-06-01', { name: '五月名' }),
+    ]);
+    expect(await reload(p.id)).toMatchObject({ name: '五月名', hukouAddress: '华山路2号', deceasedOn: new Date('2026-06-01T00:00:00Z') });
+    const prov = await provOf(p.id);
+    expect(prov.hukouAddress).toEqual({ source: 'public-security', on: '2026-03-01', run: summary.runId });
+    expect(prov.name).toEqual({ source: 'public-security', on: '2026-06-01', run: summary.runId });
+    expect(prov.deceasedOn).toEqual({ source: 'public-security', on: '2026-06-01', run: summary.runId });
+    const again = await rerun('public-security', file);
+    expect(again.counts).toMatchObject({ read: 3, changed: 0 });
+  });
+
   it('two values of one field on one day: the later line wins, and the same file again changes nothing', async () => {
     const p = await addPerson(prisma(), { region: newTownship() });
     const { file } = await run('public-security', [
