@@ -93,6 +93,9 @@ describe('the console person page', () => {
     expect(zh.text).toMatch(/户籍地址<\/td><td>公安（户籍）<\/td><td>2026-03-03/);
     const api = await request(app.app).get(`/api/persons/${p.idNumber}`).set(admin.auth);
     expect(api.body.departmental).toMatchObject({ sscCard: { status: 'ACTIVE', issuedOn: '2026-02-02' }, assistance: [{ kind: 'TEKUN', startedOn: '2026-01-05', endedOn: null }] });
+    expect(api.body.departmental.provenance).toEqual(
+      expect.arrayContaining([expect.objectContaining({ field: 'hukouAddress', source: 'public-security', on: '2026-03-03' }), expect.objectContaining({ field: 'sscCard', source: 'ssc', on: '2026-02-02' })]),
+    );
   });
 });
 
