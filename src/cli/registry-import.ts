@@ -3,6 +3,7 @@ import cliProgress from 'cli-progress';
 import { parseFileCommandArgs, runFileCommand, UsageError } from './file-command';
 import { openDatabase } from '../db/open-database';
 import { seedRegions } from '../domain/registry/region.service';
+import { ENCODING_NAMES } from '../domain/registry-import/csv-encoding';
 import {
   importRegistry,
   type ImportProgress,
@@ -76,8 +77,10 @@ export function formatSummary(s: ImportSummary, rejectsFile?: string): string {
     return [`${title}:`, ...entries.map(([k, n]) => `  ${k.padEnd(w)}  ${fmt(n ?? 0).padStart(9)}`)];
   };
   const rejected = s.persons.rejected + s.enrolments.rejected;
+  const decoded = Object.entries(s.encodings).filter(([, e]) => e !== 'utf-8');
   return [
     ...table,
+    ...decoded.map(([file, e]) => `${file} read as ${ENCODING_NAMES[e]}.`),
     '',
     ...list('Rejected rows by reason', s.rejectedByReason),
     ...list('Warnings', s.warningsByKind),

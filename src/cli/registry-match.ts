@@ -1,6 +1,7 @@
 import { parseFileCommandArgs, runFileCommand, UsageError } from './file-command';
 import { openDatabase } from '../db/open-database';
 import { seedRegions } from '../domain/registry/region.service';
+import { ENCODING_NAMES } from '../domain/registry-import/csv-encoding';
 import { FEED_SOURCES, type FeedSource, type FeedSummary, matchFeed } from '../domain/feeds';
 
 /**
@@ -22,6 +23,7 @@ export function formatFeedSummary(s: FeedSummary, rejectsFile?: string): string 
   const reasons = Object.entries(s.rejectedByReason);
   return [
     `Feed ${s.source}, run ${s.runId}`,
+    ...(s.encoding === 'utf-8' ? [] : [`Read as ${ENCODING_NAMES[s.encoding]}.`]),
     ...keys.map((k) => `  ${k.padEnd(w)}  ${fmt(s.counts[k]).padStart(10)}`),
     ...(reasons.length ? ['Rejected rows by reason:', ...reasons.map(([k, n]) => `  ${k}  ${fmt(n ?? 0)}`)] : []),
     ...(s.counts.rejected && rejectsFile ? [`Rejected rows are listed in ${rejectsFile} (ID numbers masked).`] : []),

@@ -4,6 +4,7 @@ import { staffRouters } from '../../src/app/staff-routers';
 import { CampaignDispatcher } from '../../src/domain/campaigns/campaign-dispatcher';
 import { seedRegions } from '../../src/domain/registry/region.service';
 import { addPerson, api, newTownship, staffToken } from '../helpers/community-fixtures';
+import { gb18030 } from '../helpers/encodings';
 import { createTestApp, type TestApp } from '../helpers/test-app';
 import { csrfTokenFor } from '../../src/http/console/console-session';
 
@@ -18,7 +19,7 @@ afterAll(async () => {
 });
 const prisma = () => app.db.prisma;
 
-function postFeed(auth: Record<string, string>, source: string, csv: string) {
+function postFeed(auth: Record<string, string>, source: string, csv: string | Buffer) {
   return request(app.app).post(`/api/feeds/${source}`).set(auth).set('content-type', 'text/csv').send(csv);
 }
 const ndjson = (text: string) => text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -50,6 +51,16 @@ describe('POST /api/feeds/:source', () => {
     const r = await postFeed(admin.auth, 'ssc', 'id_number,name\n');
     expect(ndjson(r.text).at(-1)).toMatchObject({ error: { code: 'BAD_FILE', nothingWritten: true } });
     expect((await postFeed(admin.auth, 'nowhere', 'x\n')).status).toBe(400);
+  });
+
+  it('reads a body exported in GB18030 (GBK) and answers a workbook with what to do', async () => {
+    const p = await addPerson(prisma(), { region: newTownship('530102') });
+    const admin = await staffToken(prisma(), app.clock, app.config, '530000', 'ADMIN');
+    const r = await postFeed(admin.auth, 'ssc', gb18030(`id_number,name,card_status,issued_on\n${p.idNumber},${p.name},ISSUED,2026-02-01\n`));
+    expect(ndjson(r.text).at(-1)).toMatchObject({ summary: { encoding: 'gb18030', counts: { read: 1, matched: 1, changed: 1, rejected: 0 } } });
+    expect((await prisma().person.findUniqueOrThrow({ where: { id: p.id } })).sscCardStatus).toBe('ISSUED');
+    const xlsx = await postFeed(admin.auth, 'ssc', Buffer.from('PK\u0003\u0004[Content_Types].xml', 'latin1'));
+    expect(ndjson(xlsx.text).at(-1)).toEqual({ error: { code: 'BAD_FILE', nothingWritten: true, message: 'ssc.csv is an Excel workbook (or another binary file), not CSV: save it from Excel as "CSV UTF-8 (comma delimited)"' } });
   });
 });
 

@@ -1,12 +1,14 @@
 import { PERSON_COLUMNS } from '../../src/domain/registry-import';
-import { csvLine, enrolment, enrolmentsCsv, newId, person, personsCsv, useImportDatabase } from '../helpers/registry-import-fixtures';
+import { ImportFileError, importRegistry } from '../../src/domain/registry-import';
+import { gb18030, utf16le } from '../helpers/encodings';
+import { csvLine, enrolment, enrolmentsCsv, newId, person, personsCsv, stream, useImportDatabase } from '../helpers/registry-import-fixtures';
 
 /**
  * Registry import (src/domain/registry-import), on a test database with the regions (test/helpers/registry-import-fixtures.ts).
  * ID numbers and file encodings.
  */
 
-const { runImport, findPerson } = useImportDatabase();
+const { prisma, runImport, findPerson } = useImportDatabase();
 
 describe('importRegistry: ID numbers and encodings', () => {
   it('converts legacy 15-digit numbers to 18 and matches enrolments and later imports on the 18-digit form', async () => {
@@ -47,5 +49,22 @@ describe('importRegistry: ID numbers and encodings', () => {
     const reversed = `${cols.map((c) => c.toUpperCase()).join(',')}\n${csvLine(cols.map((c) => row[c]))}\n`;
     expect((await runImport(reversed)).summary.persons.inserted).toBe(1);
     expect((await findPerson(x)).name).toBe('倒序样例');
+  });
+
+  it('reads files exported in GB18030 (GBK) or UTF-16 as such, says so, and refuses a workbook before anything is written', async () => {
+    const id = newId('MALE');
+    const persons = personsCsv([person({ id_number: id, name: '欧阳秀英', hukou_address: '云南省昆明市五华区翠湖路7号' })]);
+    const { summary } = await runImport(gb18030(persons), utf16le(enrolmentsCsv([enrolment({ id_number: id, insurance_type: '390' })])));
+    expect(summary.encodings).toEqual({ persons: 'gb18030', enrolments: 'utf-16le' });
+    expect(summary.persons.inserted).toBe(1);
+    expect(await findPerson(id)).toMatchObject({ name: '欧阳秀英', hukouAddress: '云南省昆明市五华区翠湖路7号', enrolments: [expect.objectContaining({ insuranceType: '390' })] });
+    expect((await runImport(persons)).summary.encodings).toEqual({ persons: 'utf-8' });
+
+    const before = await prisma().person.count();
+    const err = await importRegistry(prisma(), { persons: stream(Buffer.from('PK\u0003\u0004[Content_Types].xml', 'latin1')) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImportFileError);
+    expect((err as ImportFileError).message).toBe('persons.csv is an Excel workbook (or another binary file), not CSV: save it from Excel as "CSV UTF-8 (comma delimited)"');
+    expect((err as ImportFileError).nothingWritten).toBe(true);
+    expect(await prisma().person.count()).toBe(before);
   });
 });

@@ -49,7 +49,7 @@ export const personsCsv = (rows: PersonCsvRow[]) =>
   [PERSON_COLUMNS.join(','), ...rows.map((r) => csvLine(PERSON_COLUMNS.map((c) => r[c])))].join('\n') + '\n';
 export const enrolmentsCsv = (rows: EnrolmentCsvRow[]) =>
   [ENROLMENT_COLUMNS.join(','), ...rows.map((r) => csvLine(ENROLMENT_COLUMNS.map((c) => r[c])))].join('\n') + '\n';
-export const stream = (text: string) => Readable.from([Buffer.from(text, 'utf8')]);
+export const stream = (text: string | Buffer) => Readable.from([typeof text === 'string' ? Buffer.from(text, 'utf8') : text]);
 
 export interface RejectRow {
   file: string;
@@ -68,7 +68,7 @@ export function useImportDatabase() {
 
   let runNo = 0;
   /** Runs the import on CSV texts; returns the summary and the rejects file (raw and parsed). */
-  async function runImport(persons: string, enrolments?: string, opts: Partial<ImportOptions> = {}) {
+  async function runImport(persons: string | Buffer, enrolments?: string | Buffer, opts: Partial<ImportOptions> = {}) {
     const rejectsFile = path.join(tmp(), `rejects-${++runNo}.csv`);
     const summary = await importRegistry(prisma(), {
       persons: stream(persons),

@@ -1,6 +1,7 @@
 import { type Readable, type Writable } from 'node:stream';
 import { z } from 'zod';
 import { type FeedSource } from './authority';
+import { type CsvEncoding } from '../registry-import/csv-encoding';
 import { registryColumns, type RowContext } from '../registry-import/row-schema';
 
 /** The four CSV layouts of the departmental feeds (docs/feeds.md), their row schemas, options and summary. */
@@ -38,6 +39,8 @@ export interface FeedCounts {
 export interface FeedSummary {
   runId: string;
   source: FeedSource;
+  /** The encoding the file was read in (csv-encoding.ts). */
+  encoding: CsvEncoding;
   counts: FeedCounts;
   rejectedByReason: Partial<Record<FeedRejectReason, number>>;
   ms: number;
@@ -52,7 +55,7 @@ export interface FeedProgress {
 
 export interface FeedOptions {
   source: FeedSource;
-  /** The CSV: a path or a stream of UTF-8 bytes. */
+  /** The CSV: a path or a stream of bytes (UTF-8, GB18030 or UTF-16: csv-encoding.ts). */
   file: Readable | string;
   /** Name recorded on the feed run when `file` is a stream. */
   fileName?: string;

@@ -4,7 +4,7 @@ import { chinaDate } from '../calendar/china-time';
 import { maskIdNumberForStaff } from '../codes/masking';
 import { knownRegionFrom } from '../registry/person-flags';
 import { loadRegionCodes } from '../registry/region.service';
-import { closeSource, nextRecord, openSource, readHeader, type Source } from '../registry-import/csv-source';
+import { bytesRead, closeSource, encodingOf, nextRecord, openSource, readHeader, type Source } from '../registry-import/csv-source';
 import { ImportFileError } from '../registry-import/formats';
 import { openRejects, type RejectWriter } from '../registry-import/rejects';
 import { describeIssues, toObject } from '../registry-import/row-schema';
@@ -107,7 +107,7 @@ export async function matchFeed(db: PrismaClient, opts: FeedOptions): Promise<Fe
       );
       writing.add(entry);
     };
-    const progress = (done: boolean) => opts.onProgress?.({ bytesRead: source!.parser.info.bytes, totalBytes: source!.totalBytes, rowsRead: counts.read, done });
+    const progress = (done: boolean) => opts.onProgress?.({ bytesRead: bytesRead(source!), totalBytes: source!.totalBytes, rowsRead: counts.read, done });
 
     let batch: FeedItem[] = [];
     for (;;) {
@@ -161,9 +161,9 @@ export async function matchFeed(db: PrismaClient, opts: FeedOptions): Promise<Fe
       targetType: 'feed_run',
       targetId: run.id,
       at: clock(),
-      details: { source: opts.source, file: fileName, counts: { ...counts }, rejectedByReason },
+      details: { source: opts.source, file: fileName, encoding: encodingOf(source), counts: { ...counts }, rejectedByReason },
     });
-    return { runId: run.id, source: opts.source, counts, rejectedByReason, ms };
+    return { runId: run.id, source: opts.source, encoding: encodingOf(source), counts, rejectedByReason, ms };
   } catch (e) {
     await Promise.all([...writing].map((w) => w.done));
     if (e instanceof ImportFileError && counts.read > 0) throw new ImportFileError(e.message, e.file, false);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import { parse, type Parser } from 'csv-parse';
+import { type CsvEncoding, ToUtf8 } from './csv-encoding';
 import { ImportFileError } from './formats';
 
 /** Reading a CSV file or stream record by record, with physical line numbers. */
@@ -32,7 +33,15 @@ export interface Source<K extends string = 'persons' | 'enrolments'> {
   /** Set when csv-parse gave up: how many records it emitted before, and why. */
   skip: { unreadable?: { recordsBefore: number; message: string } };
   ended: boolean;
+  /** The file's bytes as read, before decoding to UTF-8 (csv-encoding.ts). */
+  decoding: ToUtf8;
 }
+
+/** The file's bytes read so far (progress against totalBytes). */
+export const bytesRead = (s: Source<string>): number => s.decoding.bytesIn;
+
+/** The encoding the file was read in (known once its first bytes are). */
+export const encodingOf = (s: Source<string>): CsvEncoding => s.decoding.encoding ?? 'utf-8';
 
 export async function openSource<K extends string>(input: Readable | string, kind: K): Promise<Source<K>> {
   let stream: Readable;
@@ -73,9 +82,11 @@ export async function openSource<K extends string>(input: Readable | string, kin
       return undefined;
     },
   });
-  pipeline(stream, parser, () => undefined);
+  // Any encoding a department exports (UTF-8, GB18030, UTF-16) reaches the parser as UTF-8.
+  const decoding = new ToUtf8(label);
+  pipeline(stream, decoding, parser, () => undefined);
   const iterator = (parser as AsyncIterable<string[]>)[Symbol.asyncIterator]();
-  return { kind, label, totalBytes, parser, iterator, stream, nextLine: 1, consumed: 0, skip, ended: false };
+  return { kind, label, totalBytes, parser, iterator, stream, nextLine: 1, consumed: 0, skip, ended: false, decoding };
 }
 
 const MAX_RECORD_CHARS = 1 << 20;
@@ -83,6 +94,7 @@ const MAX_RECORD_CHARS = 1 << 20;
 export function closeSource(s: Source<string> | undefined): void {
   if (!s) return;
   s.parser.destroy();
+  s.decoding.destroy();
   s.stream.destroy();
 }
 
@@ -101,6 +113,10 @@ export async function nextRecord(s: Source<string>): Promise<CsvRecord | CsvUnre
     r = await s.iterator.next();
   } catch (e) {
     const err = e as Error & { code?: unknown };
+    if (err instanceof ImportFileError) {
+      s.ended = true;
+      throw err;
+    }
     if (typeof err.code === 'string' && err.code.startsWith('CSV_')) {
       return giveUp(`unreadable CSV from this line to the end of the file: ${err.message}`);
     }

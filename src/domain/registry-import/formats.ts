@@ -1,4 +1,5 @@
 import { type Readable, type Writable } from 'node:stream';
+import { type CsvEncoding } from './csv-encoding';
 
 /** The import's file formats, reject reasons, options and summary. */
 // ------------------------------------------------------------------ formats
@@ -86,6 +87,8 @@ export interface ImportSummary {
   rejectedByReason: Partial<Record<RejectReason, number>>;
   /** Only kinds that occurred. */
   warningsByKind: Partial<Record<WarningKind, number>>;
+  /** The encoding each file was read in (csv-encoding.ts). */
+  encodings: { persons: CsvEncoding; enrolments?: CsvEncoding };
   /** Wall-clock duration of the import. */
   ms: number;
 }
@@ -103,7 +106,7 @@ export interface ImportProgress {
 }
 
 export interface ImportOptions {
-  /** persons.csv: a path or a stream of UTF-8 bytes. */
+  /** persons.csv: a path or a stream of bytes (UTF-8, GB18030 or UTF-16: csv-encoding.ts). */
   persons: Readable | string;
   enrolments?: Readable | string;
   /** Where to write rejected rows (CSV). A stream is ended when the import finishes. */

@@ -8,7 +8,7 @@ import { loadRegionCodes } from '../registry/region.service';
 import { knownRegionFrom } from '../registry/person-flags';
 import { ENROLMENT_COLUMNS, ENROLMENT_STATUS_CODES, OPTIONAL_ENROLMENT_COLUMNS, type EnrolmentColumn, type ImportCounts, ImportFileError, type ImportOptions, type ImportProgress, type ImportSummary, PERSON_COLUMNS, type RejectReason, type WarningKind } from './formats';
 import { IdKeyMap } from './id-key-map';
-import { type CsvRecord, type Source, closeSource, nextRecord, openSource, readHeader } from './csv-source';
+import { type CsvRecord, type Source, bytesRead, closeSource, encodingOf, nextRecord, openSource, readHeader } from './csv-source';
 import { type Rejection, type RowContext, buildSchemas, describeIssues, toObject } from './row-schema';
 import { type EnrolmentValues, type PersonValues, isConcurrentChange } from './sql';
 import { writeEnrolments, writePersons } from './batch-writers';
@@ -67,6 +67,7 @@ export async function importRegistry(db: PrismaClient, opts: ImportOptions): Pro
     enrolments: { read: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0 },
     rejectedByReason: {},
     warningsByKind: {},
+    encodings: { persons: 'utf-8' },
     ms: 0,
   };
   const warn = (k: WarningKind, n = 1) => {
@@ -86,6 +87,7 @@ export async function importRegistry(db: PrismaClient, opts: ImportOptions): Pro
       enrolments = await openSource(opts.enrolments, 'enrolments');
       eIndex = await readHeader<EnrolmentColumn>(enrolments, ENROLMENT_COLUMNS, OPTIONAL_ENROLMENT_COLUMNS);
     }
+    summary.encodings = { persons: encodingOf(persons), ...(enrolments ? { enrolments: encodingOf(enrolments) } : {}) };
     rejectOut = await openRejects(opts.rejects);
 
     const regionCodes = await loadRegionCodes(db);
@@ -288,7 +290,7 @@ async function runFile<R extends { line: number }>(a: RunFileArgs<R>): Promise<v
       await a.writeRejects(source, [...b.rejects, ...result.rejects], counts);
       a.onProgress?.({
         file: source.kind,
-        bytesRead: source.parser.info.bytes,
+        bytesRead: bytesRead(source),
         totalBytes: source.totalBytes,
         rowsRead: counts.read,
         done: false,
@@ -339,7 +341,7 @@ async function runFile<R extends { line: number }>(a: RunFileArgs<R>): Promise<v
   await flush(batch);
   a.onProgress?.({
     file: source.kind,
-    bytesRead: source.parser.info.bytes,
+    bytesRead: bytesRead(source),
     totalBytes: source.totalBytes,
     rowsRead: counts.read,
     done: true,

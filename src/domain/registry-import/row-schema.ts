@@ -123,6 +123,8 @@ export function describeIssues(issues: z.core.$ZodIssue[], input: Record<string,
     .map((i) => {
       const c = String(i.path[0] ?? '');
       if (input[c] === undefined) return `${c} is required`;
+      // U+FFFD: bytes the file's encoding could not read (csv-encoding.ts), whatever the column's own rule says.
+      if (input[c]?.includes('\uFFFD')) return `${c}: holds bytes that are not valid text in the file's encoding`;
       return i.message.startsWith(c) ? i.message : `${c}: ${i.message}`;
     })
     .join('; ');

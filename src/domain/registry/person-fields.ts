@@ -65,11 +65,16 @@ export const NAME_LENGTH = { min: 2, max: 40 };
 export const ADDRESS_LENGTH = { min: 4, max: 100 };
 export const EMPLOYER_LENGTH = { min: 1, max: 100 };
 
+/** U+FFFD stands for bytes a file's encoding could not read (csv-encoding.ts): no free-text value holds it. */
+const undecodable = (s: string) => s.includes('\uFFFD');
+
 /**
- * A free-text value has the length its field allows (the table's `length`; spaces are not counted in a name).
- * The registry import checks names, addresses and employers by this rule alone and stores them as spelled.
+ * A free-text value has the length its field allows (the table's `length`; spaces are not counted in a name) and
+ * nothing a file's encoding could not read. The registry import checks names, addresses and employers by this
+ * rule alone and stores them as spelled.
  */
 export function withinLength(field: PersonField, raw: string): boolean {
+  if (undecodable(raw)) return false;
   const l = PERSON_FIELDS[field].length;
   if (!l) return true;
   const s = cleanText(raw);
@@ -137,7 +142,7 @@ const SEX_WORDS: Readonly<Record<string, Sex>> = {
   女性: 'FEMALE',
 };
 
-const text = (max: number) => (raw: string) => (codePoints(cleanText(raw)) <= max ? cleanText(raw) : null);
+const text = (max: number) => (raw: string) => (codePoints(cleanText(raw)) <= max && !undecodable(raw) ? cleanText(raw) : null);
 /** A calendar date between 1900-01-01 and today, as parseBirthDate reads it. */
 const date = (raw: string, ctx: FieldParseContext) => parseBirthDate(raw, ctx.today);
 const region = (raw: string) => (REGION_CODE_RE.test(raw.trim()) ? raw.trim() : null);
