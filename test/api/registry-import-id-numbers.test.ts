@@ -1,4 +1,5 @@
 import { PERSON_COLUMNS } from '../../src/domain/registry-import';
+import { computeCheckChar } from '../../src/domain/codes/id-number';
 import { ImportFileError, importRegistry } from '../../src/domain/registry-import';
 import { gb18030, utf16le } from '../helpers/encodings';
 import { csvLine, enrolment, enrolmentsCsv, newId, person, personsCsv, stream, useImportDatabase } from '../helpers/registry-import-fixtures';
@@ -66,5 +67,16 @@ describe('importRegistry: ID numbers and encodings', () => {
     expect((err as ImportFileError).message).toBe('persons.csv is an Excel workbook (or another binary file), not CSV: save it from Excel as "CSV UTF-8 (comma delimited)"');
     expect((err as ImportFileError).nothingWritten).toBe(true);
     expect(await prisma().person.count()).toBe(before);
+  });
+
+  it('says when Excel has mangled an ID number (scientific notation, or its last digits set to 0)', async () => {
+    let zeroed: string;
+    do zeroed = `${newId().slice(0, 15)}000`;
+    while (computeCheckChar(zeroed.slice(0, 17)) === '0');
+    const { rejects } = await runImport(personsCsv([person({ id_number: '5.30102E+17' }), person({ id_number: zeroed })]));
+    expect(rejects.map((r) => [r.line, r.reason, r.message])).toEqual([
+      ['2', 'BAD_ID_NUMBER', 'id_number: invalid ID number (characters other than digits and a final X): Excel has turned it into a number; format the column as text before saving the CSV'],
+      ['3', 'BAD_ID_NUMBER', 'id_number: invalid ID number (the check character is wrong): Excel may have set its last digits to 0; format the column as text before saving the CSV'],
+    ]);
   });
 });

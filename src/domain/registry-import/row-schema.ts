@@ -16,6 +16,17 @@ export interface RowContext {
   knownCounty: (code: string) => boolean;
 }
 
+/**
+ * What Excel does to an ID number column saved as CSV without formatting it as text: shown as 5.30102E+17, or
+ * kept to 15 significant digits with the rest set to 0 (its check character then fails).
+ */
+function excelHint(raw: string, error: string): string {
+  const s = raw.trim();
+  if (/^\d(\.\d+)?E\+\d+$/i.test(s)) return ': Excel has turned it into a number; format the column as text before saving the CSV';
+  if (error === 'BAD_CHECK' && /^\d{15}000$/.test(s)) return ': Excel may have set its last digits to 0; format the column as text before saving the CSV';
+  return '';
+}
+
 /** The column schemas the registry's CSV files share (persons import and departmental feeds): ID number, and
  * person fields by the field table's rules. */
 export function registryColumns(ctx: RowContext) {
@@ -29,7 +40,7 @@ export function registryColumns(ctx: RowContext) {
         BAD_DATE: 'the birth date in it is impossible or in the future',
         BAD_CHECK: 'the check character is wrong',
       };
-      c.issues.push({ code: 'custom', input: raw, message: `invalid ID number (${why[r.error] ?? r.error})` });
+      c.issues.push({ code: 'custom', input: raw, message: `invalid ID number (${why[r.error] ?? r.error})${excelHint(raw, r.error)}` });
       return z.NEVER;
     }
     return r;
