@@ -46,6 +46,13 @@ describe('feed files in the encodings departments export', () => {
     expect(await prisma().feedRun.count()).toBe(runs);
   });
 
+  it('a tab-separated file (Excel\'s "Unicode text") is refused with what to do', async () => {
+    const file = write(utf16le(`${COLS.join('\t')}\r\n${COLS.map(() => '').join('\t')}\r\n`));
+    await expect(matchFeed(prisma(), { source: 'public-security', file })).rejects.toThrow(
+      `${path.basename(file)}: the header is separated by tabs, not commas: save the file as "CSV UTF-8 (comma delimited)"`,
+    );
+  });
+
   it('a UTF-8 file with damaged bytes rejects the rows that hold them and applies the others', async () => {
     const a = await addPerson(prisma(), { region: newTownship() });
     const b = await addPerson(prisma(), { region: newTownship() });

@@ -5,7 +5,7 @@ import { ImportFileError } from './formats';
 
 /**
  * The character encoding of an incoming CSV (registry import, departmental feeds). Departments export from
- * Chinese Windows and Excel, where "CSV" is often GB18030 (GBK) and "Unicode text" is UTF-16, so a file is read
+ * Chinese Windows and Excel, where "CSV" is often GB18030 (GBK), and some tools write UTF-16, so a file is read
  * in the encoding its first bytes show and handed on as UTF-8:
  * - a byte-order mark decides (UTF-8, UTF-16 LE or BE);
  * - else the first 64 KiB: valid UTF-8 is UTF-8 (ASCII included; a few damaged bytes among much UTF-8 too),

@@ -148,6 +148,11 @@ export async function readHeader<C extends string>(s: Source<string>, columns: r
   if (!rec || 'error' in rec) {
     throw new ImportFileError(rec ? `${s.label}: the header line is not valid CSV` : `${s.label} is empty (no header line)`, s.label);
   }
+  if (rec.fields.length === 1 && /[\t;]/.test(rec.fields[0] as string)) {
+    // Excel's "Unicode text" is tab-separated; some locales save "CSV" with semicolons.
+    const sep = (rec.fields[0] as string).includes('\t') ? 'tabs' : 'semicolons';
+    throw new ImportFileError(`${s.label}: the header is separated by ${sep}, not commas: save the file as "CSV UTF-8 (comma delimited)"`, s.label);
+  }
   const names = rec.fields.map((f) => f.trim().toLowerCase());
   const missing = columns.filter((c) => !names.includes(c));
   const unknown = names.filter((n) => !(columns as readonly string[]).includes(n) && !(optional as readonly string[]).includes(n));
