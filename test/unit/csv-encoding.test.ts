@@ -50,6 +50,8 @@ describe('csv-encoding: the encoding of an incoming CSV', () => {
     expect(detectEncoding(Buffer.from('PK\u0003\u0004xl/workbook.xml', 'latin1'), true)).toEqual({ error: expect.stringContaining('Excel workbook') });
     expect(detectEncoding(Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1]), true)).toEqual({ error: expect.stringContaining('Excel workbook') });
     expect(detectEncoding(Buffer.from('a,b\n\u0000\u0001', 'latin1'), true)).toEqual({ error: expect.stringContaining('NUL') });
+    // A stray NUL in text is stripped from its value like other control characters (bad-bytes.api.test.ts).
+    expect(detectEncoding(Buffer.from(`${CSV}\u0000${CSV}`, 'utf8'), true)).toEqual({ encoding: 'utf-8' });
     expect(detectEncoding(Buffer.from([0x61, 0x2c, 0xff, 0xff, 0xff]), true)).toEqual({ error: expect.stringContaining('neither UTF-8 nor GB18030') });
     await expect(decode(Buffer.from('PK\u0003\u0004', 'latin1'))).rejects.toThrow(new ImportFileError('f.csv is an Excel workbook (or another binary file), not CSV: save it from Excel as "CSV UTF-8 (comma delimited)"', 'f.csv'));
   });

@@ -10,8 +10,8 @@ import { ImportFileError } from './formats';
  * - a byte-order mark decides (UTF-8, UTF-16 LE or BE);
  * - else the first 64 KiB: valid UTF-8 is UTF-8 (ASCII included; a few damaged bytes among much UTF-8 too),
  *   else valid GB18030 is GB18030, else more UTF-8 than damage is UTF-8;
- * - a workbook (.xlsx, .xls), a file with NUL bytes, or bytes that are neither is refused with a precise error
- *   before any row is read.
+ * - a workbook (.xlsx, .xls), a binary file (over 5 % NUL bytes), or bytes that are neither is refused with
+ *   a precise error before any row is read.
  * Bytes later in the file that are not valid in its encoding become U+FFFD, which no name, address or other
  * free-text value accepts (person-fields.ts): that row is rejected or the value left out; the others still apply.
  */
@@ -24,6 +24,12 @@ export const ENCODING_NAMES: Record<CsvEncoding, string> = { 'utf-8': 'UTF-8', g
 export const SNIFF_BYTES = 64 * 1024;
 
 const startsWith = (b: Buffer, ...bytes: number[]) => bytes.every((x, i) => b[i] === x);
+
+function nulShare(b: Buffer): number {
+  let n = 0;
+  for (let i = b.indexOf(0); i !== -1; i = b.indexOf(0, i + 1)) n++;
+  return b.length ? n / b.length : 0;
+}
 
 /** The start of `b` without a UTF-8 sequence cut off at its end (the rest of the file follows). */
 function wholeUtf8(b: Buffer): Buffer {
@@ -61,7 +67,8 @@ export function detectEncoding(start: Buffer, complete: boolean): { encoding: Cs
   if (startsWith(start, 0x50, 0x4b, 0x03, 0x04) || startsWith(start, 0xd0, 0xcf, 0x11, 0xe0)) {
     return { error: 'is an Excel workbook (or another binary file), not CSV: save it from Excel as "CSV UTF-8 (comma delimited)"' };
   }
-  if (start.includes(0)) return { error: 'is a binary file, not CSV text (it contains NUL bytes)' };
+  // A stray NUL in text is a control character like others (stripped from the values); many are a binary file.
+  if (nulShare(start) > 0.05) return { error: 'is a binary file, not CSV text (it contains NUL bytes)' };
   const head = complete ? start : wholeUtf8(start);
   if (isUtf8(head)) return { encoding: 'utf-8' };
   // Mostly UTF-8: damaged UTF-8. Else valid GB18030 is GB18030; else more UTF-8 than damage is damaged UTF-8.
