@@ -1,4 +1,4 @@
-import { getEnrolmentStatusView } from '../../src/domain/registry/resident-view.service';
+import { getEnrolmentStatusView, getMaskedDetails } from '../../src/domain/registry/resident-view.service';
 import type { EmploymentStatus, EnrolmentStatus } from '../../src/generated/prisma/client';
 import type { OpenDatabase } from '../../src/db/open-database';
 import { seedRegions } from '../../src/domain/registry/region.service';
@@ -106,5 +106,15 @@ describe('status view', () => {
     ]);
     expect(lines(v)).toEqual(['170 PAYING', '310 TERMINATED']);
     expect(v.advice).toContain('MISSING_MEDICAL');
+  });
+});
+
+describe('the masked details (confirm your details)', () => {
+  it('names a place with its whole chain below the province, a township under its county', async () => {
+    const p = await db.prisma.person.create({
+      data: { idNumber: `SV${String(++serial).padStart(16, '0')}`, name: '测试人', hukouRegion: '530102001', residenceRegion: '530102', hukouAddress: '华山路1号' },
+    });
+    const d = await getMaskedDetails(db.prisma, p.id);
+    expect([d.hukouRegionName, d.residenceRegionName]).toEqual(['昆明市五华区华山街道', '昆明市五华区']);
   });
 });

@@ -3,6 +3,7 @@ import { INSURANCE_TYPES, MEDICAL_TYPES, PENSION_TYPES } from '../codes/insuranc
 import { maskAddress, maskBirthDate, maskIdNumber, maskName, maskPhone } from '../codes/masking';
 import type { EnrolmentLine, EnrolmentStatusCode, EnrolmentStatusView, MaskedDetails, StatusAdvice } from '../ports';
 import { prefectureOf } from '../codes/region-scope';
+import { regionChainName } from './region-names';
 import { hasOpenDuplicateCover } from '../worklists/work-item.service';
 
 async function regionNames(db: DbClient, codes: (string | null | undefined)[]): Promise<Map<string, string>> {
@@ -104,12 +105,6 @@ export async function getEnrolmentStatusView(db: DbClient, personId: string, now
 /** The record as the resident may see it in chat: every value masked on the server. */
 export async function getMaskedDetails(db: DbClient, personId: string): Promise<MaskedDetails> {
   const p = await db.person.findUniqueOrThrow({ where: { id: personId } });
-  const names = await regionNames(db, [p.hukouRegion, p.residenceRegion, ...[p.hukouRegion, p.residenceRegion].map((c) => (c ? prefectureOf(c) : null))]);
-  const regionLabel = (code: string) => {
-    const pref = prefectureOf(code);
-    const own = names.get(code) ?? code;
-    return pref && pref !== code && names.get(pref) ? `${names.get(pref)}${own}` : own;
-  };
   return {
     name: maskName(p.name),
     idNumber: maskIdNumber(p.idNumber),
@@ -117,9 +112,10 @@ export async function getMaskedDetails(db: DbClient, personId: string): Promise<
     ...(p.ethnicity ? { ethnicityCode: p.ethnicity } : {}),
     ...(p.birthDate ? { birthDate: maskBirthDate(p.birthDate.toISOString().slice(0, 10)) } : {}),
     ...(p.phone ? { phone: maskPhone(p.phone) } : {}),
-    ...(p.hukouRegion ? { hukouRegionName: regionLabel(p.hukouRegion) } : {}),
+    // The whole chain below the province (昆明市五华区华山街道), as a correction's confirmation names it.
+    ...(p.hukouRegion ? { hukouRegionName: regionChainName(p.hukouRegion) } : {}),
     ...(p.hukouAddress ? { hukouAddress: maskAddress(p.hukouAddress) } : {}),
-    ...(p.residenceRegion ? { residenceRegionName: regionLabel(p.residenceRegion) } : {}),
+    ...(p.residenceRegion ? { residenceRegionName: regionChainName(p.residenceRegion) } : {}),
     ...(p.residenceAddress ? { residenceAddress: maskAddress(p.residenceAddress) } : {}),
     ...(p.employmentStatus ? { employmentStatus: p.employmentStatus } : {}),
     ...(p.employer ? { employer: p.employer } : {}),
