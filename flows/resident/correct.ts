@@ -39,6 +39,7 @@ const REGION: Prompt = {
   example: 'correct.choosingRegion.example',
 };
 const regionError = ['noteFailure' as const, residentSetup.emit(({ context }) => reask(REGION, context, { key: 'correct.choosingRegion.error' }))];
+const BACK_TO_FIELDS = new Set<string>(['UNCHANGED', 'SEX_CONTRADICTS_ID', 'BIRTH_DATE_CONTRADICTS_ID']);
 const alreadyPending = (reference: string) => reply({ key: 'correct.checkingValue.alreadyPending', params: { reference } });
 
 /** The field question, which also takes a mobile number typed instead (换成139…): the new phone, checked at once. */
@@ -139,9 +140,10 @@ export const correctState = residentSetup.createStateConfig({
               actions: emit(({ event }) => alreadyPending(!event.output.ok && event.output.error === 'ALREADY_PENDING' ? event.output.reference : '')),
             },
             {
-              guard: ({ event }) => !event.output.ok && event.output.error === 'UNCHANGED',
+              // Nothing to change, or a value only the ID number decides (sex, birth date): back to the fields.
+              guard: ({ event }) => !event.output.ok && BACK_TO_FIELDS.has(event.output.error),
               target: '#resident.correct.awaitingField',
-              actions: emit(reply({ key: 'correct.awaitingValue.error_UNCHANGED' })),
+              actions: emit(({ event }) => reply({ key: `correct.awaitingValue.error_${event.output.ok ? 'UNCHANGED' : event.output.error}` })),
             },
             {
               target: 'awaitingValue',

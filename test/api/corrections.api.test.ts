@@ -323,6 +323,9 @@ describe.each<Locale>(['zh-CN', 'en'])('corrections in %s', (locale) => {
       await field(name);
       const reply = name === 'sex' ? await chat.choose(input) : await chat.send(input);
       expect(reply).toContain(t(locale, `correct.awaitingValue.${key}`));
+      // A value the ID number decides, or one already on record: back to the list of fields, not the same question.
+      const backToFields = ['error_UNCHANGED', 'error_SEX_CONTRADICTS_ID', 'error_BIRTH_DATE_CONTRADICTS_ID'].includes(key);
+      expect(reply.includes(t(locale, 'correct.awaitingField.prompt'))).toBe(backToFields);
     });
 
     it('three refusals in a row: an example and a human are offered', async () => {

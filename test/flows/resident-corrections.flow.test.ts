@@ -83,7 +83,9 @@ describe('corrections', () => {
     expect(flow.state).toBe('correct.confirmingChange');
   });
 
-  const REFUSALS: CheckCorrectionResult[] = CORRECTION_ERRORS.filter((e) => e !== 'UNCHANGED').map((error) => ({ ok: false, error }));
+  /** Errors that go back to the field list: nothing to change, or a value only the ID number decides. */
+  const BACK_TO_FIELDS: readonly string[] = ['UNCHANGED', 'SEX_CONTRADICTS_ID', 'BIRTH_DATE_CONTRADICTS_ID'];
+  const REFUSALS: CheckCorrectionResult[] = CORRECTION_ERRORS.filter((e) => !BACK_TO_FIELDS.includes(e)).map((error) => ({ ok: false, error }));
 
   it.each(REFUSALS.map((r) => [r.ok ? '' : r.error, r]))('refusal %s: its own message, then the question again', async (error, result) => {
     const { flow } = await atMenu({ checkCorrection: async () => result });
@@ -110,13 +112,16 @@ describe('corrections', () => {
     expect(flow.state).toBe('correct.confirmingChange');
   });
 
-  it('UNCHANGED goes back to the field list; ALREADY_PENDING names the open request and returns to the menu', async () => {
-    const { flow } = await atMenu({ checkCorrection: async () => ({ ok: false, error: 'UNCHANGED' }) });
+  it.each(BACK_TO_FIELDS)('%s: its own message, then the field list again (not the same question)', async (error) => {
+    const { flow } = await atMenu({ checkCorrection: async () => ({ ok: false, error }) as CheckCorrectionResult });
     await flow.choose('correct');
     await flow.choose('ethnicity');
     const same = await flow.text('彝族');
-    expect(keys(same)).toEqual(['correct.awaitingValue.error_UNCHANGED', 'correct.awaitingField.prompt']);
+    expect(keys(same)).toEqual([`correct.awaitingValue.error_${error}`, 'correct.awaitingField.prompt']);
     expect(flow.state).toBe('correct.awaitingField');
+  });
+
+  it('ALREADY_PENDING names the open request and returns to the menu', async () => {
 
     const { flow: f2 } = await atMenu({ checkCorrection: async () => ({ ok: false, error: 'ALREADY_PENDING', reference: 'CR261128AAAAAA' }) });
     await f2.choose('correct');
