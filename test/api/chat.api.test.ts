@@ -294,6 +294,108 @@ describe('lockout after 5 failed verifications', () => {
     const other = await ChatClient.start(app.app);
     expect((await other.verify(p))[0]!.text).toBe('身份核对成功。');
   });
+
+  /**
+   * The kinds of wrong attempt a guesser must not be able to tell apart. A person without a phone is answered
+   * differently only for the right name (no phone on record); for a wrong name nothing may differ, not even when
+   * the tries left are said or the lock comes (once it came one attempt early and gave the ID number away).
+   */
+  async function guesses() {
+    const withPhone = await createPerson(prisma(), { name: '王建国', phone: '13900005678' });
+    const noPhone = await createPerson(prisma(), { name: '李四', phone: null });
+    return [
+      { what: 'an unknown ID number', idNumber: newIdNumber('530102', '19800101'), wrongName: '张三', rightName: '张三' },
+      { what: 'a wrong name of a person with a phone', idNumber: withPhone.idNumber, wrongName: '王建军', rightName: withPhone.name },
+      { what: 'a wrong name of a person without a phone', idNumber: noPhone.idNumber, wrongName: '李五', rightName: noPhone.name },
+    ];
+  }
+  /** Failure and success rows of an ID number and of a chat identity. */
+  async function rows(idNumber: string, c: ChatClient) {
+    const count = (where: object, success: boolean) => prisma().verificationAttempt.count({ where: { ...where, success } });
+    const byId = { idNumberHash: hashIdNumber(app.config.ID_HASH_SECRET, idNumber) };
+    const byChat = { endpointKey: `web:${c.sessionId}` };
+    return { idFailed: await count(byId, false), chatFailed: await count(byChat, false), succeeded: await count(byId, true) + (await count(byChat, true)) };
+  }
+
+  it('counts one failure per attempt whatever was wrong: the tries left and the lock come at the same attempt for every kind of ID number', async () => {
+    const seen: { what: string; replies: string[]; rows: Awaited<ReturnType<typeof rows>>[] }[] = [];
+    for (const g of await guesses()) {
+      const c = await ChatClient.start(app.app);
+      await c.send('1');
+      const replies = [textOf(await c.send(g.idNumber)), textOf(await c.send(g.wrongName))];
+      const after: Awaited<ReturnType<typeof rows>>[] = [];
+      for (const factor of ['0000', '1111', '2222', '3333', '4444']) {
+        replies.push(textOf(await c.send(factor)));
+        after.push(await rows(g.idNumber, c));
+      }
+      // Locked: starting over with the same ID number is refused at once, even with the right name.
+      replies.push(textOf(await c.send('重新开始')), textOf(await c.send(g.idNumber)), textOf(await c.send(g.rightName)));
+      after.push(await rows(g.idNumber, c));
+      seen.push({ what: g.what, replies, rows: after });
+    }
+
+    const [first] = seen;
+    const answers = first!.replies.slice(2, 7);
+    expect(first!.replies[1]).toContain('后4位');
+    for (const a of answers.slice(0, 4)) expect(a).toContain('信息核对没有通过');
+    for (const a of answers.slice(0, 2)) expect(a).not.toContain('还可以再试');
+    expect(answers[2]).toContain('还可以再试2次');
+    expect(answers[3]).toContain('还可以再试1次');
+    expect(answers[4]).toContain('核对失败次数太多');
+    expect(answers[4]).not.toContain('信息核对没有通过');
+    expect(first!.replies.at(-1)).toContain('核对失败次数太多');
+    // One failure row per answer, by ID number and by chat identity; none after the lock.
+    const counts = (n: number) => ({ idFailed: n, chatFailed: n, succeeded: 0 });
+    expect(first!.rows).toEqual([1, 2, 3, 4, 5, 5].map(counts));
+    // Every other kind of guess reads exactly the same, reply by reply, and leaves the same rows.
+    for (const s of seen.slice(1)) expect({ what: s.what, replies: s.replies, rows: s.rows }).toEqual({ what: s.what, replies: first!.replies, rows: first!.rows });
+  });
+
+  it('counts an identity check left without an answer as the attempt, for every kind of ID number: five names tried lock the sixth check', async () => {
+    const seen: { what: string; replies: string[]; rows: Awaited<ReturnType<typeof rows>>[] }[] = [];
+    for (const g of await guesses()) {
+      const c = await ChatClient.start(app.app);
+      await c.send('1');
+      const replies: string[] = [];
+      const after: Awaited<ReturnType<typeof rows>>[] = [];
+      // The same ID number and name checked again in the same chat is the same attempt (a resident starting over).
+      for (const name of ['赵一', '赵一', '赵二', '赵三', '赵四', '赵五']) {
+        // At the digits question a new ID number starts again from the name.
+        replies.push(textOf(await c.send(g.idNumber)), textOf(await c.send(name)));
+        after.push(await rows(g.idNumber, c));
+      }
+      // The sixth name is refused whichever it is: the right name of a person without a phone gets no
+      // "no phone on record" answer that would tell the guesser it was right.
+      replies.push(textOf(await c.send('重新开始')), textOf(await c.send(g.idNumber)), textOf(await c.send(g.rightName)));
+      after.push(await rows(g.idNumber, c));
+      seen.push({ what: g.what, replies, rows: after });
+    }
+
+    const [first] = seen;
+    for (let i = 1; i < 12; i += 2) expect(first!.replies[i]).toContain('后4位');
+    expect(first!.replies.at(-1)).toContain('核对失败次数太多');
+    expect(first!.replies.at(-1)).not.toContain('没有登记手机号码');
+    const counts = (n: number) => ({ idFailed: n, chatFailed: n, succeeded: 0 });
+    expect(first!.rows).toEqual([1, 1, 2, 3, 4, 5, 5].map(counts));
+    for (const s of seen.slice(1)) expect({ what: s.what, replies: s.replies, rows: s.rows }).toEqual({ what: s.what, replies: first!.replies, rows: first!.rows });
+  });
+
+  it('keeps the right ID number and name of a person without a phone apart: offered a visit, no failure recorded', async () => {
+    const p = await createPerson(prisma(), { name: '李四', phone: null });
+    const c = await ChatClient.start(app.app);
+    await c.send('1');
+    // A wrong name first: the digits question like everyone, one attempt.
+    await c.send(p.idNumber);
+    expect((await c.send('李五')).at(-1)!.text).toContain('后4位');
+    await c.send('0000');
+    expect(await rows(p.idNumber, c)).toEqual({ idFailed: 1, chatFailed: 1, succeeded: 0 });
+    // Then the right name: told at once, and nothing counted.
+    await c.send(p.idNumber);
+    const offer = await c.send(p.name);
+    expect(offer.at(-1)!.text).toContain('没有登记手机号码');
+    expect(lastOptions(offer)).toEqual(['visit', 'human', 'retry']);
+    expect(await rows(p.idNumber, c)).toEqual({ idFailed: 1, chatFailed: 1, succeeded: 0 });
+  });
 });
 
 describe('transcript, notifications and idle expiry', () => {

@@ -23,36 +23,45 @@ afterAll(async () => {
 const attempts = (idNumber: string, success: boolean) =>
   app.db.prisma.verificationAttempt.count({ where: { idNumberHash: hashIdNumber(app.config.ID_HASH_SECRET, idNumber), success } });
 
-it('records exactly the allowed number of failures when 30 guesses for one ID number arrive together', async () => {
+it('opens exactly the allowed number of attempts when 30 checks of one ID number arrive together, and their answers cannot beat the lockout', async () => {
+  const max = app.config.VERIFY_MAX_FAILURES;
   const p = await createPerson(app.db.prisma, { name: '杨桂英' });
   const sessions = await Promise.all(Array.from({ length: 30 }, () => ChatClient.start(app.app)));
   for (const s of sessions) {
     await s.send('1');
     await s.send(p.idNumber);
-    expect((await s.send(p.name)).at(-1)!.text).toContain('后4位');
   }
+  const isLocked = (t: string) => t.startsWith('核对失败次数太多');
+  // Every identity check answered with the digits question is an attempt, counted until it is answered (so names
+  // cannot be tried for free): limit 5, so exactly five of the checks get the question and the rest meet the lock.
+  const checks = await Promise.all(sessions.map((s) => s.send(p.name)));
+  const asked = sessions.filter((_, i) => checks[i]!.at(-1)!.text.includes('后4位'));
+  expect(asked).toHaveLength(max);
+  expect(checks.filter((r) => isLocked(r[0]!.text))).toHaveLength(30 - max);
+  expect(await attempts(p.idNumber, false)).toBe(max);
+
+  // The five answer together, one with the right digits: each answer settles its own attempt, none adds one.
   const right = p.phone!.slice(-4);
   const wrong = right === '0000' ? '1111' : '0000';
-  const answers = await Promise.all(sessions.map((s, i) => s.send(i === sessions.length - 1 ? right : wrong)));
-
-  // Limit 5: exactly five failures are recorded; every later guess meets the lock without being counted.
-  expect(await attempts(p.idNumber, false)).toBe(app.config.VERIFY_MAX_FAILURES);
+  const answers = await Promise.all(asked.map((s, i) => s.send(i === asked.length - 1 ? right : wrong)));
   const texts = answers.map((r) => r[0]!.text);
-  const verified = texts.filter((t) => t === '身份核对成功。').length;
-  const mismatches = texts.filter((t) => t.startsWith('信息核对没有通过')).length;
-  const locked = texts.filter((t) => t.startsWith('核对失败次数太多')).length;
-  expect(verified + mismatches + locked).toBe(30);
-  // The right guess succeeds only if it was checked before the fifth failure (then it is the one success);
-  // the fifth failure itself is answered with the lock message.
-  expect(await attempts(p.idNumber, true)).toBe(verified);
-  expect(mismatches).toBe(app.config.VERIFY_MAX_FAILURES - 1);
-  expect(locked).toBe(30 - verified - mismatches);
+  // The right digits are checked: the other open attempts are earlier ones, its own is this one (4 < 5).
+  expect(texts.filter((t) => t === '身份核对成功。')).toHaveLength(1);
+  expect(texts.filter((t) => t.startsWith('信息核对没有通过') || isLocked(t))).toHaveLength(max - 1);
+  expect(await attempts(p.idNumber, true)).toBe(1);
+  expect(await attempts(p.idNumber, false)).toBe(max - 1);
 
-  // After the lock, the right digits no longer help.
+  // One more attempt reaches the limit; after it, the right digits no longer help.
+  const sixth = await ChatClient.start(app.app);
+  await sixth.send('1');
+  await sixth.send(p.idNumber);
+  expect((await sixth.send(p.name)).at(-1)!.text).toContain('后4位');
+  expect(isLocked((await sixth.send(wrong))[0]!.text)).toBe(true);
   const late = await ChatClient.start(app.app);
   await late.send('1');
   await late.send(p.idNumber);
-  expect((await late.send(p.name))[0]!.text).toContain('核对失败次数太多');
+  expect(isLocked((await late.send(p.name))[0]!.text)).toBe(true);
+  expect(await attempts(p.idNumber, false)).toBe(max);
 });
 
 it("does not slow a bystander's turns while guessers fail in a loop (floor waited out after commit)", async () => {

@@ -46,8 +46,9 @@ it('a chat turn costs a few statements', async () => {
   expect(perTurn[0]!.n).toBe(4);
   expect(perTurn.at(-1)!.n).toBe(4);
   // The benchmark's conversation and one more answer: 145 statements before issue 11 (63 after; issue 17's
-  // status reply reads the running assistance periods and open duplicate-cover entries: two more).
-  expect(perTurn.reduce((n, t) => n + t.n, 0)).toBeLessThanOrEqual(65);
+  // status reply reads the running assistance periods and open duplicate-cover entries: two more; one attempt is
+  // one failure whatever was wrong: the name step opens the attempt's row and the code answer settles it, two more).
+  expect(perTurn.reduce((n, t) => n + t.n, 0)).toBeLessThanOrEqual(67);
 
   // A retry of a message already answered: the same replies, one more statement (the earlier replies).
   const messageId = 'stmt-retry-1';

@@ -1,4 +1,4 @@
-import { createHmac, createHash, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, createHash, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { DbClient } from '../../db/db-client';
 import type { CheckIdentityResult, VerifyFactorResult, VerifyMethod } from '../ports';
 import { recordAudit } from '../staff/audit.service';
@@ -20,11 +20,12 @@ export interface SmsSender {
 export const hashIdNumber = (secret: string, idNumber: string) => createHmac('sha256', secret).update(idNumber).digest('hex');
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
+const normName = (s: string) => s.normalize('NFKC').replace(/[\s·•.]/g, '').toLowerCase();
+
 /** Names compare without spaces, width or case differences (张 三 = 张三, ＬＩ = li). */
 export function namesMatch(onRecord: string, given: string): boolean {
-  const norm = (s: string) => s.normalize('NFKC').replace(/[\s·•.]/g, '').toLowerCase();
-  const a = Buffer.from(sha256(norm(onRecord)));
-  const b = Buffer.from(sha256(norm(given)));
+  const a = Buffer.from(sha256(normName(onRecord)));
+  const b = Buffer.from(sha256(normName(given)));
   return timingSafeEqual(a, b);
 }
 
@@ -38,6 +39,34 @@ async function failuresSince(db: DbClient, idHash: string, endpointKey: string, 
     db.verificationAttempt.count({ where: { endpointKey, success: false, createdAt: { gte: since } } }),
   ]);
   return Math.max(byId, byEndpoint);
+}
+
+/**
+ * One attempt is an identity check answered with the factor question plus the first factor answer after it; each
+ * further factor answer is an attempt of its own. Every attempt is exactly one failure row (or one success row),
+ * whatever the ID number, name or factor, so the tries left and the lock come at the same attempt for an unknown
+ * ID number, a wrong name (of a person with or without a phone) and a wrong factor.
+ *
+ * The identity check records its attempt as a failure at once: a person without a phone is answered differently
+ * for the right name, so every name tried must count even when no factor follows, and then every other check
+ * must count alike. That row is the attempt's "open" row, found again by an id keyed on the ID number, chat
+ * identity and name; the first factor answer settles it (outcome, time, and a random id, so that it is closed)
+ * instead of recording a second row. The same ID number and name checked again in the same chat before an answer
+ * (a resident starting over) is the same attempt and renews the open row: a guesser learns nothing new from it.
+ */
+function openAttemptId(policy: VerificationPolicy, idHash: string, endpointKey: string, name: string): string {
+  const h = createHmac('sha256', policy.secret).update(`verify-open-attempt\u0000${idHash}\u0000${endpointKey}\u0000${normName(name)}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+async function findOpenAttempt(db: DbClient, id: string) {
+  return db.verificationAttempt.findUnique({ where: { id }, select: { createdAt: true } });
+}
+
+/** Failures before this attempt: those in the window, less the attempt's own open row (it is this try). */
+async function earlierFailures(db: DbClient, idHash: string, endpointKey: string, since: Date, open: { createdAt: Date } | null) {
+  const failures = await failuresSince(db, idHash, endpointKey, since);
+  return open && open.createdAt >= since ? failures - 1 : failures;
 }
 
 /**
@@ -79,9 +108,10 @@ export const SMS_OUTBOX_CHANNEL = 'sms-code';
 
 /**
  * After ID number and name: decides the next question. Reveals nothing about whether the ID number exists:
- * unknown ID, wrong name and a real person all get ASK_FACTOR, except that a correct ID number and name of a
- * person without a phone get NO_PHONE (they cannot verify remotely). In SMS mode a code is sent only to the
- * phone on record of a matching person.
+ * unknown ID, wrong name and a real person all get ASK_FACTOR, and each such check opens one attempt (a failure
+ * until a factor answer settles it, see openAttemptId), except that a correct ID number and name of a person
+ * without a phone get NO_PHONE (they cannot verify remotely; nothing is recorded). In SMS mode a code is sent only
+ * to the phone on record of a matching person.
  */
 export async function checkIdentity(
   db: DbClient,
@@ -91,20 +121,21 @@ export async function checkIdentity(
   const idHash = hashIdNumber(policy.secret, input.idNumber);
   const since = new Date(input.now.getTime() - policy.lockHours * 3600_000);
   await lockVerification(db, idHash, input.endpointKey);
-  if ((await failuresSince(db, idHash, input.endpointKey, since)) >= policy.maxFailures) {
+  const openId = openAttemptId(policy, idHash, input.endpointKey, input.name);
+  const open = await findOpenAttempt(db, openId);
+  if ((await earlierFailures(db, idHash, input.endpointKey, since, open)) >= policy.maxFailures) {
     const lockedUntil = await lockEndsAt(db, idHash, input.endpointKey, since, policy);
     return { next: 'LOCKED', ...(lockedUntil ? { lockedUntil } : {}) };
   }
   const person = await personByIdNumber(db, input.idNumber);
   const matches = person ? namesMatch(person.name, input.name) : namesMatch(input.name, `${input.name}\u0000`);
   if (person && matches && !person.phone) return { next: 'NO_PHONE', personId: person.id };
-  if (person && !matches && !person.phone) {
-    // A person without a phone gets a different answer at this step when the name is right, so wrong names
-    // count towards the lockout here (the factor step can never succeed for them anyway).
-    await db.verificationAttempt.create({
-      data: { idNumberHash: idHash, endpointKey: input.endpointKey, success: false, createdAt: input.now },
-    });
-  }
+  // The attempt counts from here, whatever the ID number and name (the factor answer settles this row).
+  await db.verificationAttempt.upsert({
+    where: { id: openId },
+    create: { id: openId, idNumberHash: idHash, endpointKey: input.endpointKey, success: false, createdAt: input.now },
+    update: { createdAt: input.now },
+  });
   if (policy.method === 'sms' && person && matches && person.phone) {
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     await db.oneTimeCode.create({
@@ -133,8 +164,9 @@ async function personByIdNumber(db: DbClient, idNumber: string) {
 
 /**
  * Checks ID number, name and the second factor together; failures count towards the lockout by ID number and
- * by chat identity, serialised per both. Every mismatch must be answered after the same minimum time
- * (policy.failureFloorMs): the caller waits that out after its transaction has committed.
+ * by chat identity, serialised per both. The first answer after an identity check settles the attempt that check
+ * opened, later answers record one row each (see openAttemptId). Every mismatch must be answered after the same
+ * minimum time (policy.failureFloorMs): the caller waits that out after its transaction has committed.
  */
 export async function verifyFactor(
   db: DbClient,
@@ -144,7 +176,11 @@ export async function verifyFactor(
   const idHash = hashIdNumber(policy.secret, input.idNumber);
   const since = new Date(input.now.getTime() - policy.lockHours * 3600_000);
   await lockVerification(db, idHash, input.endpointKey);
-  if ((await failuresSince(db, idHash, input.endpointKey, since)) >= policy.maxFailures) {
+  const openId = openAttemptId(policy, idHash, input.endpointKey, input.name);
+  const open = await findOpenAttempt(db, openId);
+  if ((await earlierFailures(db, idHash, input.endpointKey, since, open)) >= policy.maxFailures) {
+    // Not checked; the open attempt stays the failure it was, closed.
+    if (open) await db.verificationAttempt.update({ where: { id: openId }, data: { id: randomUUID() } });
     const lockedUntil = await lockEndsAt(db, idHash, input.endpointKey, since, policy);
     return { ok: false, reason: 'LOCKED', ...(lockedUntil ? { lockedUntil } : {}) };
   }
@@ -167,9 +203,13 @@ export async function verifyFactor(
   } else {
     equalSecret('\u0000', input.factor);
   }
-  await db.verificationAttempt.create({
-    data: { idNumberHash: idHash, endpointKey: input.endpointKey, success: ok, createdAt: input.now },
-  });
+  if (open) {
+    await db.verificationAttempt.update({ where: { id: openId }, data: { id: randomUUID(), success: ok, createdAt: input.now } });
+  } else {
+    await db.verificationAttempt.create({
+      data: { idNumberHash: idHash, endpointKey: input.endpointKey, success: ok, createdAt: input.now },
+    });
+  }
   if (ok && person) {
     await recordAudit(db, {
       actorType: 'RESIDENT',
