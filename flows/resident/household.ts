@@ -17,7 +17,9 @@ const adding = (c: ResidentContext, more: Partial<HouseholdDraft>) => ({
 function readBack(c: ResidentContext, header: string, middle: (h: HouseholdDraft | undefined) => TextPart[]): TextPart[] {
   const h = c.household;
   const relationship = { key: 'household.confirmingMember.relationship', params: { value: `$t(household.relationship.${h?.relationship ?? 'OTHER'})` } };
-  return [{ key: header }, { key: 'household.confirmingMember.name', params: { value: h?.name ?? '' } }, ...middle(h), relationship, { key: 'household.confirmingMember.prompt' }];
+  // A newborn may have no name yet: read back as the household list shows such a lead.
+  const name = { key: 'household.confirmingMember.name', params: { value: h?.name ? h.name : '$t(household.loadingHousehold.unnamed)' } };
+  return [{ key: header }, name, ...middle(h), relationship, { key: 'household.confirmingMember.prompt' }];
 }
 
 const newbornSummary = (c: ResidentContext) => readBack(c, 'household.newborn.header', (h) => [{ key: 'household.newborn.birthDate', params: { value: h?.birthDate ?? '' } }]);
@@ -56,13 +58,14 @@ function relationshipThenConfirm(kind: keyof typeof REPORT_STEPS, summary: (c: R
 /** Who reports whom: the resident and the name of the member reported. */
 const reporting = (c: ResidentContext) => ({ personId: c.personId ?? '', name: c.household?.name ?? '' });
 
-const inRegistry = (idNumber: string) => reply({ key: 'household.checkingMember.inRegistry', params: { idNumber } });
+/** Only what the resident knows anyway: a member of their own household, or their own household's earlier report. */
+const inHousehold = (idNumber: string) => reply({ key: 'household.checkingMember.inHousehold', params: { idNumber } });
 const alreadyReported = (idNumber: string, reference: string) => reply({ key: 'household.checkingMember.alreadyReported', params: { idNumber, reference } });
 
 /** What became of a reported member: a request with its due date (and its reference, sent last), or why none was needed. */
 function reported(o: ReportMemberResult) {
   if (o.outcome === 'CREATED') return [reply({ key: 'household.submittingMember.created', params: { dueDate: o.dueDate } }), receipt(o.reference)];
-  return [o.outcome === 'ALREADY_REPORTED' ? alreadyReported(o.maskedIdNumber, o.reference) : inRegistry(o.maskedIdNumber)];
+  return [o.outcome === 'ALREADY_REPORTED' ? alreadyReported(o.maskedIdNumber, o.reference) : inHousehold(o.maskedIdNumber)];
 }
 
 /** No one missed in a household (户不漏人): the members on record (masked) and a report of a missing one. */
@@ -110,10 +113,15 @@ export const householdState = residentSetup.createStateConfig({
       },
     }),
     awaitingNewbornName: askText({
-      description: 'A newborn without an ID number: explains birth registration (落户) first, then newborn medical enrolment, and asks for the name.',
+      description: 'A newborn without an ID number: explains birth registration (落户) first, then newborn medical enrolment, and asks for the name (or: no name yet).',
       lead: [{ key: 'household.newborn.explain' }],
       entry: [assign(({ context }) => ({ household: { hasHousehold: context.household?.hasHousehold ?? false, members: context.household?.members ?? [] } }))],
-      prompt: says('household.newborn.namePrompt', { example: 'household.newborn.nameExample' }),
+      prompt: says('household.newborn.namePrompt', {
+        example: 'household.newborn.nameExample',
+        options: [opt('noName', 'household.awaitingNewbornName.optionNoName', 'household.answers.noName')],
+      }),
+      // No name yet (还没起名字, "no name yet", …): the lead is recorded without one.
+      choices: { noName: { to: 'awaitingNewbornBirthDate', save: (c) => adding(c, { name: '' }) } },
       valid: 'isPlausibleName',
       to: 'awaitingNewbornBirthDate',
       save: (c, text) => adding(c, { name: text.normalize('NFKC').trim() }),
@@ -136,14 +144,14 @@ export const householdState = residentSetup.createStateConfig({
         actions: [emit(({ event }) => reply({ key: 'household.newborn.recorded', params: { dueDate: event.output.dueDate } })), emit(({ event }) => receipt(event.output.reference))],
       },
     }),
-    checkingMember: callPort('Checks whether the person is already in the registry or already reported.', {
+    checkingMember: callPort("Checks whether the person is already in the resident's household or already reported by it (nothing about other households).", {
       src: 'checkMissingMember',
       input: ({ context }) => ({ personId: context.personId ?? '', idNumber: context.household?.idNumber ?? '' }),
       onDone: [
         {
-          guard: ({ event }) => event.output.status === 'IN_REGISTRY',
+          guard: ({ event }) => event.output.status === 'IN_HOUSEHOLD',
           target: 'awaitingHouseholdChoice',
-          actions: emit(({ event }) => inRegistry(event.output.maskedIdNumber)),
+          actions: emit(({ event }) => inHousehold(event.output.maskedIdNumber)),
         },
         {
           guard: ({ event }) => event.output.status === 'ALREADY_REPORTED',
@@ -162,7 +170,7 @@ export const householdState = residentSetup.createStateConfig({
       error: { key: 'household.awaitingMemberName.error' },
     }),
     ...relationshipThenConfirm('Member', memberSummary, 'awaitingMemberIdNumber'),
-    submittingMember: callPort('Creates one NEW_PERSON change request (unless the person is known or already reported) and tells the reference.', {
+    submittingMember: callPort("Creates one NEW_PERSON change request (unless the person is in the resident's household or already reported by it) and tells the reference.", {
       src: 'reportMissingMember',
       input: ({ context }) => ({ ...reporting(context), idNumber: context.household?.idNumber ?? '', relationship: context.household?.relationship ?? 'OTHER' }),
       onDone: { target: '#resident.menu', actions: enqueueActions(({ event, enqueue }) => reported(event.output).forEach((e) => enqueue.emit(e))) },

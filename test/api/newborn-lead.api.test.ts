@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { staffRouters } from '../../src/app/staff-routers';
-import { reportNewborn } from '../../src/domain/corrections/household.service';
+import { getHouseholdView, reportNewborn } from '../../src/domain/corrections/household.service';
 import { seedRegions } from '../../src/domain/registry/region.service';
 import { authenticate, createStaff } from '../../src/domain/staff/staff.service';
 import { requestPage } from '../../src/http/console/request.page';
@@ -36,11 +36,11 @@ async function reviewer() {
   return { Authorization: `Bearer ${r.token}` };
 }
 
-async function parent() {
+async function parent(idNumber = '530102199003071238') {
   const householdId = `H${randomBytes(5).toString('hex')}`;
   await app.db.prisma.household.create({ data: { id: householdId, regionCode: '530102' } });
   return app.db.prisma.person.create({
-    data: { idNumber: '530102199003071238', name: '王大明', regionCode: '530102', householdId, phone: '13800001234' },
+    data: { idNumber, name: '王大明', regionCode: '530102', householdId, phone: '13800001234' },
   });
 }
 
@@ -79,5 +79,21 @@ describe('newborn lead', () => {
     expect(asked.status).toBe('NEEDS_INFO');
     await http().post(`/api/review/requests/${row.id}/reject`).set(auth).send({ version: asked.version, reason: '已电话联系，落户后再登记' }).expect(200);
     expect((await app.db.prisma.changeRequest.findUniqueOrThrow({ where: { id: row.id } })).status).toBe('REJECTED');
+  });
+  it('without a name yet: recorded with an empty name, listed as "no name yet", no name error for the reviewer', async () => {
+    const p = await parent('532301198511200042');
+    const ctx = { channel: 'web', now: app.clock.now() };
+    const lead = await reportNewborn(app.db.prisma, { personId: p.id, name: '', birthDate: '2026-11-21', relationship: 'CHILD' }, ctx);
+    const row = await app.db.prisma.changeRequest.findUniqueOrThrow({ where: { reference: lead.reference } });
+    expect(row.proposedValues).toEqual({ name: '', birthDate: '2026-11-21', relationship: 'CHILD' });
+    expect((await getHouseholdView(app.db.prisma, p.id)).newborns).toEqual([{ maskedName: null, birthDate: '2026-11-21' }]);
+
+    const detail = await http().get(`/api/review/requests/${row.id}`).set(await reviewer()).expect(200);
+    expect(detail.body.checks.map((c: { code: string }) => c.code)).toContain('NEWBORN_WITHOUT_ID');
+    expect(detail.body.checks).not.toContainEqual(expect.objectContaining({ code: 'INVALID_VALUE', field: 'name' }));
+    for (const lng of ['zh-CN', 'en'] as const) {
+      const html = requestPage({ t: app.i18n.getFixedT(lng), lng, url: '/' }, { detail: detail.body as ReviewDetail, canReveal: false, now: new Date() });
+      expect(html).toContain(`<td class="proposed">${app.i18n.t('console.request.none', { lng })}</td>`);
+    }
   });
 });

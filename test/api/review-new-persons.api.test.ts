@@ -1,4 +1,7 @@
 import { reviewDueAt } from '../../src/domain/calendar/working-days';
+import { reportMissingMember } from '../../src/domain/corrections/household.service';
+import type { ReviewDetail } from '../../src/domain/review';
+import { requestPage } from '../../src/http/console/request.page';
 import { newIdNumber, newReference, useReviewApp } from '../helpers/review-fixtures';
 
 /**
@@ -6,7 +9,7 @@ import { newIdNumber, newReference, useReviewApp } from '../helpers/review-fixtu
  * Requests for a new person in a household.
  */
 
-const { prisma, http, reviewer, newPerson, newPersonRequest, chatSession, transcriptTexts, auditOf } = useReviewApp();
+const { app, prisma, http, reviewer, newPerson, newPersonRequest, chatSession, transcriptTexts, auditOf } = useReviewApp();
 
 describe('new persons', () => {
   it('creates the reported person in the household with sex and birth date from the ID number', async () => {
@@ -18,7 +21,7 @@ describe('new persons', () => {
     const twin = await newPersonRequest(household, { idNumber: childId, name: '李小花', relationship: '女儿', sex: 'FEMALE', birthDate: '2015-06-01' });
     const detail = await http().get(`/api/review/requests/${r.id}`).set(reviewer.auth).expect(200);
     expect(detail.body.subject).toEqual({ name: '李**', idNumber: `${childId.slice(0, 6)}********${childId.slice(14)}` });
-    expect(detail.body.checks).toContainEqual({ code: 'DUPLICATE_SUBJECT', severity: 'warning', params: { reference: twin.reference, status: 'PENDING' } });
+    expect(detail.body.checks).toContainEqual({ code: 'DUPLICATE_SUBJECT', severity: 'warning', params: { reference: twin.reference, status: 'PENDING', household: 'SAME' } });
     expect(detail.body.diff.find((d: { field: string }) => d.field === 'relationship')).toMatchObject({ proposed: '女儿' });
 
     const res = await http().post(`/api/review/requests/${r.id}/approve`).set(reviewer.auth).send({ version: 0 }).expect(200);
@@ -33,7 +36,7 @@ describe('new persons', () => {
     expect((await transcriptTexts(sessionId)).pop()).toBe(`您报告的家庭成员（编号 ${r.reference}）已审核通过，已加入您家的登记。`);
 
     const second = await http().post(`/api/review/requests/${twin.id}/approve`).set(reviewer.auth).send({ version: 0 }).expect(422);
-    expect(second.body.error.details.checks).toContainEqual({ code: 'PERSON_EXISTS', severity: 'error', field: 'idNumber' });
+    expect(second.body.error.details.checks).toContainEqual({ code: 'PERSON_EXISTS', severity: 'error', field: 'idNumber', params: { household: 'SAME' } });
   });
 
   it('handles a report without a household: the reporter is neither the subject nor changed, and is told', async () => {
@@ -82,5 +85,43 @@ describe('new persons', () => {
     const checks = (await http().get(`/api/review/requests/${odd.id}`).set(reviewer.auth).expect(200)).body.checks;
     expect(checks).toContainEqual({ code: 'SEX_MISMATCH', severity: 'warning', field: 'idNumber', params: { fromIdNumber: 'MALE' } });
     expect(checks).toContainEqual({ code: 'BIRTH_DATE_MISMATCH', severity: 'warning', field: 'idNumber' });
+  });
+  it('shows the reviewer what the reporter was not told: the number on record in another household, or reported by another one', async () => {
+    const reporter = await newPerson();
+    const holder = await newPerson();
+    const neighbour = await newPerson();
+    const ctx = { channel: 'web', now: new Date('2026-11-27T03:00:00Z') };
+    const reportBy = async (personId: string, idNumber: string) => {
+      const r = await reportMissingMember(prisma(), { personId, idNumber, name: '李小华', relationship: 'CHILD' }, ctx);
+      if (r.outcome !== 'CREATED') throw new Error(`not created: ${r.outcome}`);
+      return prisma().changeRequest.findUniqueOrThrow({ where: { reference: r.reference } });
+    };
+    // The reporter names someone on record in another household: a request like any other, marked for the reviewer.
+    const onRecord = await reportBy(reporter.id, holder.idNumber);
+    expect(onRecord).toMatchObject({ householdId: reporter.householdId, currentValues: { reportedBy: reporter.id, onRecord: 'OTHER_HOUSEHOLD' } });
+    // A child reported by the reporter's household and then by a neighbour's: the second carries the first's reference.
+    const child = newIdNumber('530102', '20200202', 'FEMALE');
+    const first = await reportBy(reporter.id, child);
+    const second = await reportBy(neighbour.id, child);
+    expect(second.currentValues).toEqual({ reportedBy: neighbour.id, otherReports: [first.reference] });
+
+    const detailOf = async (id: string) => (await http().get(`/api/review/requests/${id}`).set(reviewer.auth).expect(200)).body as ReviewDetail;
+    const exists = await detailOf(onRecord.id);
+    expect(exists.checks).toContainEqual({ code: 'PERSON_EXISTS', severity: 'error', field: 'idNumber', params: { household: 'OTHER' } });
+    expect(exists.actions.approve).toBe(false);
+    const twin = await detailOf(second.id);
+    expect(twin.checks).toContainEqual({ code: 'DUPLICATE_SUBJECT', severity: 'warning', params: { reference: first.reference, status: 'PENDING', household: 'OTHER' } });
+    expect((await detailOf(first.id)).checks).toContainEqual({ code: 'DUPLICATE_SUBJECT', severity: 'warning', params: { reference: second.reference, status: 'PENDING', household: 'OTHER' } });
+
+    // The console says it in the reviewer's language, with the warning not to tell the reporter.
+    const i18n = app().i18n;
+    for (const lng of ['zh-CN', 'en'] as const) {
+      const page = (detail: ReviewDetail) => requestPage({ t: i18n.getFixedT(lng), lng, url: '/' }, { detail, canReveal: false, now: ctx.now });
+      const status = i18n.t('labels.status.PENDING', { lng });
+      expect(page(exists)).toContain(i18n.t('console.check.PERSON_EXISTS_OTHER', { lng }));
+      expect(page(twin)).toContain(i18n.t('console.check.DUPLICATE_SUBJECT_OTHER', { lng, reference: first.reference, status }));
+    }
+    expect(i18n.t('console.check.PERSON_EXISTS_OTHER', { lng: 'zh-CN' })).toContain('另一户');
+    expect(i18n.t('console.check.DUPLICATE_SUBJECT_OTHER', { lng: 'en' })).toContain('Another household');
   });
 });

@@ -1,5 +1,5 @@
-import type { MemberCheckResult, ReportMemberInput, ReportMemberResult } from '../../src/domain/ports';
-import { atMenu, keys, lastOptions, PERSON, render } from '../helpers/resident-reports';
+import type { MemberCheckResult, ReportMemberInput, ReportMemberResult, ReportNewbornInput } from '../../src/domain/ports';
+import { atMenu, i18n, keys, lastOptions, PERSON, render } from '../helpers/resident-reports';
 
 /**
  * What a verified resident reports, on fake ports (test/helpers/resident-reports.ts); every reply rendered in both languages.
@@ -55,8 +55,8 @@ describe('missing household members', () => {
   });
 
   it.each<[string, MemberCheckResult, string]>([
-    ['in the registry', { status: 'IN_REGISTRY', maskedIdNumber: '5***************38' }, 'household.checkingMember.inRegistry'],
-    ['already reported', { status: 'ALREADY_REPORTED', reference: 'CR261120ZZZZZZ', maskedIdNumber: '5***************38' }, 'household.checkingMember.alreadyReported'],
+    ['in their own household', { status: 'IN_HOUSEHOLD', maskedIdNumber: '5***************38' }, 'household.checkingMember.inHousehold'],
+    ['already reported by their household', { status: 'ALREADY_REPORTED', reference: 'CR261120ZZZZZZ', maskedIdNumber: '5***************38' }, 'household.checkingMember.alreadyReported'],
   ])('a person %s is recognised after the ID number, and the number is forgotten', async (_label, result, key) => {
     const { flow, callsOf } = await atMenu({ checkMissingMember: async () => result });
     await flow.choose('household');
@@ -70,8 +70,8 @@ describe('missing household members', () => {
   });
 
   it.each<[string, ReportMemberResult, string]>([
-    ['reported meanwhile', { outcome: 'ALREADY_REPORTED', reference: 'CR261120ZZZZZZ', maskedIdNumber: '5***************9X' }, 'household.checkingMember.alreadyReported'],
-    ['registered meanwhile', { outcome: 'IN_REGISTRY', maskedIdNumber: '5***************9X' }, 'household.checkingMember.inRegistry'],
+    ['reported by their household meanwhile', { outcome: 'ALREADY_REPORTED', reference: 'CR261120ZZZZZZ', maskedIdNumber: '5***************9X' }, 'household.checkingMember.alreadyReported'],
+    ['added to their household meanwhile', { outcome: 'IN_HOUSEHOLD', maskedIdNumber: '5***************9X' }, 'household.checkingMember.inHousehold'],
   ])('a person %s at submission is told so', async (_label, result, key) => {
     const { flow } = await atMenu({ reportMissingMember: async () => result });
     await flow.choose('household');
@@ -92,5 +92,47 @@ describe('missing household members', () => {
     await flow.text('张小明');
     await flow.choose('OTHER');
     expect(keys(await flow.choose('reenter'))).toEqual(['household.awaitingMemberIdNumber.prompt']);
+  });
+});
+
+describe('a newborn without an ID number', () => {
+  const toNewbornName = async () => {
+    const at = await atMenu();
+    await at.flow.choose('household');
+    await at.flow.choose('report');
+    const asked = await at.flow.choose('newborn');
+    expect(at.flow.state).toBe('household.awaitingNewbornName');
+    return { ...at, asked };
+  };
+
+  it('offers "no name yet" at the name; chosen, the lead is recorded without a name and read back as the list shows it', async () => {
+    const { flow, callsOf, asked } = await toNewbornName();
+    expect(keys(asked)).toEqual(['household.newborn.explain', 'household.newborn.namePrompt']);
+    expect(lastOptions(asked)).toEqual(['noName']);
+    const label = asked.at(-1)!.options![0]!.labelKey;
+    expect([i18n.t(label, { lng: 'zh-CN' }), i18n.t(label, { lng: 'en' })]).toEqual(['还没起名字', 'No name yet']);
+
+    expect(keys(await flow.choose('noName'))).toEqual(['household.newborn.birthDatePrompt']);
+    expect(flow.context.household?.name).toBe('');
+    await flow.text('2026-11-20');
+    const confirm = await flow.choose('CHILD');
+    expect(flow.state).toBe('household.confirmingNewborn');
+    expect(render(confirm, 'zh-CN')).toContain('姓名：（尚未取名）');
+    expect(render(confirm, 'en')).toContain('Name: (no name yet)');
+    expect(render(confirm, 'zh-CN')).toContain(i18n.t('household.loadingHousehold.unnamed', { lng: 'zh-CN' }));
+
+    const done = await flow.choose('submit');
+    const input: ReportNewbornInput = { personId: PERSON, name: '', birthDate: '2026-11-20', relationship: 'CHILD' };
+    expect(callsOf('reportNewborn')).toEqual([input]);
+    expect(keys(done)).toEqual(['household.newborn.recorded', 'common.receipt', 'menu.awaitingChoice.prompt']);
+  });
+
+  it('a name typed is kept and read back', async () => {
+    const { flow, callsOf } = await toNewbornName();
+    await flow.text('王小宝');
+    await flow.text('2026-11-20');
+    expect(render(await flow.choose('CHILD'), 'zh-CN')).toContain('姓名：王小宝');
+    await flow.choose('submit');
+    expect(callsOf('reportNewborn')).toEqual([{ personId: PERSON, name: '王小宝', birthDate: '2026-11-20', relationship: 'CHILD' }]);
   });
 });

@@ -49,25 +49,57 @@ function normalise(idNumber: string): string {
   return r.idNumber;
 }
 
-async function openReport(db: DbClient, subjectKey: string) {
-  return db.changeRequest.findFirst({
-    where: { kind: 'NEW_PERSON', subjectKey, status: { in: [...OPEN_STATUSES] } },
+type Reporter = { id: string; householdId: string | null; regionCode: string | null };
+
+const reporterOf = (db: DbClient, personId: string): Promise<Reporter> =>
+  db.person.findUniqueOrThrow({ where: { id: personId }, select: { id: true, householdId: true, regionCode: true } });
+
+/** Where a person on record outside the reporter's household is (for the reviewer, never for the reporter). */
+type OnRecordElsewhere = 'OTHER_HOUSEHOLD' | 'NO_HOUSEHOLD';
+
+/** What the registry and the open reports say about a reported ID number, split by what the reporter may know. */
+interface Lookup {
+  /** A member of the reporter's own household (or the reporter): they see them in the household list anyway. */
+  inHousehold: boolean;
+  /** An open report of the same number by the reporter's own household (or by the reporter): its reference. */
+  ownReport: string | null;
+  /** On record, but not in the reporter's household: for the reviewer only. */
+  onRecord: OnRecordElsewhere | null;
+  /** Open reports of the same number by other households: for the reviewer only. */
+  otherReports: string[];
+}
+
+async function lookup(db: DbClient, reporter: Reporter, idNumber: string): Promise<Lookup> {
+  const known = await db.person.findUnique({ where: { idNumber }, select: { id: true, householdId: true } });
+  const open = await db.changeRequest.findMany({
+    where: { kind: 'NEW_PERSON', subjectKey: idNumber, status: { in: [...OPEN_STATUSES] } },
     orderBy: { createdAt: 'asc' },
-    select: { reference: true },
+    select: { reference: true, householdId: true, currentValues: true },
   });
+  const ownHousehold = (householdId: string | null) => reporter.householdId !== null && householdId === reporter.householdId;
+  const inHousehold = !!known && (known.id === reporter.id || ownHousehold(known.householdId));
+  const own = (r: (typeof open)[number]) => ownHousehold(r.householdId) || (r.currentValues as { reportedBy?: unknown } | null)?.reportedBy === reporter.id;
+  return {
+    inHousehold,
+    ownReport: open.find(own)?.reference ?? null,
+    onRecord: known && !inHousehold ? (known.householdId ? 'OTHER_HOUSEHOLD' : 'NO_HOUSEHOLD') : null,
+    otherReports: open.filter((r) => !own(r)).map((r) => r.reference),
+  };
 }
 
 /**
- * Whether a reported ID number is new. A person already in the registry is only said to be there (nothing
- * about them is revealed); an open report for the same ID number is named by its reference.
+ * Whether a reported ID number needs a report, as far as the reporter may be told (户不漏人): a member of their
+ * own household is said to be one, a report already made by their own household is named by its reference.
+ * Anything else is NEW, whether or not the number is on record elsewhere or reported by another household: the
+ * answer must not tell a resident what the registry holds outside their household (no enumeration). The
+ * reviewer learns it from the request (reportMissingMember) and the review checks.
  */
-export async function checkMissingMember(db: DbClient, input: { idNumber: string }): Promise<MemberCheckResult> {
+export async function checkMissingMember(db: DbClient, input: { personId: string; idNumber: string }): Promise<MemberCheckResult> {
   const idNumber = normalise(input.idNumber);
   const maskedIdNumber = maskIdNumber(idNumber);
-  const known = await db.person.findUnique({ where: { idNumber }, select: { id: true } });
-  if (known) return { status: 'IN_REGISTRY', maskedIdNumber };
-  const open = await openReport(db, idNumber);
-  if (open) return { status: 'ALREADY_REPORTED', reference: open.reference, maskedIdNumber };
+  const found = await lookup(db, await reporterOf(db, input.personId), idNumber);
+  if (found.inHousehold) return { status: 'IN_HOUSEHOLD', maskedIdNumber };
+  if (found.ownReport) return { status: 'ALREADY_REPORTED', reference: found.ownReport, maskedIdNumber };
   return { status: 'NEW', maskedIdNumber };
 }
 
@@ -82,7 +114,7 @@ export interface ReportContext {
  * Where a reported person's request belongs: the reporter's household (or, without one, the reporter), their
  * region, and the channel it came from.
  */
-function reportedBy(reporter: { id: string; householdId: string | null; regionCode: string | null }, ctx: ReportContext) {
+function reportedBy(reporter: Reporter, ctx: ReportContext) {
   return {
     personId: reporter.householdId ? null : reporter.id,
     householdId: reporter.householdId,
@@ -98,22 +130,30 @@ function reportedBy(reporter: { id: string; householdId: string | null; regionCo
  * Reports a household member missing from the registry: one NEW_PERSON change request (proposed ID number,
  * name, relationship, and the sex and birth date the ID number encodes), for the reporter's household and
  * routed to the reporter's region. Without a household on record the request carries the reporter's person
- * id instead. A person already in the registry, or already reported and awaiting review, is not reported again.
+ * id instead. A member of the reporter's own household, or a person their household has already reported
+ * (awaiting review), is not reported again. A person on record elsewhere or reported by another household is
+ * reported like anyone else (the reporter is told nothing about them); the request carries it for the reviewer:
+ * currentValues.onRecord (OTHER_HOUSEHOLD or NO_HOUSEHOLD) and currentValues.otherReports (their references).
  */
 export async function reportMissingMember(db: DbClient, input: ReportMemberInput, ctx: ReportContext): Promise<ReportMemberResult> {
   const id = parseIdNumber(input.idNumber);
   if (!id.ok) throw new RefusalError('INVALID_ID_NUMBER', 'invalid ID number');
-  const check = await checkMissingMember(db, { idNumber: id.idNumber });
-  if (check.status === 'IN_REGISTRY') return { outcome: 'IN_REGISTRY', maskedIdNumber: check.maskedIdNumber };
-  if (check.status === 'ALREADY_REPORTED') return { outcome: 'ALREADY_REPORTED', reference: check.reference, maskedIdNumber: check.maskedIdNumber };
-  const reporter = await db.person.findUniqueOrThrow({ where: { id: input.personId }, select: { id: true, householdId: true, regionCode: true } });
+  const reporter = await reporterOf(db, input.personId);
+  const found = await lookup(db, reporter, id.idNumber);
+  const maskedIdNumber = maskIdNumber(id.idNumber);
+  if (found.inHousehold) return { outcome: 'IN_HOUSEHOLD', maskedIdNumber };
+  if (found.ownReport) return { outcome: 'ALREADY_REPORTED', reference: found.ownReport, maskedIdNumber };
   const row = await createChangeRequest(
     db,
     {
       kind: 'NEW_PERSON',
       ...reportedBy(reporter, ctx),
       fields: ['idNumber', 'name', 'relationship', 'sex', 'birthDate'],
-      currentValues: { reportedBy: reporter.id },
+      currentValues: {
+        reportedBy: reporter.id,
+        ...(found.onRecord ? { onRecord: found.onRecord } : {}),
+        ...(found.otherReports.length ? { otherReports: found.otherReports } : {}),
+      },
       proposedValues: { idNumber: id.idNumber, name: cleanText(input.name), relationship: input.relationship, sex: id.sex, birthDate: id.birthDate },
       subjectKey: id.idNumber,
     },
@@ -123,12 +163,13 @@ export async function reportMissingMember(db: DbClient, input: ReportMemberInput
 }
 
 /**
- * A newborn not yet registered at the police station (no ID number): one NEW_PERSON request with the name, birth
- * date and relationship only, marked as a lead (currentValues.lead). Reviewers cannot approve it into a person
- * (there is no number); they ask the family (e.g. once 落户 is done) or close it with a reason.
+ * A newborn not yet registered at the police station (no ID number): one NEW_PERSON request with the name (empty
+ * when the baby has none yet, as in a birth-certificate lead), birth date and relationship only, marked as a lead
+ * (currentValues.lead). Reviewers cannot approve it into a person (there is no number); they ask the family
+ * (e.g. once 落户 is done) or close it with a reason.
  */
 export async function reportNewborn(db: DbClient, input: ReportNewbornInput, ctx: ReportContext): Promise<{ reference: string; dueDate: string }> {
-  const reporter = await db.person.findUniqueOrThrow({ where: { id: input.personId }, select: { id: true, householdId: true, regionCode: true } });
+  const reporter = await reporterOf(db, input.personId);
   const name = cleanText(input.name);
   // The same newborn reported again (or the turn re-run) while the lead is open: the same lead.
   const open = await db.changeRequest.findFirst({

@@ -174,22 +174,32 @@ function reviewerChecks(r: CheckedRequest, ctx: CheckContext): ReviewCheck[] {
   return out;
 }
 
+/** A household id compared with the request's: the same household, another one, or none on record. */
+function householdRelation(r: CheckedRequest, householdId: string | null): 'SAME' | 'OTHER' | 'NONE' {
+  if (!householdId) return 'NONE';
+  return householdId === r.householdId ? 'SAME' : 'OTHER';
+}
+
 async function newPersonChecks(db: DbClient, r: CheckedRequest, ctx: CheckContext): Promise<ReviewCheck[]> {
   const out: ReviewCheck[] = [];
   const proposed = valuesOf(r.proposedValues);
   const parsed = parseIdNumber(proposed.idNumber ?? '', { today: ctx.now });
-  if (!proposed.idNumber && valuesOf(r.currentValues).lead === NEWBORN_LEAD) {
+  const isLead = !proposed.idNumber && valuesOf(r.currentValues).lead === NEWBORN_LEAD;
+  if (isLead) {
     // A lead, not a person yet: the family is to register the birth first (ask them, or close it with a reason).
     out.push({ code: 'NEWBORN_WITHOUT_ID', severity: 'error', field: 'idNumber' });
   } else if (!parsed.ok) {
     out.push({ code: 'ID_NUMBER_INVALID', severity: 'error', field: 'idNumber', params: { reason: parsed.error } });
   } else {
     out.push(...consistencyChecks(parsed.idNumber, proposed.sex ?? null, proposed.birthDate ?? null, ctx.now, 'idNumber'));
-    if (await db.person.findUnique({ where: { idNumber: parsed.idNumber }, select: { id: true } })) {
-      out.push({ code: 'PERSON_EXISTS', severity: 'error', field: 'idNumber' });
-    }
+    const holder = await db.person.findUnique({ where: { idNumber: parsed.idNumber }, select: { householdId: true } });
+    // Where the person is on record: a resident reporting someone of another household (or of none) is not told
+    // so in chat (no enumeration), so the reviewer sorts it out and must not reveal it either.
+    if (holder) out.push({ code: 'PERSON_EXISTS', severity: 'error', field: 'idNumber', params: { household: householdRelation(r, holder.householdId) } });
   }
-  if (!REVIEW_FIELDS.name.parse(proposed.name ?? null, ctx.now).ok) out.push({ code: 'INVALID_VALUE', severity: 'error', field: 'name' });
+  // A newborn lead may have no name yet (as the household list shows it): nothing to check then.
+  const unnamedLead = isLead && !proposed.name?.trim();
+  if (!unnamedLead && !REVIEW_FIELDS.name.parse(proposed.name ?? null, ctx.now).ok) out.push({ code: 'INVALID_VALUE', severity: 'error', field: 'name' });
   for (const f of ['sex', 'birthDate', 'relationship'] as const) {
     // A newborn lead has no sex on record (the ID number would give it).
     if (f === 'sex' && !proposed.idNumber) continue;
@@ -199,11 +209,15 @@ async function newPersonChecks(db: DbClient, r: CheckedRequest, ctx: CheckContex
   if (subject) {
     const twins = await db.changeRequest.findMany({
       where: { subjectKey: subject, kind: 'NEW_PERSON', id: { not: r.id }, status: { not: 'REJECTED' } },
-      select: { reference: true, status: true },
+      select: { reference: true, status: true, householdId: true, personId: true },
       orderBy: { createdAt: 'asc' },
       take: 5,
     });
-    for (const t of twins) out.push({ code: 'DUPLICATE_SUBJECT', severity: 'warning', params: { reference: t.reference, status: t.status } });
+    for (const t of twins) {
+      // Reported by the same household (or the same person without one), or by another one (the reporter was not told).
+      const same = r.householdId ? t.householdId === r.householdId : !!t.personId && t.personId === r.personId;
+      out.push({ code: 'DUPLICATE_SUBJECT', severity: 'warning', params: { reference: t.reference, status: t.status, household: same ? 'SAME' : 'OTHER' } });
+    }
   }
   if (!r.householdId) {
     out.push({ code: 'NO_HOUSEHOLD', severity: 'warning' });

@@ -14,18 +14,24 @@ export interface RequestView {
   flash?: { kind: 'ok' | 'error' | 'info'; text: string } | undefined;
 }
 
-/** A check as a sentence in the reviewer's language (field names and statuses translated). */
+/**
+ * A check as a sentence in the reviewer's language (field names and statuses translated). A check that says
+ * which household it concerns (params.household: SAME, OTHER, NONE) has a sentence per case
+ * (console.check.<code>_<household>, i18next's context), else the general one.
+ */
 export function checkText(ctx: PageContext, c: ReviewCheck): string {
   const { t } = ctx;
   const params: Record<string, string | number | boolean> = { ...(c.params ?? {}) };
   if (c.field) params.field = t(`console.field.${c.field}`, { defaultValue: c.field });
   if (typeof params.status === 'string') params.status = labelsFor(t).status(params.status);
   if (typeof params.fromIdNumber === 'string') params.fromIdNumber = t(`console.sex.${params.fromIdNumber}`, { defaultValue: params.fromIdNumber });
-  return t(`console.check.${c.code}`, { ...params, defaultValue: c.code });
+  const context = typeof params.household === 'string' ? { context: params.household } : {};
+  return t(`console.check.${c.code}`, { ...params, ...context, defaultValue: c.code });
 }
 
 function displayValue(ctx: PageContext, field: string, v: string | null): string {
-  if (v === null) return ctx.t('console.request.none');
+  // '' is "none" too (a newborn lead without a name yet).
+  if (v === null || v === '') return ctx.t('console.request.none');
   if (field === 'sex') return ctx.t(`console.sex.${v}`, { defaultValue: v });
   if (field === 'employmentStatus') return ctx.t(`reference.employment.${v}`, { defaultValue: v });
   if (field === 'ethnicity') return `${ctx.t(`reference.ethnicity.${v}`, { defaultValue: v })} (${v})`;
