@@ -25,8 +25,11 @@ export interface ReplyEffect {
   type: 'reply';
   parts: TextPart[];
   options?: ChoiceOption[];
-  /** A line after the options: reply with a number (number), and 0 returns to the menu (numberOrMenu). */
-  hint?: 'number' | 'numberOrMenu';
+  /**
+   * The line that ends a question: reply with a number (number), and 0 returns to the menu (numberOrMenu), both
+   * only under numbered options; only "0 returns to the menu" (menu), under a question answered by typing.
+   */
+  hint?: 'number' | 'numberOrMenu' | 'menu';
   /**
    * A receipt (a new request's reference): sent as the last message of the turn, after any question shown again,
    * with the turn's China date as the parameter `date`; never taken for the open question.
@@ -44,10 +47,13 @@ export type FlowEffect = ReplyEffect | SetLocaleEffect;
 
 /** Events into flows are facts. */
 export type FlowEvent =
-  | { type: 'user.text'; text: string }
+  /** `at`: when the resident sent it (ISO time, the turn's clock), for answers checked against the calendar. */
+  | { type: 'user.text'; text: string; at?: string }
   | { type: 'user.choice'; value: string }
   | { type: 'user.menu' }
-  | { type: 'user.human' };
+  | { type: 'user.human' }
+  /** The resident asks how their requests stand (查进度, or a reference such as CR-7K4M-2Q9X in `text`). */
+  | { type: 'user.progress'; text: string };
 
 /** The receipt of a new request: its reference, sent last in the turn with the date (see ReplyEffect.receipt). */
 export const receipt = (reference: string): ReplyEffect => ({ type: 'reply', parts: [{ key: 'common.receipt', params: { reference, date: '' } }], receipt: true });

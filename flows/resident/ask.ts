@@ -52,10 +52,13 @@ function routeTransitions(routes: Routes) {
   );
 }
 
+/** What was wrong with an answer: from the context, the text and the event (its time, for dates). */
+type Problem = (ctx: ResidentContext, text: string, event: FlowEvent) => TextPart;
+
 /** The re-ask action: counts the failure and says what was wrong. */
-const failed = (p: Prompt, problem: (ctx: ResidentContext, text: string) => TextPart): Action[] => [
+const failed = (p: Prompt, problem: Problem): Action[] => [
   'noteFailure',
-  residentSetup.emit(({ context, event }) => reask(p, context, problem(context, textOf(event)))),
+  residentSetup.emit(({ context, event }) => reask(p, context, problem(context, textOf(event), event))),
 ];
 
 function waiting(q: Question, on: ResidentStateConfig['on']): ResidentStateConfig {
@@ -86,18 +89,20 @@ export function askText(
     valid: GuardName;
     to: string;
     save?: (ctx: ResidentContext, text: string) => Partial<ResidentContext>;
-    error: TextPart | ((ctx: ResidentContext, text: string) => TextPart);
+    error: TextPart | Problem;
     choiceError?: TextPart;
     choices?: Routes;
   },
 ): ResidentStateConfig {
   const error = typeof q.error === 'function' ? q.error : () => q.error as TextPart;
-  return waiting(q, {
+  // Its options (skip, not sure) are ways out, not the answer: the hint says only "0 for the menu".
+  const prompt: Prompt = { ...q.prompt, typed: true };
+  return waiting({ ...q, prompt }, {
     'user.text': [
       { guard: q.valid, target: q.to, ...(q.save ? { actions: residentSetup.assign(({ context, event }) => q.save!(context, textOf(event))) } : {}) },
-      { actions: failed(q.prompt, error) },
+      { actions: failed(prompt, error) },
     ],
-    'user.choice': q.choices ? routeTransitions(q.choices) : { actions: failed(q.prompt, q.choiceError ? () => q.choiceError! : error) },
+    'user.choice': q.choices ? routeTransitions(q.choices) : { actions: failed(prompt, q.choiceError ? () => q.choiceError! : error) },
   });
 }
 

@@ -4,7 +4,7 @@ import { EMPLOYMENT_STATUSES, ENROLMENT_INTENTIONS as INTENTIONS, NON_ENROLMENT_
 import { reply, type TextPart } from '../effects';
 import { askChoice, askText, callPort, each } from './ask';
 import { MENU_OPTION, opt, says } from './prompts';
-import { parseSince, residentSetup, tidyText, type EmploymentDraft, type GuardName, type ResidentContext } from './setup';
+import { checkSince, EARLIEST_SINCE_YEAR, parseSince, residentSetup, tidyText, type EmploymentDraft, type GuardName, type ResidentContext } from './setup';
 
 const SKIP = [opt('skip', 'employment.optionSkip', 'employment.answers.skip')];
 /** The report so far with more answers (the status is always chosen first). */
@@ -92,16 +92,20 @@ export const employmentState = residentSetup.createStateConfig({
     awaitingPlatformWork: workText('awaitingPlatformWork', 'FLEXIBLE: waits for a short description of the platform or gig work.', 'isWorkDescription', 'platformWork', 'awaitingSince'),
     awaitingBusinessName: workText('awaitingBusinessName', 'SELF_EMPLOYED: waits for the name of the business, or skip.', 'isEmployerName', 'employer', 'awaitingSince', SKIP),
     awaitingSince: askText({
-      description: 'Waits for since when (YYYY-MM or YYYY-MM-DD), or "not sure".',
+      description: 'Waits for since when (YYYY-MM or YYYY-MM-DD, not after this month nor before 1940), or "not sure".',
       prompt: says('employment.awaitingSince.prompt', {
         options: [opt('unknown', 'employment.awaitingSince.optionUnknown', 'employment.answers.unknown')],
         example: 'employment.awaitingSince.example',
       }),
       choices: { unknown: 'checkingCoverage' },
-      valid: 'isSinceDate',
+      valid: 'isStartMonth',
       to: 'checkingCoverage',
       save: (c, text) => adding(c, { since: parseSince(text) ?? undefined }),
-      error: { key: 'employment.awaitingSince.error' },
+      // A month after this one, or before 1940, is understood and refused with why; anything else is not understood.
+      error: (_c, text, e) => {
+        const r = checkSince(text, e.type === 'user.text' ? e.at : undefined);
+        return r.ok || r.error === 'UNREADABLE' ? { key: 'employment.awaitingSince.error' } : { key: `employment.awaitingSince.error_${r.error}`, params: { year: EARLIEST_SINCE_YEAR } };
+      },
     }),
     checkingCoverage: callPort('Looks whether the person pays a pension and a medical insurance; if not, the reason is asked.', {
       src: 'getCoverage',

@@ -1,9 +1,13 @@
+import { assign, emit } from 'xstate';
+import { readReference } from '../../src/domain/codes/reference';
 import type { ResidentFlowPorts } from '../../src/domain/ports';
+import { reply } from '../effects';
 import { confirmState } from './confirm';
 import { correctState } from './correct';
 import { employmentState } from './employment';
 import { householdState } from './household';
 import { questionsState } from './questions';
+import { requestsState } from './requests';
 import { portActors, residentSetup } from './setup';
 import { statusState } from './status';
 import { verifyState } from './verify';
@@ -12,8 +16,9 @@ import { menuState, sessionStates, welcomeStates } from './welcome';
 /**
  * The resident's dialogue: welcome and privacy notice, identity verification, then the menu (enrolment
  * status, confirm details, corrections with a field policy, employment report, missing household members),
- * with reviewers' questions asked after verification. One slice per task (verify.ts, status.ts, ...), all built
- * on the shared setup (setup.ts) with the question helpers (ask.ts). Pure: domain work comes in as actors
+ * with reviewers' questions asked after verification, and the progress of the resident's requests (查进度, from
+ * anywhere). One slice per task (verify.ts, status.ts, ...), all built on the shared setup (setup.ts) with the
+ * question helpers (ask.ts). Pure: domain work comes in as actors
  * through provideResidentPorts().
  *
  * State ids are what stored snapshots restore to. Bump RESIDENT_FLOW_VERSION when a change makes old snapshots
@@ -45,6 +50,12 @@ export const residentMachine = residentSetup.createMachine({
       { target: '.welcome' },
     ],
     'user.human': { target: '.handingOff' },
+    // 查进度 or a reference, from anywhere: a verified resident's own requests; anyone else verifies first.
+    'user.progress': [
+      { guard: 'isVerified', target: '.requests', actions: assign({ progressReference: ({ event }) => readReference(event.text) ?? undefined }) },
+      { guard: 'isNoticeAcknowledged', target: '.verifying', actions: emit(reply({ key: 'requests.verifyFirst' })) },
+      { target: '.welcome', actions: emit(reply({ key: 'requests.verifyFirst' })) },
+    ],
   },
   states: {
     ...welcomeStates,
@@ -56,6 +67,7 @@ export const residentMachine = residentSetup.createMachine({
     employment: employmentState,
     household: householdState,
     questions: questionsState,
+    requests: requestsState,
     afterVerification: {
       description: 'A chat opened from a campaign link goes straight to the task the campaign is about; others to the questions and menu.',
       invoke: {

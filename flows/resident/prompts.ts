@@ -1,4 +1,4 @@
-import type { EnrolmentLine, EnrolmentStatusView, HouseholdView, MaskedDetails, SchemeFocus } from '../../src/domain/ports';
+import type { EnrolmentLine, EnrolmentStatusView, HouseholdView, MaskedDetails, RequestProgressView, SchemeFocus } from '../../src/domain/ports';
 import { reply, type ChoiceOption, type FlowEffect, type ReplyEffect, type TextPart } from '../effects';
 import { MAX_FAILURES, type ResidentContext } from './setup';
 
@@ -15,6 +15,8 @@ export interface Prompt {
   example?: string | ((ctx: ResidentContext) => string);
   /** The line under the options; by default "reply with a number", and "0 for the menu" once verified. */
   hint?: ReplyEffect['hint'];
+  /** Answered by typing (askText): its options are a way out, not the answer, so only "0 for the menu" is said. */
+  typed?: true;
 }
 
 /** A numbered option: the value the flow routes on, its label, and the locale list of words that also select it. */
@@ -39,10 +41,25 @@ function resolve(p: Prompt, ctx: ResidentContext) {
   return { parts: p.parts(ctx), options, example };
 }
 
-/** A question's reply: its options with the line that says to reply with a number (and 0 for the menu once verified). */
+/** Sentences that already say to reply with the option's number: a reply with one keeps only the menu half of the hint. */
+const SAYS_NUMBER = new Set(['common.pleaseChoose', 'common.explainChoices']);
+
+/**
+ * The line that ends a question (ReplyEffect.hint). Numbered options: "reply with a number", and "0 for the menu"
+ * once verified. A question answered by typing (no options, or `typed`): only "0 for the menu", once verified.
+ * Nothing is said twice: a reply whose sentences already ask for the number keeps only the menu half.
+ */
+function hintOf(p: Prompt, ctx: ResidentContext, parts: TextPart[], options: ChoiceOption[] | undefined): ReplyEffect['hint'] {
+  if (p.typed || !options?.length) return ctx.personId ? 'menu' : undefined;
+  const full = p.hint ?? (ctx.personId ? 'numberOrMenu' : 'number');
+  if (!parts.some((part) => SAYS_NUMBER.has(part.key))) return full;
+  return full === 'numberOrMenu' ? 'menu' : undefined;
+}
+
 function withHint(p: Prompt, ctx: ResidentContext, parts: TextPart[], options: ChoiceOption[] | undefined): ReplyEffect {
   const r = reply(parts, options);
-  return options?.length ? { ...r, hint: p.hint ?? (ctx.personId ? 'numberOrMenu' : 'number') } : r;
+  const hint = hintOf(p, ctx, parts, options);
+  return hint ? { ...r, hint } : r;
 }
 
 /** The question as asked, after any leading sentences. */
@@ -135,5 +152,23 @@ export function householdParts(h: HouseholdView): TextPart[] {
     { key: 'household.loadingHousehold.header', params: { count: h.members.length } },
     ...h.members.map((m, i) => ({ key: 'household.loadingHousehold.member', params: { n: i + 1, name: m.maskedName, idNumber: m.maskedIdNumber } })),
     ...newborns,
+  ];
+}
+
+/**
+ * The progress reply: per request its reference and what it is about, then its status in plain words (due date,
+ * decision date, the reason of a refusal). None found: "not under your name" for a reference, else "no requests".
+ */
+export function progressParts(list: RequestProgressView[], reference?: string): TextPart[] {
+  const k = 'requests.showingRequests';
+  if (!list.length) return [reference ? { key: `${k}.notFound`, params: { reference } } : { key: `${k}.none` }];
+  return [
+    { key: `${k}.header` },
+    ...list.flatMap((r): TextPart[] => [
+      r.kind === 'FIELD_CHANGE'
+        ? { key: `${k}.item_FIELD_CHANGE`, params: { reference: r.reference, field: `$t(review.field.${r.field ?? 'name'})` } }
+        : { key: `${k}.item_NEW_PERSON`, params: { reference: r.reference } },
+      { key: `${k}.status_${r.status}${r.status === 'REJECTED' && !r.reason ? '_noReason' : ''}`, params: { date: r.date, reason: r.reason ?? '' } },
+    ]),
   ];
 }

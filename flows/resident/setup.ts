@@ -1,4 +1,5 @@
 import { assign, fromPromise, setup, type PromiseActorLogic } from 'xstate';
+import { chinaDate } from '../../src/domain/calendar/china-time';
 import { parseCreditCode } from '../../src/domain/codes/credit-code';
 import { parseIdNumber } from '../../src/domain/codes/id-number';
 import {
@@ -71,6 +72,8 @@ export interface ResidentContext {
   employment?: EmploymentDraft;
   /** The household list and the missing member being reported (the ID number is held only until submitted). */
   household?: HouseholdDraft;
+  /** The reference the resident sent to ask about (查进度 without one: their latest requests). */
+  progressReference?: string;
 }
 
 export interface CorrectionDraft {
@@ -126,19 +129,37 @@ const isPlausibleText = (text: string, max: number) => {
   return n >= 2 && n <= max && /\p{L}/u.test(t);
 };
 
-/**
- * "Since when": YYYY-MM, YYYY-MM-DD, YYYY/MM, YYYY.M, 2020年5月(3日); a date between 1940 and 2100 as
- * YYYY-MM-DD (a month answer is its first day), or null.
- */
-export function parseSince(text: string): string | null {
+/** The earliest year a "since when" answer may name. */
+export const EARLIEST_SINCE_YEAR = 1940;
+
+/** A date as typed (YYYY-MM, YYYY-MM-DD, YYYY/MM, YYYY.M, 2020年5月(3日), YYYYMM(DD)) as YYYY-MM-DD, any year; or null. */
+function readDate(text: string): string | null {
   const s = text.normalize('NFKC').replace(/\s/g, '');
   const m = /^(\d{4})[-/.年](\d{1,2})(?:月)?(?:[-/.](\d{1,2})|(\d{1,2})日)?$/u.exec(s) ?? /^(\d{4})(\d{2})(\d{2})?$/.exec(s);
   if (!m) return null;
   const y = Number(m[1]);
   const mo = Number(m[2]);
   const d = Number(m[3] ?? m[4] ?? 1);
-  if (y < 1940 || y > 2100 || mo < 1 || mo > 12 || d < 1 || d > new Date(Date.UTC(y, mo, 0)).getUTCDate()) return null;
+  if (mo < 1 || mo > 12 || d < 1 || d > new Date(Date.UTC(y, mo, 0)).getUTCDate()) return null;
   return `${String(y)}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+/** "Since when": a date between 1940 and 2100 as YYYY-MM-DD (a month answer is its first day), or null. */
+export function parseSince(text: string): string | null {
+  const d = readDate(text);
+  return d && d >= `${String(EARLIEST_SINCE_YEAR)}-01-01` && d < '2101' ? d : null;
+}
+
+/**
+ * A start month checked against the calendar: not after the China month of `at` (the time the answer was sent,
+ * ISO; without it, not after 2100) and not before 1940. FUTURE and TOO_EARLY are dates understood but refused.
+ */
+export function checkSince(text: string, at?: string): { ok: true; value: string } | { ok: false; error: 'UNREADABLE' | 'FUTURE' | 'TOO_EARLY' } {
+  const d = readDate(text);
+  if (!d) return { ok: false, error: 'UNREADABLE' };
+  if (d < `${String(EARLIEST_SINCE_YEAR)}-01-01`) return { ok: false, error: 'TOO_EARLY' };
+  if (d.slice(0, 7) > (at ? chinaDate(new Date(at)).slice(0, 7) : '2100-12')) return { ok: false, error: 'FUTURE' };
+  return { ok: true, value: d };
 }
 
 // ---------------------------------------------------------------- the ports as actors
@@ -181,6 +202,7 @@ const guards = {
   isWorkDescription: ({ event }) => event.type === 'user.text' && isPlausibleText(event.text, 100),
   isValidCreditCode: ({ event }) => event.type === 'user.text' && parseCreditCode(event.text).ok,
   isSinceDate: ({ event }) => event.type === 'user.text' && parseSince(event.text) !== null,
+  isStartMonth: ({ event }) => event.type === 'user.text' && checkSince(event.text, event.at).ok,
   isReasonText: ({ event }) => event.type === 'user.text' && isPlausibleText(event.text, 200),
   isAnswerText: ({ event }) => event.type === 'user.text' && event.text.trim().length >= 1 && event.text.trim().length <= 500,
   isVisitDetails: ({ event }) => event.type === 'user.text' && event.text.trim().length >= 1,
@@ -205,6 +227,7 @@ export const residentSetup = setup({
     clearCorrection: assign({ correction: undefined }),
     clearEmployment: assign({ employment: undefined }),
     clearHousehold: assign({ household: undefined }),
+    clearProgressReference: assign({ progressReference: undefined }),
   },
 });
 

@@ -60,7 +60,7 @@ export function createContainer(opts: ContainerOptions) {
     maxConcurrentTurns: Math.max(1, db.poolSize - 2),
     onOutbox: () => void dispatcher.kick(),
     onTranscript: (channel, endpoint) => channel === hub.channel && hub.wake(endpoint),
-    handoff: createHandoffGate({ hours: handoffHours, bus: handoffBus }),
+    handoff: createHandoffGate({ hours: handoffHours, bus: handoffBus, i18n }),
     flow: residentFlowBinding({
       i18n,
       handoffRegions: config.HANDOFF_REGIONS,

@@ -49,10 +49,11 @@ export interface TurnContext {
  */
 export interface HandoffGate {
   /**
-   * A resident message while a handoff is open. `flow`: run the flow as usual (菜单 withdrew the handoff);
-   * `stop`: opt out, nothing else; `silent`: only these replies (the one acknowledgement, or nothing).
+   * A resident message while a handoff is open. `flow`: run the flow as usual; `withdrawn`: these replies, then the
+   * menu (菜单 or 取消 withdrew the handoff); `stop`: opt out, nothing else; `silent`: only these replies (the one
+   * acknowledgement, or nothing).
    */
-  intercept(turn: TurnContext, a: { command: GlobalCommand | null; text: string; seq: bigint }): Promise<{ act: 'flow' } | { act: 'stop' } | { act: 'silent'; replies: ReplyEffect[] }>;
+  intercept(turn: TurnContext, a: { command: GlobalCommand | null; text: string; seq: bigint }): Promise<{ act: 'flow' | 'stop' } | { act: 'silent' | 'withdrawn'; replies: ReplyEffect[] }>;
   /** The flow asked for a human in this turn: the replies that replace the flow's (service hours, 12333). */
   opened(turn: TurnContext): Promise<ReplyEffect[]>;
 }
@@ -284,15 +285,13 @@ export class ConversationEngine {
         let runFlow = true;
         let staffEvents: FlowEvent[] = [];
         let expectOption: string | undefined;
-        // While a person has the conversation the flow is silent (issue 13): only 菜单 and 退订 still act.
-        let gate: 'flow' | 'stop' | 'silent' = 'flow';
+        // While a person has the conversation the flow is silent (issue 13): only 菜单/取消 and 退订 still act.
+        let gate: 'flow' | 'stop' | 'silent' | 'withdrawn' = 'flow';
         if (msg && conv.handoff !== 'NONE' && this.deps.handoff) {
           const g = await this.deps.handoff.intercept(turn, { command: detectCommand(this.deps.i18n, msg.text), text: msg.text, seq: inboundSeq! });
           gate = g.act;
-          if (g.act === 'silent') {
-            lead.push(...g.replies);
-            runFlow = false;
-          }
+          if ('replies' in g) lead.push(...g.replies);
+          runFlow = g.act !== 'silent';
         }
         if (staff) {
           const s = await staff.prepare(tx, turn);
@@ -308,7 +307,7 @@ export class ConversationEngine {
             runFlow = false;
           }
         } else if (msg && gate !== 'silent') {
-          const cmd = detectCommand(this.deps.i18n, msg.text);
+          const cmd = gate === 'withdrawn' ? 'menu' : detectCommand(this.deps.i18n, msg.text);
           if (cmd === 'english' || cmd === 'chinese') {
             locale = cmd === 'english' ? 'en' : 'zh-CN';
             turn.locale = locale;
@@ -346,8 +345,8 @@ export class ConversationEngine {
             runFlow = false;
           } else if (cmd === 'menu' || cmd === 'back') {
             event = snapshot ? { type: 'user.menu' } : null;
-          } else if (cmd === 'human') {
-            event = { type: 'user.human' };
+          } else if (cmd === 'human' || cmd === 'progress') {
+            event = cmd === 'human' ? { type: 'user.human' } : { type: 'user.progress', text: msg.text };
           } else if (snapshot) {
             // The understanding layer: a choice or a value for the flow, or an answer of its own.
             const saved = snapshot as unknown as { value?: unknown; context?: FlowContextView };
@@ -365,7 +364,7 @@ export class ConversationEngine {
               event = { type: 'user.choice', value: u.value };
               if (u.ack) lead.push({ type: 'reply', parts: [u.ack] });
             } else if (u.kind === 'text') {
-              event = { type: 'user.text', text: u.text };
+              event = { type: 'user.text', text: u.text, at: now.toISOString() };
             } else {
               lead.push({ type: 'reply', parts: u.parts, ...(u.options?.length ? { options: u.options } : {}) });
               if (u.repeat && lastPrompt) lead.push({ type: 'reply', parts: lastPrompt.parts, ...(lastPrompt.options ? { options: lastPrompt.options } : {}) });
@@ -459,8 +458,8 @@ export class ConversationEngine {
     actor.subscribe({ error: (err) => (failure = err) });
     actor.start();
     if (event && run.snapshot) actor.send(event);
-    else if (event && !run.snapshot && event.type === 'user.human') {
-      // A first message of "human": hand over at once instead of greeting and then greeting again.
+    else if (event && !run.snapshot && (event.type === 'user.human' || event.type === 'user.progress')) {
+      // A first message of "human" (or 查进度): hand over (or answer) at once instead of greeting and then greeting again.
       effects.length = 0;
       actor.send(event);
     }

@@ -1,16 +1,30 @@
-import type { ReplyEffect } from '../../flows/effects';
+import type { i18n } from 'i18next';
+import type { ReplyEffect, TextPart } from '../../flows/effects';
 import { acknowledgeOnce, closeHandoff, openHandoffOf } from '../domain/handoff/handoff.service';
 import type { HandoffBus, HandoffSignal } from '../domain/handoff/handoff-bus';
 import { chinaTimeLabel, isOpen, nextOpening, type ServiceHours } from '../domain/handoff/service-hours';
 import { redactSensitive } from '../domain/codes/masking';
+import { LOCALES } from '../lib/i18n';
 import type { HandoffGate, TurnContext } from './engine';
+import { phraseList } from './phrases';
+import { normaliseAnswer } from './text-matching';
 
 export interface HandoffGateDeps {
   hours: ServiceHours;
   bus: HandoffBus;
+  i18n: i18n;
 }
 
-const say = (key: string, params?: Record<string, string | number>): ReplyEffect => ({ type: 'reply', parts: [{ key, ...(params ? { params } : {}) }] });
+/** How to stop waiting for a person, said with every answer of the desk while the resident waits. */
+const HOW_TO_WITHDRAW: TextPart = { key: 'handoff.resident.howToWithdraw' };
+
+const say = (key: string, params?: Record<string, string | number>): ReplyEffect => ({ type: 'reply', parts: [{ key, ...(params ? { params } : {}) }, HOW_TO_WITHDRAW] });
+
+/** 取消, 算了, 不用了, cancel … (handoff.answers.withdraw, in any language): the resident no longer wants a person. */
+function isWithdrawal(i18n: i18n, text: string): boolean {
+  const t = normaliseAnswer(text);
+  return LOCALES.some((lng) => phraseList(i18n, lng, 'handoff.answers.withdraw').includes(t));
+}
 
 /** When someone will answer, as message parameters (China time). */
 export function openingParams(hours: ServiceHours, now: Date): Record<string, string | number> | null {
@@ -29,7 +43,9 @@ export function handoffOpenedReply(hours: ServiceHours, now: Date): ReplyEffect 
 
 /**
  * The engine's handoff gate: while a handoff is open the resident's messages go to the agent (live signal), the
- * resident gets one acknowledgement, 菜单 withdraws the request and 退订 still opts out.
+ * resident gets one acknowledgement (with how to stop waiting), 菜单 or a withdrawal word (取消, 算了, cancel …)
+ * withdraws the request (closed WITHDRAWN, so no agent answers it; the resident is told, then the menu follows)
+ * and 退订 still opts out.
  */
 export function createHandoffGate(deps: HandoffGateDeps): HandoffGate {
   const signal = (turn: TurnContext, s: Omit<HandoffSignal, 'conversationId' | 'at'>) =>
@@ -48,10 +64,10 @@ export function createHandoffGate(deps: HandoffGateDeps): HandoffGate {
         regionCode: h.regionCode,
         message: { id: seq.toString(), direction: 'in', author: 'resident', text: redactSensitive(text) },
       });
-      if (command === 'menu') {
+      if (command === 'menu' || isWithdrawal(deps.i18n, text)) {
         await closeHandoff(tx, { handoff: h, outcome: 'WITHDRAWN', staffId: null, source: turn.channel, now });
-        signal(turn, { type: 'handoff.updated', handoffId: h.id, regionCode: h.regionCode, status: 'CLOSED' });
-        return { act: 'flow' };
+        signal(turn, { type: 'handoff.updated', handoffId: h.id, regionCode: h.regionCode, status: 'CLOSED', outcome: 'WITHDRAWN' });
+        return { act: 'withdrawn', replies: [{ type: 'reply', parts: [{ key: 'handoff.resident.withdrawn' }] }] };
       }
       if (command === 'stop') return { act: 'stop' };
       if (!(await acknowledgeOnce(tx, h.id, now))) return { act: 'silent', replies: [] };

@@ -37,7 +37,8 @@ function renderInFull(i18n: i18n, lng: Locale, part: TextPart): string {
 export function renderReply(i18n: i18n, lng: Locale, r: ReplyEffect): OutboundMessage {
   const masked = redactSensitive(r.parts.map((p) => renderPart(i18n, lng, p, p.sensitive)).join('\n'));
   const sensitive = r.parts.some((p) => p.sensitive && Object.keys(p.sensitive).length);
-  const hint = r.hint && r.options?.length ? `\n${i18n.t(`common.hint.${r.hint}`, { lng })}` : '';
+  // "Reply with a number" only under numbered options; "0 for the menu" alone also under a typed answer's question.
+  const hint = r.hint && (r.options?.length || r.hint === 'menu') ? `\n${phrase(i18n, lng, `common.hint.${r.hint}`)}` : '';
   return {
     text: (sensitive ? r.parts.map((p) => (p.sensitive ? renderInFull(i18n, lng, p) : redactSensitive(renderPart(i18n, lng, p)))).join('\n') : masked) + hint,
     ...(sensitive ? { transcriptText: masked + hint } : {}),

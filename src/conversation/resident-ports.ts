@@ -7,7 +7,7 @@ import { getCoverage, submitEmploymentReport } from '../domain/corrections/emplo
 import { requestHandoff, type ChannelRegions } from '../domain/handoff/handoff.service';
 import { checkMissingMember, getHouseholdView, reportMissingMember, reportNewborn } from '../domain/corrections/household.service';
 import type { ResidentFlowPorts } from '../domain/ports';
-import { openQuestionsFor, recordResidentAnswer } from '../domain/review';
+import { openQuestionsFor, recordResidentAnswer, requestProgressOf } from '../domain/review';
 import { confirmRegistration } from '../domain/registry/registration.service';
 import { getEnrolmentStatusView, getMaskedDetails } from '../domain/registry/resident-view.service';
 import { checkIdentity, verifyFactor, type VerificationPolicy } from '../domain/verification/verification.service';
@@ -98,7 +98,7 @@ export function createResidentPorts(turn: TurnContext, deps: ResidentPortDeps): 
     getCoverage: ({ personId }) => getCoverage(tx, personId),
     submitEmploymentReport: (input) => submitEmploymentReport(tx, input, { channel, conversationId, now }),
     getHousehold: ({ personId }) => getHouseholdView(tx, personId),
-    checkMissingMember: ({ idNumber }) => checkMissingMember(tx, { idNumber }),
+    checkMissingMember: (input) => checkMissingMember(tx, input),
     reportMissingMember: (input) => reportMissingMember(tx, input, { channel, conversationId, now, holidays }),
     reportNewborn: (input) => reportNewborn(tx, input, { channel, conversationId, now, holidays }),
     async getOpenQuestions({ personId }) {
@@ -111,6 +111,7 @@ export function createResidentPorts(turn: TurnContext, deps: ResidentPortDeps): 
       const row = await tx.changeRequest.findUnique({ where: { id: requestId }, select: { reference: true } });
       return { ok: false, reference: row?.reference ?? '' };
     },
+    getRequestProgress: ({ personId, reference }) => requestProgressOf(tx, personId, reference),
   };
 }
 

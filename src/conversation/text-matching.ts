@@ -1,10 +1,14 @@
 import type { i18n } from 'i18next';
 import type { ChoiceOption } from '../../flows/effects';
+import { readReference } from '../domain/codes/reference';
 import { LOCALES, type Locale } from '../lib/i18n';
 import { derived, phrase, phraseList } from './phrases';
 
-export type GlobalCommand = 'menu' | 'back' | 'human' | 'english' | 'chinese' | 'stop' | 'subscribe' | 'restart';
+/** `progress`: the resident asks how their requests stand (查进度, 我的申请怎么样了, a reference). */
+export type GlobalCommand = 'menu' | 'back' | 'human' | 'english' | 'chinese' | 'stop' | 'subscribe' | 'restart' | 'progress';
 const COMMANDS: GlobalCommand[] = ['menu', 'back', 'human', 'english', 'chinese', 'stop', 'subscribe', 'restart'];
+/** The longest message read as a question about progress (a longer one is an answer that may mention a reference). */
+const PROGRESS_MAX_CHARS = 30;
 
 /** Full-width to half-width, trimmed, lower-case, trailing punctuation dropped. */
 export function normaliseAnswer(text: string): string {
@@ -18,12 +22,18 @@ export function normaliseAnswer(text: string): string {
 
 /**
  * A global command in any supported language (the synonyms live in locales/<lng>/commands.json), so a
- * resident reading Chinese can still type "English" and vice versa.
+ * resident reading Chinese can still type "English" and vice versa. A short message with a request's reference
+ * or a word of commands.progress in it (进度, 申请怎么样, progress …) asks about progress.
  */
 export function detectCommand(i18n: i18n, text: string): GlobalCommand | null {
   const t = normaliseAnswer(text);
   if (!t) return null;
-  return commandTable(i18n).get(t) ?? null;
+  return commandTable(i18n).get(t) ?? (asksProgress(i18n, t) ? 'progress' : null);
+}
+
+function asksProgress(i18n: i18n, t: string): boolean {
+  if (Array.from(t).length > PROGRESS_MAX_CHARS) return false;
+  return readReference(t) !== null || LOCALES.some((lng) => phraseList(i18n, lng, 'commands.progress').some((w) => t.includes(w)));
 }
 
 /** Every command synonym of every language → its command (the first command that lists it), made once. */

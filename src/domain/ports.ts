@@ -249,10 +249,12 @@ export interface HouseholdView {
 }
 
 /**
- * Whether a reported ID number is new: already a person in the registry (nothing more is revealed), already
- * reported and awaiting review (with that reference), or new.
+ * What the reporter may be told about a reported ID number: already a member of their own household (they see
+ * the list anyway), already reported by their own household and awaiting review (with that reference), or new.
+ * A person on record elsewhere, or reported by another household, is NEW: the answer never depends on the
+ * registry outside the reporter's household (no enumeration); the reviewer is shown it instead.
  */
-export type MemberCheckResult = ({ status: 'NEW' } | { status: 'IN_REGISTRY' } | { status: 'ALREADY_REPORTED'; reference: string }) & {
+export type MemberCheckResult = ({ status: 'NEW' } | { status: 'IN_HOUSEHOLD' } | { status: 'ALREADY_REPORTED'; reference: string }) & {
   /** The reported ID number, masked for the chat. */
   maskedIdNumber: string;
 };
@@ -267,7 +269,7 @@ export interface ReportMemberInput {
 export type ReportMemberResult =
   | { outcome: 'CREATED'; reference: string; dueDate: string }
   | { outcome: 'ALREADY_REPORTED'; reference: string; maskedIdNumber: string }
-  | { outcome: 'IN_REGISTRY'; maskedIdNumber: string };
+  | { outcome: 'IN_HOUSEHOLD'; maskedIdNumber: string };
 
 /** What marks a NEW_PERSON request as a newborn lead without an ID number (its currentValues.lead). */
 export const NEWBORN_LEAD = 'NEWBORN_WITHOUT_ID';
@@ -275,6 +277,7 @@ export const NEWBORN_LEAD = 'NEWBORN_WITHOUT_ID';
 /** A newborn without an ID number yet (出生登记 not done): a lead for staff, not a person. */
 export interface ReportNewbornInput {
   personId: string;
+  /** Empty when the baby has no name yet. */
   name: string;
   /** YYYY-MM-DD. */
   birthDate: string;
@@ -301,10 +304,29 @@ export interface OpenQuestionView {
   question: string;
 }
 
+/**
+ * How one of the resident's requests stands (查进度): a correction (FIELD_CHANGE, with its field) or a household
+ * member they reported (NEW_PERSON). `date`: PENDING, the day the answer is due; decided, the day it was decided
+ * (YYYY-MM-DD, China time). `reason`: why a REJECTED request was not approved, when the reviewer gave one.
+ */
+export interface RequestProgressView {
+  reference: string;
+  kind: 'FIELD_CHANGE' | 'NEW_PERSON';
+  field?: string;
+  status: 'PENDING' | 'NEEDS_INFO' | 'APPROVED' | 'REJECTED';
+  date: string;
+  reason?: string;
+}
+
 /** Answering reviewers' questions in chat: the answer goes back to the request, which returns to the queue. */
 export interface ReviewQuestionPorts {
   getOpenQuestions(input: { personId: string }): Promise<OpenQuestionView[]>;
   answerQuestion(input: { personId: string; requestId: string; answer: string }): Promise<{ ok: boolean; reference: string }>;
+  /**
+   * The person's own requests, newest first (a few): with `reference`, only that one if it is theirs, else none
+   * (another person's request and a missing one look the same).
+   */
+  getRequestProgress(input: { personId: string; reference?: string }): Promise<RequestProgressView[]>;
 }
 
 /** Every port of the resident flow; the engine supplies all of them (see flows/resident/index.ts). */
@@ -332,6 +354,7 @@ export const RESIDENT_PORT_NAMES = [
   'reportNewborn',
   'getOpenQuestions',
   'answerQuestion',
+  'getRequestProgress',
 ] as const satisfies readonly (keyof ResidentFlowPorts)[];
 type AssertNone<T extends never> = T;
 /** Fails to compile when a port is added to ResidentFlowPorts but not to RESIDENT_PORT_NAMES. */

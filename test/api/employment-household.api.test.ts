@@ -221,6 +221,25 @@ describe.each<Locale>(['zh-CN', 'en'])('employment report in %s', (locale) => {
     const reports = await app.db.prisma.employmentReport.findMany({ where: { personId: p.id } });
     expect(reports.map((r) => [r.status, r.since])).toEqual([['STUDENT', new Date('2021-09-01T00:00:00Z')]]);
   });
+
+  it('"since when" next month, in 2030 or in 1850: refused with why (not "did not understand"); this month is stored', async () => {
+    const p = await newPerson({ enrolments: paying('170', '390') });
+    const chat = await Chat.verified(p, locale);
+    await chat.choose('employment');
+    expect(await chat.choose('FARMING')).toBe(`${t(locale, 'employment.awaitingSince.prompt')}\n${t(locale, 'common.hint.menu')}\n${t(locale, 'employment.awaitingSince.optionUnknown')}`);
+    const future = `${t(locale, 'employment.awaitingSince.error_FUTURE')}\n${t(locale, 'employment.awaitingSince.prompt')}`;
+    expect(await chat.send(locale === 'zh-CN' ? '下个月' : 'next month')).toContain(future);
+    expect(await chat.send('2030年1月')).toContain(future);
+    const early = await chat.send('1850年1月');
+    expect(early).toContain(t(locale, 'employment.awaitingSince.error_TOO_EARLY', { year: 1940 }));
+    expect(early).not.toContain(t(locale, 'employment.awaitingSince.error'));
+    expect(await app.db.prisma.employmentReport.count({ where: { personId: p.id } })).toBe(0);
+    // Sunday 29 November 2026 (the fixed clock): this month is not in the future.
+    expect(await chat.send(locale === 'zh-CN' ? '这个月' : '2026-11')).toContain(t(locale, 'employment.confirmingReport.prompt'));
+    await chat.choose('submit');
+    const reports = await app.db.prisma.employmentReport.findMany({ where: { personId: p.id } });
+    expect(reports.map((r) => r.since)).toEqual([new Date('2026-11-01T00:00:00Z')]);
+  });
 });
 
 describe.each<Locale>(['zh-CN', 'en'])('missing household members in %s', (locale) => {
@@ -279,12 +298,93 @@ describe.each<Locale>(['zh-CN', 'en'])('missing household members in %s', (local
     expect(again).toContain(t(locale, 'household.checkingMember.alreadyReported', { idNumber: `${child[0]}***************${child.slice(-2)}`, reference }));
     expect(await app.db.prisma.changeRequest.count({ where: { subjectKey: child } })).toBe(1);
 
-    // Someone already in the registry: said so, masked, nothing created.
+    // Someone of their own household (listed to them anyway): said so, masked, nothing created.
     await other.choose('report');
     const known = await other.send(reporter.idNumber);
-    expect(known).toContain(t(locale, 'household.checkingMember.inRegistry', { idNumber: `${reporter.idNumber[0]}***************${reporter.idNumber.slice(-2)}` }));
+    expect(known).toContain(t(locale, 'household.checkingMember.inHousehold', { idNumber: `${reporter.idNumber[0]}***************${reporter.idNumber.slice(-2)}` }));
     expect(known).not.toContain('王建国');
     expect(await app.db.prisma.changeRequest.count({ where: { subjectKey: reporter.idNumber } })).toBe(0);
+  });
+
+  it('a number on record elsewhere or reported by another household is answered as an unknown one; the request tells the reviewer', async () => {
+    const [householdA, householdB, householdC] = [await newHousehold(), await newHousehold(), await newHousehold()];
+    const reporter = await newPerson({ householdId: householdA, name: '张三' });
+    const elsewhere = await newPerson({ householdId: householdB, name: '李四' });
+    const alone = await newPerson({ householdId: null, name: '赵六' });
+    const neighbour = await newPerson({ householdId: householdC, name: '王五' });
+    const masked = (id: string) => `${id[0]}***************${id.slice(-2)}`;
+
+    /** Reports a member from the ID number to the end: every reply, and the reference the reporter was given. */
+    async function report(chat: Chat, idNumber: string, name: string) {
+      await chat.choose('household');
+      await chat.choose('report');
+      const afterId = await chat.send(idNumber);
+      await chat.send(name);
+      const confirm = await chat.choose('CHILD');
+      const done = await chat.choose('submit');
+      return { afterId, confirm, done, reference: REFERENCE.exec(done)?.[0] };
+    }
+    // What anyone is told about a number nobody has: the name is asked, the report read back and created.
+    const unknown = newIdNumber('20150601');
+    const control = await report(await Chat.verified(reporter, locale), unknown, '张小明');
+    expect(control.afterId).toContain(t(locale, 'household.awaitingMemberName.prompt'));
+
+    const chat = await Chat.verified(reporter, locale);
+    for (const [person, onRecord] of [[elsewhere, 'OTHER_HOUSEHOLD'], [alone, 'NO_HOUSEHOLD']] as const) {
+      const r = await report(chat, person.idNumber, '张小红');
+      // The same answers as for the unknown number (the masked number aside), the reporter's own reference.
+      expect(r.afterId).toBe(control.afterId);
+      expect(r.confirm).toContain(t(locale, 'household.confirmingMember.header'));
+      expect(r.confirm).toContain(t(locale, 'household.confirmingMember.idNumber', { value: masked(person.idNumber) }));
+      expect(r.done).toContain(t(locale, 'household.submittingMember.created', { dueDate: '2026-12-02' }));
+      expect(r.reference).toBeDefined();
+      for (const secret of ['李四', '赵六', t(locale, 'household.checkingMember.inHousehold', { idNumber: masked(person.idNumber) })]) expect(r.afterId + r.done).not.toContain(secret);
+      const row = await app.db.prisma.changeRequest.findUniqueOrThrow({ where: { reference: r.reference! } });
+      expect(row).toMatchObject({ kind: 'NEW_PERSON', status: 'PENDING', householdId: householdA, subjectKey: person.idNumber, currentValues: { reportedBy: reporter.id, onRecord } });
+    }
+
+    // Another household reports the child the first one reported: told nothing of it, given its own reference.
+    const other = await report(await Chat.verified(neighbour, locale), unknown, '张小明');
+    expect(other.afterId).toBe(control.afterId);
+    expect(other.done).toContain(t(locale, 'household.submittingMember.created', { dueDate: '2026-12-02' }));
+    expect(other.reference).toBeDefined();
+    expect(other.reference).not.toBe(control.reference);
+    expect(other.afterId + other.done).not.toContain(control.reference);
+    const second = await app.db.prisma.changeRequest.findUniqueOrThrow({ where: { reference: other.reference! } });
+    expect(second).toMatchObject({ householdId: householdC, currentValues: { reportedBy: neighbour.id, otherReports: [control.reference] } });
+    expect(second.currentValues).not.toHaveProperty('onRecord');
+    const first = await app.db.prisma.changeRequest.findUniqueOrThrow({ where: { reference: control.reference! } });
+    expect(first.currentValues).toEqual({ reportedBy: reporter.id });
+
+    // The first household reporting it again is reminded of its own report, not of the neighbour's.
+    await chat.choose('household');
+    await chat.choose('report');
+    const again = await chat.send(unknown);
+    expect(again).toContain(t(locale, 'household.checkingMember.alreadyReported', { idNumber: masked(unknown), reference: control.reference }));
+    expect(again).not.toContain(other.reference);
+  });
+
+  it('a newborn with no name yet ("还没起名字", "no name yet" typed): the lead is recorded without a name and listed as such', async () => {
+    const householdId = await newHousehold();
+    const parent = await newPerson({ householdId, name: '王大明' });
+    const chat = await Chat.verified(parent, locale);
+    await chat.choose('household');
+    await chat.choose('report');
+    await chat.choose('newborn');
+    const noName = { 'zh-CN': '还没起名字呢', en: 'No name yet.' }[locale];
+    expect(await chat.send(noName)).toContain(t(locale, 'household.newborn.birthDatePrompt'));
+    await chat.send('2026-11-20');
+    const confirm = await chat.choose('CHILD');
+    expect(confirm).toContain(t(locale, 'household.confirmingMember.name', { value: t(locale, 'household.loadingHousehold.unnamed') }));
+    // Not the answer taken for a name (the bug: 姓名：还没起名字, Name: NO NAME YET).
+    expect(confirm).not.toContain({ 'zh-CN': '姓名：还没起名字', en: 'Name: NO NAME' }[locale]);
+    const done = await chat.choose('submit');
+    const reference = REFERENCE.exec(done)?.[0];
+    const row = await app.db.prisma.changeRequest.findUniqueOrThrow({ where: { reference: reference! } });
+    expect(row).toMatchObject({ householdId, currentValues: { reportedBy: parent.id, lead: 'NEWBORN_WITHOUT_ID' }, proposedValues: { name: '', birthDate: '2026-11-20', relationship: 'CHILD' } });
+    const list = await chat.choose('household');
+    expect(list).toContain(t(locale, 'household.loadingHousehold.newbornUnnamed', { n: 1, birthDate: '2026-11-20' }));
+    expect(list).toContain(t(locale, 'household.loadingHousehold.unnamed'));
   });
 
   it('a person without a household sees an empty list and can still report; the request carries their person id', async () => {

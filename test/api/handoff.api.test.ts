@@ -16,6 +16,8 @@ import { createTestApp, type TestApp } from '../helpers/test-app';
 const TUESDAY_10 = '2026-12-01T02:00:00.000Z';
 const i18n = createI18n();
 const t = (key: string, lng: 'zh-CN' | 'en' = 'zh-CN', params: Record<string, unknown> = {}) => i18n.t(key, { lng, ...params });
+/** What the desk tells a waiting resident: the sentence, then how to stop waiting. */
+const desk = (key: string, lng: 'zh-CN' | 'en' = 'zh-CN', params: Record<string, unknown> = {}) => `${t(key, lng, params)}\n${t('handoff.resident.howToWithdraw', lng)}`;
 
 let app: TestApp;
 const prisma = () => app.db.prisma;
@@ -36,9 +38,10 @@ interface Item {
 }
 
 /** A verified resident of Kunming (530102) who has asked for a person. */
-async function residentWaiting(opts: { county?: string } = {}) {
+async function residentWaiting(opts: { county?: string; locale?: 'zh-CN' | 'en' } = {}) {
   const person = await createPerson(prisma(), { county: opts.county ?? '530102' });
   const chat = await ChatClient.start(app.app);
+  if (opts.locale === 'en') await chat.send('English');
   await chat.verify(person);
   const replies = await chat.send('人工');
   const row = await prisma().handoffRequest.findFirstOrThrow({ where: { personId: person.id, status: 'OPEN' } });
@@ -64,7 +67,7 @@ describe('the handoff queue reaches a person', () => {
   it('lists the entry with reason, channel, masked person, region and waiting time; the detail has the transcript', async () => {
     const agent = await staff('AGENT');
     const w = await residentWaiting();
-    expect(textOf(w.replies)).toBe(t('handoff.resident.requested'));
+    expect(textOf(w.replies)).toBe(desk('handoff.resident.requested'));
     app.clock.advance(90_000);
     const list = await request(app.app).get('/api/handoffs').set(agent.auth).expect(200);
     const item = (list.body.items as Item[]).find((i) => i.id === w.handoffId)!;
@@ -86,7 +89,7 @@ describe('the handoff queue reaches a person', () => {
     try {
       const w = await residentWaiting();
       await sse.waitFor((e) => (e.data as { type: string; handoffId: string }).type === 'handoff.created' && (e.data as { handoffId: string }).handoffId === w.handoffId);
-      expect(textOf(await w.chat.send('你好，有人吗'))).toBe(t('handoff.resident.ack'));
+      expect(textOf(await w.chat.send('你好，有人吗'))).toBe(desk('handoff.resident.ack'));
       expect(await w.chat.send('在吗')).toEqual([]);
       expect(await w.chat.send('2')).toEqual([]);
       const got = await sse.waitFor((e) => JSON.stringify(e.data).includes('在吗'));
@@ -133,7 +136,7 @@ describe('the handoff queue reaches a person', () => {
     const m = (text: string) => app.engine.handle({ channel: 'wechat-oa', endpoint, text, messageId: randomBytes(6).toString('hex'), receivedAt: app.clock.now() });
     await m('你好');
     const r = await m('人工');
-    expect(r.replies.map((x) => x.text).join('\n')).toBe(t('handoff.resident.requested'));
+    expect(r.replies.map((x) => x.text).join('\n')).toBe(desk('handoff.resident.requested'));
     const row = await prisma().handoffRequest.findFirstOrThrow({ where: { channel: 'wechat-oa', conversationId: r.conversationId } });
     expect(row.regionCode).toBe('530000');
     await request(app.app).post(`/api/handoffs/${row.id}/claim`).set(agent.auth).send({ version: 0 }).expect(200);
@@ -188,6 +191,7 @@ describe('the handoff queue reaches a person', () => {
   it('菜单 withdraws the request (the agent sees it); 退订 opts out and stays silent otherwise', async () => {
     const w = await residentWaiting();
     const menu = await w.chat.send('菜单');
+    expect(menu[0]!.text).toBe(t('handoff.resident.withdrawn'));
     expect(menu.at(-1)!.options?.map((o) => o.value)).toContain('status');
     expect(await prisma().handoffRequest.findUniqueOrThrow({ where: { id: w.handoffId } })).toMatchObject({ status: 'CLOSED', outcome: 'WITHDRAWN' });
     const w2 = await residentWaiting();
@@ -249,12 +253,85 @@ describe('the handoff queue reaches a person', () => {
   });
 });
 
+describe('withdrawing the request (取消, 算了, 不用了, cancel, 菜单): confirmed to the resident, closed for the agents', () => {
+  const LUNCH = '2026-12-01T05:00:00.000Z'; // Tuesday 13:00 China time: out of hours until 14:30
+  const when = (lng: 'zh-CN' | 'en') => ({ month: 12, day: 1, weekday: t('handoff.weekday.2', lng), time: '14:30' });
+
+  it.each([
+    ['取消', 'zh-CN'],
+    ['算了', 'zh-CN'],
+    ['不用了', 'zh-CN'],
+    ['菜单', 'zh-CN'],
+    ['cancel', 'en'],
+    ['menu', 'en'],
+  ] as const)('"%s" (%s) out of hours: "cancelled", then the menu; the request leaves the queue as WITHDRAWN', async (word, lng) => {
+    app.clock.set(LUNCH);
+    const agent = await staff('AGENT');
+    const w = await residentWaiting({ locale: lng });
+    expect(textOf(w.replies)).toBe(desk('handoff.resident.outOfHours', lng, when(lng)));
+    expect(textOf(await w.chat.send(lng === 'en' ? 'hello?' : '有人吗'))).toBe(desk('handoff.resident.ackOutOfHours', lng, when(lng)));
+
+    const replies = await w.chat.send(word);
+    expect(replies[0]!.text).toBe(t('handoff.resident.withdrawn', lng));
+    expect(replies.at(-1)!.text).toBe(`${t('menu.awaitingChoice.prompt', lng)}\n${t('common.hint.number', lng)}`);
+    expect(replies.at(-1)!.options?.map((o) => o.value)).toContain('status');
+    expect(await prisma().handoffRequest.findUniqueOrThrow({ where: { id: w.handoffId } })).toMatchObject({ status: 'CLOSED', outcome: 'WITHDRAWN', closedBy: null });
+    expect((await prisma().conversation.findFirstOrThrow({ where: { channel: 'web', endpoint: w.chat.sessionId } })).handoff).toBe('NONE');
+    expect(await prisma().auditEvent.count({ where: { action: 'handoff.close', targetId: w.handoffId, actorType: 'RESIDENT', actorId: w.person.id } })).toBe(1);
+
+    const queue = await request(app.app).get('/api/handoffs').set(agent.auth).expect(200);
+    expect((queue.body.items as Item[]).map((i) => i.id)).not.toContain(w.handoffId);
+    const closed = await request(app.app).get('/api/handoffs?status=CLOSED').set(agent.auth).expect(200);
+    expect((closed.body.items as (Item & { outcome: string })[]).find((i) => i.id === w.handoffId)).toMatchObject({ status: 'CLOSED', outcome: 'WITHDRAWN' });
+    const claim = await request(app.app).post(`/api/handoffs/${w.handoffId}/claim`).set(agent.auth).send({ version: 0 }).expect(409);
+    expect(claim.body.error.code).toBe('CLOSED');
+    // The bot answers again.
+    const next = await w.chat.send(numberOf(replies, 'status'));
+    expect(next.length).toBeGreaterThan(0);
+    expect(textOf(next)).not.toContain(t('handoff.resident.ack', lng));
+  });
+
+  it('withdrawn while an agent has it: the agent hears it live, cannot answer, and the console shows it withdrawn', async () => {
+    const agent = await staff('AGENT');
+    const server = await listen(app.app);
+    const sse = await SseReader.open(`${server.base}/api/handoffs/events`, agent.auth);
+    try {
+      const w = await claimed(agent);
+      const replies = await w.chat.send('不用了');
+      expect(replies[0]!.text).toBe('已取消人工服务。您可以继续自助办理。');
+      const signal = await sse.waitFor((e) => (e.data as { type: string; handoffId: string }).type === 'handoff.updated' && (e.data as { handoffId: string }).handoffId === w.handoffId && (e.data as { status?: string }).status === 'CLOSED');
+      expect(signal.data).toMatchObject({ status: 'CLOSED', outcome: 'WITHDRAWN' });
+      expect(await prisma().handoffRequest.findUniqueOrThrow({ where: { id: w.handoffId } })).toMatchObject({ status: 'CLOSED', outcome: 'WITHDRAWN', takenBy: agent.id });
+      const answer = await request(app.app).post(`/api/handoffs/${w.handoffId}/messages`).set(agent.auth).send({ text: '您好' }).expect(409);
+      expect(answer.body.error.code).toBe('CLOSED');
+
+      const cookie = `cb_console=${agent.auth.Authorization.slice('Bearer '.length)}`;
+      const page = (url: string) => request(app.app).get(url).set('Cookie', cookie).expect(200);
+      const zh = await page(`/console/handoffs/${w.handoffId}?lang=zh-CN`);
+      expect(zh.text).toContain(t('handoff.console.withdrawnNotice'));
+      expect(zh.text).toContain('已结束 · ');
+      expect(zh.text).toContain('居民已取消');
+      expect(zh.text).not.toContain('id="reply-form"');
+      const en = await page(`/console/handoffs/${w.handoffId}?lang=en`);
+      expect(en.text).toContain('The resident withdrew this request: no reply is needed.');
+      expect(en.text).toContain('Withdrawn by the resident');
+      const rows = await page('/console/handoffs?status=CLOSED&lang=en');
+      expect(rows.text).toMatch(new RegExp(`data-id="${w.handoffId}"[\\s\\S]*?Closed · ${agent.username} · Withdrawn by the resident`));
+      expect((await page('/console/handoffs?lang=en')).text).not.toContain(`data-id="${w.handoffId}"`);
+    } finally {
+      sse.close();
+      await server.close();
+    }
+  });
+});
+
 describe('service hours under a fixed clock', () => {
   it('at lunch time (13:00 China time) the resident is told 14:30 today and 12333; the entry waits', async () => {
     app.clock.set('2026-12-01T05:00:00.000Z');
     const w = await residentWaiting();
     const text = textOf(w.replies);
-    expect(text).toBe(t('handoff.resident.outOfHours', 'zh-CN', { month: 12, day: 1, weekday: t('handoff.weekday.2'), time: '14:30' }));
+    expect(text).toBe(desk('handoff.resident.outOfHours', 'zh-CN', { month: 12, day: 1, weekday: t('handoff.weekday.2'), time: '14:30' }));
+    expect(text.endsWith('回复“取消”可以不等人工，继续自助办理。')).toBe(true);
     expect(text).toContain('14:30');
     expect(text).toContain('12333');
     expect((await prisma().handoffRequest.findUniqueOrThrow({ where: { id: w.handoffId } })).status).toBe('OPEN');

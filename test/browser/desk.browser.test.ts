@@ -10,7 +10,8 @@ import { createTestApp, type TestApp } from '../helpers/test-app';
 
 /**
  * The call-centre desk in Debian's Chromium (issue 13): a resident types 人工 in /chat, an agent claims it in
- * the console, replies, the reply appears on the resident's page, the agent closes and the bot greets again; an
+ * the console, replies, the reply appears on the resident's page, the agent closes and the bot greets again; a
+ * resident who withdraws (取消) while an agent has the page open: the page shows it withdrawn by itself; an
  * agent runs an assisted verification and a name correction that shows in the review queue with the agent's name.
  */
 const TUESDAY_10 = '2026-12-01T02:00:00.000Z';
@@ -35,9 +36,21 @@ async function say(chat: Page, text: string, expectText?: string) {
   else await chat.locator('#log .msg').nth(before + 1).waitFor({ timeout: 10_000 });
 }
 
+/** Opens /chat, agrees to the notice, verifies as the person and asks for a person (人工). */
+async function askForPerson(chat: Page, who: TestPerson) {
+  await chat.goto(`${base}/chat`);
+  await chat.waitForSelector('#log .msg');
+  await say(chat, '1');
+  await say(chat, who.idNumber);
+  await say(chat, who.name);
+  await say(chat, who.phone!.slice(-4), '请问您要办理什么');
+  await say(chat, '人工', '回复“取消”可以不等人工，继续自助办理。');
+}
+
 let agent: string;
 let resident: TestPerson;
 let caller: TestPerson;
+let withdrawing: TestPerson;
 
 const resources = suiteResources();
 
@@ -50,6 +63,7 @@ beforeAll(async () => {
   await createStaff(app.db.prisma, { username: 'desk.second', role: 'REVIEWER', regionCode: '530100', password: PASSWORD });
   resident = await createPerson(app.db.prisma, { name: '张建国' });
   caller = await createPerson(app.db.prisma, { name: '李秀英' });
+  withdrawing = await createPerson(app.db.prisma, { name: '王秀兰' });
   ({ base, browser } = await serveWithBrowser(resources, app.app));
 }, SUITE_SETUP_TIMEOUT_MS);
 
@@ -63,13 +77,8 @@ describe('call-centre desk in Chromium', () => {
     await signIn(desk, agent);
     expect(await desk.textContent('h1')).toBe('人工服务队列');
 
-    await chat.goto(`${base}/chat`);
-    await chat.waitForSelector('#log .msg');
-    await say(chat, '1');
-    await say(chat, resident.idNumber);
-    await say(chat, resident.name);
-    await say(chat, resident.phone!.slice(-4), '请问您要办理什么');
-    await say(chat, '人工', '工作人员会尽快在这里回复您');
+    await askForPerson(chat, resident);
+    await logShows(chat, '工作人员会尽快在这里回复您');
     await chat.screenshot({ path: path.join(ARTIFACTS, 'desk-1-resident-asks.png') });
 
     // The new entry appears in the open queue without a reload.
@@ -101,6 +110,32 @@ describe('call-centre desk in Chromium', () => {
     const log = await chat.textContent('#log');
     expect(log!.lastIndexOf('请问您要办理什么')).toBeGreaterThan(log!.lastIndexOf('人工服务已结束'));
     await chat.screenshot({ path: path.join(ARTIFACTS, 'desk-5-bot-greets-again.png') });
+    expect(problems).toEqual([]);
+    await staffCtx.close();
+    await residentCtx.close();
+  });
+
+  it('取消 while an agent has the conversation open: the resident is told, the agent\'s page shows it withdrawn without a reply box', async () => {
+    const staffCtx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en' });
+    const residentCtx = await browser.newContext({ viewport: { width: 390, height: 800 }, locale: 'zh-CN' });
+    const desk = await watchedPage(staffCtx, problems);
+    const chat = await watchedPage(residentCtx, problems);
+    await signIn(desk, agent, 'en');
+    await askForPerson(chat, withdrawing);
+    const row = desk.locator('#handoff-rows tr[data-id]').filter({ hasText: '王*' });
+    await row.first().waitFor({ timeout: 10_000 });
+    await Promise.all([desk.waitForURL(/\/console\/handoffs\/[0-9a-f-]{36}\?done=claim/), row.first().locator('button[type="submit"]').click()]);
+    expect(await desk.locator('#reply-form').count()).toBe(1);
+
+    await say(chat, '取消', '已取消人工服务。您可以继续自助办理。');
+    const log = await chat.textContent('#log');
+    expect(log!.lastIndexOf('请问您要办理什么')).toBeGreaterThan(log!.lastIndexOf('已取消人工服务'));
+    // The agent's page reloads by itself: withdrawn, nothing to answer.
+    await desk.locator('.notice').filter({ hasText: 'The resident withdrew this request: no reply is needed.' }).waitFor({ timeout: 10_000 });
+    expect(await desk.locator('#reply-form').count()).toBe(0);
+    expect(await desk.textContent('#handoff-status')).toContain('Withdrawn by the resident');
+    expect(await desk.locator('.notice').filter({ hasText: 'you can answer the resident now' }).count()).toBe(0);
+    await desk.screenshot({ path: path.join(ARTIFACTS, 'desk-9-withdrawn.png') });
     expect(problems).toEqual([]);
     await staffCtx.close();
     await residentCtx.close();

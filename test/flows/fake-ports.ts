@@ -1,7 +1,7 @@
 import { createActor, StateMachine, waitFor, type AnyStateNode, type AnyTransitionDefinition, type InspectionEvent, type Snapshot, type SnapshotFrom } from 'xstate';
 import type { FlowEffect, FlowEvent, ReplyEffect } from '../../flows/effects';
 import { provideResidentPorts, type ResidentInput, type ResidentMachine } from '../../flows/resident';
-import type { EnrolmentStatusView, MaskedDetails, ResidentFlowPorts, ResidentPorts } from '../../src/domain/ports';
+import type { EnrolmentStatusView, MaskedDetails, RequestProgressView, ResidentFlowPorts, ResidentPorts } from '../../src/domain/ports';
 import { CORRECTION_ERRORS } from '../../src/domain/ports';
 
 /**
@@ -71,6 +71,15 @@ export const FULL_DETAILS: MaskedDetails = {
   registrationStatus: 'UNREGISTERED',
 };
 
+/** The resident's requests in every status, as getRequestProgress gives them (newest first). */
+export const REQUESTS_IN_EVERY_STATUS: RequestProgressView[] = [
+  { reference: 'CR-7K4M-2Q9X', kind: 'FIELD_CHANGE', field: 'name', status: 'PENDING', date: '2026-12-04' },
+  { reference: 'CR-8M5N-3R4Y', kind: 'NEW_PERSON', status: 'NEEDS_INFO', date: '2026-12-03' },
+  { reference: 'CR-9P6Q-4S5Z', kind: 'FIELD_CHANGE', field: 'birthDate', status: 'APPROVED', date: '2026-11-20' },
+  { reference: 'CR-AB7C-5T6W', kind: 'FIELD_CHANGE', field: 'ethnicity', status: 'REJECTED', date: '2026-11-18', reason: '户口本上的民族没有变' },
+  { reference: 'CR-DE8F-6U7X', kind: 'NEW_PERSON', status: 'REJECTED', date: '2026-11-10' },
+];
+
 /** Only what every record has: the rest shows as "not on record". */
 export const SPARSE_DETAILS: MaskedDetails = { name: '李*', idNumber: '1***************2X', sex: 'FEMALE', registrationStatus: 'NEEDS_VISIT' };
 
@@ -87,8 +96,8 @@ function defaultPorts(): Record<string, PortFn> {
     confirmRegistration: async () => ({ registrationStatus: 'CONFIRMED' }),
     signOut: async () => undefined,
   };
-  // No reviewer's question waits by default, so verification leads straight to the menu.
-  return { ...(ports as unknown as Record<string, PortFn>), getOpenQuestions: async () => [] };
+  // No reviewer's question waits by default, so verification leads straight to the menu; no request was made.
+  return { ...(ports as unknown as Record<string, PortFn>), getOpenQuestions: async () => [], getRequestProgress: async () => [] };
 }
 
 function portsProxy(calls: PortCall[], answer: (port: string, input: unknown) => Promise<unknown>): ResidentFlowPorts {
@@ -264,13 +273,13 @@ export const PORT_OUTCOMES: Record<string, { label: string; output: unknown }[]>
   ],
   checkMissingMember: [
     { label: 'NEW', output: { status: 'NEW', maskedIdNumber: '5***************38' } },
-    { label: 'IN_REGISTRY', output: { status: 'IN_REGISTRY', maskedIdNumber: '5***************38' } },
+    { label: 'IN_HOUSEHOLD', output: { status: 'IN_HOUSEHOLD', maskedIdNumber: '5***************38' } },
     { label: 'ALREADY_REPORTED', output: { status: 'ALREADY_REPORTED', reference: 'CR2611290003C9', maskedIdNumber: '5***************38' } },
   ],
   reportMissingMember: [
     { label: 'CREATED', output: { outcome: 'CREATED', reference: 'CR2611290004D1', dueDate: '2026-12-02' } },
     { label: 'ALREADY_REPORTED', output: { outcome: 'ALREADY_REPORTED', reference: 'CR2611290003C9' } },
-    { label: 'IN_REGISTRY', output: { outcome: 'IN_REGISTRY' } },
+    { label: 'IN_HOUSEHOLD', output: { outcome: 'IN_HOUSEHOLD' } },
   ],
   reportNewborn: [{ label: 'CREATED', output: { reference: 'CR-7K4M-2Q9X', dueDate: '2026-12-02' } }],
   // reviewers' questions answered in chat (src/domain/ports.ts ReviewQuestionPorts)
@@ -281,6 +290,11 @@ export const PORT_OUTCOMES: Record<string, { label: string; output: unknown }[]>
   answerQuestion: [
     { label: 'recorded', output: { ok: true, reference: 'CR2611290005E2' } },
     { label: 'closed', output: { ok: false, reference: 'CR2611290005E2' } },
+  ],
+  // the progress of the resident's requests (查进度)
+  getRequestProgress: [
+    { label: 'none', output: [] },
+    { label: 'every status', output: REQUESTS_IN_EVERY_STATUS },
   ],
 };
 

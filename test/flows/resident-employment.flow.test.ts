@@ -1,5 +1,6 @@
 import { parseSince } from '../../flows/resident';
-import { atMenu, expectRenders, keys, lastOptions, PERSON } from '../helpers/resident-reports';
+import { checkSince } from '../../flows/resident/setup';
+import { atMenu, expectRenders, keys, lastOptions, PERSON, render } from '../helpers/resident-reports';
 
 /**
  * What a verified resident reports, on fake ports (test/helpers/resident-reports.ts); every reply rendered in both languages.
@@ -99,6 +100,43 @@ describe('employment report', () => {
     await flow.text('2019-01');
     await flow.choose('submit');
     expect(callsOf('submitEmploymentReport')).toEqual([{ personId: PERSON, status: 'RETIRED', since: '2019-01-01' }]);
+  });
+
+  it('"since when" after this month (China time) or before 1940 is refused with why, in both languages; this month is fine', async () => {
+    const { flow, callsOf } = await atMenu();
+    await flow.choose('employment');
+    await flow.choose('FARMING');
+    // 01:00 on 1 December in China, still 30 November in UTC.
+    const at = '2026-11-30T17:00:00.000Z';
+    const answer = (text: string) => flow.send({ type: 'user.text', text, at });
+    const future = await answer('2030-01');
+    expect(keys(future)).toEqual(['employment.awaitingSince.error_FUTURE', 'employment.awaitingSince.prompt']);
+    expect(render(future, 'zh-CN')).toBe('这个时间还没到。请输入工作已经开始的年月；还没开始的话，请回复“不清楚”。\n从什么时候开始的？请输入年月，例如：2023-05。\n回复0返回菜单。');
+    expect(render(future, 'en').split('\n')[0]).toBe('That month has not come yet. Please enter the month this work started; if it has not started, reply "not sure".');
+    const early = await answer('1850年1月');
+    expect(render(early, 'zh-CN').split('\n')[0]).toBe('这个时间太早了，请输入1940年以后的年月。');
+    expect(render(early, 'en').split('\n')[0]).toBe('That is too long ago. Please enter a month from 1940 on.');
+    expect(keys(await answer('下个月'))[0]).toBe('employment.awaitingSince.error');
+    expect(flow.state).toBe('employment.awaitingSince');
+    expect(keys(await answer('2026-12'))).toEqual(['employment.confirmingReport.header', 'employment.confirmingReport.line', 'employment.confirmingReport.line', 'employment.confirmingReport.prompt']);
+    await flow.choose('submit');
+    expect(callsOf('submitEmploymentReport')).toEqual([{ personId: PERSON, status: 'FARMING', since: '2026-12-01' }]);
+  });
+
+  it('checks a start month against the China calendar', () => {
+    const at = '2026-11-30T17:00:00.000Z'; // 2026-12-01 in China
+    expect(checkSince('2026-12', at)).toEqual({ ok: true, value: '2026-12-01' });
+    expect(checkSince('2026-12-31', at)).toEqual({ ok: true, value: '2026-12-31' });
+    expect(checkSince('2027-01', at)).toEqual({ ok: false, error: 'FUTURE' });
+    expect(checkSince('2030年1月', at)).toEqual({ ok: false, error: 'FUTURE' });
+    expect(checkSince('1939-12', at)).toEqual({ ok: false, error: 'TOO_EARLY' });
+    expect(checkSince('1850年1月', at)).toEqual({ ok: false, error: 'TOO_EARLY' });
+    expect(checkSince('1940-01', at)).toEqual({ ok: true, value: '1940-01-01' });
+    expect(checkSince('下个月', at)).toEqual({ ok: false, error: 'UNREADABLE' });
+    expect(checkSince('2023-13', at)).toEqual({ ok: false, error: 'UNREADABLE' });
+    // Without the time of the answer, only the far future is refused.
+    expect(checkSince('2099-01')).toEqual({ ok: true, value: '2099-01-01' });
+    expect(checkSince('2101-01')).toEqual({ ok: false, error: 'FUTURE' });
   });
 
   it('reads "since when" in the usual ways', () => {

@@ -35,4 +35,12 @@ describe('a port that fails', () => {
     await flow.send(text('hi'));
     expect(flow.state).toBe('menu.awaitingChoice'); // still verified
   });
+
+  it('getRequestProgress throwing: apologises and keeps no reference asked about', async () => {
+    const { flow } = await atMenu({ getRequestProgress: async () => Promise.reject(new Error('boom')) });
+    const last = await flow.send({ type: 'user.progress', text: 'CR-7K4M-2Q9X' });
+    expect(flow.state).toBe('failed');
+    expect(replyKeys(last)).toEqual(['common.technicalProblem']);
+    expect(flow.snapshot.context.progressReference).toBeUndefined();
+  });
 });

@@ -25,7 +25,8 @@ import { allStateNodes, FlowDriver, PORT_OUTCOMES, PortRouter, replies, Scripted
  * The model is the statechart itself, seen the way the conversation engine drives it:
  * - from a state that waits for the resident, the next event is one of a set of representative texts (valid and
  *   invalid ID numbers, names, factors, dates, codes, chat), a choice among the options of the last reply (the
- *   engine only turns an answer into a choice of the options just offered), user.menu or user.human;
+ *   engine only turns an answer into a choice of the options just offered), user.menu, user.human, and
+ *   user.progress (查进度, or a reference) where each of its branches starts;
  * - from a state that invokes a port, the next event is any representative answer of that port (PORT_OUTCOMES in
  *   fake-ports.ts) or its failure.
  * (With no options on offer, a stray choice is tried too: another channel may send one.)
@@ -158,6 +159,8 @@ const modelLogic: ActorLogic<ModelState, AnyEventObject, ResidentInput> = {
 };
 
 const STRAY_CHOICE = 'stray';
+/** How a resident asks about progress (a reference sent; 查进度 in words is the same without one). */
+const PROGRESS = 'CR-7K4M-2Q9X';
 const atRest = (s: AnyMachineSnapshot) => s.status !== 'active' || s.hasTag('awaitingInput');
 
 function events(state: ModelState): AnyEventObject[] {
@@ -176,6 +179,12 @@ function events(state: ModelState): AnyEventObject[] {
     ...(state.options.includes('language') ? ['english', 'chinese'].map((value) => ({ type: 'user.choice', value })) : []),
     { type: 'user.menu' },
     { type: 'user.human' },
+    // 查进度 or a reference (the engine's progress command): the flow answers it at its root from any question, so
+    // the graph tries it where each of its branches starts (the menu, the ID number, the notice) before any failed
+    // answer there, not everywhere (the graph is near its traversal limit).
+    ...(s.context.failures === 0 && (state.options.includes('signOut') || state.options.includes('language') || s.matches({ verifying: 'awaitingIdNumber' }))
+      ? [{ type: 'user.progress', text: PROGRESS }]
+      : []),
   ];
 }
 
@@ -449,7 +458,8 @@ describe('resident flow, model-based', () => {
             const other = owner.get(w);
             if (other && other !== o.value) found.add(`${lng} "${w}" means both ${other} and ${o.value} (${where})`);
             owner.set(w, o.value);
-            const command = commandOf.get(w);
+            // 查进度 is taken from any short message that holds one of its words (commands.progress) or a reference.
+            const command = commandOf.get(w) ?? (detectCommand(i18next, w) === 'progress' ? 'progress' : undefined);
             // The notice's "other language" option does what the language commands do.
             const same = command === o.value || (o.value === 'language' && (command === 'english' || command === 'chinese'));
             if (command && !same) found.add(`${lng} "${w}" of option ${o.value} is the global command "${command}" (${where})`);

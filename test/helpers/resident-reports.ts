@@ -36,6 +36,7 @@ export function fakePorts(over: Partial<ResidentReportPorts> = {}) {
     signOut: async () => undefined,
     getOpenQuestions: async () => [],
     answerQuestion: async () => ({ ok: false, reference: '' }),
+    getRequestProgress: async () => [],
   };
   const reports: ResidentReportPorts = {
     checkCorrection: async ({ field, value }) => ({ ok: true, value, policy: field === 'phone' ? 'DIRECT' : 'REVIEWED', newDisplay: value }),

@@ -122,6 +122,8 @@ const CHECKS: Record<string, (run: TranscriptRun, golden: Golden) => void> = {
     expect(run.turns[2]!.raw).toEqual(run.turns[1]!.raw); // the same rows, ids included
     expect(replyOf(run, 4)).toContain(say('verify.awaitingFactor.promptPhone'));
     expect(run.final.transcript.in).toBe(3);
+    // The identity check left without an answer is one attempt, counted until answered.
+    expect(run.final.verificationAttempts).toEqual({ failed: 1, succeeded: 0 });
   },
   // Issue 12: the understanding layer (free text, questions, help).
   'free-text-farmer.zh-CN': (run) => {
@@ -150,7 +152,7 @@ const CHECKS: Record<string, (run: TranscriptRun, golden: Golden) => void> = {
   },
   'change-phone.zh-CN': (run) => {
     // 换手机号了 at the menu: the new number is asked at once; full-width digits are read.
-    expect(run.turns[4]!.replies).toEqual([say('correct.awaitingValue.prompt_phone')]);
+    expect(run.turns[4]!.replies).toEqual([`${say('correct.awaitingValue.prompt_phone')}\n${say('common.hint.menu')}`]);
     expect(replyOf(run, 6)).toContain(say('correct.confirmingChange.promptDirect'));
     expect(replyOf(run, 6)).toContain('13900118899');
     expect(replyOf(run, 7)).toContain(say('correct.submittingChange.applied', 'zh-CN', { field: say('correct.fields.phone') }));
@@ -212,6 +214,7 @@ const CHECKS: Record<string, (run: TranscriptRun, golden: Golden) => void> = {
     expect(run.turns[3]!.replies).toEqual([say('verify.awaitingIdNumber.prompt')]);
     expect(replyOf(run, 7)).toContain(say('verify.verified.success'));
     expect(run.final.noticeAcknowledgements).toHaveLength(1);
+    // The same ID number and name checked again after starting over is the same attempt: no failure.
     expect(run.final.verificationAttempts).toEqual({ failed: 0, succeeded: 1 });
   },
 };

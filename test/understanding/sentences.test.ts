@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ChoiceOption } from '../../flows/effects';
+import { detectCommand } from '../../src/conversation/text-matching';
 import { understand, type Understanding } from '../../src/conversation/understanding/understand';
 import { createI18n, type Locale } from '../../src/lib/i18n';
 
@@ -80,5 +81,40 @@ describe.each([
     expect(problems).toEqual([]);
     // A clarifying question is a fallback, not the rule.
     expect(clarified).toBeLessThan(cases.length * 0.05);
+  });
+});
+
+describe('asking how one\'s requests stand (the engine\'s progress command, in any state)', () => {
+  it.each([
+    '查进度',
+    '进度',
+    '我的申请怎么样了',
+    '我的申请怎么样了？',
+    '查询办理进度',
+    '审核结果出来没有',
+    'CR-KEM3-NUEJ',
+    'cr-kem3-nuej',
+    'CR KEM3 NUEJ',
+    'ＣＲ－ＫＥＭ３－ＮＵＥＪ',
+    '查一下CR-KEM3-NUEJ',
+    'CR-KEM3-NUEJ怎么样了',
+    'progress',
+    'How is my request?',
+    'check progress',
+  ])('%s asks about progress', (text) => {
+    expect(detectCommand(i18n, text)).toBe('progress');
+  });
+
+  it.each([
+    '取消',
+    '算了',
+    '我想改名字',
+    'CR-KEM3',
+    '530102199003071238',
+    '2023-05',
+    // A longer answer that mentions a reference (to a reviewer's question) is an answer, not a question about progress.
+    'CR-KEM3-NUEJ里的名字写错了，应该是张三丰，户口本上就是这样写的',
+  ])('%s does not', (text) => {
+    expect(detectCommand(i18n, text)).not.toBe('progress');
   });
 });

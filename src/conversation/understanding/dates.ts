@@ -1,8 +1,10 @@
+import { chinaClock } from '../../domain/calendar/china-time';
 import { cnDigitsToArabic, parseNumber } from './numbers';
 
 /**
  * "Since when" answers as residents give them, resolved with the injected clock (the turn's `now`):
- * 2020年5月, 2020.5, 二〇二〇年五月, 去年3月, 今年五月, 前年, 上个月, 这个月, 3个月前, 两年前, 2009年退的休.
+ * 2020年5月, 2020.5, 二〇二〇年五月, 去年3月, 今年五月, 前年, 上个月, 这个月, 3个月前, 两年前, 2009年退的休, and the
+ * future too (下个月, 明年3月: the flow says why it refuses them). Relative dates count from the China calendar.
  * A month is returned as YYYY-MM, a day as YYYY-MM-DD; a year alone is reported as such (the bot asks the
  * month rather than inventing one).
  */
@@ -20,9 +22,13 @@ function shift(now: Date, months: number): DateAnswer {
   return month(Math.floor(total / 12), (total % 12) + 1);
 }
 
+/** How many years back a word for a year goes (明年: one forward). */
+const YEARS_BACK = { 明年: -1, 今年: 0, 去年: 1, 前年: 2, 大前年: 3 } as const;
+
 const NUM = '(\\d{1,4}|[〇零一二三四五六七八九十两]{1,4})';
 
-export function parseDateAnswer(text: string, now: Date): DateAnswer {
+export function parseDateAnswer(text: string, at: Date): DateAnswer {
+  const now = chinaClock(at);
   const t = cnDigitsToArabic(text.normalize('NFKC'))
     .replace(/\s+/gu, '')
     .replace(/[。.!！]+$/u, '')
@@ -50,13 +56,14 @@ export function parseDateAnswer(text: string, now: Date): DateAnswer {
     const day = `${base.value}-${pad(d)}`;
     return { kind: 'day', value: day > now.toISOString().slice(0, 10) ? `${String(Number(day.slice(0, 4)) - 1)}${day.slice(4)}` : day };
   }
-  m = new RegExp(`^(今年|去年|前年|大前年)${NUM}月`, 'u').exec(t);
+  m = new RegExp(`^(明年|今年|去年|前年|大前年)${NUM}月`, 'u').exec(t);
   if (m) {
-    const back = { 今年: 0, 去年: 1, 前年: 2, 大前年: 3 }[m[1] as '今年'];
+    const back = YEARS_BACK[m[1] as '今年'];
     const mo = n(m[2]);
     return mo ? month(year - back, mo) : null;
   }
   if (/^(这个月|本月|这月|当月)/u.test(t)) return shift(now, 0);
+  if (/^下个?月/u.test(t)) return shift(now, -1);
   if (/^上上个?月/u.test(t)) return shift(now, 2);
   if (/^上个?月/u.test(t)) return shift(now, 1);
   m = new RegExp(`^${NUM}个(?:多)?月(?:以)?前`, 'u').exec(t);
@@ -69,8 +76,8 @@ export function parseDateAnswer(text: string, now: Date): DateAnswer {
     const k = n(m[1]);
     return k && k < 90 ? { kind: 'year', year: year - k } : null;
   }
-  m = /^(今年|去年|前年|大前年)/u.exec(t);
-  if (m) return { kind: 'year', year: year - { 今年: 0, 去年: 1, 前年: 2, 大前年: 3 }[m[1] as '今年'] };
+  m = /^(明年|今年|去年|前年|大前年)/u.exec(t);
+  if (m) return { kind: 'year', year: year - YEARS_BACK[m[1] as '今年'] };
   m = /^(?:从|在|是|于)?(\d{4})年?(?:就|开始|起|退|的|那年|左右)?/u.exec(t);
   if (m && Number(m[1]) >= 1940 && Number(m[1]) <= year) return { kind: 'year', year: Number(m[1]) };
   // English: "May 2020", "2020 May", "last month", "3 months ago"
@@ -84,6 +91,7 @@ export function parseDateAnswer(text: string, now: Date): DateAnswer {
   }
   if (/^(thismonth)/u.test(en)) return shift(now, 0);
   if (/^lastmonth/u.test(en)) return shift(now, 1);
+  if (/^nextmonth/u.test(en)) return shift(now, -1);
   m = /^(\d{1,3})months?ago/u.exec(en);
   if (m) return shift(now, Number(m[1]));
   if (/^lastyear/u.test(en)) return { kind: 'year', year: year - 1 };

@@ -10,6 +10,8 @@ export interface HandoffSignal {
   /** handoff.message: the resident's message (redacted) or the agent's reply. */
   message?: { id: string; direction: 'in' | 'out'; author: 'resident' | 'bot' | 'staff'; text: string };
   status?: string;
+  /** handoff.updated to CLOSED: how it ended (WITHDRAWN: the resident no longer wants a person). */
+  outcome?: string;
 }
 
 /**

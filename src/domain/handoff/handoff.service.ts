@@ -9,7 +9,7 @@ import type { Refusal } from '../refusal';
 
 export const HANDOFF_STATUSES = ['OPEN', 'TAKEN', 'CLOSED'] as const;
 export type HandoffStatusCode = (typeof HANDOFF_STATUSES)[number];
-/** How an agent closes a handoff. WITHDRAWN is recorded when the resident typed 菜单 while waiting. */
+/** How an agent closes a handoff. WITHDRAWN is recorded when the resident withdrew it (菜单, 取消, 算了 …). */
 export const HANDOFF_OUTCOMES = ['ANSWERED', 'SENT_TO_TASK', 'REFERRED_12333', 'NO_RESPONSE'] as const;
 export type HandoffOutcome = (typeof HANDOFF_OUTCOMES)[number] | 'WITHDRAWN';
 /** Flow steps an agent can send the resident into, and the menu choice of the resident flow that starts each. */

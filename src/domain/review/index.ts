@@ -8,5 +8,6 @@ export { type DetailOptions, getRequest } from './detail';
 export { type MutationResult, claimRequest, releaseRequest, rejectRequest, askResident } from './decide';
 export { planApproval, type ApproveOptions, type ApproveResult, approveRequest, type BatchItemResult, batchApprove } from './approve';
 export { recordAnswer, type OpenQuestion, openQuestionsFor, type ResidentAnswer, recordResidentAnswer } from './questions';
+export { PROGRESS_LIMIT, requestProgressOf } from './resident-requests';
 export { type ReviewStats, type StatsOptions, reviewStats } from './stats';
 export { REVIEW_ACTIONS, REVIEW_ACTION_NAMES, isReviewActionName, type ReviewAction, type ReviewActionName } from './actions';

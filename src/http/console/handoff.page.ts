@@ -8,6 +8,12 @@ export type Flash = { kind: 'ok' | 'error' | 'info'; text: string } | undefined;
 
 const minutes = (s: number) => Math.floor(s / 60);
 
+/** The status, with who has it and (closed) how it ended: a withdrawn request reads "Closed · Withdrawn by the resident". */
+function statusLabel(ctx: PageContext, i: Pick<HandoffItem, 'status' | 'claimedBy' | 'outcome'>): SafeHtml {
+  const { t } = ctx;
+  return html`${t(`handoff.console.status.${i.status}`)}${i.claimedBy ? html` · ${i.claimedBy}` : ''}${i.status === 'CLOSED' && i.outcome ? html` · ${t(`handoff.console.outcome.${i.outcome}`, { defaultValue: i.outcome })}` : ''}`;
+}
+
 /** The rows of the live queue (also served alone as a fragment the page swaps in on a live event). */
 export function handoffRows(ctx: PageContext, items: HandoffItem[]): SafeHtml {
   const { t } = ctx;
@@ -20,7 +26,7 @@ export function handoffRows(ctx: PageContext, items: HandoffItem[]): SafeHtml {
   <td>${t(`handoff.console.reason.${i.reason}`, { defaultValue: i.reason })}</td>
   <td>${i.person ? html`${i.person.name} <span class="mono">${i.person.idNumber}</span>` : html`<span class="muted">${t('handoff.console.unverified')}</span>`}</td>
   <td>${labelsFor(t).region(i.regionCode)}</td>
-  <td>${t(`handoff.console.status.${i.status}`)}${i.claimedBy ? html` · ${i.claimedBy}` : ''}</td>
+  <td>${statusLabel(ctx, i)}</td>
   <td>${i.status === 'OPEN'
       ? html`<form method="post" action="/console/handoffs/${i.id}/claim">${csrfField(ctx)}<input type="hidden" name="version" value="${i.version}"><button type="submit">${t('handoff.console.claim')}</button></form>`
       : html`<a href="/console/handoffs/${i.id}">${t('handoff.console.open')}</a>`}</td>
@@ -91,13 +97,14 @@ ${d.openRequests.length
 </form>`
     : d.status === 'OPEN'
       ? html`<form method="post" action="/console/handoffs/${d.id}/claim">${csrfField(ctx)}<input type="hidden" name="version" value="${d.version}"><button type="submit" id="claim">${t('handoff.console.claim')}</button></form>`
-      : html`<p class="muted">${t(`handoff.console.status.${d.status}`)}${d.claimedBy ? html` · ${d.claimedBy}` : ''}${d.outcome ? html` · ${t(`handoff.console.outcome.${d.outcome}`, { defaultValue: d.outcome })}` : ''}</p>`;
+      : html`<p class="muted" id="handoff-status">${statusLabel(ctx, d)}</p>`;
   return layout(
     ctx,
     t('handoff.console.conversationTitle'),
     html`<p><a href="/console/handoffs">${t('handoff.console.back')}</a></p>
 <h1>${t('handoff.console.conversationTitle')} <small>${labelsFor(t).channel(d.channel)} · ${t(`handoff.console.reason.${d.reason}`, { defaultValue: d.reason })} · ${t(`handoff.console.status.${d.status}`)}</small></h1>
 ${notice(flash?.kind ?? 'info', flash?.text)}
+${d.outcome === 'WITHDRAWN' ? notice('info', t('handoff.console.withdrawnNotice')) : ''}
 <div class="columns">
 <section class="card wide">
   <h2>${t('handoff.console.transcript')}</h2>

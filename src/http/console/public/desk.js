@@ -1,4 +1,4 @@
-/* global document, window, EventSource, fetch */
+/* global document, window, EventSource, fetch, URL */
 // Canbao call-centre desk: live queue and transcript (server-sent events), canned replies, softphone autostart.
 // Progressive enhancement only: every page works without it.
 'use strict';
@@ -72,7 +72,14 @@ document.addEventListener('DOMContentLoaded', function () {
     });
     source.addEventListener('handoff.updated', function (event) {
       var s = JSON.parse(event.data);
-      if (s.handoffId === transcript.dataset.handoff && s.status === 'CLOSED' && !document.getElementById('reply-form')) window.location.reload();
+      // Closed: show it; the agent who has it is only interrupted when the resident withdrew it (nobody to answer).
+      // The page is loaded again without the notice of the agent's last action (?done=claim would say "answer now").
+      var withdrawn = s.outcome === 'WITHDRAWN';
+      if (s.handoffId !== transcript.dataset.handoff || s.status !== 'CLOSED' || (!withdrawn && document.getElementById('reply-form'))) return;
+      var url = new URL(window.location.href);
+      url.searchParams.delete('done');
+      url.searchParams.delete('error');
+      window.location.replace(url.toString());
     });
   }
 });
