@@ -8,7 +8,7 @@ import { TEMPLATE_NAMES } from '../../src/domain/campaigns/campaign.service';
 import { VISIT_COLUMNS } from '../../src/domain/visits/visit-list.service';
 import { VISIT_REQUEST_OUTCOMES, VISIT_REQUEST_REASONS } from '../../src/domain/visits/visit-request.service';
 import { DataQualityFlag, RegistrationStatus, Sex } from '../../src/generated/prisma/enums';
-import { loadLocaleResources, LOCALES, type Locale } from '../../src/lib/i18n';
+import { createI18n, loadLocaleResources, LOCALES, type Locale } from '../../src/lib/i18n';
 import { CORRECTION_ERRORS } from '../../src/domain/ports';
 
 /**
@@ -299,5 +299,15 @@ describe('keys used by the code', () => {
       }
     }
     expect([...new Set(problems)]).toEqual([]);
+  });
+});
+
+describe('plurals', () => {
+  it('counts one household member and one newborn in the singular in English, the same sentence in Chinese', () => {
+    const i18n = createI18n();
+    expect(i18n.t('household.loadingHousehold.header', { lng: 'en', count: 1 })).toBe('Your household has 1 member on record (partly hidden):');
+    expect(i18n.t('household.loadingHousehold.header', { lng: 'en', count: 3 })).toBe('Your household has 3 members on record (partly hidden):');
+    expect(i18n.t('household.loadingHousehold.newbornsHeader', { lng: 'en', count: 1 })).toMatch(/^Newborn waiting to be registered \(1\)/);
+    expect(i18n.t('household.loadingHousehold.header', { lng: 'zh-CN', count: 1 })).toBe('您家登记的家庭成员有1人（部分内容已隐藏）：');
   });
 });
