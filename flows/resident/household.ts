@@ -4,7 +4,7 @@ import type { RelationshipCode, ReportMemberResult } from '../../src/domain/port
 import { receipt, reply, type TextPart } from '../effects';
 import { askChoice, askText, callPort, each } from './ask';
 import { householdParts, MENU_OPTION, opt, says } from './prompts';
-import { parseSince, residentSetup, type HouseholdDraft, type ResidentContext } from './setup';
+import { checkSince, EARLIEST_SINCE_YEAR, parseSince, residentSetup, type HouseholdDraft, type ResidentContext } from './setup';
 
 export const RELATIONSHIPS: readonly RelationshipCode[] = ['SPOUSE', 'CHILD', 'PARENT', 'GRANDCHILD', 'SIBLING', 'OTHER'];
 
@@ -130,10 +130,14 @@ export const householdState = residentSetup.createStateConfig({
     awaitingNewbornBirthDate: askText({
       description: "Waits for the newborn's birth date.",
       prompt: says('household.newborn.birthDatePrompt', { example: 'household.newborn.birthDateExample' }),
-      valid: 'isSinceDate',
+      valid: 'isPastDay',
       to: 'awaitingNewbornRelationship',
       save: (c, text) => adding(c, { birthDate: parseSince(text) ?? '' }),
-      error: { key: 'household.newborn.birthDateError' },
+      // A day still to come, or before 1940, is understood and refused with why; anything else is not understood.
+      error: (_c, text, e) => {
+        const r = checkSince(text, e.type === 'user.text' ? e.at : undefined, 'day');
+        return r.ok || r.error === 'UNREADABLE' ? { key: 'household.newborn.birthDateError' } : { key: `household.newborn.birthDateError_${r.error}`, params: { year: EARLIEST_SINCE_YEAR } };
+      },
     }),
     ...relationshipThenConfirm('Newborn', newbornSummary, 'awaitingNewbornName'),
     submittingNewborn: callPort('Records the newborn as a lead for staff (a flagged NEW_PERSON request without an ID number) and tells the reference.', {

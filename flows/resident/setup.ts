@@ -154,11 +154,12 @@ export function parseSince(text: string): string | null {
  * A start month checked against the calendar: not after the China month of `at` (the time the answer was sent,
  * ISO; without it, not after 2100) and not before 1940. FUTURE and TOO_EARLY are dates understood but refused.
  */
-export function checkSince(text: string, at?: string): { ok: true; value: string } | { ok: false; error: 'UNREADABLE' | 'FUTURE' | 'TOO_EARLY' } {
+export function checkSince(text: string, at?: string, unit: 'month' | 'day' = 'month'): { ok: true; value: string } | { ok: false; error: 'UNREADABLE' | 'FUTURE' | 'TOO_EARLY' } {
   const d = readDate(text);
   if (!d) return { ok: false, error: 'UNREADABLE' };
   if (d < `${String(EARLIEST_SINCE_YEAR)}-01-01`) return { ok: false, error: 'TOO_EARLY' };
-  if (d.slice(0, 7) > (at ? chinaDate(new Date(at)).slice(0, 7) : '2100-12')) return { ok: false, error: 'FUTURE' };
+  const len = unit === 'month' ? 7 : 10;
+  if (d.slice(0, len) > (at ? chinaDate(new Date(at)) : '2100-12-31').slice(0, len)) return { ok: false, error: 'FUTURE' };
   return { ok: true, value: d };
 }
 
@@ -201,8 +202,9 @@ const guards = {
   isEmployerName: ({ event }) => event.type === 'user.text' && isPlausibleText(event.text, 60),
   isWorkDescription: ({ event }) => event.type === 'user.text' && isPlausibleText(event.text, 100),
   isValidCreditCode: ({ event }) => event.type === 'user.text' && parseCreditCode(event.text).ok,
-  isSinceDate: ({ event }) => event.type === 'user.text' && parseSince(event.text) !== null,
   isStartMonth: ({ event }) => event.type === 'user.text' && checkSince(event.text, event.at).ok,
+  /** A birth date (a newborn's): a day not after today (China time). */
+  isPastDay: ({ event }) => event.type === 'user.text' && checkSince(event.text, event.at, 'day').ok,
   isReasonText: ({ event }) => event.type === 'user.text' && isPlausibleText(event.text, 200),
   isAnswerText: ({ event }) => event.type === 'user.text' && event.text.trim().length >= 1 && event.text.trim().length <= 500,
   isVisitDetails: ({ event }) => event.type === 'user.text' && event.text.trim().length >= 1,

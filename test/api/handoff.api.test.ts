@@ -261,8 +261,11 @@ describe('withdrawing the request (取消, 算了, 不用了, cancel, 菜单): c
     ['取消', 'zh-CN'],
     ['算了', 'zh-CN'],
     ['不用了', 'zh-CN'],
+    ['不要人工了', 'zh-CN'],
+    ['取消了吧。', 'zh-CN'],
     ['菜单', 'zh-CN'],
     ['cancel', 'en'],
+    ['No thanks', 'en'],
     ['menu', 'en'],
   ] as const)('"%s" (%s) out of hours: "cancelled", then the menu; the request leaves the queue as WITHDRAWN', async (word, lng) => {
     app.clock.set(LUNCH);

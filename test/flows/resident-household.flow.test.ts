@@ -127,6 +127,23 @@ describe('a newborn without an ID number', () => {
     expect(keys(done)).toEqual(['household.newborn.recorded', 'common.receipt', 'menu.awaitingChoice.prompt']);
   });
 
+  it('a birth date still to come (China time) or before 1940 is refused with why, in both languages; today is fine', async () => {
+    const { flow } = await toNewbornName();
+    await flow.text('王小宝');
+    // 01:00 on 1 December in China, still 30 November in UTC.
+    const answer = (text: string) => flow.send({ type: 'user.text', text, at: '2026-11-30T17:00:00.000Z' });
+    const future = await answer('2026-12-02');
+    expect(keys(future)).toEqual(['household.newborn.birthDateError_FUTURE', 'household.newborn.birthDatePrompt']);
+    expect(render(future, 'zh-CN').split('\n')[0]).toBe('这一天还没到。请输入孩子已经出生的日期，例如：2026-11-20。');
+    expect(render(future, 'en').split('\n')[0]).toBe('That day has not come yet. Please enter the day the baby was born, for example 2026-11-20.');
+    expect(render(await answer('1850年1月1日'), 'zh-CN').split('\n')[0]).toBe('这个日期太早了，请输入1940年以后的日期。');
+    expect(keys(await answer('哪天来着'))[0]).toBe('household.newborn.birthDateError');
+    expect(flow.state).toBe('household.awaitingNewbornBirthDate');
+    await answer('2026-12-01');
+    expect(flow.state).toBe('household.awaitingNewbornRelationship');
+    expect(flow.context.household?.birthDate).toBe('2026-12-01');
+  });
+
   it('a name typed is kept and read back', async () => {
     const { flow, callsOf } = await toNewbornName();
     await flow.text('王小宝');
