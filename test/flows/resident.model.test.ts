@@ -372,7 +372,10 @@ function renderProblems(i18next: i18n, lng: (typeof LOCALES)[number], r: ReplyEf
   const problems: string[] = [];
   const has = (key: string) => typeof i18next.getResource(lng, 'translation', key) === 'string';
   for (const part of r.parts) {
-    if (!has(part.key)) problems.push(`no ${lng} text for ${part.key}`);
+    // A plural key (header_one, header_other) is found with its count.
+    const count = part.params?.count;
+    const found = has(part.key) || (typeof count === 'number' && i18next.exists(part.key, { lng, count }));
+    if (!found) problems.push(`no ${lng} text for ${part.key}`);
     for (const v of Object.values(part.params ?? {})) {
       const m = typeof v === 'string' ? NESTED.exec(v) : null;
       if (m && !has(m[1]!)) problems.push(`no ${lng} text for ${m[1]} (a parameter of ${part.key})`);
