@@ -7,11 +7,6 @@
 export interface TextPart {
   key: string;
   params?: Record<string, string | number>;
-  /**
-   * Parameters shown in full to the resident but stored in the transcript in the masked form given here (a value
-   * the verified resident just typed, read back so a typo can be caught). Sent once; the outbox row is emptied.
-   */
-  sensitive?: Record<string, string>;
 }
 
 /** A numbered choice. `synonymsKey` names a locale array of words that also select it. */

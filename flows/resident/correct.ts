@@ -18,8 +18,6 @@ function changeSummary(c: ResidentContext): TextPart[] {
     {
       key: 'correct.confirmingChange.summary',
       params: { field: `$t(correct.fields.${fieldOf(c)})`, old: d?.oldDisplay ?? '$t(common.notOnRecord)', new: d?.newDisplay ?? '' },
-      // The new value in full for the resident who typed it; masked in the transcript.
-      ...(d?.newMasked !== undefined && d.newMasked !== d.newDisplay ? { sensitive: { new: d.newMasked } } : {}),
     },
     { key: d?.policy === 'DIRECT' ? 'correct.confirmingChange.promptDirect' : 'correct.confirmingChange.promptReviewed' },
   ];
@@ -30,6 +28,12 @@ const VALUE: Prompt = {
   options: (c) => (fieldOf(c) === 'sex' ? [opt('MALE', 'common.sex_MALE', 'correct.answers.male'), opt('FEMALE', 'common.sex_FEMALE', 'correct.answers.female')] : undefined),
   example: (c) => `correct.awaitingValue.example_${fieldOf(c)}`,
 };
+const AGAIN: Prompt = says('correct.repeatingValue.prompt', { typed: true });
+const notTheSame = [
+  'noteFailure' as const,
+  residentSetup.assign({ correction: ({ context }) => ({ field: fieldOf(context) }) }),
+  residentSetup.emit(({ context }) => reask(VALUE, context, { key: 'correct.repeatingValue.error' })),
+];
 const REGION: Prompt = {
   parts: (c) => [
     { key: 'correct.choosingRegion.prompt' },
@@ -102,13 +106,26 @@ export const correctState = residentSetup.createStateConfig({
             'user.choice': { actions: regionError },
           },
         },
+        checkedValue: {
+          description: 'A checked value: one shown masked (a new phone or ID number, DOMAIN.md) is typed again first; any other goes to the confirmation.',
+          always: [{ guard: ({ context }) => Boolean(context.correction?.retype), target: 'repeatingValue' }, { target: '#resident.correct.confirmingChange' }],
+        },
+        repeatingValue: {
+          description: 'Waits for the new phone or ID number a second time: the same goes to the confirmation (which shows it masked); another asks for the number anew.',
+          tags: ['awaitingInput'],
+          entry: emit(({ context }) => ask(AGAIN, context)),
+          on: {
+            'user.text': [{ guard: 'isSameNumber', target: '#resident.correct.confirmingChange' }, { target: 'awaitingValue', actions: notTheSame }],
+            'user.choice': { target: 'awaitingValue', actions: notTheSame },
+          },
+        },
         checkingValue: callPort('Checks the value with the domain (which also says whether the change is direct or reviewed).', {
           src: 'checkCorrection',
           input: ({ context }) => ({ personId: context.personId ?? '', field: fieldOf(context), value: context.correction?.raw ?? '' }),
           onDone: [
             {
               guard: ({ event }) => event.output.ok,
-              target: '#resident.correct.confirmingChange',
+              target: 'checkedValue',
               actions: assign({
                 correction: ({ context, event }) => {
                   const o = event.output;
@@ -118,8 +135,8 @@ export const correctState = residentSetup.createStateConfig({
                     value: o.value,
                     policy: o.policy,
                     newDisplay: o.newDisplay,
-                    ...(o.newMasked !== undefined ? { newMasked: o.newMasked } : {}),
                     ...(o.oldDisplay !== undefined ? { oldDisplay: o.oldDisplay } : {}),
+                    ...(o.retype ? { retype: true as const } : {}),
                   };
                 },
               }),

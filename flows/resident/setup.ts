@@ -1,7 +1,8 @@
 import { assign, fromPromise, setup, type PromiseActorLogic } from 'xstate';
 import { chinaDate } from '../../src/domain/calendar/china-time';
 import { parseCreditCode } from '../../src/domain/codes/credit-code';
-import { parseIdNumber } from '../../src/domain/codes/id-number';
+import { normaliseIdNumber, parseIdNumber } from '../../src/domain/codes/id-number';
+import { parseMobilePhone } from '../../src/domain/codes/phone';
 import {
   RESIDENT_PORT_NAMES,
   type CorrectableField,
@@ -85,8 +86,8 @@ export interface CorrectionDraft {
   policy?: FieldPolicyKind;
   oldDisplay?: string;
   newDisplay?: string;
-  /** The new value masked: what the transcript keeps of the read-back. */
-  newMasked?: string;
+  /** The new value is shown masked: the resident types it a second time. */
+  retype?: true;
   /** Regions matching a typed name, offered as a numbered list. */
   matches?: RegionMatch[];
   evidence?: string;
@@ -197,6 +198,11 @@ const guards = {
     if (event.type !== 'user.text' || !/^\d{1,2}$/.test(event.text.normalize('NFKC').trim())) return false;
     const n = Number(event.text.normalize('NFKC').trim());
     return n >= 1 && n <= (context.correction?.matches?.length ?? 0);
+  },
+  /** A new phone or ID number typed a second time: the number checked the first time (however it is spaced). */
+  isSameNumber: ({ context, event }) => {
+    const phone = parseMobilePhone(textOf(event));
+    return Boolean(context.correction?.value) && (phone.ok ? phone.phone : normaliseIdNumber(textOf(event))) === context.correction?.value;
   },
   isEvidenceText: ({ event }) => event.type === 'user.text' && isPlausibleText(event.text, 200),
   isEmployerName: ({ event }) => event.type === 'user.text' && isPlausibleText(event.text, 60),

@@ -26,16 +26,11 @@ export interface OutboundMessage {
   options?: OutboundOption[];
   /** Official account only: send as this template message (campaign reminders outside the 48-hour window). */
   wechatTemplate?: { templateId: string; url: string };
-  /** The text the transcript stores when it differs (a value read back to the resident, masked); never sent. */
-  transcriptText?: string;
-  /** The text shows a value in full that the transcript stores masked: the outbox row is emptied once sent. */
-  sensitive?: boolean;
 }
 
-/** A rendered reply as it is sent and returned, with its transcript id: the transcript's text left out. */
+/** A rendered reply as it is sent and returned, with its transcript id. */
 export function forSending(m: OutboundMessage, id: string): OutboundMessage {
-  const { transcriptText, ...sendable } = m;
-  return { ...sendable, id, ...(transcriptText === undefined ? {} : { sensitive: true }) };
+  return { ...m, id };
 }
 
 /** Text-only rendering: the text, then "1. label" lines. */

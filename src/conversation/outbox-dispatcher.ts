@@ -74,7 +74,7 @@ export class OutboxDispatcher extends PollingLoop {
       await sender.send(row.endpoint, row.payload);
       await this.prisma.outboxMessage.update({
         where: { id: row.id },
-        data: { status: 'SENT', sentAt: this.clock.now(), lockedUntil: null, lastError: null, ...(sender.erasePayloadAfterSend || row.payload.sensitive ? { payload: {} } : {}) },
+        data: { status: 'SENT', sentAt: this.clock.now(), lockedUntil: null, lastError: null, ...(sender.erasePayloadAfterSend ? { payload: {} } : {}) },
       });
     } catch (err) {
       const e = err as Error & { permanent?: boolean };

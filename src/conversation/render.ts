@@ -8,40 +8,26 @@ import { phrase } from './phrases';
 
 const NESTED = /^\$t\(([\w.-]+)\)$/;
 
-function renderPart(i18n: i18n, lng: Locale, part: TextPart, replace: Record<string, string> = {}): string {
+function renderPart(i18n: i18n, lng: Locale, part: TextPart): string {
   const params: Record<string, string | number> = {};
   for (const [k, v] of Object.entries(part.params ?? {})) {
     const m = typeof v === 'string' ? NESTED.exec(v) : null;
-    params[k] = replace[k] ?? (m?.[1] ? phrase(i18n, lng, m[1]) : v);
+    params[k] = m?.[1] ? phrase(i18n, lng, m[1]) : v;
   }
   return part.params ? i18n.t(part.key, { lng, ...params }) : phrase(i18n, lng, part.key);
-}
-
-const slot = (k: string) => `\u27e6${k}\u27e7`;
-
-/** A part as the resident reads it: redacted like any reply, except its sensitive parameters, which are shown in full. */
-function renderInFull(i18n: i18n, lng: Locale, part: TextPart): string {
-  const names = Object.keys(part.sensitive ?? {});
-  let text = redactSensitive(renderPart(i18n, lng, part, Object.fromEntries(names.map((k) => [k, slot(k)]))));
-  for (const k of names) text = text.split(slot(k)).join(String(part.params?.[k] ?? ''));
-  return text;
 }
 
 /**
  * Renders a flow's reply in the conversation's language. Parameters of the form "$t(key)" are translated
  * first (values from data are never treated as templates). The result passes through redactSensitive as a
- * last guard: no reply can carry a full ID number or phone, except a part's `sensitive` parameters (a value the
- * verified resident just typed, read back): then `transcriptText` is the reply with those masked, which is what
- * the transcript stores.
+ * last guard: no reply carries a full ID number or phone (DOMAIN.md), not even one the resident just typed.
  */
 export function renderReply(i18n: i18n, lng: Locale, r: ReplyEffect): OutboundMessage {
-  const masked = redactSensitive(r.parts.map((p) => renderPart(i18n, lng, p, p.sensitive)).join('\n'));
-  const sensitive = r.parts.some((p) => p.sensitive && Object.keys(p.sensitive).length);
+  const text = redactSensitive(r.parts.map((p) => renderPart(i18n, lng, p)).join('\n'));
   // "Reply with a number" only under numbered options; "0 for the menu" alone also under a typed answer's question.
   const hint = r.hint && (r.options?.length || r.hint === 'menu') ? `\n${phrase(i18n, lng, `common.hint.${r.hint}`)}` : '';
   return {
-    text: (sensitive ? r.parts.map((p) => (p.sensitive ? renderInFull(i18n, lng, p) : redactSensitive(renderPart(i18n, lng, p)))).join('\n') : masked) + hint,
-    ...(sensitive ? { transcriptText: masked + hint } : {}),
+    text: text + hint,
     ...(r.options?.length ? { options: r.options.map((o) => ({ value: o.value, label: phrase(i18n, lng, o.labelKey) })) } : {}),
   };
 }

@@ -137,9 +137,9 @@ export interface OutboundBatch {
  * numbers drawn in order, then one multi-row insert into the transcript and one into the outbox.
  */
 function outboundCtes(b: OutboundBatch): Prisma.Sql {
-  // Each element: the message as it is sent (forSending) plus `transcript`, the text the transcript stores (a value
-  // read back in full to the resident is stored masked; the outbox row never carries the transcript's copy).
-  const items = JSON.stringify(b.messages.map((m) => ({ ...forSending(m, ''), id: undefined, transcript: m.transcriptText ?? m.text })));
+  // Each element: the message as it is sent (forSending) plus `transcript`, the text the transcript stores (the
+  // outbox row does not carry the transcript's copy).
+  const items = JSON.stringify(b.messages.map((m) => ({ ...forSending(m, ''), id: undefined, transcript: m.text })));
   const outbox = b.outbox
     ? Prisma.sql`, o AS (
         INSERT INTO outbox_message (conversation_id, message_seq, channel, endpoint, kind, payload, next_attempt_at, created_at)

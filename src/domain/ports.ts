@@ -166,11 +166,12 @@ export interface RegionMatch {
 
 /**
  * The check of a proposed value. On success: the normalised value, the policy that applies, and both values
- * for display (old masked, new in full and masked for the transcript; a display value may be a "$t(key)"
- * reference, e.g. for sex or ethnicity).
+ * for display (old masked; new in full except an ID number or phone, masked like the old; a display value may be
+ * a "$t(key)" reference, e.g. for sex or ethnicity). `retype`: the new value is shown masked, so the resident types it
+ * a second time to catch a typo.
  */
 export type CheckCorrectionResult =
-  | { ok: true; value: string; policy: FieldPolicyKind; oldDisplay?: string; newDisplay: string; newMasked?: string }
+  | { ok: true; value: string; policy: FieldPolicyKind; oldDisplay?: string; newDisplay: string; retype?: true }
   | { ok: false; error: CorrectionError }
   | { ok: false; error: 'CHOOSE_REGION'; matches: RegionMatch[] }
   | { ok: false; error: 'ALREADY_PENDING'; reference: string };

@@ -77,6 +77,7 @@ const SCENARIOS: [string, Scenario][] = [
     await choose(d, 'correct');
     await choose(d, 'phone');
     await d.send(NEW_PHONE);
+    await d.send(NEW_PHONE);
     await choose(d, 'submit');
   }],
   ['gives a wrong factor (nothing changes)', async (d, p, l) => {

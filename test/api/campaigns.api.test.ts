@@ -290,6 +290,7 @@ describe('dispatch', () => {
     const fields = await c2(numberOf(t2, 'wrong'));
     const value = await c2(numberOf(fields, 'phone'));
     expect(value.length).toBeGreaterThan(0);
+    await c2('13700002222');
     const check = await c2('13700002222');
     await c2(numberOf(check, 'submit'));
     expect((await prisma().person.findUniqueOrThrow({ where: { id: corrector.id } })).phone).toBe('13700002222');

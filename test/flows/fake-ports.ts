@@ -225,7 +225,7 @@ export const PORT_OUTCOMES: Record<string, { label: string; output: unknown }[]>
   signOut: [{ label: 'signedOut', output: undefined }],
   // what a verified resident reports (src/domain/ports.ts ResidentReportPorts)
   checkCorrection: [
-    { label: 'DIRECT', output: { ok: true, value: '13912345678', policy: 'DIRECT', oldDisplay: '138****1234', newDisplay: '139****5678' } },
+    { label: 'DIRECT', output: { ok: true, value: '13900001111', policy: 'DIRECT', oldDisplay: '138****1234', newDisplay: '139****1111', retype: true } },
     { label: 'REVIEWED', output: { ok: true, value: '张三丰', policy: 'REVIEWED', newDisplay: '张三丰' } },
     { label: 'REVIEWED with $t', output: { ok: true, value: 'FEMALE', policy: 'REVIEWED', oldDisplay: '$t(common.sex_MALE)', newDisplay: '$t(common.sex_FEMALE)' } },
     {

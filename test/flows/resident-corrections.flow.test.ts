@@ -27,15 +27,19 @@ describe('corrections', () => {
 
   it('a DIRECT field: value → old vs new → confirm → applied without asking for evidence', async () => {
     const { flow, callsOf } = await atMenu({
-      checkCorrection: async ({ value }) => ({ ok: true, value: value.replace(/\s/g, ''), policy: 'DIRECT', oldDisplay: '138****1234', newDisplay: '139****5678' }),
+      checkCorrection: async ({ value }) => ({ ok: true, value: value.replace(/\s/g, ''), policy: 'DIRECT', oldDisplay: '138****1234', newDisplay: '139****5678', retype: true }),
     });
     await flow.choose('correct');
     const ask = await flow.choose('phone');
     expect(keys(ask)).toEqual(['correct.awaitingValue.prompt_phone']);
     expect(flow.state).toBe('correct.enteringValue.awaitingValue');
 
-    const shown = await flow.text('139 1234 5678');
+    // No reply shows the new number in full (DOMAIN.md): it is typed a second time instead, however spaced.
+    const again = await flow.text('139 1234 5678');
     expect(callsOf('checkCorrection')).toEqual([{ personId: PERSON, field: 'phone', value: '139 1234 5678' }]);
+    expect(flow.state).toBe('correct.enteringValue.repeatingValue');
+    expect(keys(again)).toEqual(['correct.repeatingValue.prompt']);
+    const shown = await flow.text('+86 139-1234-5678');
     expect(flow.state).toBe('correct.confirmingChange');
     expect(keys(shown)).toEqual(['correct.confirmingChange.summary', 'correct.confirmingChange.promptDirect']);
     expect(shown[0]!.parts[0]!.params).toEqual({ field: '$t(correct.fields.phone)', old: '138****1234', new: '139****5678' });
@@ -49,6 +53,27 @@ describe('corrections', () => {
     expect(done[0]!.parts[0]!.params).toEqual({ field: '$t(correct.fields.phone)' });
     expect(flow.state).toBe('menu.awaitingChoice');
     expect(flow.context.correction).toBeUndefined();
+  });
+
+  it.each([
+    ['phone', '13912345678', '13912345679'],
+    ['idNumber', '11010519491231002x', '110105194912310028'],
+  ])('a new %s typed differently the second time is asked for anew (a failure); the same one goes on', async (field, first, other) => {
+    const { flow, callsOf } = await atMenu({
+      checkCorrection: async ({ value }) => ({ ok: true, value: value.toUpperCase(), policy: 'DIRECT', newDisplay: 'masked', retype: true }),
+    });
+    await flow.choose('correct');
+    await flow.choose(field);
+    await flow.text(first);
+    const differ = await flow.text(other);
+    expect(keys(differ)).toEqual(['correct.repeatingValue.error', `correct.awaitingValue.prompt_${field}`]);
+    expect(flow.state).toBe('correct.enteringValue.awaitingValue');
+    expect(flow.context.failures).toBe(1);
+    expect(flow.context.correction).toEqual({ field });
+    await flow.text(first);
+    await flow.text(` ${first.toUpperCase()} `);
+    expect(flow.state).toBe('correct.confirmingChange');
+    expect(callsOf('checkCorrection')).toHaveLength(2);
   });
 
   it('a REVIEWED field: asks for a short explanation, submits it, tells the reference and the date', async () => {
@@ -100,7 +125,7 @@ describe('corrections', () => {
     let n = 0;
     const { flow } = await atMenu({
       checkCorrection: async ({ value }): Promise<CheckCorrectionResult> =>
-        ++n <= MAX_FAILURES ? { ok: false, error: 'BAD_PHONE' } : { ok: true, value, policy: 'DIRECT', newDisplay: value },
+        ++n <= MAX_FAILURES ? { ok: false, error: 'BAD_PHONE' } : { ok: true, value, policy: 'DIRECT', newDisplay: value, retype: true },
     });
     await flow.choose('correct');
     await flow.choose('phone');
@@ -108,6 +133,8 @@ describe('corrections', () => {
     await flow.text('2');
     const third = await flow.text('3');
     expect(keys(third)).toEqual(['correct.awaitingValue.error_BAD_PHONE', 'correct.awaitingValue.example_phone', 'common.offerHuman']);
+    await flow.text('13912345678');
+    expect(flow.state).toBe('correct.enteringValue.repeatingValue');
     await flow.text('13912345678');
     expect(flow.state).toBe('correct.confirmingChange');
   });

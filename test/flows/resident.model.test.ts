@@ -245,7 +245,7 @@ type Path = StatePath<ModelState, AnyEventObject>;
 
 /** The shortest path to every abstract state, keeping only those no other path extends (the rest are prefixes). */
 function maximalPaths(input: ResidentInput): Path[] {
-  const paths = getShortestPaths(modelLogic, { input, events, serializeState, limit: 200_000 });
+  const paths = getShortestPaths(modelLogic, { input, events, serializeState, limit: 300_000 });
   const key = (p: Path, n = p.steps.length) => JSON.stringify(p.steps.slice(1, n).map((s) => s.event));
   const prefixes = new Set(paths.map((p) => key(p, p.steps.length - 1)));
   return paths.filter((p) => !prefixes.has(key(p)));

@@ -153,13 +153,16 @@ const CHECKS: Record<string, (run: TranscriptRun, golden: Golden) => void> = {
   'change-phone.zh-CN': (run) => {
     // 换手机号了 at the menu: the new number is asked at once; full-width digits are read.
     expect(run.turns[4]!.replies).toEqual([`${say('correct.awaitingValue.prompt_phone')}\n${say('common.hint.menu')}`]);
-    expect(replyOf(run, 6)).toContain(say('correct.confirmingChange.promptDirect'));
-    expect(replyOf(run, 6)).toContain('13900118899');
-    expect(replyOf(run, 7)).toContain(say('correct.submittingChange.applied', 'zh-CN', { field: say('correct.fields.phone') }));
+    // The number is typed twice (no reply shows it in full), then confirmed masked.
+    expect(replyOf(run, 6)).toContain(say('correct.repeatingValue.prompt'));
+    expect(replyOf(run, 7)).toContain(say('correct.confirmingChange.promptDirect'));
+    expect(replyOf(run, 7)).toContain('139****8899');
+    expect(replyOf(run, 8)).toContain(say('correct.submittingChange.applied', 'zh-CN', { field: say('correct.fields.phone') }));
     // A number typed at the "which detail" question is the new phone.
-    expect(replyOf(run, 8)).toContain(say('correct.awaitingField.prompt'));
-    expect(replyOf(run, 9)).toContain(say('correct.confirmingChange.promptDirect'));
-    expect(replyOf(run, 9)).toContain('13700118899');
+    expect(replyOf(run, 9)).toContain(say('correct.awaitingField.prompt'));
+    expect(replyOf(run, 10)).toContain(say('correct.repeatingValue.prompt'));
+    expect(replyOf(run, 11)).toContain(say('correct.confirmingChange.promptDirect'));
+    expect(replyOf(run, 11)).toContain('137****8899');
     expect(run.final.audit.filter((a) => a === 'person.update')).toHaveLength(2);
   },
   'faq-mid-task.zh-CN': (run) => {
@@ -172,7 +175,8 @@ const CHECKS: Record<string, (run: TranscriptRun, golden: Golden) => void> = {
     expect(replyOf(run, 9)).toContain(say('correct.awaitingField.prompt'));
     expect(replyOf(run, 10)).toContain(say('understanding.help.human'));
     expect(replyOf(run, 11)).toContain(say('correct.awaitingValue.prompt_phone'));
-    expect(replyOf(run, 12)).toContain(say('correct.confirmingChange.promptDirect'));
+    expect(replyOf(run, 12)).toContain(say('correct.repeatingValue.prompt'));
+    expect(replyOf(run, 13)).toContain(say('correct.confirmingChange.promptDirect'));
     expect(run.final.audit).toContain('person.update');
     expect(run.final.verificationAttempts).toEqual({ failed: 0, succeeded: 1 });
   },
@@ -207,7 +211,8 @@ const CHECKS: Record<string, (run: TranscriptRun, golden: Golden) => void> = {
   },
   'resume-after-silence.zh-CN': (run) => {
     expect(run.turns[6]!.replies[0]).toBe(say('understanding.resume.welcomeField', 'zh-CN', { field: say('correct.fields.phone') }));
-    expect(replyOf(run, 7)).toContain(say('correct.confirmingChange.promptDirect'));
+    expect(replyOf(run, 7)).toContain(say('correct.repeatingValue.prompt'));
+    expect(replyOf(run, 8)).toContain(say('correct.confirmingChange.promptDirect'));
     expect(run.final.audit).toContain('person.update');
   },
   restart: (run) => {

@@ -56,7 +56,8 @@ export interface FlowContextView {
 
 export function expectationOf(state: string | null, context: FlowContextView | null): Expectation {
   if (!state) return 'choice';
-  if (state === 'awaitingValue') return BY_FIELD[context?.correction?.field ?? ''] ?? 'freeText';
+  // A new value, or a new phone or ID number typed a second time (repeatingValue): what the field holds.
+  if (state === 'awaitingValue' || state === 'repeatingValue') return BY_FIELD[context?.correction?.field ?? ''] ?? 'freeText';
   return BY_STATE[state] ?? 'choice';
 }
 

@@ -166,8 +166,8 @@ function loadPerson(db: DbClient, personId: string) {
 }
 
 /**
- * A value as the chat may show it: old values masked; a new value in full (it is read back to the verified
- * resident who typed it; its masked form is what the transcript keeps).
+ * A value as the chat may show it: old values masked; a new value in full (the resident just typed it and checks
+ * it), except an ID number or phone, which no chat reply carries in full (the flow has it typed twice instead).
  */
 async function display(db: DbClient, field: CorrectableField, value: string, old: boolean): Promise<string> {
   switch (field) {
@@ -176,9 +176,9 @@ async function display(db: DbClient, field: CorrectableField, value: string, old
     case 'ethnicity':
       return `$t(reference.ethnicity.${value})`;
     case 'idNumber':
-      return old ? maskIdNumber(value) : value;
+      return maskIdNumber(value);
     case 'phone':
-      return old ? maskPhone(value) : value;
+      return maskPhone(value);
     case 'name':
       return old ? maskName(value) : value;
     case 'birthDate':
@@ -243,7 +243,7 @@ export async function checkCorrection(db: DbClient, input: CheckCorrectionInput,
     policy: rule.policy,
     ...(c.old !== null ? { oldDisplay: await display(db, input.field, c.old, true) } : {}),
     newDisplay: await display(db, input.field, c.value, false),
-    newMasked: await display(db, input.field, c.value, true),
+    ...(input.field === 'idNumber' || input.field === 'phone' ? { retype: true as const } : {}),
   };
 }
 
