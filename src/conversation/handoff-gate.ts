@@ -20,7 +20,8 @@ const HOW_TO_WITHDRAW: TextPart = { key: 'handoff.resident.howToWithdraw' };
 
 const say = (key: string, params?: Record<string, string | number>): ReplyEffect => ({ type: 'reply', parts: [{ key, ...(params ? { params } : {}) }, HOW_TO_WITHDRAW] });
 
-/** 取消, 算了, 不用了, cancel … (handoff.answers.withdraw, in any language): the resident no longer wants a person. */
+/** 不用了, 不等了, no thanks … (handoff.answers.withdraw, in any language): the resident no longer wants a person. The words
+ * that give up on any question (取消, 算了, cancel) are the global menu command, which withdraws too. */
 function isWithdrawal(i18n: i18n, text: string): boolean {
   const t = normaliseAnswer(text);
   return LOCALES.some((lng) => phraseList(i18n, lng, 'handoff.answers.withdraw').includes(t));

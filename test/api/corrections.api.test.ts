@@ -294,6 +294,22 @@ describe.each<Locale>(['zh-CN', 'en'])('corrections in %s', (locale) => {
     });
   });
 
+  it('giving up at a typed question (算了, cancel), the second typing too, goes back to the menu and changes nothing', async () => {
+    const p = await newPerson();
+    const chat = await correcting(p, locale, 'phone');
+    const words = locale === 'en' ? ['never mind', 'Cancel.'] : ['算了', '取消。'];
+    const back = await chat.send(words[0]!);
+    expect(back).toContain(t(locale, 'menu.awaitingChoice.prompt'));
+    await chat.choose('correct');
+    await chat.choose('phone');
+    await chat.send(newPhone());
+    expect(await chat.send(words[1]!)).toContain(t(locale, 'menu.awaitingChoice.prompt'));
+    const after = await app.db.prisma.person.findUniqueOrThrow({ where: { id: p.id } });
+    expect(after.phone).toBe(p.phone);
+    expect(after.version).toBe(p.version);
+    expect(await auditsOf(p.id)).toHaveLength(0);
+  });
+
   describe('refusals, each with its own message (one verified chat, back to the menu before each)', () => {
     let p: Awaited<ReturnType<typeof newPerson>>;
     let chat: Chat;

@@ -98,6 +98,8 @@ describe('asking how one\'s requests stand (the engine\'s progress command, in a
     'ＣＲ－ＫＥＭ３－ＮＵＥＪ',
     '查一下CR-KEM3-NUEJ',
     'CR-KEM3-NUEJ怎么样了',
+    'KEM3-NUEJ',
+    'kem3 nuej。',
     'progress',
     'How is my request?',
     'check progress',
@@ -112,9 +114,23 @@ describe('asking how one\'s requests stand (the engine\'s progress command, in a
     'CR-KEM3',
     '530102199003071238',
     '2023-05',
+    '2023-0507',
+    'MAKE SURE',
+    '查一下KEM3-NUEJ的名字',
     // A longer answer that mentions a reference (to a reviewer's question) is an answer, not a question about progress.
     'CR-KEM3-NUEJ里的名字写错了，应该是张三丰，户口本上就是这样写的',
   ])('%s does not', (text) => {
     expect(detectCommand(i18n, text)).not.toBe('progress');
+  });
+
+  // Giving up on a question (a typed one too: a new phone, a date) goes back to the menu, as 菜单 does; at a
+  // person's queue it withdraws the request. 不要人工了 is not a request for a person.
+  it.each(['取消', '算了。', '算了吧', '不改了', '不要人工了', 'Cancel', 'never mind', 'forget it'])('%s goes back to the menu', (text) => {
+    expect(detectCommand(i18n, text)).toBe('menu');
+  });
+
+  // "No need" answers a yes/no question (by the options' words), not the whole conversation.
+  it.each(['不用了', 'no thanks', '不用'])('%s is not a command', (text) => {
+    expect(detectCommand(i18n, text)).toBeNull();
   });
 });

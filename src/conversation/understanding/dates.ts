@@ -22,6 +22,18 @@ function shift(now: Date, months: number): DateAnswer {
   return month(Math.floor(total / 12), (total % 12) + 1);
 }
 
+/** The latest day `d` of the month `base` (or of that month a year before) that is not after today. */
+function latestDay(now: Date, base: DateAnswer, d: number): DateAnswer {
+  if (!base || base.kind !== 'month' || d < 1 || d > new Date(Date.UTC(Number(base.value.slice(0, 4)), Number(base.value.slice(5)), 0)).getUTCDate()) return null;
+  const day = `${base.value}-${pad(d)}`;
+  return { kind: 'day', value: day > now.toISOString().slice(0, 10) ? `${String(Number(day.slice(0, 4)) - 1)}${day.slice(4)}` : day };
+}
+
+const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+/** An English month name or its abbreviation (at least 3 letters): 1-12, or 0. */
+const monthNumber = (w: string) => (w.length >= 3 ? MONTHS.findIndex((m) => m.startsWith(w)) + 1 : 0);
+const YEAR_WORDS = { nextyear: -1, thisyear: 0, lastyear: 1 } as const;
+
 /** How many years back a word for a year goes (明年: one forward). */
 const YEARS_BACK = { 明年: -1, 今年: 0, 去年: 1, 前年: 2, 大前年: 3 } as const;
 
@@ -49,13 +61,7 @@ export function parseDateAnswer(text: string, at: Date): DateAnswer {
   if (m) return month(Number(m[1]), Number(m[2]));
   // A day without the year (11月20日, 上个月20号): the latest such day not after today.
   m = /^(?:(\d{1,2})月|(上个?月))(\d{1,2})[日号]$/u.exec(t);
-  if (m) {
-    const base = m[1] ? month(year, Number(m[1])) : shift(now, 1);
-    const d = Number(m[3]);
-    if (!base || base.kind !== 'month' || d < 1 || d > new Date(Date.UTC(Number(base.value.slice(0, 4)), Number(base.value.slice(5)), 0)).getUTCDate()) return null;
-    const day = `${base.value}-${pad(d)}`;
-    return { kind: 'day', value: day > now.toISOString().slice(0, 10) ? `${String(Number(day.slice(0, 4)) - 1)}${day.slice(4)}` : day };
-  }
+  if (m) return latestDay(now, m[1] ? month(year, Number(m[1])) : shift(now, 1), Number(m[3]));
   m = new RegExp(`^(明年|今年|去年|前年|大前年)${NUM}月`, 'u').exec(t);
   if (m) {
     const back = YEARS_BACK[m[1] as '今年'];
@@ -80,14 +86,26 @@ export function parseDateAnswer(text: string, at: Date): DateAnswer {
   if (m) return { kind: 'year', year: year - YEARS_BACK[m[1] as '今年'] };
   m = /^(?:从|在|是|于)?(\d{4})年?(?:就|开始|起|退|的|那年|左右)?/u.exec(t);
   if (m && Number(m[1]) >= 1940 && Number(m[1]) <= year) return { kind: 'year', year: Number(m[1]) };
-  // English: "May 2020", "2020 May", "last month", "3 months ago"
+  // English: "May 2020", "2020 May", "November 20" (20 November, Nov 20th), "March last year" (last March), "last
+  // month", "3 months ago"
   const en = t.toLowerCase();
-  const months = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-  m = /^([a-z]{3})[a-z]*,?(\d{4})$/u.exec(en) ?? /^(\d{4}),?([a-z]{3})[a-z]*$/u.exec(en);
+  m = /^([a-z]+),?(\d{4})$/u.exec(en) ?? /^(\d{4}),?([a-z]+)$/u.exec(en);
   if (m) {
     const [a, b] = /^\d/u.test(m[1]!) ? [m[2]!, m[1]!] : [m[1]!, m[2]!];
-    const i = months.indexOf(a);
-    return i >= 0 ? month(Number(b), i + 1) : null;
+    const i = monthNumber(a);
+    return i ? month(Number(b), i) : null;
+  }
+  m = /^([a-z]+)(\d{1,2})(?:st|nd|rd|th)?$/u.exec(en) ?? /^(?:the)?(\d{1,2})(?:st|nd|rd|th)?(?:of)?([a-z]+)$/u.exec(en);
+  if (m) {
+    const [w, d] = /^\d/u.test(m[1]!) ? [m[2]!, m[1]!] : [m[1]!, m[2]!];
+    const i = monthNumber(w);
+    if (i) return latestDay(now, month(year, i), Number(d));
+  }
+  m = /^([a-z]+?)(nextyear|thisyear|lastyear)$/u.exec(en) ?? /^(next|this|last)([a-z]+)$/u.exec(en);
+  if (m) {
+    const [w, y] = m[1] === 'next' || m[1] === 'this' || m[1] === 'last' ? [m[2]!, `${m[1]}year`] : [m[1]!, m[2]!];
+    const i = monthNumber(w);
+    if (i) return month(year - YEAR_WORDS[y as keyof typeof YEAR_WORDS], i);
   }
   if (/^(thismonth)/u.test(en)) return shift(now, 0);
   if (/^lastmonth/u.test(en)) return shift(now, 1);

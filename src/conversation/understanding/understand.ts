@@ -90,7 +90,7 @@ function ackFor(i18n: i18n, state: string | null, value: string): TextPart | und
 /** A choice among the options: label, word, number or ordinal, then the classifier. */
 function understandChoice(input: UnderstandInput, t: string, options: ChoiceOption[], strict: boolean): Understanding | null {
   const { i18n, locale, state } = input;
-  const exact = matchChoice(i18n, locale, options, t) ?? matchChoice(i18n, locale, options, t.replace(/(.)\1+/gu, '$1'));
+  const exact = matchChoice(i18n, locale, options, t) ?? matchChoice(i18n, locale, options, t.replace(/(\D)\1+/gu, '$1'));
   if (exact) return { kind: 'choice', value: exact, ...(/^\d+$/u.test(t) ? {} : withAck(ackFor(i18n, state, exact))) };
   const n = parseOrdinal(t);
   if (n !== null) {
