@@ -1,4 +1,4 @@
-import type { EnrolmentLine, EnrolmentStatusView, HouseholdView, MaskedDetails, RequestProgressView, SchemeFocus } from '../../src/domain/ports';
+import type { EnrolmentLine, EnrolmentStatusView, HouseholdView, MaskedDetails, RequestProgress, SchemeFocus } from '../../src/domain/ports';
 import { reply, type ChoiceOption, type FlowEffect, type ReplyEffect, type TextPart } from '../effects';
 import { MAX_FAILURES, type ResidentContext } from './setup';
 
@@ -157,9 +157,10 @@ export function householdParts(h: HouseholdView): TextPart[] {
 
 /**
  * The progress reply: per request its reference and what it is about, then its status in plain words (due date,
- * decision date, the reason of a refusal). None found: "not under your name" for a reference, else "no requests".
+ * decision date, the reason of a refusal), and how many older ones there are. None found: "not under your name" for
+ * a reference, else "no requests".
  */
-export function progressParts(list: RequestProgressView[], reference?: string): TextPart[] {
+export function progressParts({ requests: list, older }: RequestProgress, reference?: string): TextPart[] {
   const k = 'requests.showingRequests';
   if (!list.length) return [reference ? { key: `${k}.notFound`, params: { reference } } : { key: `${k}.none` }];
   return [
@@ -170,5 +171,6 @@ export function progressParts(list: RequestProgressView[], reference?: string): 
         : { key: `${k}.item_NEW_PERSON`, params: { reference: r.reference } },
       { key: `${k}.status_${r.status}${r.status === 'REJECTED' && !r.reason ? '_noReason' : ''}`, params: { date: r.date, reason: r.reason ?? '' } },
     ]),
+    ...(older > 0 ? [{ key: `${k}.older`, params: { count: older } }] : []),
   ];
 }

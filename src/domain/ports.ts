@@ -319,15 +319,21 @@ export interface RequestProgressView {
   reason?: string;
 }
 
+/** The resident's requests as 查进度 shows them: the newest few (or the one asked for), and how many older ones there are. */
+export interface RequestProgress {
+  requests: RequestProgressView[];
+  older: number;
+}
+
 /** Answering reviewers' questions in chat: the answer goes back to the request, which returns to the queue. */
 export interface ReviewQuestionPorts {
   getOpenQuestions(input: { personId: string }): Promise<OpenQuestionView[]>;
   answerQuestion(input: { personId: string; requestId: string; answer: string }): Promise<{ ok: boolean; reference: string }>;
   /**
-   * The person's own requests, newest first (a few): with `reference`, only that one if it is theirs, else none
-   * (another person's request and a missing one look the same).
+   * The person's own requests, newest first (a few, and how many older ones): with `reference`, only that one if it
+   * is theirs, else none (another person's request and a missing one look the same).
    */
-  getRequestProgress(input: { personId: string; reference?: string }): Promise<RequestProgressView[]>;
+  getRequestProgress(input: { personId: string; reference?: string }): Promise<RequestProgress>;
 }
 
 /** Every port of the resident flow; the engine supplies all of them (see flows/resident/index.ts). */

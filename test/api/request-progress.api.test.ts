@@ -57,6 +57,8 @@ describe.each(['zh-CN', 'en'] as const)('progress in %s', (locale) => {
         t(locale, 'requests.showingRequests.status_APPROVED', { date: '2026-11-25' }),
         t(locale, 'requests.showingRequests.item_FIELD_CHANGE', { reference: rejected.reference, field: field('birthDate') }),
         t(locale, 'requests.showingRequests.status_REJECTED', { date: '2026-11-20', reason: '出生日期与户口本不一致' }),
+        // The oldest is not shown, but counted (a feed's lead is not the resident's).
+        t(locale, 'requests.showingRequests.older', { count: 1 }),
       ].join('\n'),
     );
     if (locale === 'zh-CN') expect(replies[0]!.text.split('\n')[2]).toBe('进度：等待工作人员审核，2026-12-02前答复。');

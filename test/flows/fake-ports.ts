@@ -97,7 +97,7 @@ function defaultPorts(): Record<string, PortFn> {
     signOut: async () => undefined,
   };
   // No reviewer's question waits by default, so verification leads straight to the menu; no request was made.
-  return { ...(ports as unknown as Record<string, PortFn>), getOpenQuestions: async () => [], getRequestProgress: async () => [] };
+  return { ...(ports as unknown as Record<string, PortFn>), getOpenQuestions: async () => [], getRequestProgress: async () => ({ requests: [], older: 0 }) };
 }
 
 function portsProxy(calls: PortCall[], answer: (port: string, input: unknown) => Promise<unknown>): ResidentFlowPorts {
@@ -293,8 +293,8 @@ export const PORT_OUTCOMES: Record<string, { label: string; output: unknown }[]>
   ],
   // the progress of the resident's requests (查进度)
   getRequestProgress: [
-    { label: 'none', output: [] },
-    { label: 'every status', output: REQUESTS_IN_EVERY_STATUS },
+    { label: 'none', output: { requests: [], older: 0 } },
+    { label: 'every status', output: { requests: REQUESTS_IN_EVERY_STATUS, older: 2 } },
   ],
 };
 

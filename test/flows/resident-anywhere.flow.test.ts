@@ -59,7 +59,7 @@ describe('the progress of the resident\'s requests (查进度, or a reference)',
   const asked = (t: string) => ({ type: 'user.progress' as const, text: t });
 
   it('verified: the latest requests, each with what it is about and its status in plain words, then the menu', async () => {
-    const { flow, calls } = await atMenu({ getRequestProgress: async () => REQUESTS_IN_EVERY_STATUS });
+    const { flow, calls } = await atMenu({ getRequestProgress: async () => ({ requests: REQUESTS_IN_EVERY_STATUS, older: 2 }) });
     const effects = await flow.send(asked('我的申请怎么样了'));
     expect(calls.filter((c) => c.port === 'getRequestProgress')).toEqual([{ port: 'getRequestProgress', input: { personId: VERIFIED_PERSON_ID } }]);
     expect(shown(effects, 'zh-CN')[0]).toBe(
@@ -75,6 +75,7 @@ describe('the progress of the resident\'s requests (查进度, or a reference)',
         '进度：没有通过（2026-11-18）。原因：户口本上的民族没有变',
         '编号 CR-DE8F-6U7X：报告家庭成员',
         '进度：没有通过（2026-11-10）。有疑问请回复“人工”或拨打12333。',
+        '还有2条更早的申请。要查哪一条，请发它的编号。',
       ].join('\n'),
     );
     expect(shown(effects, 'en')[0]).toBe(
@@ -90,6 +91,7 @@ describe('the progress of the resident\'s requests (查进度, or a reference)',
         'Not approved (2026-11-18). Reason: 户口本上的民族没有变',
         'CR-DE8F-6U7X: household member reported',
         'Not approved (2026-11-10). If you have questions, reply "human" or call 12333.',
+        'You have 2 older requests. To see one, send its reference.',
       ].join('\n'),
     );
     expect(replyKeys(effects).at(-1)).toBe('menu.awaitingChoice.prompt');
@@ -118,7 +120,7 @@ describe('the progress of the resident\'s requests (查进度, or a reference)',
   it('a request with a question for the resident: the progress, then the question itself', async () => {
     const question = { requestId: 'r-1', reference: 'CR-8M5N-3R4Y', question: '孩子叫什么名字？' };
     let open = false;
-    const { flow } = await atMenu({ getRequestProgress: async () => [REQUESTS_IN_EVERY_STATUS[1]!], getOpenQuestions: async () => (open ? [question] : []) });
+    const { flow } = await atMenu({ getRequestProgress: async () => ({ requests: [REQUESTS_IN_EVERY_STATUS[1]!], older: 0 }), getOpenQuestions: async () => (open ? [question] : []) });
     open = true;
     const effects = await flow.send(asked('进度'));
     expect(replyKeys(effects)).toEqual(['requests.showingRequests.header', 'requests.showingRequests.item_NEW_PERSON', 'requests.showingRequests.status_NEEDS_INFO', 'questions.awaitingAnswer.prompt']);

@@ -36,7 +36,7 @@ export function fakePorts(over: Partial<ResidentReportPorts> = {}) {
     signOut: async () => undefined,
     getOpenQuestions: async () => [],
     answerQuestion: async () => ({ ok: false, reference: '' }),
-    getRequestProgress: async () => [],
+    getRequestProgress: async () => ({ requests: [], older: 0 }),
   };
   const reports: ResidentReportPorts = {
     checkCorrection: async ({ field, value }) => ({ ok: true, value, policy: field === 'phone' ? 'DIRECT' : 'REVIEWED', newDisplay: value }),

@@ -2,7 +2,7 @@ import type { DbClient } from '../../db/db-client';
 import type { ChangeRequest } from '../../generated/prisma/client';
 import { chinaDate } from '../calendar/china-time';
 import { dueDateOf } from '../corrections/change-request.service';
-import type { RequestProgressView } from '../ports';
+import type { RequestProgress, RequestProgressView } from '../ports';
 
 /** How many of their latest requests a resident is shown when they ask without a reference. */
 export const PROGRESS_LIMIT = 3;
@@ -29,15 +29,13 @@ function progressOf(r: ChangeRequest): RequestProgressView {
 }
 
 /**
- * How a resident's requests stand (查进度 in chat), newest first: PROGRESS_LIMIT of them, or with a reference only
- * that one, if it is theirs. Another person's reference and a reference that does not exist give the same empty
- * answer, so nothing about other people's requests can be learnt by trying numbers.
+ * How a resident's requests stand (查进度 in chat), newest first: PROGRESS_LIMIT of them and how many older ones
+ * there are, or with a reference only that one, if it is theirs. Another person's reference and a reference that
+ * does not exist give the same empty answer, so nothing about other people's requests can be learnt by trying numbers.
  */
-export async function requestProgressOf(db: DbClient, personId: string, reference?: string): Promise<RequestProgressView[]> {
-  const rows = await db.changeRequest.findMany({
-    where: { ...madeBy(personId), ...(reference ? { reference } : {}) },
-    orderBy: { createdAt: 'desc' },
-    take: reference ? 1 : PROGRESS_LIMIT,
-  });
-  return rows.map(progressOf);
+export async function requestProgressOf(db: DbClient, personId: string, reference?: string): Promise<RequestProgress> {
+  const where = { ...madeBy(personId), ...(reference ? { reference } : {}) };
+  const rows = await db.changeRequest.findMany({ where, orderBy: { createdAt: 'desc' }, take: reference ? 1 : PROGRESS_LIMIT });
+  const older = !reference && rows.length === PROGRESS_LIMIT ? (await db.changeRequest.count({ where })) - rows.length : 0;
+  return { requests: rows.map(progressOf), older };
 }
