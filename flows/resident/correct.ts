@@ -203,7 +203,11 @@ export const correctState = residentSetup.createStateConfig({
         ...(context.correction?.evidence ? { evidence: context.correction.evidence } : {}),
       }),
       onDone: [
-        { guard: ({ event }) => event.output.outcome === 'APPLIED', target: 'changeApplied' },
+        {
+          guard: ({ event }) => event.output.outcome === 'APPLIED',
+          target: 'changeApplied',
+          actions: assign({ correction: ({ context, event }) => ({ field: fieldOf(context), ...(event.output.outcome === 'APPLIED' && event.output.next ? { next: event.output.next } : {}) }) }),
+        },
         {
           guard: ({ event }) => event.output.outcome === 'SUBMITTED',
           target: '#resident.menu',
@@ -224,9 +228,17 @@ export const correctState = residentSetup.createStateConfig({
       ],
     }),
     changeApplied: {
-      description: 'Says which detail was changed (while the draft is still known), then returns to the menu.',
+      description: 'Says which detail was changed (while the draft is still known), then offers the field the domain names next, or returns to the menu.',
       entry: emit(({ context }) => reply({ key: 'correct.submittingChange.applied', params: { field: `$t(correct.fields.${fieldOf(context)})` } })),
-      always: { target: '#resident.menu' },
+      always: [{ guard: ({ context }) => Boolean(context.correction?.next), target: 'offeringNext' }, { target: '#resident.menu' }],
     },
+    offeringNext: askChoice({
+      description: 'A new residence region was applied: offers to change the street address too (the old one is of the old place).',
+      prompt: {
+        parts: (c) => [{ key: `correct.offeringNext.prompt_${c.correction?.next ?? 'residenceAddress'}` }],
+        options: [opt('change', 'correct.offeringNext.optionChange', 'answers.yes'), opt('keep', 'correct.offeringNext.optionKeep', 'answers.no')],
+      },
+      routes: { change: { to: 'enteringValue', save: (c) => ({ correction: { field: c.correction?.next ?? 'residenceAddress' } }) }, keep: '#resident.menu' },
+    }),
   },
 });

@@ -88,6 +88,8 @@ export interface CorrectionDraft {
   newDisplay?: string;
   /** The new value is shown masked: the resident types it a second time. */
   retype?: true;
+  /** Applied; this field is offered next (the street address after a new residence region). */
+  next?: CorrectableField;
   /** Regions matching a typed name, offered as a numbered list. */
   matches?: RegionMatch[];
   evidence?: string;

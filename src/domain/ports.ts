@@ -188,7 +188,8 @@ export interface SubmitCorrectionInput extends CheckCorrectionInput {
 }
 
 export type SubmitCorrectionResult =
-  | { outcome: 'APPLIED' }
+  /** Applied; `next`: a field to offer at once (the street address after a new residence region: the old one is of the old place). */
+  | { outcome: 'APPLIED'; next?: CorrectableField }
   /** A change request awaits review; `dueDate` (YYYY-MM-DD, China time) is when the answer is due. */
   | { outcome: 'SUBMITTED'; reference: string; dueDate: string }
   | { outcome: 'ALREADY_PENDING'; reference: string }

@@ -162,6 +162,28 @@ describe.each<Locale>(['zh-CN', 'en'])('corrections in %s', (locale) => {
       expect(audit!.details).toMatchObject({ field: 'residenceRegion', old: '999999', new: '530102001', regionCode: { old: '999999', new: '530102001' } });
     });
 
+    it('a new residence region offers the street address at once (the old one is of the old place); 不用改 keeps it', async () => {
+      const p = await newPerson();
+      const chat = await correcting(p, locale, 'residenceRegion');
+      await chat.send('530103');
+      const offer = await chat.choose('submit');
+      expect(offer).toContain(t(locale, 'correct.offeringNext.prompt_residenceAddress'));
+      const ask = await chat.choose('change');
+      expect(ask).toContain(t(locale, 'correct.awaitingValue.prompt_residenceAddress'));
+      await chat.send('盘龙区拓东街道白塔路88号');
+      await chat.choose('submit');
+      const after = await app.db.prisma.person.findUniqueOrThrow({ where: { id: p.id } });
+      expect(after).toMatchObject({ residenceRegion: '530103', residenceAddress: '盘龙区拓东街道白塔路88号' });
+      expect((await auditsOf(p.id)).map((a) => (a.details as { field: string }).field)).toEqual(['residenceRegion', 'residenceAddress']);
+
+      const q = await newPerson();
+      const other = await correcting(q, locale, 'residenceRegion');
+      await other.send('530103');
+      await other.choose('submit');
+      expect(await other.choose('keep')).toContain(t(locale, 'menu.awaitingChoice.prompt'));
+      expect((await app.db.prisma.person.findUniqueOrThrow({ where: { id: q.id } })).residenceAddress).toBe(q.residenceAddress);
+    });
+
     it('residence region by name: several matches are listed, the number picks one', async () => {
       const p = await newPerson();
       const chat = await correcting(p, locale, 'residenceRegion');

@@ -244,6 +244,7 @@ export const PORT_OUTCOMES: Record<string, { label: string; output: unknown }[]>
   ],
   submitCorrection: [
     { label: 'APPLIED', output: { outcome: 'APPLIED' } },
+    { label: 'APPLIED, address next', output: { outcome: 'APPLIED', next: 'residenceAddress' } },
     { label: 'SUBMITTED', output: { outcome: 'SUBMITTED', reference: 'CR2611290002B3', dueDate: '2026-12-02' } },
     { label: 'ALREADY_PENDING', output: { outcome: 'ALREADY_PENDING', reference: 'CR2611290001A7' } },
     { label: 'REFUSED', output: { outcome: 'REFUSED', error: 'BAD_PHONE' } },

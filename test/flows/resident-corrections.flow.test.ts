@@ -76,6 +76,31 @@ describe('corrections', () => {
     expect(callsOf('checkCorrection')).toHaveLength(2);
   });
 
+  it('a new residence region applied: the street address is offered next (change it, or keep it and see the menu)', async () => {
+    const { flow } = await atMenu({
+      checkCorrection: async ({ value }) => ({ ok: true, value, policy: 'DIRECT', newDisplay: '盘龙区' }),
+      submitCorrection: async () => ({ outcome: 'APPLIED', next: 'residenceAddress' }),
+    });
+    await flow.choose('correct');
+    await flow.choose('residenceRegion');
+    await flow.text('530103');
+    const offer = await flow.choose('submit');
+    expect(keys(offer)).toEqual(['correct.submittingChange.applied', 'correct.offeringNext.prompt_residenceAddress']);
+    expect(lastOptions(offer)).toEqual(['change', 'keep']);
+    expect(render(offer, 'zh-CN')).toContain('现在改详细地址吗');
+    expect(render(offer, 'en')).toContain('Change the address now?');
+    const ask = await flow.choose('change');
+    expect(keys(ask)).toEqual(['correct.awaitingValue.prompt_residenceAddress']);
+    expect(flow.context.correction).toEqual({ field: 'residenceAddress' });
+    await flow.send({ type: 'user.menu' });
+    await flow.choose('correct');
+    await flow.choose('residenceRegion');
+    await flow.text('530103');
+    await flow.choose('submit');
+    const kept = await flow.choose('keep');
+    expect(keys(kept)).toEqual(['menu.awaitingChoice.prompt']);
+  });
+
   it('a REVIEWED field: asks for a short explanation, submits it, tells the reference and the date', async () => {
     const { flow, callsOf } = await atMenu({
       checkCorrection: async ({ value }) => ({ ok: true, value, policy: 'REVIEWED', oldDisplay: '张*', newDisplay: value }),

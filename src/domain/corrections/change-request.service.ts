@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { DbClient } from '../../db/db-client';
 import type { Prisma } from '../../generated/prisma/client';
 import { currentActingAgent, recordAudit } from '../staff/audit.service';
-import { FIELD_POLICY, parseFieldValue } from './field-policy';
+import { ASK_NEXT, FIELD_POLICY, parseFieldValue } from './field-policy';
 import { applyPersonChange } from '../registry/person-change';
 import { chinaDate } from '../calendar/china-time';
 import { reviewDueAt } from '../calendar/working-days';
@@ -293,7 +293,8 @@ export async function submitCorrection(db: DbClient, input: SubmitCorrectionInpu
         conversationId: opts.conversationId ?? null,
       }),
     });
-    return { outcome: 'APPLIED' };
+    const next = ASK_NEXT[field];
+    return { outcome: 'APPLIED', ...(next ? { next } : {}) };
   }
 
   const row = await createChangeRequest(

@@ -30,6 +30,10 @@ export const FIELD_POLICY: Readonly<Record<CorrectableField, FieldRule>> = Objec
   }),
 ) as Record<CorrectableField, FieldRule>;
 
+/** After a change of these fields the bot offers to change the other at once: a new residence region makes the old
+ * street address (of the old place) wrong. */
+export const ASK_NEXT: Partial<Record<CorrectableField, CorrectableField>> = { residenceRegion: 'residenceAddress' };
+
 /** The fields in the order the bot offers them (defined with the ports, which the flow shares). */
 export { CORRECTABLE_FIELDS };
 
