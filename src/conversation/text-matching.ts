@@ -28,7 +28,8 @@ export function normaliseAnswer(text: string): string {
 export function detectCommand(i18n: i18n, text: string): GlobalCommand | null {
   const t = normaliseAnswer(text);
   if (!t) return null;
-  return commandTable(i18n).get(t) ?? (asksProgress(i18n, t) ? 'progress' : null);
+  // 算了，不改了: the words of one command said in two breaths.
+  return commandTable(i18n).get(t) ?? commandTable(i18n).get(t.replace(/[，,、。\s]+/gu, '')) ?? (asksProgress(i18n, t) ? 'progress' : null);
 }
 
 function asksProgress(i18n: i18n, t: string): boolean {

@@ -100,6 +100,8 @@ describe('asking how one\'s requests stand (the engine\'s progress command, in a
     'CR-KEM3-NUEJ怎么样了',
     'KEM3-NUEJ',
     'kem3 nuej。',
+    'H9MC7MGK',
+    '我的编号是H9MC-7MGK。',
     'progress',
     'How is my request?',
     'check progress',
@@ -125,7 +127,7 @@ describe('asking how one\'s requests stand (the engine\'s progress command, in a
 
   // Giving up on a question (a typed one too: a new phone, a date) goes back to the menu, as 菜单 does; at a
   // person's queue it withdraws the request. 不要人工了 is not a request for a person.
-  it.each(['取消', '算了。', '算了吧', '不改了', '不要人工了', 'Cancel', 'never mind', 'forget it'])('%s goes back to the menu', (text) => {
+  it.each(['取消', '算了。', '算了吧', '不改了', '算了，不改了。', '不要人工了', '我不要人工。', '不要转人工', 'Cancel', 'never mind', 'forget it', "I don't want a human"])('%s goes back to the menu', (text) => {
     expect(detectCommand(i18n, text)).toBe('menu');
   });
 

@@ -88,7 +88,7 @@ export function parseDateAnswer(text: string, at: Date): DateAnswer {
   if (m && Number(m[1]) >= 1940 && Number(m[1]) <= year) return { kind: 'year', year: Number(m[1]) };
   // English: "May 2020", "2020 May", "November 20" (20 November, Nov 20th), "March last year" (last March), "last
   // month", "3 months ago"
-  const en = t.toLowerCase();
+  const en = t.toLowerCase().replace(/^(?:since|from|starting|in|on|bornon|born)(?:the)?(?=[a-z\d])/u, '');
   m = /^([a-z]+),?(\d{4})$/u.exec(en) ?? /^(\d{4}),?([a-z]+)$/u.exec(en);
   if (m) {
     const [a, b] = /^\d/u.test(m[1]!) ? [m[2]!, m[1]!] : [m[1]!, m[2]!];
