@@ -83,7 +83,8 @@ type Change = { field: 'residenceRegion' | 'phone'; value: string };
 /** The change applied directly by the resident (both fields are DIRECT corrections). */
 async function direct(p: Person, c: Change) {
   const r = await submitCorrection(db.prisma, { personId: p.id, field: c.field, value: c.value }, { ethnicityNames: () => [], now: clock.now(), channel: 'web' });
-  expect(r).toEqual({ outcome: 'APPLIED' });
+  // A new residence region names the street address as the field to offer next.
+  expect(r).toEqual(c.field === 'residenceRegion' ? { outcome: 'APPLIED', next: 'residenceAddress' } : { outcome: 'APPLIED' });
 }
 
 /** The change as a request a reviewer approves. */
