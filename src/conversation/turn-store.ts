@@ -137,13 +137,12 @@ export interface OutboundBatch {
  * numbers drawn in order, then one multi-row insert into the transcript and one into the outbox.
  */
 function outboundCtes(b: OutboundBatch): Prisma.Sql {
-  // Each element: the message as it is sent (forSending) plus `transcript`, the text the transcript stores (the
-  // outbox row does not carry the transcript's copy).
-  const items = JSON.stringify(b.messages.map((m) => ({ ...forSending(m, ''), id: undefined, transcript: m.text })));
+  // Each element: the message as it is sent (its id is the seq drawn below); the transcript stores its text.
+  const items = JSON.stringify(b.messages.map((m) => ({ ...m, id: undefined })));
   const outbox = b.outbox
     ? Prisma.sql`, o AS (
         INSERT INTO outbox_message (conversation_id, message_seq, channel, endpoint, kind, payload, next_attempt_at, created_at)
-        SELECT ${b.conversationId}::uuid, s.seq, ${b.channel}, ${b.endpoint}, ${b.outbox}, (e.v - 'transcript') || jsonb_build_object('id', s.seq::text),
+        SELECT ${b.conversationId}::uuid, s.seq, ${b.channel}, ${b.endpoint}, ${b.outbox}, e.v || jsonb_build_object('id', s.seq::text),
           ${b.now}::timestamp(3), ${b.now}::timestamp(3)
         FROM s JOIN e ON e.ord = s.ord)`
     : Prisma.empty;
@@ -153,7 +152,7 @@ function outboundCtes(b: OutboundBatch): Prisma.Sql {
     s AS MATERIALIZED (SELECT seq, row_number() OVER (ORDER BY seq) AS ord FROM drawn),
     m AS (
       INSERT INTO message (seq, conversation_id, direction, text, options, in_reply_to, staff_id, created_at)
-      SELECT s.seq, ${b.conversationId}::uuid, 'OUT'::"MessageDirection", e.v->>'transcript', e.v->'options', ${b.inReplyTo}::bigint,
+      SELECT s.seq, ${b.conversationId}::uuid, 'OUT'::"MessageDirection", e.v->>'text', e.v->'options', ${b.inReplyTo}::bigint,
         ${b.staffId}::uuid, ${b.now}::timestamp(3)
       FROM s JOIN e ON e.ord = s.ord)${outbox}`;
 }
